@@ -1,0 +1,3 @@
+"""netbuilder: stack layers into a torch.nn.Sequential, see the shapes, train, export."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Qt-free core: catalog, spec, builder, analysis, code generation (torch, numpy, stdlib)."""
