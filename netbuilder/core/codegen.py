@@ -23,6 +23,7 @@ STYLES = (CLASS, SEQUENTIAL)
 RECURRENT = {"RNN", "LSTM", "GRU"}
 KEYWORD_REQUIRED = {"kernel_size", "dim", "output"}
 INDENT = "    "
+LINE_LENGTH = 88  # ruff's and black's default
 
 _RECURRENT_HELPER = '''
 
@@ -65,7 +66,10 @@ class _Writer:
 
     # -- one layer -----------------------------------------------------------------------------
 
-    def call(self, layer: LayerSpec, plain_recurrent: bool = False) -> str:
+    def call(self, layer: LayerSpec, indent: int = 0, used: int = 0, trail: int = 0,
+             plain_recurrent: bool = False) -> str:
+        """The constructor call, laid out as ruff formats it: ``used`` characters precede it on
+        its first line (at ``indent`` levels), ``trail`` follow it on its last."""
         kind: LayerKind = self.catalog.kinds[layer.kind]
         positional, keywords = [], []
         for arg in kind.args:
@@ -88,7 +92,7 @@ class _Writer:
             if not name.startswith("nn."):
                 cls = kind.torch_class
                 self.imports.add(f"from {cls.__module__} import {cls.__qualname__.split('.')[0]}")
-        return f"{name}({', '.join(positional + keywords)})"
+        return _layout(name, positional + keywords, indent, used, trail)
 
     # -- a sequence of items as an nn.Sequential expression --------------------------------
 
@@ -98,7 +102,8 @@ class _Writer:
             return "nn.Sequential()"
         indexed = [item.name for item in items] == [str(i) for i in range(len(items))]
         if indexed:
-            lines = [f"{inner}{self.expression(item, indent + 1)}," for item in items]
+            lines = [f"{inner}{self.expression(item, indent + 1, len(inner), 1)},"
+                     for item in items]
             return "nn.Sequential(\n" + "\n".join(lines) + f"\n{pad})"
         self.uses_ordered_dict = True
         deep, deeper = INDENT * (indent + 3), INDENT * (indent + 4)
@@ -107,18 +112,35 @@ class _Writer:
             if isinstance(item, BlockSpec):  # multi-line entries are split the way ruff formats
                 block = self.sequential(item.items, indent + 4)
                 lines += [f"{deep}(", f'{deeper}"{item.name}",', f"{deeper}{block},", f"{deep}),"]
+                continue
+            entry = f'{deep}("{item.name}", '
+            one_line = self.call(item, indent + 3, len(entry), 2)
+            if "\n" not in one_line:
+                lines.append(f"{entry}{one_line}),")
             else:
-                lines.append(f'{deep}("{item.name}", {self.call(item)}),')
+                call = self.call(item, indent + 4, len(deeper), 1)
+                lines += [f"{deep}(", f'{deeper}"{item.name}",', f"{deeper}{call},", f"{deep}),"]
         return ("nn.Sequential(\n" f"{inner}OrderedDict(\n{inner}{INDENT}[\n" + "\n".join(lines)
                 + f"\n{inner}{INDENT}]\n{inner})\n{pad})")
 
-    def expression(self, item: Item, indent: int) -> str:
+    def expression(self, item: Item, indent: int, used: int = 0, trail: int = 0) -> str:
         if isinstance(item, BlockSpec):
             return self.sequential(item.items, indent)
-        return self.call(item)
+        return self.call(item, indent, used, trail)
 
     def frozen_paths(self) -> list[str]:
         return [path for path, layer in self.spec.layers() if layer.frozen]
+
+
+def _layout(name: str, args: list[str], indent: int, used: int, trail: int) -> str:
+    one_line = f"{name}({', '.join(args)})"
+    if used + len(one_line) + trail <= LINE_LENGTH or not args:
+        return one_line
+    inner, pad = INDENT * (indent + 1), INDENT * indent
+    hugged = inner + ", ".join(args)
+    if len(hugged) <= LINE_LENGTH:
+        return f"{name}(\n{hugged}\n{pad})"
+    return f"{name}(\n" + "".join(f"{inner}{arg},\n" for arg in args) + f"{pad})"
 
 
 def _access(path: str, root: str) -> str:
@@ -176,9 +198,10 @@ def _class_source(spec: NetworkSpec, writer: _Writer, analysis: Analysis | None)
              f"{INDENT * 2}super().__init__()"]
     for item in spec.items:
         plain = isinstance(item, LayerSpec) and item.kind in RECURRENT
-        expression = writer.call(item, plain_recurrent=True) if plain else writer.expression(
-            item, 2)
-        body.append(f"{INDENT * 2}self.{item.name} = {expression}")
+        lead = f"{INDENT * 2}self.{item.name} = "
+        expression = (writer.call(item, 2, len(lead), plain_recurrent=True) if plain
+                      else writer.expression(item, 2, len(lead)))
+        body.append(f"{lead}{expression}")
     for path in writer.frozen_paths():
         body.append(f"{INDENT * 2}{_access(path, 'self')}.requires_grad_(False)  # frozen")
     body += ["", f"{INDENT}def forward(self, x):"]
