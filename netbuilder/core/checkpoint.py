@@ -1,0 +1,212 @@
+"""Weights in and out: plain ``state_dict`` files and full checkpoints.
+
+A plain file is exactly ``torch.save(model.state_dict(), path)``, what the tutorial's
+``model.load_state_dict(torch.load(path))`` reads. A full checkpoint is one dict holding the spec
+next to the weights (as nanoGPT keeps ``model_args`` beside its ``state_dict``), the optimizer
+state, training settings, history and class names — only tensors and plain types, so it loads
+with ``weights_only=True``. Every load uses ``weights_only=True``; every save is atomic.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from netbuilder import __version__
+from netbuilder.core.atomic import atomic_write
+from netbuilder.core.spec import NetworkSpec, SpecError
+
+CHECKPOINT_FORMAT = "netbuilder.checkpoint"
+CHECKPOINT_VERSION = 1
+PREPROCESSING = {
+    "input": "float32 in [0, 1], shape [N, 1, 28, 28], as transforms.ToTensor() gives",
+    "ink": "bright on dark (MNIST style)",
+    "normalisation": "none outside the network",
+}
+
+
+class CheckpointError(Exception):
+    """A file that cannot be used as weights; the message says why."""
+
+
+@dataclass
+class Reconciliation:
+    """How a state_dict fits a model: which keys match, are missing, unexpected or misshapen."""
+
+    matching: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
+
+    @property
+    def perfect(self) -> bool:
+        return not (self.missing or self.unexpected or self.mismatched)
+
+    def describe(self) -> str:
+        lines = [f"{len(self.matching)} matching"]
+        if self.missing:
+            lines.append("missing from the file: " + ", ".join(self.missing))
+        if self.unexpected:
+            lines.append("in the file but not in the network: " + ", ".join(self.unexpected))
+        for key, want, got in self.mismatched:
+            lines.append(f"{key}: the network has shape {list(want)}, the file {list(got)}")
+        return "; ".join(lines)
+
+
+class WeightsMismatch(CheckpointError):
+    def __init__(self, report: Reconciliation):
+        self.report = report
+        super().__init__(f"the weights do not fit this network: {report.describe()}")
+
+
+def reconcile(model: nn.Module, state_dict: dict[str, torch.Tensor]) -> Reconciliation:
+    own = model.state_dict()
+    report = Reconciliation()
+    for key, tensor in own.items():
+        if key not in state_dict:
+            report.missing.append(key)
+        elif tuple(state_dict[key].shape) != tuple(tensor.shape):
+            report.mismatched.append((key, tuple(tensor.shape), tuple(state_dict[key].shape)))
+        else:
+            report.matching.append(key)
+    report.unexpected = [key for key in state_dict if key not in own]
+    return report
+
+
+def load_weights(model: nn.Module, state_dict: dict[str, torch.Tensor],
+                 strict: bool = True) -> Reconciliation:
+    """Load into ``model``. Strict refuses any difference (nothing is changed); partial loads
+    the matching keys and reports the rest."""
+    report = reconcile(model, state_dict)
+    if strict and not report.perfect:
+        raise WeightsMismatch(report)
+    matching = {key: state_dict[key] for key in report.matching}
+    model.load_state_dict(matching, strict=False)
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Saving
+
+
+def save_state_dict(model: nn.Module | dict[str, torch.Tensor], path: str | Path) -> Path:
+    """A plain state_dict file (CPU tensors), written atomically."""
+    state = model.state_dict() if isinstance(model, nn.Module) else model
+    cpu = OrderedDict((k, v.detach().cpu()) for k, v in state.items())
+    return atomic_write(path, lambda handle: torch.save(cpu, handle))
+
+
+def save_checkpoint(path: str | Path, spec: NetworkSpec, model: nn.Module,
+                    optimizer: torch.optim.Optimizer | dict | None = None,
+                    training: dict[str, Any] | None = None,
+                    history: list[dict[str, Any]] | None = None,
+                    class_names: list[str] | None = None,
+                    extra: dict[str, Any] | None = None) -> Path:
+    """Architecture, weights, optimizer state, settings and history in one file."""
+    opt_state = optimizer.state_dict() if isinstance(optimizer, torch.optim.Optimizer) else (
+        optimizer)
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "netbuilder_version": __version__,
+        "spec": spec.to_dict(),
+        "state_dict": OrderedDict((k, v.detach().cpu()) for k, v in model.state_dict().items()),
+        "optimizer": _to_cpu(opt_state) if opt_state is not None else None,
+        "training": dict(training or {}),
+        "history": list(history or []),
+        "class_names": list(class_names or []),
+        "preprocessing": dict(PREPROCESSING),
+        "extra": dict(extra or {}),
+    }
+    return atomic_write(path, lambda handle: torch.save(payload, handle))
+
+
+def _to_cpu(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {k: _to_cpu(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_cpu(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+@dataclass
+class LoadedFile:
+    """What a .pth held: a plain state_dict, or a full checkpoint (with its spec)."""
+
+    path: Path
+    state_dict: dict[str, torch.Tensor]
+    checkpoint: dict[str, Any] | None = None
+    spec: NetworkSpec | None = None
+
+    @property
+    def is_checkpoint(self) -> bool:
+        return self.checkpoint is not None
+
+
+def read_pth(path: str | Path) -> Any:
+    """``torch.load(..., weights_only=True)`` with every failure turned into one message."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path} does not exist" if not path.exists()
+                              else f"{path} is not a file")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        reason = str(exc).strip().splitlines()
+        detail = next((line for line in reason if "Unsupported global" in line
+                       or "not an allowed global" in line), "")
+        if "Weights only load failed" in str(exc) or detail:
+            raise CheckpointError(
+                f"{path.name} holds Python objects other than tensors and plain values; it was "
+                "refused because loading it could run code "
+                f"({detail.strip() or 'weights-only loading failed'})") from None
+        raise CheckpointError(f"{path.name} is not a PyTorch file netbuilder can read "
+                              f"({reason[0] if reason else 'corrupt'})") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
+        text = str(exc).strip().splitlines()
+        raise CheckpointError(
+            f"{path.name} is not a PyTorch file netbuilder can read: it is damaged, truncated or "
+            f"of another kind ({text[0] if text else type(exc).__name__})") from None
+
+
+def _is_state_dict(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in value.items())
+
+
+def load_file(path: str | Path) -> LoadedFile:
+    """Read a plain state_dict or a full checkpoint, safely."""
+    path = Path(path)
+    data = read_pth(path)
+    if isinstance(data, dict) and data.get("format") == CHECKPOINT_FORMAT:
+        version = data.get("version")
+        if not isinstance(version, int) or version > CHECKPOINT_VERSION:
+            raise CheckpointError(f"{path.name} is a checkpoint of format version {version}, "
+                                  f"newer than this netbuilder reads ({CHECKPOINT_VERSION})")
+        if not _is_state_dict(data.get("state_dict")):
+            raise CheckpointError(f"{path.name} is a checkpoint without usable weights")
+        try:
+            spec = NetworkSpec.from_dict(data.get("spec"))
+        except SpecError as exc:
+            raise CheckpointError(f"{path.name}: the network stored in it is not usable: {exc}"
+                                  ) from None
+        return LoadedFile(path, data["state_dict"], data, spec)
+    if _is_state_dict(data):
+        return LoadedFile(path, data)
+    if isinstance(data, dict) and _is_state_dict(data.get("state_dict")):
+        return LoadedFile(path, data["state_dict"])  # common {"state_dict": ...} wrappers
+    raise CheckpointError(f"{path.name} holds a {type(data).__name__}, not a state_dict "
+                          "(a dict of parameter names to tensors) or a netbuilder checkpoint")

@@ -1,0 +1,223 @@
+"""Datasets as tensors: the embedded digits, torchvision's MNIST family, and image folders.
+
+Images are kept as uint8 ``[N, C, H, W]`` at rest and reach the model as the tutorial's
+``transforms.ToTensor()`` gives them: floats in [0, 1]. Any normalisation belongs inside the
+network, so exported weights work unchanged in plain PyTorch code. Batches are drawn by index
+from tensors already on the training device; there are no per-sample PIL transforms in the loop.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from netbuilder.core.resources import DIGITS_FILE
+
+DIGITS = "digits"
+TORCHVISION_SETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}
+DATASET_CHOICES = (DIGITS, *TORCHVISION_SETS, "folder:PATH")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm"}
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                   "Sneaker", "Bag", "Ankle boot"]
+KMNIST_CLASSES = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
+
+
+class DatasetError(Exception):
+    """A dataset that cannot be had: the message says which and what to do."""
+
+
+def default_data_dir() -> Path:
+    """Where downloaded datasets live: $NETBUILDER_DATA, else the user's cache folder."""
+    if os.environ.get("NETBUILDER_DATA"):
+        return Path(os.environ["NETBUILDER_DATA"])
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "netbuilder" / "datasets"
+
+
+@dataclass
+class Dataset:
+    """Train and validation images (uint8 [N, C, H, W]) with int64 labels."""
+
+    name: str
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    val_images: torch.Tensor
+    val_labels: torch.Tensor
+    class_names: list[str] = field(default_factory=list)
+
+    @property
+    def input_shape(self) -> list[int]:
+        return list(self.train_images.shape[1:])
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def __str__(self) -> str:
+        return (f"{self.name}: {len(self.train_labels):,} training / {len(self.val_labels):,} "
+                f"validation images of {'×'.join(map(str, self.input_shape))}, "
+                f"{self.num_classes} classes")
+
+    def on_device(self, device: torch.device | str) -> DeviceData:
+        """Float copies in [0, 1] on the training device, made once."""
+        device = torch.device(device)
+
+        def to(images: torch.Tensor) -> torch.Tensor:
+            return images.to(device).float().div_(255.0)
+
+        return DeviceData(to(self.train_images), self.train_labels.to(device),
+                          to(self.val_images), self.val_labels.to(device), self.num_classes)
+
+
+@dataclass
+class DeviceData:
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    val_x: torch.Tensor
+    val_y: torch.Tensor
+    num_classes: int
+
+
+def batches(n: int, batch_size: int, generator: torch.Generator,
+            device: torch.device | str = "cpu") -> Iterator[torch.Tensor]:
+    """Shuffled index batches covering 0..n-1 once (the last batch may be smaller)."""
+    order = torch.randperm(n, generator=generator).to(device)
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]
+
+
+def augment(images: torch.Tensor, generator: torch.Generator, max_degrees: float = 10.0,
+            scale: tuple[float, float] = (0.9, 1.1), max_shift: float = 2.0) -> torch.Tensor:
+    """Random small rotation, scale and shift of a whole batch at once, on its device."""
+    n, _c, h, w = images.shape
+    rand = torch.rand(n, 3, generator=generator).to(images.device)
+    angle = (rand[:, 0] * 2 - 1) * math.radians(max_degrees)
+    factor = scale[0] + rand[:, 1] * (scale[1] - scale[0])
+    shifts = (torch.rand(n, 2, generator=generator).to(images.device) * 2 - 1) * max_shift
+    cos, sin = torch.cos(angle) / factor, torch.sin(angle) / factor
+    theta = torch.stack([
+        torch.stack([cos, -sin, shifts[:, 0] * 2 / w], dim=1),
+        torch.stack([sin, cos, shifts[:, 1] * 2 / h], dim=1),
+    ], dim=1)
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros",
+                         align_corners=False)
+
+
+def split(images: torch.Tensor, labels: torch.Tensor, val_fraction: float,
+          seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A seeded random split into train and validation."""
+    if not 0.0 < val_fraction < 1.0:
+        raise DatasetError(f"validation fraction must be between 0 and 1, got {val_fraction}")
+    n = len(labels)
+    n_val = max(1, round(n * val_fraction))
+    if n - n_val < 1:
+        raise DatasetError(f"{n} images are too few to split into training and validation")
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    val, train = order[:n_val], order[n_val:]
+    return images[train], labels[train], images[val], labels[val]
+
+
+def load_digits(val_fraction: float = 0.2, seed: int = 0, path: Path | str | None = None
+                ) -> Dataset:
+    """The 10,000 embedded MNIST digits, split 8,000 / 2,000 by default."""
+    path = Path(path or DIGITS_FILE)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            images = torch.from_numpy(archive["images"].copy())
+            labels = torch.from_numpy(archive["labels"].astype(np.int64))
+    except (OSError, KeyError, ValueError) as exc:
+        raise DatasetError(f"the embedded digits file {path} cannot be read: {exc}") from None
+    if images.dim() == 3:
+        images = images.unsqueeze(1)
+    parts = split(images, labels, val_fraction, seed)
+    return Dataset(DIGITS, *parts, class_names=[str(i) for i in range(10)])
+
+
+def load_torchvision(name: str, root: Path | str | None = None, download: bool = True
+                     ) -> Dataset:
+    """MNIST, FashionMNIST or KMNIST: 60,000 training and 10,000 test images.
+
+    Read from ``root`` when there; downloaded there otherwise (if ``download``).
+    """
+    from torchvision import datasets
+
+    if name not in TORCHVISION_SETS:
+        raise DatasetError(f"unknown dataset {name!r}; expected one of "
+                           f"{', '.join(DATASET_CHOICES)}")
+    cls_name = TORCHVISION_SETS[name]
+    cls = getattr(datasets, cls_name)
+    root = Path(root or default_data_dir())
+    try:
+        train = cls(str(root), train=True, download=download)
+        test = cls(str(root), train=False, download=download)
+    except (RuntimeError, OSError, EOFError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()
+        first = next((line for line in reason if "got" in line or "Error" in line),
+                     reason[0] if reason else type(exc).__name__)
+        raise DatasetError(
+            f"{cls_name} is not in {root} and could not be downloaded ({first.strip()}). "
+            f"Connect to the internet once, or copy the {cls_name} files into "
+            f"{root / cls_name / 'raw'}; the embedded 'digits' dataset needs no download."
+        ) from None
+    names = {"mnist": [str(i) for i in range(10)], "fashion-mnist": FASHION_CLASSES,
+             "kmnist": KMNIST_CLASSES}[name]
+    return Dataset(name, train.data.unsqueeze(1).clone(), train.targets.long().clone(),
+                   test.data.unsqueeze(1).clone(), test.targets.long().clone(), names)
+
+
+def load_folder(folder: Path | str, size: int = 28, val_fraction: float = 0.2, seed: int = 0
+                ) -> Dataset:
+    """An image folder in torchvision's ImageFolder layout: one sub-folder per class.
+
+    Images become grayscale ``size``×``size`` (ink as it is in the files), read once here.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(f"image folder {folder} does not exist")
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    files = [(path, index) for index, name in enumerate(classes)
+             for path in sorted((folder / name).rglob("*"))
+             if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()]
+    if not files:
+        raise DatasetError(f"{folder} holds no images in class sub-folders "
+                           f"(expected {folder}/<class name>/<image>.png)")
+    used = sorted({index for _path, index in files})
+    if len(used) < 2:
+        raise DatasetError(f"{folder} has images of only one class ({classes[used[0]]!r}); "
+                           "a classifier needs at least two class sub-folders")
+    images, labels, unreadable = [], [], []
+    for path, index in files:
+        try:
+            with Image.open(path) as image:
+                gray = image.convert("L").resize((size, size), Image.Resampling.BILINEAR)
+                images.append(np.asarray(gray, dtype=np.uint8))
+                labels.append(index)
+        except (OSError, UnidentifiedImageError):
+            unreadable.append(path.name)
+    if len(images) < 2:
+        raise DatasetError(f"{folder}: no readable images (unreadable: {', '.join(unreadable)})")
+    stacked = torch.from_numpy(np.stack(images)).unsqueeze(1)
+    parts = split(stacked, torch.tensor(labels, dtype=torch.int64), val_fraction, seed)
+    return Dataset(f"folder:{folder}", *parts, class_names=classes)
+
+
+def load_dataset(name: str, root: Path | str | None = None, val_fraction: float = 0.2,
+                 seed: int = 0, download: bool = True) -> Dataset:
+    """Any dataset by the name the CLI and the app use: digits, mnist, …, folder:PATH."""
+    if name == DIGITS:
+        return load_digits(val_fraction, seed)
+    if name in TORCHVISION_SETS:
+        return load_torchvision(name, root, download)
+    if name.startswith("folder:"):
+        return load_folder(name[len("folder:"):], val_fraction=val_fraction, seed=seed)
+    raise DatasetError(f"unknown dataset {name!r}; expected one of {', '.join(DATASET_CHOICES)}")

@@ -1,0 +1,465 @@
+"""The training loop: small, readable, and driven by whoever reads its events.
+
+``Trainer.run()`` is a generator of events (started, batch end, epoch end, paused, resumed,
+stopped, failed, finished) that carry plain Python numbers, so a GUI thread, the CLI and tests
+consume the same loop. Stop and pause are ``threading.Event`` flags checked between batches;
+a stop leaves the model usable, a non-finite loss or a run-time failure puts back the last good
+weights (those at the end of the previous epoch).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from netbuilder.core.data import Dataset, DeviceData, augment, batches
+
+LOSSES = ("cross_entropy", "nll", "mse")
+OPTIMIZERS = ("adam", "sgd", "adamw", "rmsprop")
+SCHEDULES = ("none", "step", "cosine", "onecycle")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+class TrainingError(ValueError):
+    """Settings or data that cannot train; the message names what is wrong."""
+
+
+@dataclass
+class TrainConfig:
+    loss: str = "cross_entropy"
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.9  # SGD and RMSprop
+    weight_decay: float = 0.0
+    batch_size: int = 64
+    epochs: int = 5
+    schedule: str = "none"
+    seed: int = 0
+    device: str = "auto"
+    augment: bool = False
+
+    def problems(self, train_size: int | None = None) -> list[str]:
+        found = []
+        for name, allowed in (("loss", LOSSES), ("optimizer", OPTIMIZERS),
+                              ("schedule", SCHEDULES), ("device", DEVICES)):
+            value = getattr(self, name)
+            if value not in allowed:
+                found.append(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            found.append(f"learning rate: expected a number > 0, got {self.lr!r}")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            found.append(f"weight decay: expected a number ≥ 0, got {self.weight_decay!r}")
+        if not (math.isfinite(self.momentum) and 0 <= self.momentum < 1):
+            found.append(f"momentum: expected a number from 0 to below 1, got {self.momentum!r}")
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            found.append(f"batch size: expected an integer ≥ 1, got {self.batch_size!r}")
+        elif train_size is not None and self.batch_size > train_size:
+            found.append(f"batch size {self.batch_size} is larger than the {train_size} "
+                         "training images")
+        if not isinstance(self.epochs, int) or self.epochs < 1:
+            found.append(f"epochs: expected an integer ≥ 1, got {self.epochs!r}")
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """'auto' picks CUDA, then MPS, then the CPU; a named device must exist."""
+    cuda = torch.cuda.is_available()
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if name == "auto":
+        return torch.device("cuda" if cuda else "mps" if mps else "cpu")
+    if name == "cuda" and not cuda:
+        raise TrainingError("device cuda: no CUDA GPU is available here; use cpu or auto")
+    if name == "mps" and not mps:
+        raise TrainingError("device mps: Apple's Metal backend is not available here; use cpu "
+                            "or auto")
+    if name not in DEVICES:
+        raise TrainingError(f"device: expected one of {', '.join(DEVICES)}, got {name!r}")
+    return torch.device(name)
+
+
+def available_devices() -> list[str]:
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found.append("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        found.append("mps")
+    return found
+
+
+def reset_weights(model: nn.Module, seed: int | None = None) -> None:
+    """Re-initialise every layer that knows how (seeded: the same seed, the same weights)."""
+    if seed is not None:
+        torch.manual_seed(seed)
+    for module in model.modules():
+        reset = getattr(module, "reset_parameters", None)
+        if callable(reset):
+            reset()
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.reset_running_stats()
+
+
+def loss_value(kind: str, outputs: torch.Tensor, labels: torch.Tensor,
+               num_classes: int) -> torch.Tensor:
+    if kind == "cross_entropy":
+        return F.cross_entropy(outputs, labels)
+    if kind == "nll":
+        return F.nll_loss(outputs, labels)
+    return F.mse_loss(outputs, F.one_hot(labels, num_classes).to(outputs.dtype))
+
+
+# ---------------------------------------------------------------------------------------------
+# Events: plain numbers only, so they cross threads and processes as they are.
+
+
+@dataclass(frozen=True)
+class Started:
+    epochs: int
+    steps_per_epoch: int
+    train_size: int
+    val_size: int
+    device: str
+    kind: str = "started"
+
+
+@dataclass(frozen=True)
+class BatchEnd:
+    epoch: int
+    step: int  # within the epoch, from 1
+    global_step: int
+    loss: float
+    lr: float
+    samples_per_s: float
+    kind: str = "batch"
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float
+    val_accuracy: float
+    lr: float
+    seconds: float
+    samples_per_s: float
+    kind: str = "epoch"
+
+
+@dataclass(frozen=True)
+class Paused:
+    epoch: int
+    step: int
+    kind: str = "paused"
+
+
+@dataclass(frozen=True)
+class Resumed:
+    epoch: int
+    step: int
+    kind: str = "resumed"
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """Training ended early: 'user' (stop flag) or 'non_finite' (weights restored)."""
+
+    reason: str
+    message: str
+    epoch: int
+    step: int
+    kind: str = "stopped"
+
+
+@dataclass(frozen=True)
+class Failed:
+    """An error at run time (shape, memory, data); the last good weights are back."""
+
+    message: str
+    kind: str = "failed"
+
+
+@dataclass(frozen=True)
+class Finished:
+    epochs_done: int
+    seconds: float
+    kind: str = "finished"
+
+
+Event = Started | BatchEnd | EpochEnd | Paused | Resumed | Stopped | Failed | Finished
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation
+
+
+@dataclass
+class WrongExample:
+    index: int  # into the evaluated set
+    true: int
+    predicted: int
+    confidence: float
+
+
+@dataclass
+class Evaluation:
+    accuracy: float
+    loss: float
+    per_class_accuracy: list[float]
+    confusion: list[list[int]]  # confusion[true][predicted]
+    most_confident_wrong: list[WrongExample] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(sum(row) for row in self.confusion)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, num_classes: int,
+             loss: str = "cross_entropy", batch_size: int = 1000, top_wrong: int = 16
+             ) -> Evaluation:
+    """Accuracy, loss, per-class accuracy, confusion matrix and the most confident mistakes.
+
+    ``images`` are floats in [0, 1] on the model's device.
+    """
+    was_training = model.training
+    model.eval()
+    total_loss = 0.0
+    predictions, confidences = [], []
+    try:
+        for start in range(0, len(labels), batch_size):
+            x, y = images[start:start + batch_size], labels[start:start + batch_size]
+            out = model(x)
+            total_loss += loss_value(loss, out, y, num_classes).item() * len(y)
+            probs = out.float().softmax(dim=1)
+            conf, pred = probs.max(dim=1)
+            predictions.append(pred)
+            confidences.append(conf)
+    finally:
+        model.train(was_training)
+    pred = torch.cat(predictions) if predictions else labels.new_empty(0)
+    conf = torch.cat(confidences) if confidences else images.new_empty(0)
+    n = max(1, len(labels))
+    valid = (labels >= 0) & (labels < num_classes) & (pred < num_classes)
+    confusion = torch.bincount(labels[valid] * num_classes + pred[valid],
+                               minlength=num_classes * num_classes)
+    confusion = confusion.reshape(num_classes, num_classes).cpu()
+    per_class = [
+        float(confusion[c, c] / confusion[c].sum()) if confusion[c].sum() else 0.0
+        for c in range(num_classes)
+    ]
+    wrong = (pred != labels).nonzero().flatten()
+    order = wrong[conf[wrong].argsort(descending=True)][:top_wrong].tolist()
+    return Evaluation(
+        accuracy=float((pred == labels).sum()) / n,
+        loss=total_loss / n,
+        per_class_accuracy=per_class,
+        confusion=confusion.tolist(),
+        most_confident_wrong=[WrongExample(i, int(labels[i]), int(pred[i]), float(conf[i]))
+                              for i in order],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The trainer
+
+
+def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+class Trainer:
+    """Trains ``model`` on ``data`` with ``config``; iterate :meth:`run` to drive it.
+
+    The optimizer (and its state) lives as long as the trainer, so running again continues
+    from the current weights and moments; call ``reset_weights`` first to start afresh.
+    """
+
+    def __init__(self, model: nn.Module, data: Dataset | DeviceData, config: TrainConfig,
+                 stop: threading.Event | None = None, pause: threading.Event | None = None):
+        self.model = model
+        self.config = config
+        self.stop = stop or threading.Event()
+        self.pause = pause or threading.Event()
+        self.device = resolve_device(config.device)
+        self.data = data.on_device(self.device) if isinstance(data, Dataset) else data
+        self.history: list[EpochEnd] = []
+        self.optimizer: torch.optim.Optimizer | None = None
+        problems = config.problems(len(self.data.train_y))
+        if problems:
+            raise TrainingError("; ".join(problems))
+
+    # -- set-up --------------------------------------------------------------------------------
+
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        if not params:
+            raise TrainingError("every parameter is frozen: there is nothing to train")
+        c = self.config
+        if c.optimizer == "sgd":
+            return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum,
+                                   weight_decay=c.weight_decay)
+        if c.optimizer == "adamw":
+            return torch.optim.AdamW(params, lr=c.lr, weight_decay=c.weight_decay)
+        if c.optimizer == "rmsprop":
+            return torch.optim.RMSprop(params, lr=c.lr, momentum=c.momentum,
+                                       weight_decay=c.weight_decay)
+        return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
+
+    def _make_schedule(self, optimizer: torch.optim.Optimizer, total_steps: int
+                       ) -> tuple[Any, bool]:
+        """The LR scheduler and whether it steps per batch (else per epoch)."""
+        c = self.config
+        sched = torch.optim.lr_scheduler
+        if c.schedule == "step":
+            return sched.StepLR(optimizer, step_size=max(1, c.epochs // 3), gamma=0.1), False
+        if c.schedule == "cosine":
+            return sched.CosineAnnealingLR(optimizer, T_max=total_steps), True
+        if c.schedule == "onecycle":
+            return sched.OneCycleLR(optimizer, max_lr=c.lr, total_steps=total_steps), True
+        return None, False
+
+    def _check_output(self) -> str | None:
+        """Why the model's output does not fit the data, or None (checked on 2 images)."""
+        x = self.data.train_x[:2]
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                out = self.model(x)
+        except Exception as exc:
+            return f"the network fails on the data's images {list(x.shape[1:])}: {exc}"
+        finally:
+            self.model.train()
+        want = self.data.num_classes
+        if out.dim() != 2 or out.shape[1] != want:
+            return (f"the network outputs {['N', *out.shape[1:]]} per batch, but the data has "
+                    f"{want} classes: its output must be [N, {want}]")
+        return None
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def run(self) -> Iterator[Event]:
+        c, d, model = self.config, self.data, self.model
+        model.to(self.device)
+        mismatch = self._check_output()
+        if mismatch:
+            yield Failed(mismatch)
+            return
+        try:
+            if self.optimizer is None:
+                self.optimizer = self._make_optimizer()
+        except TrainingError as exc:
+            yield Failed(str(exc))
+            return
+        optimizer = self.optimizer
+        for group in optimizer.param_groups:  # settings may have changed since the last run
+            group["lr"] = c.lr
+            group.setdefault("initial_lr", c.lr)
+            group["initial_lr"] = c.lr
+        n = len(d.train_y)
+        steps_per_epoch = math.ceil(n / c.batch_size)
+        schedule, per_batch = self._make_schedule(optimizer, steps_per_epoch * c.epochs)
+        generator = torch.Generator().manual_seed(c.seed)
+        torch.manual_seed(c.seed)  # dropout and other random layers
+        last_good = _snapshot(model)
+        started = time.perf_counter()
+        global_step = 0
+        yield Started(c.epochs, steps_per_epoch, n, len(d.val_y), str(self.device))
+        for epoch in range(1, c.epochs + 1):
+            model.train()
+            epoch_start = time.perf_counter()
+            loss_sum = torch.zeros((), device=self.device)
+            correct = torch.zeros((), dtype=torch.int64, device=self.device)
+            seen = 0
+            for step, index in enumerate(batches(n, c.batch_size, generator, self.device), 1):
+                if self.pause.is_set() and not self.stop.is_set():
+                    yield Paused(epoch, step - 1)
+                    while self.pause.is_set() and not self.stop.is_set():
+                        time.sleep(0.02)
+                    yield Resumed(epoch, step - 1)
+                if self.stop.is_set():
+                    model.eval()
+                    yield Stopped("user", f"stopped at epoch {epoch}, step {step - 1}",
+                                  epoch, step - 1)
+                    return
+                x, y = d.train_x[index], d.train_y[index]
+                if c.augment:
+                    x = augment(x, generator)
+                try:
+                    out = model(x)
+                    loss = loss_value(c.loss, out, y, d.num_classes)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    value = loss.item()
+                    if not math.isfinite(value):
+                        model.load_state_dict(last_good)
+                        model.eval()
+                        where = f"the end of epoch {epoch - 1}" if epoch > 1 else "the start"
+                        yield Stopped(
+                            "non_finite",
+                            f"the loss became {value} at epoch {epoch}, step {step}; the weights "
+                            f"from {where} are back. Try a lower learning rate.",
+                            epoch, step)
+                        return
+                    optimizer.step()
+                except torch.OutOfMemoryError:
+                    model.load_state_dict(last_good)
+                    yield Failed(f"out of memory on {self.device} at batch size {c.batch_size}; "
+                                 "try a smaller batch size or the CPU")
+                    return
+                except RuntimeError as exc:
+                    model.load_state_dict(last_good)
+                    yield Failed(f"training failed at epoch {epoch}, step {step}: {exc}")
+                    return
+                if schedule is not None and per_batch:
+                    schedule.step()
+                global_step += 1
+                seen += len(y)
+                with torch.no_grad():
+                    loss_sum += loss.detach() * len(y)
+                    correct += (out.argmax(dim=1) == y).sum()
+                elapsed = time.perf_counter() - epoch_start
+                yield BatchEnd(epoch, step, global_step, value, optimizer.param_groups[0]["lr"],
+                               seen / elapsed if elapsed > 0 else 0.0)
+            lr = optimizer.param_groups[0]["lr"]
+            if schedule is not None and not per_batch:
+                schedule.step()
+            seconds = time.perf_counter() - epoch_start
+            result = evaluate(model, d.val_x, d.val_y, d.num_classes, c.loss, top_wrong=0)
+            event = EpochEnd(epoch, float(loss_sum) / seen, float(correct) / seen, result.loss,
+                             result.accuracy, lr, seconds, seen / seconds if seconds else 0.0)
+            self.history.append(event)
+            last_good = _snapshot(model)
+            yield event
+        model.eval()
+        yield Finished(c.epochs, time.perf_counter() - started)
+
+    def train(self) -> list[EpochEnd]:
+        """Run to the end, ignoring events; raises TrainingError on failure."""
+        for event in self.run():
+            if isinstance(event, (Failed, Stopped)) and not (
+                isinstance(event, Stopped) and event.reason == "user"
+            ):
+                raise TrainingError(event.message)
+        return self.history
+
+
+def history_dicts(history: list[EpochEnd]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in asdict(e).items() if k != "kind"} for e in history]
+
+

@@ -1,0 +1,162 @@
+"""Datasets: embedded digits, torchvision's download path (offline, on 127.0.0.1), folders."""
+
+import gzip
+import hashlib
+import http.server
+import struct
+import threading
+from functools import partial
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torchvision import datasets
+
+from netbuilder.core.data import (
+    DatasetError,
+    augment,
+    batches,
+    load_dataset,
+    load_digits,
+    load_folder,
+    load_torchvision,
+)
+
+
+def test_embedded_digits_are_real_mnist_split_8000_2000():
+    data = load_digits()
+    assert data.train_images.shape == (8000, 1, 28, 28)
+    assert data.val_images.shape == (2000, 1, 28, 28)
+    assert data.train_images.dtype == torch.uint8
+    assert data.class_names == [str(i) for i in range(10)]
+    assert set(data.val_labels.unique().tolist()) == set(range(10))
+    # real digits: ink bright on dark, centred like MNIST (mean ink near the middle)
+    assert data.train_images.float().mean() / 255 == pytest.approx(0.13, abs=0.02)
+    assert data.train_images[:, :, 0, :].float().mean() < 1.0
+    device = data.on_device("cpu")
+    assert device.train_x.dtype == torch.float32
+    assert 0.0 <= float(device.train_x.min()) and float(device.train_x.max()) <= 1.0
+
+
+def test_digits_split_is_seeded():
+    a, b, c = load_digits(seed=1), load_digits(seed=1), load_digits(seed=2)
+    assert torch.equal(a.val_labels, b.val_labels)
+    assert not torch.equal(a.val_labels, c.val_labels)
+    assert len(load_digits(val_fraction=0.5).val_labels) == 5000
+
+
+def test_batches_cover_every_index_once():
+    gen = torch.Generator().manual_seed(0)
+    seen = torch.cat(list(batches(100, 32, gen)))
+    assert sorted(seen.tolist()) == list(range(100))
+    assert [len(b) for b in batches(100, 32, gen)] == [32, 32, 32, 4]
+
+
+def test_augmentation_moves_ink_but_keeps_shape_and_range():
+    x = load_digits().on_device("cpu").train_x[:64]
+    y = augment(x, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape
+    assert float(y.min()) >= 0.0 and float(y.max()) <= 1.0 + 1e-6
+    assert not torch.allclose(x, y)
+    # ink is mostly kept: a small rotation, scale and shift
+    assert float(y.sum()) == pytest.approx(float(x.sum()), rel=0.15)
+
+
+# -- torchvision's download path, served from this machine -------------------------------------
+
+
+def idx_images(images: np.ndarray) -> bytes:
+    return struct.pack(">IIII", 2051, len(images), 28, 28) + images.astype(np.uint8).tobytes()
+
+
+def idx_labels(labels: np.ndarray) -> bytes:
+    return struct.pack(">II", 2049, len(labels)) + labels.astype(np.uint8).tobytes()
+
+
+@pytest.fixture
+def mnist_mirror(tmp_path, monkeypatch):
+    """An HTTP server on 127.0.0.1 serving small gzipped IDX files, set as MNIST's mirror."""
+    served = tmp_path / "served"
+    served.mkdir()
+    rng = np.random.default_rng(0)
+    files = {
+        "train-images-idx3-ubyte.gz": idx_images(rng.integers(0, 256, (30, 28, 28))),
+        "train-labels-idx1-ubyte.gz": idx_labels(np.arange(30) % 10),
+        "t10k-images-idx3-ubyte.gz": idx_images(rng.integers(0, 256, (12, 28, 28))),
+        "t10k-labels-idx1-ubyte.gz": idx_labels(np.arange(12) % 10),
+    }
+    resources = []
+    for name, content in files.items():
+        packed = gzip.compress(content)
+        (served / name).write_bytes(packed)
+        resources.append((name, hashlib.md5(packed).hexdigest()))
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setattr(datasets.MNIST, "mirrors", [f"http://127.0.0.1:{server.server_port}/"])
+    monkeypatch.setattr(datasets.MNIST, "resources", resources)
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_mnist_downloads_through_torchvision_from_a_local_server(tmp_path, mnist_mirror):
+    root = tmp_path / "data"
+    data = load_dataset("mnist", root=root)
+    assert data.train_images.shape == (30, 1, 28, 28)
+    assert data.val_images.shape == (12, 1, 28, 28)
+    assert data.train_labels.tolist() == [i % 10 for i in range(30)]
+    assert (root / "MNIST" / "raw" / "train-images-idx3-ubyte").exists()
+    mnist_mirror.shutdown()  # second time: read from the data folder, no network
+    again = load_torchvision("mnist", root=root)
+    assert torch.equal(again.train_images, data.train_images)
+
+
+def test_offline_download_gives_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets.FashionMNIST, "mirrors", ["http://127.0.0.1:9/"])
+    with pytest.raises(DatasetError) as caught:
+        load_dataset("fashion-mnist", root=tmp_path)
+    message = str(caught.value)
+    assert "FashionMNIST is not in" in message and "could not be downloaded" in message
+    assert "embedded 'digits' dataset needs no download" in message
+
+
+def test_unknown_dataset_name():
+    with pytest.raises(DatasetError, match="unknown dataset 'cifar'"):
+        load_dataset("cifar")
+
+
+# -- image folders ----------------------------------------------------------------------------
+
+
+def make_folder(root, classes, per_class=4, size=(40, 30)):
+    for index, name in enumerate(classes):
+        folder = root / name
+        folder.mkdir(parents=True)
+        for i in range(per_class):
+            Image.new("RGB", size, (index * 60, i * 20, 0)).save(folder / f"{i}.png")
+
+
+def test_image_folder_becomes_grayscale_28x28_with_class_names(tmp_path):
+    make_folder(tmp_path, ["cat", "dog", "emu"], per_class=5)
+    (tmp_path / "dog" / "notes.txt").write_text("not an image")
+    data = load_folder(tmp_path, val_fraction=0.2)
+    assert data.class_names == ["cat", "dog", "emu"]
+    assert data.input_shape == [1, 28, 28]
+    assert len(data.train_labels) + len(data.val_labels) == 15
+    assert data.name == f"folder:{tmp_path}"
+    assert load_dataset(f"folder:{tmp_path}").num_classes == 3
+
+
+def test_image_folder_problems(tmp_path):
+    (tmp_path / "empty" / "a").mkdir(parents=True)
+    with pytest.raises(DatasetError, match="holds no images"):
+        load_folder(tmp_path / "empty")
+    make_folder(tmp_path / "one", ["only"])
+    with pytest.raises(DatasetError, match="only one class"):
+        load_folder(tmp_path / "one")
+    with pytest.raises(DatasetError, match="does not exist"):
+        load_folder(tmp_path / "missing")
