@@ -10,7 +10,8 @@ with ``weights_only=True``. Every load uses ``weights_only=True``; every save is
 from __future__ import annotations
 
 import pickle
-import zipfile
+import re
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,19 +164,19 @@ def read_pth(path: str | Path) -> Any:
         raise CheckpointError(f"{path} does not exist" if not path.exists()
                               else f"{path} is not a file")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "Detected pickle protocol 4" on junk files
+            return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        reason = str(exc).strip().splitlines()
-        detail = next((line for line in reason if "Unsupported global" in line
-                       or "not an allowed global" in line), "")
-        if "Weights only load failed" in str(exc) or detail:
+        match = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
+        if match:
             raise CheckpointError(
-                f"{path.name} holds Python objects other than tensors and plain values; it was "
-                "refused because loading it could run code "
-                f"({detail.strip() or 'weights-only loading failed'})") from None
-        raise CheckpointError(f"{path.name} is not a PyTorch file netbuilder can read "
-                              f"({reason[0] if reason else 'corrupt'})") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
+                f"{path.name} holds Python objects other than tensors and plain values "
+                f"({match.group(1)}); it was refused because loading it could run code"
+            ) from None
+        raise CheckpointError(f"{path.name} is not a PyTorch file netbuilder can read: it is "
+                              "damaged, truncated or of another kind") from None
+    except Exception as exc:  # arbitrary bytes make the unpickler raise almost anything
         text = str(exc).strip().splitlines()
         raise CheckpointError(
             f"{path.name} is not a PyTorch file netbuilder can read: it is damaged, truncated or "

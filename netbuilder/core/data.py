@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,14 +82,6 @@ class DeviceData:
     val_x: torch.Tensor
     val_y: torch.Tensor
     num_classes: int
-
-
-def batches(n: int, batch_size: int, generator: torch.Generator,
-            device: torch.device | str = "cpu") -> Iterator[torch.Tensor]:
-    """Shuffled index batches covering 0..n-1 once (the last batch may be smaller)."""
-    order = torch.randperm(n, generator=generator).to(device)
-    for start in range(0, n, batch_size):
-        yield order[start:start + batch_size]
 
 
 def augment(images: torch.Tensor, generator: torch.Generator, max_degrees: float = 10.0,

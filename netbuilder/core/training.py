@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from netbuilder.core.data import Dataset, DeviceData, augment, batches
+from netbuilder.core.data import Dataset, DeviceData, augment
 
 LOSSES = ("cross_entropy", "nll", "mse")
 OPTIMIZERS = ("adam", "sgd", "adamw", "rmsprop")
@@ -383,10 +383,13 @@ class Trainer:
         for epoch in range(1, c.epochs + 1):
             model.train()
             epoch_start = time.perf_counter()
-            loss_sum = torch.zeros((), device=self.device)
-            correct = torch.zeros((), dtype=torch.int64, device=self.device)
-            seen = 0
-            for step, index in enumerate(batches(n, c.batch_size, generator, self.device), 1):
+            loss_sum, seen = 0.0, 0
+            # Predictions go into one buffer and are compared once per epoch: per-batch
+            # bookkeeping costs more than it seems on small, fast models.
+            order = torch.randperm(n, generator=generator).to(self.device)
+            predicted = torch.empty(n, dtype=torch.int64, device=self.device)
+            for step, start in enumerate(range(0, n, c.batch_size), 1):
+                index = order[start:start + c.batch_size]
                 if self.pause.is_set() and not self.stop.is_set():
                     yield Paused(epoch, step - 1)
                     while self.pause.is_set() and not self.stop.is_set():
@@ -430,9 +433,8 @@ class Trainer:
                     schedule.step()
                 global_step += 1
                 seen += len(y)
-                with torch.no_grad():
-                    loss_sum += loss.detach() * len(y)
-                    correct += (out.argmax(dim=1) == y).sum()
+                loss_sum += value * len(y)
+                torch.argmax(out.detach(), dim=1, out=predicted[start:start + len(y)])
                 elapsed = time.perf_counter() - epoch_start
                 yield BatchEnd(epoch, step, global_step, value, optimizer.param_groups[0]["lr"],
                                seen / elapsed if elapsed > 0 else 0.0)
@@ -441,7 +443,8 @@ class Trainer:
                 schedule.step()
             seconds = time.perf_counter() - epoch_start
             result = evaluate(model, d.val_x, d.val_y, d.num_classes, c.loss, top_wrong=0)
-            event = EpochEnd(epoch, float(loss_sum) / seen, float(correct) / seen, result.loss,
+            correct = int((predicted[:seen] == d.train_y[order[:seen]]).sum())
+            event = EpochEnd(epoch, loss_sum / seen, correct / seen, result.loss,
                              result.accuracy, lr, seconds, seen / seconds if seconds else 0.0)
             self.history.append(event)
             last_good = _snapshot(model)

@@ -16,7 +16,6 @@ from torchvision import datasets
 from netbuilder.core.data import (
     DatasetError,
     augment,
-    batches,
     load_dataset,
     load_digits,
     load_folder,
@@ -44,13 +43,6 @@ def test_digits_split_is_seeded():
     assert torch.equal(a.val_labels, b.val_labels)
     assert not torch.equal(a.val_labels, c.val_labels)
     assert len(load_digits(val_fraction=0.5).val_labels) == 5000
-
-
-def test_batches_cover_every_index_once():
-    gen = torch.Generator().manual_seed(0)
-    seen = torch.cat(list(batches(100, 32, gen)))
-    assert sorted(seen.tolist()) == list(range(100))
-    assert [len(b) for b in batches(100, 32, gen)] == [32, 32, 32, 4]
 
 
 def test_augmentation_moves_ink_but_keeps_shape_and_range():

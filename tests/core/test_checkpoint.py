@@ -1,0 +1,169 @@
+"""Weights and checkpoints: both formats, safe loading, reconciliation, atomic writes."""
+
+import os
+import pickle
+
+import pytest
+import torch
+
+from netbuilder.core import atomic
+from netbuilder.core.builder import build
+from netbuilder.core.checkpoint import (
+    CheckpointError,
+    WeightsMismatch,
+    load_file,
+    load_weights,
+    reconcile,
+    save_checkpoint,
+    save_state_dict,
+)
+from netbuilder.core.resources import load_template
+from netbuilder.core.training import TrainConfig, Trainer
+from tests.core.article_models import MNISTClassifier
+
+
+class MakesAMarker:
+    """Unpickling this would create a file: the proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def malicious_file(tmp_path):
+    path = tmp_path / "evil.pth"
+    marker = tmp_path / "PWNED"
+    with open(path, "wb") as handle:
+        torch.save({"fc1.weight": torch.zeros(2), "payload": MakesAMarker(str(marker))}, handle)
+    assert not marker.exists()
+    return path, marker
+
+
+def test_plain_state_dict_is_what_the_article_loads(tmp_path):
+    model = build(load_template("mnist_mlp"))
+    path = save_state_dict(model, tmp_path / "model.pth")
+    article = MNISTClassifier()
+    article.load_state_dict(torch.load(path))  # the article's line, verbatim
+    x = torch.rand(3, 1, 28, 28)
+    assert torch.allclose(article(x), model(x))
+    assert isinstance(torch.load(path, weights_only=True), dict)
+    assert not load_file(path).is_checkpoint
+
+
+def test_full_checkpoint_round_trip_with_weights_only_loading(tmp_path):
+    from netbuilder.core.data import load_digits
+
+    spec = load_template("digits_cnn")
+    model = build(spec)
+    data = load_digits().on_device("cpu")
+    data.train_x, data.train_y = data.train_x[:256], data.train_y[:256]
+    trainer = Trainer(model, data, TrainConfig(epochs=1, batch_size=64))
+    trainer.train()
+    path = save_checkpoint(tmp_path / "ckpt.pth", spec, model, trainer.optimizer,
+                           trainer.config.to_dict(), [{"epoch": 1, "val_accuracy": 0.5}],
+                           [str(i) for i in range(10)])
+    raw = torch.load(path, weights_only=True)
+    assert raw["format"] == "netbuilder.checkpoint" and raw["netbuilder_version"]
+    assert raw["training"]["batch_size"] == 64 and raw["class_names"][3] == "3"
+    assert raw["preprocessing"]["input"].startswith("float32 in [0, 1]")
+    loaded = load_file(path)
+    assert loaded.is_checkpoint and loaded.spec == spec
+    restored = build(loaded.spec)
+    load_weights(restored, loaded.state_dict)
+    x = torch.rand(2, 1, 28, 28)
+    assert torch.equal(restored.eval()(x), model.eval()(x))
+    optimizer = torch.optim.Adam(restored.parameters())
+    optimizer.load_state_dict(loaded.checkpoint["optimizer"])
+    assert optimizer.state_dict()["state"][0]["step"] == 4
+
+
+def test_crafted_pickle_is_refused_and_runs_no_code(tmp_path):
+    path, marker = malicious_file(tmp_path)
+    with pytest.raises(CheckpointError, match="refused because loading it could run code"):
+        load_file(path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is not a PyTorch file"),
+    (b"hello, this is text", "is not a PyTorch file"),
+])
+def test_corrupt_and_non_torch_files(tmp_path, content, message):
+    path = tmp_path / "bad.pth"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match=message):
+        load_file(path)
+
+
+def test_truncated_file(tmp_path):
+    path = save_state_dict(build(load_template("mnist_mlp")), tmp_path / "w.pth")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="damaged, truncated or of another kind"):
+        load_file(path)
+
+
+def test_other_objects_and_missing_file(tmp_path):
+    path = tmp_path / "list.pth"
+    torch.save([1, 2, 3], path)
+    with pytest.raises(CheckpointError, match="holds a list, not a state_dict"):
+        load_file(path)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_file(tmp_path / "absent.pth")
+
+
+def test_reconciliation_names_keys_and_shapes():
+    mlp = build(load_template("mnist_mlp"))
+    other = build(load_template("lenet5")).state_dict()
+    report = reconcile(mlp, other)
+    assert "fc1.weight" in [key for key, _want, _got in report.mismatched]
+    assert ("fc1.weight", (128, 784), (120, 400)) in report.mismatched
+    assert "flatten" not in " ".join(report.missing)
+    assert "conv1.weight" in report.unexpected
+    assert not report.perfect
+    text = report.describe()
+    assert "fc1.weight: the network has shape [128, 784], the file [120, 400]" in text
+
+
+def test_strict_load_refuses_and_changes_nothing_partial_loads_what_matches():
+    target = build(load_template("mnist_mlp"))
+    before = {k: v.clone() for k, v in target.state_dict().items()}
+    source = build(load_template("mnist_mlp")).state_dict()
+    source["fc3.weight"] = torch.zeros(5, 64)
+    source["extra.bias"] = torch.zeros(3)
+    with pytest.raises(WeightsMismatch) as caught:
+        load_weights(target, source, strict=True)
+    assert caught.value.report.unexpected == ["extra.bias"]
+    assert all(torch.equal(target.state_dict()[k], before[k]) for k in before)
+    report = load_weights(target, source, strict=False)
+    assert torch.equal(target.fc1.weight, source["fc1.weight"])
+    assert torch.equal(target.fc3.weight, before["fc3.weight"])
+    assert [k for k, _, _ in report.mismatched] == ["fc3.weight"]
+
+
+def test_failed_save_never_damages_the_existing_file(tmp_path, monkeypatch):
+    path = tmp_path / "model.pth"
+    model = build(load_template("mnist_mlp"))
+    save_state_dict(model, path)
+    original = path.read_bytes()
+
+    def broken_fsync(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", broken_fsync)
+    with pytest.raises(OSError, match="No space left"):
+        save_state_dict(build(load_template("mnist_mlp")), path)
+    assert path.read_bytes() == original
+    assert sorted(os.listdir(tmp_path)) == ["model.pth"]  # no temporary left behind
+
+
+def test_failure_while_serialising_keeps_the_old_file(tmp_path):
+    path = tmp_path / "ckpt.pth"
+    path.write_bytes(b"old")
+    spec = load_template("mnist_mlp")
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        save_checkpoint(path, spec, build(spec), extra={"bad": lambda: None})
+    assert path.read_bytes() == b"old"
+    assert sorted(os.listdir(tmp_path)) == ["ckpt.pth"]
