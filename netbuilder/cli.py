@@ -329,15 +329,21 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+COMMANDS = ("summary", "export", "train", "evaluate")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        from netbuilder.gui.app import main as gui_main  # no command: the desktop app
+
+        return gui_main(argv[:1])
     parser = _parser()
     args = parser.parse_args(argv)
     handlers = {"summary": _summary, "export": _export, "train": _train,
                 "evaluate": _evaluate}
     if args.command is None:
-        print("netbuilder: the desktop window is not part of this version yet; "
-              "use a command: summary, export, train, evaluate (netbuilder --help)",
-              file=sys.stderr)
+        parser.print_help()
         return 2
     try:
         return handlers[args.command](args)

@@ -1,0 +1,257 @@
+"""What a layer card says and how it looks: the key arguments in a few characters, category
+colours, and the painting delegate of the stack view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QLineEdit, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from netbuilder.core.analysis import LayerInfo, flow_text, format_shape
+from netbuilder.core.catalog import default_catalog
+from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args
+
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+
+CATEGORY_COLOURS = {
+    "Linear": "#4e79a7", "Convolution": "#f28e2b", "Pooling": "#76b7b2",
+    "Normalization": "#59a14f", "Dropout": "#9d9d9d", "Activation": "#e15759",
+    "Shape": "#9c755f", "Recurrent": "#b07aa1", "Containers": "#d4a72c",
+}
+CARD_HEIGHT, BLOCK_HEIGHT, FLOW_HEIGHT = 50, 34, 18
+
+
+def category_colour(kind: str) -> QColor:
+    entry = default_catalog().get(kind)
+    return QColor(CATEGORY_COLOURS.get(entry.category if entry else "", "#ff9da7"))
+
+
+def _size(value) -> str:
+    if isinstance(value, list):
+        return "×".join(str(v) for v in value)
+    return str(value)
+
+
+def key_args(layer: LayerSpec) -> str:
+    """The arguments a person reads first: 'Linear 784 → 128', 'Conv2d 1 → 32, k3, p1'."""
+    args = resolved_args(layer)
+    kind = layer.kind
+    if kind == "Linear":
+        text = f"{args['in_features']} → {args['out_features']}"
+        return text if args["bias"] else text + ", no bias"
+    if kind.startswith("Conv"):
+        parts = [f"{args['in_channels']} → {args['out_channels']}",
+                 f"k{_size(args['kernel_size'])}"]
+        if args.get("stride") not in (1, None):
+            parts.append(f"s{_size(args['stride'])}")
+        if args.get("padding") not in (0, None):
+            parts.append(f"p{_size(args['padding'])}")
+        return ", ".join(parts)
+    if "Pool" in kind and "Adaptive" not in kind:
+        stride = args.get("stride")
+        text = f"k{_size(args['kernel_size'])}"
+        return text + (f", s{_size(stride)}" if stride not in (None, args["kernel_size"]) else "")
+    if kind == "AdaptiveAvgPool2d":
+        return f"to {_size(args['output_size'])}"
+    if kind.startswith("BatchNorm"):
+        return str(args["num_features"])
+    if kind == "GroupNorm":
+        return f"{args['num_channels']} in {args['num_groups']} groups"
+    if kind == "LayerNorm":
+        return _size(args["normalized_shape"])
+    if kind.startswith("Dropout"):
+        return f"p={args['p']:g}"
+    if kind in {"RNN", "LSTM", "GRU"}:
+        layers = f", {args['num_layers']} layers" if args["num_layers"] > 1 else ""
+        return f"{args['input_size']} → {args['hidden_size']}{layers}, {args['output']}"
+    if kind == "Flatten":
+        return f"dims {args['start_dim']}…{args['end_dim']}"
+    if kind == "Unflatten":
+        return f"dim {args['dim']} → {_size(args['unflattened_size'])}"
+    if kind in {"Softmax", "LogSoftmax"}:
+        return f"dim={args['dim']}"
+    entry = default_catalog().get(kind)
+    changed = [f"{a.name}={args[a.name]}" for a in (entry.args if entry else ())
+               if args.get(a.name) != a.default]
+    return ", ".join(changed)
+
+
+def card_tooltip(item: Item, info: LayerInfo | None) -> str:
+    lines = [f"<b>{item.name}</b> ({item.kind})"]
+    if info is not None:
+        lines.append(f"in {format_shape(info.input_shape)} → out "
+                     f"{format_shape(info.output_shape)}")
+        lines.append(f"{info.params:,} parameters, {info.macs:,} MACs")
+        if info.error:
+            lines.append(f"<span style='color:#c62828'>{info.error}</span>")
+        for finding in info.findings:
+            if finding.severity == "warning":
+                lines.append(f"⚠ {finding.message} <i>Fix: {finding.fix}</i>")
+    return "<br>".join(lines)
+
+
+class CardDelegate(QStyledItemDelegate):
+    """Paints each row of the stack as a card, with the flowing shape under it."""
+
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.document = document
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+        item = self.document.spec.find(index.data(PATH_ROLE) or "")
+        height = BLOCK_HEIGHT if isinstance(item, BlockSpec) else CARD_HEIGHT
+        return QSize(240, height + FLOW_HEIGHT)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        path = index.data(PATH_ROLE) or ""
+        item = self.document.spec.find(path)
+        if item is None:
+            return
+        info = self.document.analysis.row(path)
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        height = BLOCK_HEIGHT if isinstance(item, BlockSpec) else CARD_HEIGHT
+        card = QRect(option.rect.left() + 2, option.rect.top() + 3,
+                     option.rect.width() - 10, height - 6)
+        error = info is not None and info.error is not None
+        warned = info is not None and any(f.severity == "warning" for f in info.findings)
+        base = palette.color(QPalette.ColorRole.Base)
+        dark = base.lightness() < 128
+        fill = QColor(base).darker(112) if not dark else QColor(base).lighter(160)
+        if error:
+            fill = QColor("#5c1f1f") if dark else QColor("#fde2e1")
+        if selected:
+            fill = QColor(palette.color(QPalette.ColorRole.Highlight))
+            fill.setAlpha(70 if not dark else 110)
+        border = QColor("#c62828") if error else QColor("#e0a000") if warned else (
+            palette.color(QPalette.ColorRole.Highlight) if selected
+            else palette.color(QPalette.ColorRole.Mid))
+        painter.setPen(QPen(border, 2 if (error or warned or selected) else 1))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(card, 6, 6)
+        strip = QRect(card.left(), card.top(), 6, card.height())
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(category_colour(item.kind))
+        painter.drawRoundedRect(strip, 3, 3)
+        text = palette.color(QPalette.ColorRole.Text)
+        dim = QColor(text)
+        dim.setAlpha(150)
+        inner = card.adjusted(14, 4, -10, -4)
+        bold = QFont(option.font)
+        bold.setBold(True)
+        small = QFont(option.font)
+        small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.9))
+        right_text = ""
+        if info is not None:
+            shape = format_shape(info.output_shape) if not error else "shape error"
+            right_text = f"{shape}    {info.params:,} params"
+        if isinstance(item, BlockSpec):
+            count = sum(1 for _ in _leaves(item))
+            title = f"{item.name}"
+            painter.setFont(bold)
+            painter.setPen(text)
+            metrics = QFontMetrics(bold)
+            painter.drawText(inner, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             title)
+            painter.setFont(small)
+            painter.setPen(dim)
+            after = inner.adjusted(metrics.horizontalAdvance(title) + 10, 0, 0, 0)
+            painter.drawText(after, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             plural(self.tr, count, "Block · 1 layer", "Block · %1 layers"))
+        else:
+            top = QRect(inner.left(), inner.top(), inner.width(), inner.height() // 2)
+            bottom = QRect(inner.left(), inner.top() + inner.height() // 2, inner.width(),
+                           inner.height() - inner.height() // 2)
+            painter.setFont(bold)
+            painter.setPen(text)
+            metrics = QFontMetrics(bold)
+            painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             item.name)
+            painter.setFont(small)
+            painter.setPen(dim)
+            kind_rect = top.adjusted(metrics.horizontalAdvance(item.name) + 8, 0, 0, 0)
+            frozen = self.tr("  · frozen") if item.frozen else ""
+            painter.drawText(kind_rect,
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             item.kind + frozen)
+            detail = key_args(item)
+            if error:
+                painter.setPen(QColor("#ff8a80") if dark else QColor("#b71c1c"))
+                detail = info.error
+            elif warned:
+                painter.setPen(QColor("#e0a000"))
+                detail = "⚠ " + next(f.message for f in info.findings if f.severity == "warning")
+            elided = QFontMetrics(small).elidedText(detail, Qt.TextElideMode.ElideRight,
+                                                    bottom.width())
+            painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             elided)
+        if right_text:
+            painter.setFont(small)
+            painter.setPen(dim if not error else QColor("#c62828"))
+            rect = inner.adjusted(0, 0, 0, 0) if isinstance(item, BlockSpec) else QRect(
+                inner.left(), inner.top(), inner.width(), inner.height() // 2)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             right_text)
+        # the tensor that flows on to the next card
+        flow = QRect(card.left() + 16, card.bottom() + 3, card.width() - 16, FLOW_HEIGHT - 2)
+        painter.setPen(QPen(dim, 1))
+        painter.drawLine(card.left() + 10, card.bottom() + 2, card.left() + 10,
+                         option.rect.bottom() - 1)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setPointSizeF(small.pointSizeF())
+        painter.setFont(mono)
+        shape_text = "?" if info is None or info.output_shape is None else flow_text(
+            info.output_shape)
+        painter.drawText(flow, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         f"↓ {shape_text}")
+        if focused and not selected:
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 1,
+                                Qt.PenStyle.DotLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(card.adjusted(-1, -1, 1, 1), 6, 6)
+        painter.restore()
+
+    # -- rename in place (F2) -------------------------------------------------------------------
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,  # noqa: N802
+                     index: QModelIndex) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setObjectName("rename_edit")
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:  # noqa: N802
+        path = index.data(PATH_ROLE) or ""
+        editor.setText(path.rpartition(".")[2])
+        editor.selectAll()
+
+    def updateEditorGeometry(self, editor: QWidget, option: QStyleOptionViewItem,  # noqa: N802
+                             index: QModelIndex) -> None:
+        rect = QRect(option.rect.left() + 14, option.rect.top() + 5, 200, 22)
+        editor.setGeometry(rect)
+
+    def setModelData(self, editor: QWidget, model, index: QModelIndex) -> None:  # noqa: N802
+        from netbuilder.core import editing
+
+        path = index.data(PATH_ROLE) or ""
+        name = editor.text().strip()
+        if name and name != path.rpartition(".")[2]:
+            self.document.edit(self.tr("Rename %1 to %2").replace("%1", path).replace("%2", name),
+                               lambda spec: editing.rename(spec, path, name))
+
+
+def plural(tr, count: int, one: str, many: str) -> str:
+    """English-friendly counts without a translation file: '1 layer', '3 layers'."""
+    return tr(one) if count == 1 else tr(many).replace("%1", f"{count:,}")
+
+
+def _leaves(block: BlockSpec):
+    for item in block.items:
+        if isinstance(item, BlockSpec):
+            yield from _leaves(item)
+        else:
+            yield item

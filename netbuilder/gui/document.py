@@ -1,0 +1,121 @@
+"""The open network: its spec, selection, analysis and undo stack.
+
+Views subscribe to :attr:`changed` and :attr:`selection_changed`; they never edit the spec
+directly. Every edit is one :class:`SpecCommand` on the undo stack holding the spec before and
+after (specs are small), so undo and redo restore exactly what was there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from netbuilder.core import editing
+from netbuilder.core.analysis import Analysis, Analyzer
+from netbuilder.core.spec import NetworkSpec
+
+ARG_EDIT_ID = 1001  # consecutive edits of one argument merge into one undo step
+
+
+class SpecCommand(QUndoCommand):
+    def __init__(self, document: Document, text: str, before: NetworkSpec, after: NetworkSpec,
+                 selection_before: list[str], selection_after: list[str],
+                 merge_key: str | None = None):
+        super().__init__(text)
+        self.document = document
+        self.before, self.after = before, after
+        self.selection_before, self.selection_after = selection_before, selection_after
+        self.merge_key = merge_key
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return ARG_EDIT_ID if self.merge_key else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        if not isinstance(other, SpecCommand) or other.merge_key != self.merge_key:
+            return False
+        self.after, self.selection_after = other.after, other.selection_after
+        if self.after == self.before:  # typed back to where it started: no step to undo
+            self.setObsolete(True)
+        return True
+
+    def redo(self) -> None:
+        self.document._restore(self.after, self.selection_after)
+
+    def undo(self) -> None:
+        self.document._restore(self.before, self.selection_before)
+
+
+class Document(QObject):
+    """The network being edited. ``changed`` fires after every edit, undo and redo."""
+
+    changed = Signal()
+    selection_changed = Signal()
+    edit_refused = Signal(str)  # why an edit could not be made (for the status bar)
+
+    def __init__(self, spec: NetworkSpec, parent: QObject | None = None):
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.analyzer = Analyzer()
+        self.loss = "cross_entropy"
+        self._spec = spec.copy()
+        self._selection: list[str] = []
+        self.analysis: Analysis = self.analyzer.analyze(self._spec, self.loss)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @property
+    def spec(self) -> NetworkSpec:
+        """The current spec; treat as read-only (edit through :meth:`edit`)."""
+        return self._spec
+
+    @property
+    def selection(self) -> list[str]:
+        return list(self._selection)
+
+    def current(self) -> str | None:
+        return self._selection[-1] if self._selection else None
+
+    # -- changing ------------------------------------------------------------------------------
+
+    def select(self, paths: list[str]) -> None:
+        valid = [p for p in paths if self._spec.find(p) is not None]
+        if valid != self._selection:
+            self._selection = valid
+            self.selection_changed.emit()
+
+    def edit(self, text: str, change: Callable[[NetworkSpec], list[str] | None],
+             merge_key: str | None = None) -> bool:
+        """Apply ``change`` to a copy of the spec as one undoable step; False if refused."""
+        after = self._spec.copy()
+        try:
+            selection = change(after)
+        except editing.EditError as exc:
+            self.edit_refused.emit(str(exc))
+            return False
+        if after == self._spec:
+            return False
+        command = SpecCommand(self, text, self._spec.copy(), after, self.selection,
+                              list(selection) if selection is not None else self.selection,
+                              merge_key)
+        self.undo_stack.push(command)  # runs redo()
+        return True
+
+    def replace(self, spec: NetworkSpec, clean: bool = True) -> None:
+        """Start over with another spec (open, new): the undo history is cleared."""
+        self.undo_stack.clear()
+        self._restore(spec.copy(), [])
+        if clean:
+            self.undo_stack.setClean()
+
+    def set_loss(self, loss: str) -> None:
+        self.loss = loss
+        self._restore(self._spec, self._selection)
+
+    def _restore(self, spec: NetworkSpec, selection: list[str]) -> None:
+        self._spec = spec.copy()
+        self.analysis = self.analyzer.analyze(self._spec, self.loss)
+        self._selection = [p for p in selection if self._spec.find(p) is not None]
+        self.changed.emit()
+        self.selection_changed.emit()

@@ -1,0 +1,624 @@
+"""The main window: composes the panels and owns the actions, the project file and autosave."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+import torch
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+)
+
+from netbuilder import __version__
+from netbuilder.core import editing
+from netbuilder.core.codegen import generate
+from netbuilder.core.project import Project, ProjectError
+from netbuilder.core.resources import DEFAULT_TEMPLATE, load_template
+from netbuilder.core.spec import BlockSpec, NetworkSpec
+from netbuilder.gui.cards import plural
+from netbuilder.gui.code_view import CodeView
+from netbuilder.gui.document import Document
+from netbuilder.gui.palette import Palette
+from netbuilder.gui.properties import PropertiesPanel
+from netbuilder.gui.settings import app_icon, recovery_dir, settings
+from netbuilder.gui.stack_view import LAYERS_MIME, StackView, insert_kinds, layers_mime
+from netbuilder.gui.summary_panel import SummaryPanel
+from netbuilder.gui.template_dialog import TemplateDialog
+from netbuilder.gui.theme import THEMES, apply_theme
+
+MAX_RECENT = 8
+AUTOSAVE_MS = 15_000
+_windows: list[MainWindow] = []  # windows keep themselves alive until closed
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, project: Project | None = None, path: Path | None = None,
+                 template: str | None = None):
+        super().__init__()
+        self.setObjectName("main_window")
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        if project is None:
+            project, template = Project(load_template(DEFAULT_TEMPLATE)), DEFAULT_TEMPLATE
+        self.project = project
+        self.path: Path | None = path
+        self.template_name = template
+        self.document = Document(project.spec, self)
+        self.recovery_file = recovery_dir() / f"recovery-{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
+
+        self.stack = StackView(self.document, self)
+        self.setCentralWidget(self.stack)
+        self.palette_panel = Palette(self)
+        self.properties = PropertiesPanel(self.document, self)
+        self.summary = SummaryPanel(self.document, self)
+        self.summary.set_dataset(project.dataset)
+        self.code = CodeView(self.document, self)
+        self.docks = {
+            "palette": self._dock(self.tr("Layers"), self.palette_panel,
+                                  Qt.DockWidgetArea.LeftDockWidgetArea),
+            "properties": self._dock(self.tr("Properties"), self.properties,
+                                     Qt.DockWidgetArea.RightDockWidgetArea),
+            "summary": self._dock(self.tr("Summary and problems"), self.summary,
+                                  Qt.DockWidgetArea.RightDockWidgetArea),
+            "code": self._dock(self.tr("Code"), self.code, Qt.DockWidgetArea.BottomDockWidgetArea),
+        }
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._build_actions()
+        self._build_menus()
+        self.statusBar().showMessage(self.tr("Ready"), 3000)
+
+        self.palette_panel.kind_chosen.connect(self.append_kind)
+        self.summary.dataset_chosen.connect(self._dataset_chosen)
+        self.document.undo_stack.cleanChanged.connect(self._update_title)
+        self.document.changed.connect(self._changed)
+        self.document.selection_changed.connect(self._update_actions)
+        self.document.edit_refused.connect(self._refused)
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.write_recovery)
+        self._autosave.start()
+        self._restore_layout()
+        self._update_title()
+        self._update_actions()
+        self._changed()
+        _windows.append(self)
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def _dock(self, title: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{widget.objectName()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _restore_layout(self) -> None:
+        store = settings()
+        geometry = store.value("window/geometry")
+        state = store.value("window/state")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+            self.resizeDocks([self.docks["palette"]], [210], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.docks["properties"]], [340], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.docks["properties"], self.docks["summary"]], [440, 300],
+                             Qt.Orientation.Vertical)
+            self.resizeDocks([self.docks["code"]], [230], Qt.Orientation.Vertical)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(1280, 800)
+
+    # -- actions and menus ---------------------------------------------------------------------
+
+    def _action(self, text: str, slot, shortcut=None, name: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        action.triggered.connect(slot)
+        action.setObjectName(name or f"action_{text.strip('&.…').lower().replace(' ', '_')}")
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        key = QKeySequence.StandardKey
+        a = self._action
+        self.act_new = a(self.tr("&New"), self.new_network, key.New, "action_new")
+        self.act_template = a(self.tr("New from &Template…"), self.new_from_template,
+                              "Ctrl+Shift+N", "action_template")
+        self.act_window = a(self.tr("New &Window"), self.new_window, None, "action_window")
+        self.act_open = a(self.tr("&Open…"), self.open_dialog, key.Open, "action_open")
+        self.act_save = a(self.tr("&Save"), self.save, key.Save, "action_save")
+        self.act_save_as = a(self.tr("Save &As…"), self.save_as, key.SaveAs, "action_save_as")
+        self.act_export_code = a(self.tr("&Python code…"), self.export_code, None,
+                                 "action_export_code")
+        self.act_quit = a(self.tr("&Quit"), self.close, key.Quit, "action_quit")
+        stack = self.document.undo_stack
+        self.act_undo = stack.createUndoAction(self, self.tr("&Undo"))
+        self.act_undo.setShortcuts(QKeySequence.keyBindings(key.Undo))
+        self.act_undo.setObjectName("action_undo")
+        self.act_redo = stack.createRedoAction(self, self.tr("&Redo"))
+        redo_keys = QKeySequence.keyBindings(key.Redo)
+        if QKeySequence("Ctrl+Shift+Z") not in redo_keys:
+            redo_keys.append(QKeySequence("Ctrl+Shift+Z"))
+        self.act_redo.setShortcuts(redo_keys)
+        self.act_redo.setObjectName("action_redo")
+        self.addActions([self.act_undo, self.act_redo])
+        self.act_cut = a(self.tr("Cu&t"), self.cut, key.Cut, "action_cut")
+        self.act_copy = a(self.tr("&Copy"), self.copy, key.Copy, "action_copy")
+        self.act_paste = a(self.tr("&Paste"), self.paste, key.Paste, "action_paste")
+        self.act_delete = a(self.tr("&Delete"), self.delete, key.Delete, "action_delete")
+        self.act_duplicate = a(self.tr("D&uplicate"), self.duplicate, "Ctrl+D",
+                               "action_duplicate")
+        self.act_rename = a(self.tr("Re&name"), self.stack.rename_current, "F2",
+                            "action_rename")
+        self.act_up = a(self.tr("Move &Up"), lambda: self.shift(-1), "Alt+Up", "action_up")
+        self.act_down = a(self.tr("Move Do&wn"), lambda: self.shift(1), "Alt+Down",
+                          "action_down")
+        self.act_group = a(self.tr("&Group into Block"), self.group, "Ctrl+G", "action_group")
+        self.act_ungroup = a(self.tr("Ungr&oup Block"), self.ungroup, "Ctrl+Shift+G",
+                             "action_ungroup")
+        self.act_select_all = a(self.tr("Select &All"), self.select_all, key.SelectAll,
+                                "action_select_all")
+        self.act_about = a(self.tr("&About netbuilder"), self.about, None, "action_about")
+        for action in (self.act_delete, self.act_duplicate, self.act_rename, self.act_up,
+                       self.act_down, self.act_group, self.act_ungroup, self.act_copy,
+                       self.act_cut, self.act_paste, self.act_select_all):
+            # only when the stack has focus: typing Delete or Ctrl+C in a field stays there
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.removeAction(action)
+            self.stack.addAction(action)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        file_menu.setObjectName("menu_file")
+        file_menu.addActions([self.act_new, self.act_template, self.act_window])
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_open)
+        self.recent_menu = file_menu.addMenu(self.tr("Open &Recent"))
+        self.recent_menu.setObjectName("menu_recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addActions([self.act_save, self.act_save_as])
+        export = file_menu.addMenu(self.tr("&Export"))
+        export.setObjectName("menu_export")
+        export.addAction(self.act_export_code)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        edit = bar.addMenu(self.tr("&Edit"))
+        edit.setObjectName("menu_edit")
+        edit.addActions([self.act_undo, self.act_redo])
+        edit.addSeparator()
+        edit.addActions([self.act_cut, self.act_copy, self.act_paste, self.act_delete,
+                         self.act_duplicate, self.act_rename])
+        edit.addSeparator()
+        edit.addActions([self.act_up, self.act_down, self.act_group, self.act_ungroup])
+        edit.addSeparator()
+        edit.addAction(self.act_select_all)
+        view = bar.addMenu(self.tr("&View"))
+        view.setObjectName("menu_view")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        theme_menu = view.addMenu(self.tr("&Theme"))
+        self.theme_actions = {}
+        current = str(settings().value("view/theme", "system"))
+        for name, label in THEMES.items():
+            action = theme_menu.addAction(self.tr(label))
+            action.setCheckable(True)
+            action.setChecked(name == current)
+            action.setObjectName(f"action_theme_{name}")
+            action.triggered.connect(lambda _checked=False, n=name: self.set_theme(n))
+            self.theme_actions[name] = action
+        help_menu = bar.addMenu(self.tr("&Help"))
+        help_menu.setObjectName("menu_help")
+        help_menu.addAction(self.act_about)
+
+    # -- state shown in the window -----------------------------------------------------------
+
+    def display_name(self) -> str:
+        if self.path is not None:
+            return self.path.name
+        return self.tr("Untitled") if self.template_name is None else (
+            f"{self.template_name} ({self.tr('template')})")
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.display_name()}[*] — netbuilder")
+        self.setWindowModified(not self.document.undo_stack.isClean())
+
+    def _changed(self) -> None:
+        analysis = self.document.analysis
+        self._update_title()
+        self._update_actions()
+        state = self.tr("shapes OK") if analysis.ok else plural(
+            self.tr, len(analysis.errors), "1 shape error", "%1 shape errors")
+        self.statusBar().showMessage(
+            self.tr("%1 parameters · %2 MACs · %3").replace("%1", f"{analysis.total_params:,}")
+            .replace("%2", f"{analysis.macs:,}").replace("%3", state))
+
+    def _update_actions(self) -> None:
+        selection = self.document.selection
+        current = self.document.spec.find(self.document.current() or "")
+        for action in (self.act_delete, self.act_duplicate, self.act_up, self.act_down,
+                       self.act_group, self.act_copy, self.act_cut):
+            action.setEnabled(bool(selection))
+        self.act_rename.setEnabled(current is not None)
+        self.act_ungroup.setEnabled(isinstance(current, BlockSpec))
+
+    def _refused(self, message: str) -> None:
+        self.statusBar().showMessage(message, 6000)
+
+    # -- editing -------------------------------------------------------------------------------
+
+    def insertion_point(self) -> tuple[str, int]:
+        """After the current item, in its block; at the end when nothing is selected."""
+        current = self.document.current()
+        if not current:
+            return "", len(self.document.spec.items)
+        parent, _name = editing.split_path(current)
+        _items, index = editing.locate(self.document.spec, current)
+        return parent, index + 1
+
+    def append_kind(self, kind: str) -> None:
+        parent, index = self.insertion_point()
+        insert_kinds(self.document, [kind], parent, index, self.tr)
+        self.stack.setFocus()
+
+    def delete(self) -> None:
+        paths = self.document.selection
+        label = paths[0] if len(paths) == 1 else plural(self.tr, len(paths), "1 item", "%1 items")
+        self.document.edit(self.tr("Delete %1").replace("%1", label),
+                           lambda spec: editing.remove(spec, paths))
+
+    def duplicate(self) -> None:
+        paths = self.document.selection
+        self.document.edit(self.tr("Duplicate"), lambda spec: editing.duplicate(
+            spec, editing.in_document_order(spec, paths)))
+
+    def shift(self, delta: int) -> None:
+        paths = self.document.selection
+        text = self.tr("Move Up") if delta < 0 else self.tr("Move Down")
+        self.document.edit(text, lambda spec: editing.shift(spec, paths, delta))
+
+    def group(self) -> None:
+        paths = self.document.selection
+        self.document.edit(self.tr("Group into Block"), lambda spec: editing.group(
+            spec, editing.in_document_order(spec, paths)))
+
+    def ungroup(self) -> None:
+        current = self.document.current()
+        if current:
+            self.document.edit(self.tr("Ungroup %1").replace("%1", current),
+                               lambda spec: editing.ungroup(spec, current))
+
+    def select_all(self) -> None:
+        self.document.select([path for path, _item in
+                              ((p, i) for p, i, depth in self.document.spec.walk() if depth == 0)])
+
+    def copy(self) -> None:
+        if self.document.selection:
+            QGuiApplication.clipboard().setMimeData(
+                layers_mime(self.document, self.document.selection))
+            self.statusBar().showMessage(plural(self.tr, len(self.document.selection),
+                                                "Copied 1 item", "Copied %1 items"), 3000)
+
+    def cut(self) -> None:
+        self.copy()
+        self.delete()
+
+    def paste(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        raw = bytes(mime.data(LAYERS_MIME)).decode("utf-8") if mime.hasFormat(LAYERS_MIME) \
+            else mime.text()
+        try:
+            items = editing.items_from_clipboard(json.loads(raw))
+        except (json.JSONDecodeError, editing.EditError):
+            self.statusBar().showMessage(self.tr("The clipboard holds no netbuilder layers."),
+                                         5000)
+            return
+        parent, index = self.insertion_point()
+        self.document.edit(plural(self.tr, len(items), "Paste 1 item", "Paste %1 items"),
+                           lambda spec: editing.insert(spec, parent, index, items))
+
+    def _dataset_chosen(self, name: str) -> None:
+        if name != self.project.dataset:
+            self.project.dataset = name
+            self.statusBar().showMessage(self.tr("Dataset: %1").replace("%1", name), 3000)
+
+    # -- files ---------------------------------------------------------------------------------
+
+    def current_project(self) -> Project:
+        return Project(self.document.spec.copy(), self.project.dataset,
+                       dict(self.project.training), dict(self.project.extra))
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to discard the current network."""
+        if self.document.undo_stack.isClean():
+            return True
+        answer = QMessageBox.question(
+            self, self.tr("Unsaved changes"),
+            self.tr("Save the changes to %1?").replace("%1", self.display_name()),
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def load_project(self, project: Project, path: Path | None, template: str | None = None
+                     ) -> None:
+        self.project = project
+        self.path = path
+        self.template_name = template
+        self.summary.set_dataset(project.dataset)
+        self.document.replace(project.spec)
+        if path is None and template is None:
+            self.document.undo_stack.resetClean()
+        self._update_title()
+
+    def new_network(self) -> None:
+        if self.maybe_save():
+            self.load_project(Project(NetworkSpec([1, 28, 28], [], "Net", 10)), None)
+
+    def new_from_template(self) -> None:
+        dialog = TemplateDialog(self)
+        if dialog.exec() and dialog.chosen() and self.maybe_save():
+            name = dialog.chosen()
+            self.load_project(Project(load_template(name)), None, name)
+
+    def new_window(self) -> MainWindow:
+        window = MainWindow()
+        window.show()
+        return window
+
+    def open_dialog(self) -> None:
+        start = str(self.path.parent) if self.path else str(settings().value("files/last_dir",
+                                                                             ""))
+        name, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Open network"), start, self.tr("netbuilder files (*.json)"))
+        if name:
+            self.open_path(Path(name))
+
+    def open_path(self, path: Path) -> bool:
+        """Open a project or spec file; on a bad file say why and keep the current one."""
+        try:
+            project = Project.load(path)
+        except ProjectError as exc:
+            QMessageBox.warning(self, self.tr("Cannot open %1").replace("%1", path.name),
+                                str(exc))
+            self._forget_recent(path)
+            return False
+        if not self.maybe_save():
+            return False
+        self.load_project(project, path.resolve())
+        self._remember_recent(path.resolve())
+        self.statusBar().showMessage(self.tr("Opened %1").replace("%1", str(path)), 4000)
+        return True
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self._write(self.path)
+
+    def save_as(self) -> bool:
+        start = str(self.path) if self.path else str(
+            Path(str(settings().value("files/last_dir", ""))) / f"{self.document.spec.class_name}"
+            ".json")
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Save network"), start,
+                                              self.tr("netbuilder project (*.json)"))
+        if not name:
+            return False
+        path = Path(name)
+        if path.suffix.lower() != ".json":
+            path = path.with_suffix(".json")
+        return self._write(path)
+
+    def _write(self, path: Path) -> bool:
+        try:
+            self.current_project().save(path)
+        except OSError as exc:
+            QMessageBox.warning(self, self.tr("Cannot save"), self.tr(
+                "%1 could not be written: %2").replace("%1", str(path)).replace(
+                "%2", exc.strerror or str(exc)))
+            return False
+        self.path = path.resolve()
+        self.template_name = None
+        self.document.undo_stack.setClean()
+        self._remember_recent(self.path)
+        self._update_title()
+        self.statusBar().showMessage(self.tr("Saved %1").replace("%1", str(path)), 4000)
+        return True
+
+    def export_code(self) -> None:
+        if not self.document.analysis.ok:
+            QMessageBox.warning(self, self.tr("Cannot export"), self.tr(
+                "The shapes do not fit together yet:\n%1").replace(
+                "%1", "\n".join(str(f) for f in self.document.analysis.errors)))
+            return
+        start = str((self.path.parent if self.path else Path.cwd())
+                    / f"{self.document.spec.class_name.lower()}.py")
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export Python code"), start,
+                                              self.tr("Python (*.py)"))
+        if name:
+            self.export_code_to(Path(name))
+
+    def export_code_to(self, path: Path) -> bool:
+        from netbuilder.core.atomic import atomic_write_text
+
+        try:
+            atomic_write_text(path, generate(self.document.spec,
+                                             self.code.style_box.currentData()))
+        except OSError as exc:
+            QMessageBox.warning(self, self.tr("Cannot export"), f"{path}: {exc.strerror or exc}")
+            return False
+        self.statusBar().showMessage(self.tr("Wrote %1").replace("%1", str(path)), 4000)
+        return True
+
+    def _remember_recent(self, path: Path) -> None:
+        store = settings()
+        recent = [p for p in store.value("files/recent", [], list) or [] if p != str(path)]
+        store.setValue("files/recent", [str(path), *recent][:MAX_RECENT])
+        store.setValue("files/last_dir", str(path.parent))
+
+    def _forget_recent(self, path: Path) -> None:
+        store = settings()
+        recent = store.value("files/recent", [], list) or []
+        store.setValue("files/recent", [p for p in recent if Path(p) != path.resolve()])
+
+    def recent_files(self) -> list[str]:
+        return list(settings().value("files/recent", [], list) or [])
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_files()
+        if not recent:
+            self.recent_menu.addAction(self.tr("(none)")).setEnabled(False)
+        for entry in recent:
+            action = self.recent_menu.addAction(entry)
+            action.triggered.connect(lambda _c=False, p=entry: self.open_path(Path(p)))
+
+    # -- drop a file on the window -------------------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
+        if not urls:
+            return
+        event.acceptProposedAction()
+        self.open_dropped(Path(urls[0].toLocalFile()))
+
+    def open_dropped(self, path: Path) -> bool:
+        if path.suffix.lower() == ".json":
+            return self.open_path(path)
+        QMessageBox.warning(self, self.tr("Cannot open %1").replace("%1", path.name), self.tr(
+            "%1 is not a file netbuilder opens here: drop a project or network file (.json)."
+        ).replace("%1", path.name))
+        return False
+
+    # -- recovery ------------------------------------------------------------------------------
+
+    def write_recovery(self) -> None:
+        """Keep a copy of unsaved work; removed again once saved or closed cleanly."""
+        if self.document.undo_stack.isClean():
+            self.recovery_file.unlink(missing_ok=True)
+            return
+        data = self.current_project().to_dict()
+        data["recovery"] = {"path": str(self.path) if self.path else None,
+                            "saved_at": time.time(), "pid": os.getpid()}
+        try:
+            from netbuilder.core.atomic import atomic_write_text
+
+            atomic_write_text(self.recovery_file, json.dumps(data, indent=1))
+        except OSError as exc:
+            self.statusBar().showMessage(self.tr("Autosave failed: %1").replace(
+                "%1", exc.strerror or str(exc)), 5000)
+
+    # -- misc ----------------------------------------------------------------------------------
+
+    def set_theme(self, name: str) -> None:
+        apply_theme(QApplication.instance(), name)
+        settings().setValue("view/theme", name)
+        for key, action in self.theme_actions.items():
+            action.setChecked(key == name)
+        self.stack.viewport().update()
+
+    def about(self) -> None:
+        QMessageBox.about(self, self.tr("About netbuilder"), about_text())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.maybe_save():
+            event.ignore()
+            return
+        store = settings()
+        store.setValue("window/geometry", self.saveGeometry())
+        store.setValue("window/state", self.saveState())
+        self._autosave.stop()
+        self.recovery_file.unlink(missing_ok=True)
+        if self in _windows:
+            _windows.remove(self)
+        event.accept()
+
+
+def about_text() -> str:
+    return (f"<h3>netbuilder {__version__}</h3>"
+            "<p>Stack layers into a torch.nn.Sequential, see the shapes that flow, and export "
+            "readable PyTorch code.</p>"
+            f"<p>PyTorch {torch.__version__}<br>Qt {qVersion()} · PySide6 {pyside_version}</p>"
+            "<p>Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).</p>")
+
+
+def recovery_files() -> list[Path]:
+    """Recovery files left by windows of processes that are no longer running."""
+    found = []
+    for path in sorted(recovery_dir().glob("recovery-*.json")):
+        try:
+            pid = int(path.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        found.append(path)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def offer_recovery(parent=None) -> list[MainWindow]:
+    """After a crash: ask to restore each unsaved network; returns the windows opened."""
+    windows = []
+    for path in recovery_files():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            info = data.pop("recovery", {})
+            project = Project.from_dict(data, path)
+        except (OSError, ValueError, ProjectError):
+            path.unlink(missing_ok=True)
+            continue
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.get("saved_at", 0)))
+        original = info.get("path") or QApplication.translate("MainWindow", "an unsaved network")
+        answer = QMessageBox.question(
+            parent, QApplication.translate("MainWindow", "Restore unsaved work?"),
+            QApplication.translate(
+                "MainWindow", "netbuilder did not close properly. Restore %1 as it was at %2?"
+            ).replace("%1", str(original)).replace("%2", when),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes)
+        path.unlink(missing_ok=True)
+        if answer == QMessageBox.StandardButton.Yes:
+            window = MainWindow(project, None)
+            if info.get("path"):
+                window.path = Path(info["path"])
+            window.template_name = None
+            window.document.undo_stack.resetClean()
+            window._update_title()
+            window.write_recovery()
+            window.show()
+            windows.append(window)
+    return windows

@@ -1,0 +1,127 @@
+"""The layer palette: every catalog kind by category, a filter box, a tooltip per kind.
+
+Drag a kind onto the stack, or double-click / press Enter to append it after the selection.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QBrush, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLineEdit,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from netbuilder.core.catalog import default_catalog
+from netbuilder.gui.cards import CATEGORY_COLOURS
+from netbuilder.gui.stack_view import KINDS_MIME
+
+KIND_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class KindTree(QTreeWidget):
+    activated_kind = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setHeaderHidden(True)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.itemDoubleClicked.connect(self._double_clicked)
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [KINDS_MIME]
+
+    def mimeData(self, items) -> QMimeData:  # noqa: N802
+        return kinds_mime([i.data(0, KIND_ROLE) for i in items if i.data(0, KIND_ROLE)])
+
+    def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        kind = item.data(0, KIND_ROLE)
+        if kind:
+            self.activated_kind.emit(kind)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            item = self.currentItem()
+            if item is not None and item.data(0, KIND_ROLE):
+                self.activated_kind.emit(item.data(0, KIND_ROLE))
+                return
+        super().keyPressEvent(event)
+
+
+def kinds_mime(kinds: list[str]) -> QMimeData:
+    mime = QMimeData()
+    mime.setData(KINDS_MIME, json.dumps({"kinds": kinds}).encode("utf-8"))
+    return mime
+
+
+class Palette(QWidget):
+    """Emits ``kind_chosen`` on double-click or Enter; drags carry the kinds."""
+
+    kind_chosen = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("palette")
+        self.filter = QLineEdit(self)
+        self.filter.setObjectName("palette_filter")
+        self.filter.setPlaceholderText(self.tr("Filter layers…"))
+        self.filter.setClearButtonEnabled(True)
+        self.tree = KindTree(self)
+        self.tree.setObjectName("palette_tree")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree)
+        self._items: dict[str, QTreeWidgetItem] = {}
+        for category, kinds in default_catalog().categories().items():
+            group = QTreeWidgetItem(self.tree, [category])
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            group.setForeground(0, QBrush(CATEGORY_COLOURS.get(category, "#888888")))
+            font = group.font(0)
+            font.setBold(True)
+            group.setFont(0, font)
+            for kind in kinds:
+                item = QTreeWidgetItem(group, [kind.name])
+                item.setData(0, KIND_ROLE, kind.name)
+                item.setToolTip(0, kind.tooltip())
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                              | Qt.ItemFlag.ItemIsDragEnabled)
+                self._items[kind.name] = item
+        self.tree.expandAll()
+        self.filter.textChanged.connect(self.apply_filter)
+        self.filter.returnPressed.connect(self._choose_first_visible)
+        self.tree.activated_kind.connect(self.kind_chosen)
+
+    def item(self, kind: str) -> QTreeWidgetItem:
+        return self._items[kind]
+
+    def apply_filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        for index in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(index)
+            visible = 0
+            for child_index in range(group.childCount()):
+                child = group.child(child_index)
+                kind = default_catalog().get(child.data(0, KIND_ROLE))
+                haystack = f"{kind.name} {kind.category} {kind.doc}".lower()
+                show = not needle or needle in haystack
+                child.setHidden(not show)
+                visible += show
+            group.setHidden(visible == 0)
+
+    def visible_kinds(self) -> list[str]:
+        return [name for name, item in self._items.items()
+                if not item.isHidden() and not item.parent().isHidden()]
+
+    def _choose_first_visible(self) -> None:
+        visible = self.visible_kinds()
+        if visible:
+            self.kind_chosen.emit(visible[0])

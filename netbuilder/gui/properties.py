@@ -1,0 +1,658 @@
+"""The properties panel: the selected item's name, shapes and arguments, edited in place.
+
+Every valid keystroke is applied at once, and the keystrokes of one argument merge into one undo
+step. An invalid value stays in its editor with a red border and the reason under it, while the
+spec keeps its last valid value. The form is rebuilt only when another item (or another kind at
+the same path) is selected; otherwise only values that changed elsewhere (undo, redo, other
+views) are written back, so the editor being typed in is never reset under the cursor.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from netbuilder.core import editing
+from netbuilder.core.analysis import ERROR, LayerInfo, format_shape
+from netbuilder.core.catalog import (
+    BOOL,
+    CHOICE,
+    FLOAT,
+    INT,
+    SHAPE,
+    SIZE,
+    Arg,
+    default_catalog,
+)
+from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args
+from netbuilder.gui.document import Document
+
+SPIN_LIMIT = 1_000_000_000  # an int argument without a bound still fits a QSpinBox (int32)
+ERROR_COLOUR = "#c62828"
+WARNING_COLOUR = "#b26a00"
+_UNSET = object()
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("PropertiesPanel", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Text ↔ value
+
+
+def format_arg_value(arg: Arg, value: Any) -> str:
+    """How an editor shows a value: '3, 5' for sizes and shapes, '1e-05' for floats."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if arg.type == FLOAT and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(float(value))
+    return str(value)
+
+
+def _integers(text: str) -> list[int] | None:
+    """'3, 5' / '3 5' / '[3, 5]' → [3, 5]; None when it is not a list of integers."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] + text[-1] in ("[]", "()"):
+        text = text[1:-1].strip()
+    if not text:
+        return None
+    parts = [p.strip() for p in re.split(r"\s*,\s*|\s+", text)]
+    if not all(_INTEGER.match(p) for p in parts):
+        return None
+    return [int(p) for p in parts]
+
+
+def _size_expectation(arg: Arg) -> str:
+    options = [_tr("an integer")]
+    if arg.dims > 1:
+        options.append(_tr("a list of %1 integers").replace("%1", str(arg.dims)))
+    if arg.strings:
+        options.append(_tr("one of: %1").replace("%1", ", ".join(arg.strings)))
+    if arg.nullable:
+        options.append(_tr("nothing (none)"))
+    if len(options) == 1:
+        return options[0]
+    return _tr("%1 or %2").replace("%1", ", ".join(options[:-1])).replace("%2", options[-1])
+
+
+def _parse_error(expected: str, text: str) -> ValueError:
+    return ValueError(_tr("expected %1, got %2").replace("%1", expected).replace("%2", repr(text)))
+
+
+def parse_arg_text(arg: Arg, text: str) -> Any:
+    """The value typed in an editor, or ValueError saying what was expected.
+
+    Only the syntax is checked here; ranges and list lengths are left to :meth:`Arg.check`.
+    """
+    raw = text.strip()
+    if not raw and arg.nullable:
+        return None
+    if arg.type == FLOAT:
+        try:
+            return float(raw)
+        except ValueError:
+            raise _parse_error(_tr("a number"), text) from None
+    if arg.type == INT:
+        if not _INTEGER.match(raw):
+            raise _parse_error(_tr("an integer"), text)
+        return int(raw)
+    if arg.type == BOOL:
+        words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+        if raw.lower() not in words:
+            raise _parse_error(_tr("true or false"), text)
+        return words[raw.lower()]
+    if arg.type == CHOICE:
+        for choice in arg.choices:
+            if str(choice) == raw:
+                return choice
+        raise _parse_error(_tr("one of: %1").replace("%1", ", ".join(map(str, arg.choices))), text)
+    if arg.type == SIZE:
+        if raw in arg.strings:
+            return raw
+        values = _integers(raw)
+        if values is None:
+            raise _parse_error(_size_expectation(arg), text)
+        return values[0] if len(values) == 1 else values
+    if arg.type == SHAPE:
+        values = _integers(raw)
+        if values is None:
+            raise _parse_error(_tr("a list of integers like 1, 28, 28"), text)
+        return values
+    raise _parse_error(arg.describe(), text)
+
+
+# ---------------------------------------------------------------------------------------------
+# One editor with its inline error
+
+
+class _Field:
+    """An editor, the red label under it, and the spec value it last showed."""
+
+    def __init__(self, name: str, editor: QWidget, arg: Arg | None = None):
+        self.name = name
+        self.editor = editor
+        self.arg = arg
+        self.shown: Any = _UNSET
+        self.error = QLabel()
+        self.error.setObjectName(f"error_{name}")
+        self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.error.hide()
+        self.container = QWidget()
+        layout = QVBoxLayout(self.container)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(editor)
+        layout.addWidget(self.error)
+
+    @property
+    def invalid(self) -> bool:
+        return bool(self.editor.property("invalid"))
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+        cls = self.editor.metaObject().className()
+        self.editor.setStyleSheet(f"{cls} {{ border: 1px solid {ERROR_COLOUR}; }}")
+        self.editor.setProperty("invalid", True)
+
+    def clear_error(self) -> None:
+        if not self.invalid and self.error.isHidden():
+            return
+        self.error.clear()
+        self.error.hide()
+        self.editor.setStyleSheet("")
+        self.editor.setProperty("invalid", False)
+
+    def set_value(self, value: Any) -> None:
+        """Show ``value`` without emitting the editor's change signals."""
+        editor = self.editor
+        editor.blockSignals(True)
+        try:
+            if isinstance(editor, QSpinBox):
+                number = value if isinstance(value, int) else editor.minimum()
+                editor.setRange(min(editor.minimum(), number), max(editor.maximum(), number))
+                editor.setValue(number)
+            elif isinstance(editor, QCheckBox):
+                editor.setChecked(bool(value))
+            elif isinstance(editor, QComboBox):
+                index = editor.findData(value)
+                if index < 0:  # a value the catalog does not list: show it anyway
+                    editor.addItem(str(value), value)
+                    index = editor.count() - 1
+                editor.setCurrentIndex(index)
+            elif isinstance(editor, QLineEdit):
+                text = format_arg_value(self.arg, value) if self.arg else str(value)
+                if editor.text() != text:
+                    editor.setText(text)
+                    editor.setCursorPosition(0)
+        finally:
+            editor.blockSignals(False)
+        self.shown = value
+
+
+# ---------------------------------------------------------------------------------------------
+# The panel
+
+
+class PropertiesPanel(QWidget):
+    """Shows and edits ``document.current()``: a hint, a layer's arguments or a block's summary.
+
+    Child widgets carry object names for tests and style sheets: ``hint_label``,
+    ``name_edit``, ``error_name``, ``kind_label``, ``doc_label``, ``input_shape_label``,
+    ``output_shape_label``, ``params_label``, ``problems_label``, ``frozen_check``,
+    ``layers_label`` (blocks), ``arg_<name>`` and ``error_<name>`` per argument.
+    """
+
+    def __init__(self, document: Document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self._path: str | None = None
+        self._kind: str | None = None
+        self._page: QWidget | None = None
+        self._fields: dict[str, _Field] = {}
+        self._name: _Field | None = None
+        self._labels: dict[str, QLabel] = {}
+        self._frozen: QCheckBox | None = None
+        self._applying: str | None = None  # the field whose edit is being applied
+        self._refused: str | None = None
+        self._renamed_to: str | None = None
+        self._rebuilding = False
+
+        self._scroll = QScrollArea(self)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._scroll)
+
+        document.selection_changed.connect(self.refresh)
+        document.changed.connect(self.refresh)
+        document.edit_refused.connect(self._on_refused)
+        self.refresh()
+
+    # -- public --------------------------------------------------------------------------------
+
+    @property
+    def path(self) -> str | None:
+        """The path of the item shown (None: nothing is selected)."""
+        return self._path
+
+    def refresh(self) -> None:
+        """Follow the document: rebuild for another item, else only update changed values."""
+        path = self.document.current()
+        item = self.document.spec.find(path) if path else None
+        if item is None:
+            path = None
+        kind = item.kind if item is not None else None
+        if (self._renamed_to is not None and path == self._renamed_to
+                and kind == self._kind and self._page is not None):
+            self._path = path  # the shown item was renamed from its own name editor
+        if path != self._path or kind != self._kind or self._page is None:
+            self._rebuild(path, item)
+        if item is not None:
+            self._update(item)
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _rebuild(self, path: str | None, item: Item | None) -> None:
+        self._rebuilding = True  # a focused name editor that goes away must not commit
+        try:
+            old = self._scroll.takeWidget()
+        finally:
+            self._rebuilding = False
+        if old is not None:
+            old.deleteLater()  # may be inside one of its own signals (a rename)
+        self._fields, self._labels = {}, {}
+        self._name, self._frozen = None, None
+        self._path = path
+        self._kind = item.kind if item is not None else None
+        page = QWidget()
+        page.setObjectName("properties_page")
+        if item is None:
+            self._build_hint(page)
+        elif isinstance(item, BlockSpec):
+            self._build_block(page, item)
+        else:
+            self._build_layer(page, item)
+        self._page = page
+        self._scroll.setWidget(page)
+
+    def _build_hint(self, page: QWidget) -> None:
+        layout = QVBoxLayout(page)
+        hint = QLabel(self.tr("Select a layer to edit its arguments"), page)
+        hint.setObjectName("hint_label")
+        hint.setWordWrap(True)
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setStyleSheet("color: palette(mid);")
+        layout.addWidget(hint)
+        layout.addStretch(1)
+
+    def _label(self, name: str, parent: QWidget, selectable: bool = True) -> QLabel:
+        label = QLabel(parent)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        if selectable:
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._labels[name] = label
+        return label
+
+    def _build_header(self, page: QWidget, form: QFormLayout, kind_text: str, doc: str,
+                      tooltip: str) -> None:
+        name_edit = QLineEdit(page)
+        name_edit.setObjectName("name_edit")
+        name_edit.setToolTip(self.tr("The name in the state_dict and in generated code. "
+                                     "Press Enter to rename."))
+        name_edit.textEdited.connect(self._name_edited)
+        name_edit.editingFinished.connect(self._commit_name)
+        self._name = _Field("name", name_edit)
+        form.addRow(self.tr("Name"), self._name.container)
+
+        kind_label = self._label("kind_label", page)
+        kind_label.setText(kind_text)
+        kind_label.setToolTip(tooltip)
+        font = kind_label.font()
+        font.setBold(True)
+        kind_label.setFont(font)
+        form.addRow(self.tr("Kind"), kind_label)
+        if doc:
+            doc_label = self._label("doc_label", page)
+            doc_label.setText(doc)
+            doc_label.setToolTip(tooltip)
+            form.addRow(doc_label)
+
+        form.addRow(self.tr("Input"), self._label("input_shape_label", page))
+        form.addRow(self.tr("Output"), self._label("output_shape_label", page))
+        form.addRow(self.tr("Parameters"), self._label("params_label", page))
+        problems = self._label("problems_label", page)
+        problems.hide()
+        form.addRow(problems)
+
+    def _build_frozen(self, page: QWidget, form: QFormLayout, tooltip: str) -> None:
+        box = QCheckBox(self.tr("Frozen (not trained)"), page)
+        box.setObjectName("frozen_check")
+        box.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        box.setToolTip(tooltip)
+        box.clicked.connect(self._frozen_clicked)
+        self._frozen = box
+        form.addRow(box)
+
+    def _new_form(self, page: QWidget) -> QFormLayout:
+        form = QFormLayout(page)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        return form
+
+    def _build_block(self, page: QWidget, block: BlockSpec) -> None:
+        form = self._new_form(page)
+        kind = default_catalog().get(block.kind)
+        doc = kind.doc if kind is not None else ""
+        self._build_header(page, form, self.tr("Block (nn.Sequential)"), doc, doc)
+        form.addRow(self.tr("Contents"), self._label("layers_label", page))
+        self._build_frozen(page, form, self.tr("Freeze or unfreeze every layer of the block"))
+
+    def _build_layer(self, page: QWidget, layer: LayerSpec) -> None:
+        form = self._new_form(page)
+        kind = default_catalog().get(layer.kind)
+        if kind is None:
+            self._build_header(page, form, layer.kind, self.tr("Unknown layer kind"), "")
+            self._build_frozen(page, form, "")
+            return
+        self._build_header(page, form, f"{kind.name} ({kind.spelled()})", kind.doc,
+                           kind.tooltip())
+        self._build_frozen(page, form, self.tr("Keep this layer's parameters fixed while "
+                                               "training"))
+        title = QLabel(self.tr("Arguments"), page)
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        form.addRow(title)
+        if not kind.args:
+            none = QLabel(self.tr("This layer has no arguments."), page)
+            none.setObjectName("no_args_label")
+            form.addRow(none)
+        for arg in kind.args:
+            editor = self._make_editor(arg, page)
+            editor.setObjectName(f"arg_{arg.name}")
+            tip = f"{arg.doc}\n({arg.describe()})" if arg.doc else arg.describe()
+            editor.setToolTip(tip)
+            field = _Field(arg.name, editor, arg)
+            self._fields[arg.name] = field
+            label = QLabel(arg.name + (" *" if arg.required else ""), page)
+            label.setToolTip(tip + ("\n" + self.tr("Always written in generated code")
+                                    if arg.required else ""))
+            label.setBuddy(editor)
+            form.addRow(label, field.container)
+
+    def _make_editor(self, arg: Arg, page: QWidget) -> QWidget:
+        name = arg.name
+        if arg.type == INT and not arg.nullable:
+            spin = QSpinBox(page)
+            low = int(arg.minimum) if arg.minimum is not None else -SPIN_LIMIT
+            high = int(arg.maximum) if arg.maximum is not None else SPIN_LIMIT
+            spin.setRange(low, high)
+            spin.setKeyboardTracking(True)
+            spin.valueChanged.connect(lambda value, n=name: self._apply(n, value))
+            spin.lineEdit().textEdited.connect(lambda _text, n=name: self._spin_text_edited(n))
+            return spin
+        if arg.type == BOOL:
+            box = QCheckBox(page)
+            box.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+            box.toggled.connect(lambda checked, n=name: self._apply(n, bool(checked)))
+            return box
+        if arg.type == CHOICE:
+            combo = QComboBox(page)
+            for choice in arg.choices:
+                combo.addItem(str(choice), choice)
+            combo.currentIndexChanged.connect(lambda index, n=name: self._choice_changed(n, index))
+            return combo
+        edit = QLineEdit(page)
+        if arg.type == SIZE:
+            hint = "3" if arg.dims == 1 else ", ".join(["3"] * arg.dims)
+            if arg.strings:
+                hint += " / " + arg.strings[0]
+            edit.setPlaceholderText(self.tr("empty: none") if arg.nullable else hint)
+        elif arg.type == SHAPE:
+            edit.setPlaceholderText("1, 28, 28")
+        elif arg.nullable:
+            edit.setPlaceholderText(self.tr("empty: none"))
+        edit.textEdited.connect(lambda text, n=name: self._text_edited(n, text))
+        return edit
+
+    # -- updating ------------------------------------------------------------------------------
+
+    def _update(self, item: Item) -> None:
+        path = self._path
+        info = self.document.analysis.row(path) if path else None
+        if self._name is not None and self._applying != "name" and item.name != self._name.shown:
+            self._name.set_value(item.name)
+            self._name.clear_error()
+        self._update_info(item, info)
+        self._sync_frozen(item)
+        if not isinstance(item, LayerSpec) or not self._fields:
+            return
+        values = resolved_args(item)
+        for name, field in self._fields.items():
+            if name == self._applying or name not in values:
+                continue
+            value = values[name]
+            if field.shown is _UNSET or value != field.shown:
+                field.set_value(value)  # changed elsewhere (undo, redo, another view)
+                field.clear_error()
+
+    def _update_info(self, item: Item, info: LayerInfo | None) -> None:
+        labels = self._labels
+        if "input_shape_label" in labels:
+            labels["input_shape_label"].setText(format_shape(info.input_shape if info else None))
+            labels["output_shape_label"].setText(
+                format_shape(info.output_shape if info else None))
+        if "params_label" in labels:
+            labels["params_label"].setText(self._params_text(info))
+        if "layers_label" in labels and isinstance(item, BlockSpec):
+            labels["layers_label"].setText(self._contents_text(item))
+        problems = labels.get("problems_label")
+        if problems is not None:
+            findings = list(info.findings) if info else []
+            lines = []
+            for finding in findings:
+                prefix = self.tr("Error: ") if finding.severity == ERROR else self.tr("Warning: ")
+                lines.append(prefix + str(finding))
+            if info is not None and info.error and not any(
+                    f.severity == ERROR for f in findings):
+                lines.insert(0, self.tr("Error: ") + info.error)
+            problems.setText("\n".join(lines))
+            colour = ERROR_COLOUR if any(line.startswith(self.tr("Error: ")) for line in lines) \
+                else WARNING_COLOUR
+            problems.setStyleSheet(f"color: {colour};")
+            problems.setVisible(bool(lines))
+
+    def _params_text(self, info: LayerInfo | None) -> str:
+        if info is None:
+            return "?"
+        text = f"{info.params:,}"
+        if info.frozen_params:
+            text += " " + self.tr("(%1 frozen)").replace("%1", f"{info.frozen_params:,}")
+        return text
+
+    def _contents_text(self, block: BlockSpec) -> str:
+        layers = sum(1 for item in _leaves(block.items))
+        blocks = sum(1 for item in _all_items(block.items) if isinstance(item, BlockSpec))
+        text = self.tr("1 layer") if layers == 1 else self.tr("%1 layers").replace(
+            "%1", str(layers))
+        if blocks:
+            text += ", " + (self.tr("1 inner block") if blocks == 1 else self.tr(
+                "%1 inner blocks").replace("%1", str(blocks)))
+        return text
+
+    def _sync_frozen(self, item: Item) -> None:
+        box = self._frozen
+        if box is None:
+            return
+        flags = [layer.frozen for layer in _leaves([item])]
+        if flags and all(flags):
+            state = Qt.CheckState.Checked
+        elif any(flags):
+            state = Qt.CheckState.PartiallyChecked
+        else:
+            state = Qt.CheckState.Unchecked
+        box.blockSignals(True)
+        box.setTristate(state == Qt.CheckState.PartiallyChecked)
+        box.setCheckState(state)
+        box.blockSignals(False)
+
+    # -- applying ------------------------------------------------------------------------------
+
+    def _on_refused(self, message: str) -> None:
+        if self._applying is not None:
+            self._refused = message
+
+    def _edit(self, field: str, text: str, change, merge_key: str | None = None) -> bool:
+        """``document.edit`` remembering which field it is for; refusals land in _refused."""
+        self._applying, self._refused = field, None
+        try:
+            return self.document.edit(text, change, merge_key=merge_key)
+        finally:
+            self._applying = None
+
+    def _apply(self, name: str, value: Any) -> None:
+        field = self._fields.get(name)
+        path = self._path
+        if field is None or path is None or field.arg is None:
+            return
+        reason = field.arg.check(value)
+        if reason:
+            field.show_error(reason)
+            return
+        self._edit(name, self.tr("Set %1").replace("%1", f"{path}.{name}"),
+                   lambda spec: editing.set_args(spec, path, {name: value}),
+                   merge_key=f"{path}.{name}")
+        if self._refused:
+            field.show_error(self._refused)
+        else:
+            field.clear_error()
+        layer = self.document.spec.find(path)
+        if isinstance(layer, LayerSpec):
+            field.shown = resolved_args(layer).get(name, field.shown)
+
+    def _text_edited(self, name: str, text: str) -> None:
+        field = self._fields.get(name)
+        if field is None or field.arg is None:
+            return
+        try:
+            value = parse_arg_text(field.arg, text)
+        except ValueError as exc:
+            field.show_error(str(exc))
+            return
+        self._apply(name, value)
+
+    def _spin_text_edited(self, name: str) -> None:
+        field = self._fields.get(name)
+        if field is None or field.arg is None:
+            return
+        spin = field.editor
+        assert isinstance(spin, QSpinBox)
+        if not spin.hasAcceptableInput():
+            got = spin.cleanText()
+            field.show_error(_tr("expected %1, got %2").replace("%1", field.arg.describe())
+                             .replace("%2", repr(got)))
+        elif spin.value() == field.shown:
+            field.clear_error()  # typed back to the value the spec already has
+
+    def _choice_changed(self, name: str, index: int) -> None:
+        field = self._fields.get(name)
+        if field is None or index < 0:
+            return
+        assert isinstance(field.editor, QComboBox)
+        self._apply(name, field.editor.itemData(index))
+
+    def _frozen_clicked(self) -> None:
+        path = self._path
+        item = self.document.spec.find(path) if path else None
+        if item is None:
+            return
+        flags = [layer.frozen for layer in _leaves([item])]
+        frozen = not (flags and all(flags))
+        text = self.tr("Freeze %1") if frozen else self.tr("Unfreeze %1")
+        self._edit("frozen", text.replace("%1", path),
+                   lambda spec: editing.set_frozen(spec, [path], frozen))
+        self._sync_frozen(self.document.spec.find(path) or item)
+
+    def _rename_problem(self, text: str) -> str | None:
+        path = self._path
+        if path is None:
+            return None
+        trial = self.document.spec.copy()
+        try:
+            editing.rename(trial, path, text)
+        except editing.EditError as exc:
+            return str(exc)
+        return None
+
+    def _name_edited(self, text: str) -> None:
+        if self._name is None:
+            return
+        problem = self._rename_problem(text)
+        if problem:
+            self._name.show_error(problem)
+        else:
+            self._name.clear_error()
+
+    def _commit_name(self) -> None:
+        field, path = self._name, self._path
+        if field is None or path is None or self._rebuilding:
+            return
+        editor = field.editor
+        assert isinstance(editor, QLineEdit)
+        new_name = editor.text().strip()
+        item = self.document.spec.find(path)
+        if item is None:
+            return
+        if new_name == item.name:
+            field.clear_error()
+            return
+        parent = editing.split_path(path)[0]
+        self._renamed_to = f"{parent}.{new_name}" if parent else new_name
+        try:
+            self._edit("name", self.tr("Rename %1 to %2").replace("%1", path)
+                       .replace("%2", new_name),
+                       lambda spec: editing.rename(spec, path, new_name))
+        finally:
+            self._renamed_to = None
+        if self._refused:
+            field.show_error(self._refused)
+            return
+        field.clear_error()
+        current = self.document.spec.find(self._path) if self._path else None
+        if current is not None:
+            field.set_value(current.name)
+
+
+def _all_items(items: list[Item]):
+    for item in items:
+        yield item
+        if isinstance(item, BlockSpec):
+            yield from _all_items(item.items)
+
+
+def _leaves(items: list[Item]):
+    return (item for item in _all_items(items) if isinstance(item, LayerSpec))

@@ -1,0 +1,353 @@
+"""The stack: the network as a column of layer cards, blocks as collapsible groups.
+
+The view mirrors the document (rebuilt after each change, keeping what is collapsed and
+selected) and turns drops into undoable edits: layers dragged from the palette are inserted,
+cards dragged within the stack are moved (also into and out of blocks).
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QMimeData, QModelIndex, QPoint, Qt
+from PySide6.QtGui import QColor, QPainter, QPen, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QTreeView
+
+from netbuilder.core import editing
+from netbuilder.core.spec import BlockSpec, Item
+from netbuilder.gui.cards import (
+    BLOCK_HEIGHT,
+    PATH_ROLE,
+    CardDelegate,
+    card_tooltip,
+    category_colour,
+    plural,
+)
+
+LAYERS_MIME = "application/x-netbuilder-layers"  # {"format": "netbuilder.layers", ...}
+KINDS_MIME = "application/x-netbuilder-kinds"  # palette drags: {"kinds": ["Linear", ...]}
+
+
+class StackModel(QStandardItemModel):
+    """Rows are the spec's items (blocks have children); PATH_ROLE holds the dotted path."""
+
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.document = document
+
+    def rebuild(self) -> None:
+        self.clear()
+        self._add(self.invisibleRootItem(), self.document.spec.items, "")
+
+    def _add(self, parent: QStandardItem, items: list[Item], prefix: str) -> None:
+        for item in items:
+            path = prefix + item.name
+            row = QStandardItem()
+            row.setData(path, PATH_ROLE)
+            row.setData(path, Qt.ItemDataRole.DisplayRole)
+            row.setToolTip(card_tooltip(item, self.document.analysis.row(path)))
+            flags = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                     | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsEditable)
+            if isinstance(item, BlockSpec):
+                flags |= Qt.ItemFlag.ItemIsDropEnabled
+            row.setFlags(flags)
+            parent.appendRow(row)
+            if isinstance(item, BlockSpec):
+                self._add(row, item.items, path + ".")
+
+    def index_of(self, path: str) -> QModelIndex:
+        parent = QModelIndex()
+        prefix = ""
+        for name in path.split("."):
+            prefix = f"{prefix}.{name}" if prefix else name
+            for row in range(self.rowCount(parent)):
+                child = self.index(row, 0, parent)
+                if child.data(PATH_ROLE) == prefix:
+                    parent = child
+                    break
+            else:
+                return QModelIndex()
+        return parent
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [LAYERS_MIME, KINDS_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:  # noqa: N802
+        paths = [i.data(PATH_ROLE) for i in indexes if i.data(PATH_ROLE)]
+        return layers_mime(self.document, paths)
+
+    def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
+
+
+def layers_mime(document, paths: list[str]) -> QMimeData:
+    """Selected items as JSON (for drags and the clipboard), with where they came from."""
+    data = editing.items_to_clipboard(document.spec, paths)
+    data["paths"] = editing.in_document_order(document.spec, paths)
+    data["document"] = id(document)
+    mime = QMimeData()
+    text = json.dumps(data)
+    mime.setData(LAYERS_MIME, text.encode("utf-8"))
+    mime.setText(text)
+    return mime
+
+
+class StackView(QTreeView):
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.setObjectName("stack_view")
+        self.document = document
+        self.stack_model = StackModel(document, self)
+        self.setModel(self.stack_model)
+        self.setItemDelegate(CardDelegate(document, self))
+        self.setHeaderHidden(True)
+        self.setIndentation(22)
+        self.setRootIsDecorated(True)
+        self.setAnimated(False)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(False)  # we paint our own line where the drop goes
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setMouseTracking(True)
+        self.collapsed_paths: set[str] = set()
+        self._syncing = False
+        self._drop_line: tuple[int, int, int] | None = None  # y, x0, x1
+        self.collapsed.connect(lambda i: self.collapsed_paths.add(i.data(PATH_ROLE)))
+        self.expanded.connect(lambda i: self.collapsed_paths.discard(i.data(PATH_ROLE)))
+        self.selectionModel().selectionChanged.connect(self._selection_from_view)
+        document.changed.connect(self.refresh)
+        document.selection_changed.connect(self.show_selection)
+        self.refresh()
+
+    # -- mirror the document --------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self._syncing = True
+        try:
+            self.stack_model.rebuild()
+            self._expand(QModelIndex())
+        finally:
+            self._syncing = False
+        self.show_selection()
+
+    def _expand(self, parent: QModelIndex) -> None:
+        for row in range(self.stack_model.rowCount(parent)):
+            index = self.stack_model.index(row, 0, parent)
+            if self.stack_model.hasChildren(index) or isinstance(
+                    self.document.spec.find(index.data(PATH_ROLE)), BlockSpec):
+                path = index.data(PATH_ROLE)
+                self.setExpanded(index, path not in self.collapsed_paths)
+                self._expand(index)
+
+    def show_selection(self) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            selection = QItemSelection()
+            current = QModelIndex()
+            for path in self.document.selection:
+                index = self.stack_model.index_of(path)
+                if index.isValid():
+                    selection.select(index, index)
+                    current = index
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+            self.selectionModel().select(selection, flags)
+            if current.isValid():
+                self.selectionModel().setCurrentIndex(
+                    current, QItemSelectionModel.SelectionFlag.NoUpdate)
+                self.scrollTo(current)
+        finally:
+            self._syncing = False
+
+    def _selection_from_view(self, *_args) -> None:
+        if self._syncing:
+            return
+        indexes = self.selectionModel().selectedIndexes()
+        paths = editing.in_document_order(self.document.spec,
+                                          [i.data(PATH_ROLE) for i in indexes])
+        current = self.currentIndex().data(PATH_ROLE)
+        if current in paths:  # the current card last: the properties panel shows it
+            paths.remove(current)
+            paths.append(current)
+        self._syncing = True
+        try:
+            self.document.select(paths)
+        finally:
+            self._syncing = False
+
+    def rename_current(self) -> None:
+        index = self.stack_model.index_of(self.document.current() or "")
+        if index.isValid():
+            self.setCurrentIndex(index)
+            self.edit(index)
+
+    # -- drops ----------------------------------------------------------------------------------
+
+    def drop_target(self, pos: QPoint) -> tuple[str, int, int]:
+        """Where a drop at ``pos`` goes: (parent block path or '', index, y of the line)."""
+        index = self.indexAt(pos)
+        spec = self.document.spec
+        if not index.isValid():
+            last = self.stack_model.rowCount() - 1
+            y = self.visualRect(self._last_visible()).bottom() if last >= 0 else 0
+            return "", len(spec.items), y
+        path = index.data(PATH_ROLE)
+        rect = self.visualRect(index)
+        parent, _name = editing.split_path(path)
+        items, position = editing.locate(spec, path)
+        item = items[position]
+        offset = pos.y() - rect.top()
+        if isinstance(item, BlockSpec) and rect.height() * 0.3 < offset:
+            if self.isExpanded(index) and item.items:
+                return path, 0, rect.bottom()  # onto the header: first in the block
+            return path, len(item.items), rect.bottom()
+        if offset < rect.height() / 2:
+            return parent, position, rect.top()
+        if isinstance(item, BlockSpec) and self.isExpanded(index) and item.items:
+            return path, 0, rect.bottom()
+        return parent, position + 1, rect.bottom()
+
+    def _last_visible(self) -> QModelIndex:
+        index = self.stack_model.index(self.stack_model.rowCount() - 1, 0)
+        while self.isExpanded(index) and self.stack_model.rowCount(index):
+            index = self.stack_model.index(self.stack_model.rowCount(index) - 1, 0, index)
+        return index
+
+    def _accepts(self, mime: QMimeData) -> bool:
+        return mime.hasFormat(LAYERS_MIME) or mime.hasFormat(KINDS_MIME)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if self._accepts(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if not self._accepts(event.mimeData()):
+            event.ignore()
+            return
+        pos = event.position().toPoint()
+        parent, _index, y = self.drop_target(pos)
+        depth = parent.count(".") + 1 if parent else 0
+        self._drop_line = (y, depth * self.indentation() + 4, self.viewport().width() - 8)
+        self.viewport().update()
+        own = self._own_drag(event.mimeData())
+        event.setDropAction(Qt.DropAction.MoveAction if own else Qt.DropAction.CopyAction)
+        event.accept()
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802
+        self._drop_line = None
+        self.viewport().update()
+        super().dragLeaveEvent(event)
+
+    def _own_drag(self, mime: QMimeData) -> bool:
+        if not mime.hasFormat(LAYERS_MIME):
+            return False
+        data = json.loads(bytes(mime.data(LAYERS_MIME)).decode("utf-8"))
+        return data.get("document") == id(self.document)
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        self._drop_line = None
+        self.viewport().update()
+        mime = event.mimeData()
+        if not self._accepts(mime):
+            event.ignore()
+            return
+        parent, index, _y = self.drop_target(event.position().toPoint())
+        handled = drop_into(self.document, mime, parent, index, self.tr)
+        # Copy, never Move: the document has already rearranged itself, so Qt must not
+        # remove the dragged rows afterwards.
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept() if handled else event.ignore()
+
+    def drawBranches(self, painter: QPainter, rect, index: QModelIndex) -> None:  # noqa: N802
+        """Blocks as frames: a bar in the block's colour beside everything inside it, and an
+        arrow on the block itself (no selection colour here)."""
+        painter.save()
+        painter.fillRect(rect, self.palette().base())
+        path = index.data(PATH_ROLE) or ""
+        parts = path.split(".")
+        step = self.indentation()
+        bar = category_colour("Block")
+        for depth in range(len(parts) - 1):
+            x = rect.left() + depth * step + step // 2
+            painter.fillRect(x - 2, rect.top(), 4, rect.height(), bar)
+        item = self.document.spec.find(path)
+        if isinstance(item, BlockSpec):
+            x = rect.left() + (len(parts) - 1) * step + step // 2
+            y = rect.top() + BLOCK_HEIGHT // 2
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self.palette().text())
+            if self.isExpanded(index):
+                points = [QPoint(x - 5, y - 3), QPoint(x + 5, y - 3), QPoint(x, y + 4)]
+            else:
+                points = [QPoint(x - 3, y - 5), QPoint(x - 3, y + 5), QPoint(x + 4, y)]
+            painter.drawPolygon(points)
+            if self.isExpanded(index) and item.items:
+                painter.fillRect(x - 2, y + 8, 4, rect.bottom() - y - 7, bar)
+        painter.restore()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        super().paintEvent(event)
+        if self._drop_line is not None:
+            y, x0, x1 = self._drop_line
+            painter = QPainter(self.viewport())
+            painter.setPen(QPen(QColor("#1e88e5"), 3))
+            painter.drawLine(x0, y, x1, y)
+            painter.end()
+
+
+def drop_into(document, mime: QMimeData, parent: str, index: int, tr) -> bool:
+    """Insert palette kinds or move/insert layers at (parent, index); one undoable step."""
+    if mime.hasFormat(KINDS_MIME):
+        kinds = json.loads(bytes(mime.data(KINDS_MIME)).decode("utf-8")).get("kinds", [])
+        return insert_kinds(document, kinds, parent, index, tr)
+    data = json.loads(bytes(mime.data(LAYERS_MIME)).decode("utf-8"))
+    if data.get("document") == id(document) and data.get("paths"):
+        paths = data["paths"]
+        label = paths[0] if len(paths) == 1 else plural(tr, len(paths), "1 layer", "%1 layers")
+        return document.edit(tr("Move %1").replace("%1", label),
+                             lambda spec: editing.move(spec, paths, parent, index))
+    try:
+        items = editing.items_from_clipboard(data)
+    except editing.EditError as exc:
+        document.edit_refused.emit(str(exc))
+        return False
+    return document.edit(plural(tr, len(items), "Insert 1 layer", "Insert %1 layers"),
+                         lambda spec: editing.insert(spec, parent, index, items))
+
+
+def input_shape_at(document, parent: str, index: int):
+    """The shape a layer inserted at (parent, index) would receive."""
+    siblings = editing.children(document.spec, parent)
+    analysis = document.analysis
+    prefix = f"{parent}." if parent else ""
+    if index > 0:
+        row = analysis.row(prefix + siblings[index - 1].name)
+        return row.output_shape if row else None
+    if parent:
+        row = analysis.row(parent)
+        return row.input_shape if row else None
+    return analysis.input_shape
+
+
+def insert_kinds(document, kinds: list[str], parent: str, index: int, tr) -> bool:
+    """New layers of these kinds, their inputs fitted to the shape arriving there."""
+    def change(spec):
+        shape = input_shape_at(document, parent, index)
+        placed: list[str] = []
+        for offset, kind in enumerate(kinds):
+            layer = editing.new_layer(spec, kind, shape)
+            placed += editing.insert(spec, parent, index + offset, [layer])
+            shape = None  # later ones follow layers not analysed yet
+        return placed
+
+    if not kinds:
+        return False
+    return document.edit(tr("Insert %1").replace("%1", ", ".join(kinds)), change)

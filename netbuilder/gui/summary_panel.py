@@ -1,0 +1,168 @@
+"""Totals and problems of the network, and the data it is built for.
+
+The dataset sets the input shape and the number of classes; both stay editable. Clicking a
+problem selects the layer it is about.
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from netbuilder.core.analysis import format_shape
+
+PATH_ROLE = Qt.ItemDataRole.UserRole + 3
+DATASETS = [  # name, input shape, classes
+    ("digits", [1, 28, 28], 10), ("mnist", [1, 28, 28], 10), ("fashion-mnist", [1, 28, 28], 10),
+    ("kmnist", [1, 28, 28], 10),
+]
+
+
+def parse_shape(text: str) -> list[int] | None:
+    parts = [p for p in re.split(r"[,\s×]+", text.strip()) if p]
+    if not all(p.isdigit() for p in parts):
+        return None
+    values = [int(p) for p in parts]
+    return values if values and all(v >= 1 for v in values) and len(values) <= 6 else None
+
+
+class SummaryPanel(QWidget):
+    dataset_chosen = Signal(str)
+
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.setObjectName("summary_panel")
+        self.document = document
+        self.dataset = QComboBox(self)
+        self.dataset.setObjectName("dataset_combo")
+        for name, _shape, _classes in DATASETS:
+            self.dataset.addItem(name, name)
+        self.input_shape = QLineEdit(self)
+        self.input_shape.setObjectName("input_shape_edit")
+        self.input_shape.setToolTip(self.tr("Shape of one sample, without the batch: "
+                                            "channels, height, width"))
+        self.classes = QSpinBox(self)
+        self.classes.setObjectName("classes_spin")
+        self.classes.setRange(0, 100000)
+        self.classes.setSpecialValueText(self.tr("not set"))
+        self.shape_error = QLabel(self)
+        self.shape_error.setStyleSheet("color: #c62828")
+        self.shape_error.hide()
+        self.totals = QLabel(self)
+        self.totals.setObjectName("totals_label")
+        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems = QListWidget(self)
+        self.problems.setObjectName("problems_list")
+        self.problems.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(self.tr("Dataset"), self.dataset)
+        form.addRow(self.tr("Input shape"), self.input_shape)
+        form.addRow("", self.shape_error)
+        form.addRow(self.tr("Classes"), self.classes)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.totals)
+        layout.addWidget(QLabel(self.tr("Problems"), self))
+        layout.addWidget(self.problems, 1)
+        self.dataset.activated.connect(self._dataset_activated)
+        self.input_shape.editingFinished.connect(self._input_shape_edited)
+        self.input_shape.textEdited.connect(self._check_shape_text)
+        self.classes.valueChanged.connect(self._classes_changed)
+        self.problems.itemClicked.connect(self._problem_clicked)
+        self.problems.itemActivated.connect(self._problem_clicked)
+        document.changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        spec, analysis = self.document.spec, self.document.analysis
+        if not self.input_shape.hasFocus():
+            self.input_shape.setText(", ".join(str(v) for v in spec.input_shape))
+        self.classes.blockSignals(True)
+        self.classes.setValue(spec.num_classes or 0)
+        self.classes.blockSignals(False)
+        errors, warnings = len(analysis.errors), len(analysis.warnings)
+        out = format_shape(analysis.output_shape)
+        self.totals.setText(self.tr(
+            "<b>{params}</b> parameters ({trainable} trainable, {frozen} frozen)<br>"
+            "<b>{macs}</b> MACs per sample · {size:.2f} MB<br>"
+            "output {out} · <span style='color:{ecol}'>{errors} errors</span> · "
+            "<span style='color:{wcol}'>{warnings} warnings</span>").format(
+                params=f"{analysis.total_params:,}", trainable=f"{analysis.trainable_params:,}",
+                frozen=f"{analysis.frozen_params:,}", macs=f"{analysis.macs:,}",
+                size=analysis.size_mb, out=out, errors=errors, warnings=warnings,
+                ecol="#c62828" if errors else "gray", wcol="#e0a000" if warnings else "gray"))
+        self.problems.clear()
+        for finding in analysis.errors + analysis.warnings:
+            text = str(finding)
+            item = QListWidgetItem(("✖ " if finding.severity == "error" else "⚠ ") + text)
+            item.setData(PATH_ROLE, finding.path)
+            item.setToolTip(text)
+            item.setForeground(QBrush(QColor("#c62828" if finding.severity == "error"
+                                             else "#b07800")))
+            self.problems.addItem(item)
+        if not errors and not warnings:
+            self.problems.addItem(QListWidgetItem(self.tr("No problems found.")))
+
+    def set_dataset(self, name: str) -> None:
+        index = self.dataset.findData(name)
+        if index < 0:
+            self.dataset.addItem(name, name)
+            index = self.dataset.count() - 1
+        self.dataset.setCurrentIndex(index)
+
+    def _dataset_activated(self, index: int) -> None:
+        name = self.dataset.itemData(index)
+        self.dataset_chosen.emit(name)
+        for dataset, shape, classes in DATASETS:
+            if dataset == name and (shape != self.document.spec.input_shape
+                                    or classes != self.document.spec.num_classes):
+                self._set_data_shape(shape, classes, self.tr("Use the shape of %1").replace(
+                    "%1", name))
+
+    def _set_data_shape(self, shape, classes, text) -> None:
+        def change(spec):
+            spec.input_shape = list(shape)
+            spec.num_classes = classes
+            return None
+
+        self.document.edit(text, change)
+
+    def _check_shape_text(self, text: str) -> bool:
+        ok = parse_shape(text) is not None
+        self.shape_error.setVisible(not ok)
+        self.shape_error.setText(self.tr("expected 1 to 6 integers ≥ 1 separated by commas, "
+                                         "e.g. 1, 28, 28"))
+        self.input_shape.setStyleSheet("" if ok else "border: 2px solid #c62828")
+        return ok
+
+    def _input_shape_edited(self) -> None:
+        shape = parse_shape(self.input_shape.text())
+        if shape is None or not self._check_shape_text(self.input_shape.text()):
+            return
+        if shape != self.document.spec.input_shape:
+            self._set_data_shape(shape, self.document.spec.num_classes,
+                                 self.tr("Set input shape"))
+
+    def _classes_changed(self, value: int) -> None:
+        classes = value or None
+        if classes != self.document.spec.num_classes:
+            self._set_data_shape(self.document.spec.input_shape, classes,
+                                 self.tr("Set number of classes"))
+
+    def _problem_clicked(self, item: QListWidgetItem) -> None:
+        path = item.data(PATH_ROLE)
+        if path:
+            self.document.select([path])
