@@ -16,7 +16,6 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 from netbuilder.core.builder import build_layer
 from netbuilder.core.catalog import Catalog, default_catalog
@@ -237,6 +236,8 @@ def _run_probe(layer: LayerSpec, args: dict[str, Any], shape: Shape | None,
     if shape is None:
         return _Probe(None, params, trainable, 0, size, "input shape unknown")
     module.eval()
+    from torch.utils.flop_counter import FlopCounterMode  # ~0.1 s import: not at start-up
+
     try:
         x = torch.empty(shape, device="meta")
         with torch.no_grad(), FlopCounterMode(display=False) as counter:

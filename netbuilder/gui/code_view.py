@@ -79,7 +79,10 @@ class CodeView(QWidget):
         document.changed.connect(self._timer.start)
         self.style_box.currentIndexChanged.connect(self.refresh)
         self.copy_button.clicked.connect(self.copy)
-        self.refresh()
+        if document.ready:
+            self.refresh()
+        else:  # code comments carry shapes: write it once they are known
+            self.editor.setPlainText(self.tr("# computing…"))
 
     def source(self) -> str:
         return generate(self.document.spec, self.style_box.currentData())

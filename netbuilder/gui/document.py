@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from netbuilder.core import editing
@@ -54,14 +54,18 @@ class Document(QObject):
     selection_changed = Signal()
     edit_refused = Signal(str)  # why an edit could not be made (for the status bar)
 
-    def __init__(self, spec: NetworkSpec, parent: QObject | None = None):
+    def __init__(self, spec: NetworkSpec, parent: QObject | None = None, analyze: bool = True):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self.analyzer = Analyzer()
         self.loss = "cross_entropy"
         self._spec = spec.copy()
         self._selection: list[str] = []
-        self.analysis: Analysis = self.analyzer.analyze(self._spec, self.loss)
+        # At start-up the first analysis can wait until torch's shape machinery has loaded
+        # (about a second, see analysis.warm_up): the window paints first, shapes follow.
+        self.ready = analyze
+        self.analysis: Analysis = (self.analyzer.analyze(self._spec, self.loss) if analyze
+                                   else Analysis((1, *self._spec.input_shape), [], [], None))
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -109,11 +113,18 @@ class Document(QObject):
         if clean:
             self.undo_stack.setClean()
 
+    @Slot()
+    def finish_loading(self) -> None:
+        """Analyse for the first time (after a deferred start)."""
+        self.ready = True
+        self._restore(self._spec, self._selection)
+
     def set_loss(self, loss: str) -> None:
         self.loss = loss
         self._restore(self._spec, self._selection)
 
     def _restore(self, spec: NetworkSpec, selection: list[str]) -> None:
+        self.ready = True
         self._spec = spec.copy()
         self.analysis = self.analyzer.analyze(self._spec, self.loss)
         self._selection = [p for p in selection if self._spec.find(p) is not None]

@@ -44,7 +44,7 @@ _windows: list[MainWindow] = []  # windows keep themselves alive until closed
 
 class MainWindow(QMainWindow):
     def __init__(self, project: Project | None = None, path: Path | None = None,
-                 template: str | None = None):
+                 template: str | None = None, analyze: bool = True):
         super().__init__()
         self.setObjectName("main_window")
         self.setWindowIcon(app_icon())
@@ -54,7 +54,7 @@ class MainWindow(QMainWindow):
         self.project = project
         self.path: Path | None = path
         self.template_name = template
-        self.document = Document(project.spec, self)
+        self.document = Document(project.spec, self, analyze=analyze)
         self.recovery_file = recovery_dir() / f"recovery-{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
 
         self.stack = StackView(self.document, self)
@@ -93,6 +93,8 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         self._changed()
+        if not analyze:
+            self.statusBar().showMessage(self.tr("Loading PyTorch's shape analysis…"))
         _windows.append(self)
 
     # -- layout --------------------------------------------------------------------------------
