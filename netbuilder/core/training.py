@@ -223,6 +223,13 @@ class Evaluation:
     per_class_accuracy: list[float]
     confusion: list[list[int]]  # confusion[true][predicted]
     most_confident_wrong: list[WrongExample] = field(default_factory=list)
+    predictions: list[int] = field(default_factory=list)  # per evaluated example
+    confidences: list[float] = field(default_factory=list)  # softmax probability of it
+
+    def examples(self, true: int, predicted: int, labels: list[int]) -> list[int]:
+        """Indices of the examples of class ``true`` predicted as ``predicted``."""
+        return [i for i, (t, p) in enumerate(zip(labels, self.predictions, strict=True))
+                if t == true and p == predicted]
 
     @property
     def count(self) -> int:
@@ -231,8 +238,8 @@ class Evaluation:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, num_classes: int,
-             loss: str = "cross_entropy", batch_size: int = 1000, top_wrong: int = 16
-             ) -> Evaluation:
+             loss: str = "cross_entropy", batch_size: int = 1000, top_wrong: int = 16,
+             keep_predictions: bool = True) -> Evaluation:
     """Accuracy, loss, per-class accuracy, confusion matrix and the most confident mistakes.
 
     ``images`` are floats in [0, 1] on the model's device.
@@ -272,6 +279,8 @@ def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, num_c
         confusion=confusion.tolist(),
         most_confident_wrong=[WrongExample(i, int(labels[i]), int(pred[i]), float(conf[i]))
                               for i in order],
+        predictions=pred.tolist() if keep_predictions else [],
+        confidences=conf.tolist() if keep_predictions else [],
     )
 
 
@@ -442,7 +451,8 @@ class Trainer:
             if schedule is not None and not per_batch:
                 schedule.step()
             seconds = time.perf_counter() - epoch_start
-            result = evaluate(model, d.val_x, d.val_y, d.num_classes, c.loss, top_wrong=0)
+            result = evaluate(model, d.val_x, d.val_y, d.num_classes, c.loss, top_wrong=0,
+                              keep_predictions=False)
             correct = int((predicted[:seen] == d.train_y[order[:seen]]).sum())
             event = EpochEnd(epoch, loss_sum / seen, correct / seen, result.loss,
                              result.accuracy, lr, seconds, seen / seconds if seconds else 0.0)

@@ -175,6 +175,8 @@ class CardDelegate(QStyledItemDelegate):
             painter.setPen(dim)
             kind_rect = top.adjusted(metrics.horizontalAdvance(item.name) + 8, 0, 0, 0)
             frozen = self.tr("  · frozen") if item.frozen else ""
+            if path in self.document.trained_paths:
+                frozen += self.tr("  · trained")
             painter.drawText(kind_rect,
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              item.kind + frozen)

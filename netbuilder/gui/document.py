@@ -53,6 +53,7 @@ class Document(QObject):
     changed = Signal()
     selection_changed = Signal()
     edit_refused = Signal(str)  # why an edit could not be made (for the status bar)
+    trained_changed = Signal()  # which layers hold trained weights
 
     def __init__(self, spec: NetworkSpec, parent: QObject | None = None, analyze: bool = True):
         super().__init__(parent)
@@ -63,6 +64,8 @@ class Document(QObject):
         self._selection: list[str] = []
         # At start-up the first analysis can wait until torch's shape machinery has loaded
         # (about a second, see analysis.warm_up): the window paints first, shapes follow.
+        self.locked = False  # while a training run uses the model
+        self._trained: set[str] = set()
         self.ready = analyze
         self.analysis: Analysis = (self.analyzer.analyze(self._spec, self.loss) if analyze
                                    else Analysis((1, *self._spec.input_shape), [], [], None))
@@ -81,6 +84,19 @@ class Document(QObject):
     def current(self) -> str | None:
         return self._selection[-1] if self._selection else None
 
+    @property
+    def trained_paths(self) -> set[str]:
+        """Layers whose weights come from training (shown on their cards)."""
+        return set(self._trained)
+
+    @trained_paths.setter
+    def trained_paths(self, paths: set[str]) -> None:
+        self._trained = set(paths)
+        self.trained_changed.emit()
+
+    def finish_training(self) -> None:
+        self.trained_changed.emit()
+
     # -- changing ------------------------------------------------------------------------------
 
     def select(self, paths: list[str]) -> None:
@@ -92,6 +108,10 @@ class Document(QObject):
     def edit(self, text: str, change: Callable[[NetworkSpec], list[str] | None],
              merge_key: str | None = None) -> bool:
         """Apply ``change`` to a copy of the spec as one undoable step; False if refused."""
+        if self.locked:
+            self.edit_refused.emit(self.tr("The network is training: stop the run to change "
+                                           "it."))
+            return False
         after = self._spec.copy()
         try:
             selection = change(after)
@@ -108,6 +128,7 @@ class Document(QObject):
 
     def replace(self, spec: NetworkSpec, clean: bool = True) -> None:
         """Start over with another spec (open, new): the undo history is cleared."""
+        self._trained = set()
         self.undo_stack.clear()
         self._restore(spec.copy(), [])
         if clean:

@@ -16,8 +16,11 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QLabel,
     QMainWindow,
     QMessageBox,
+    QVBoxLayout,
+    QWidget,
 )
 
 from netbuilder import __version__
@@ -29,13 +32,18 @@ from netbuilder.core.spec import BlockSpec, NetworkSpec
 from netbuilder.gui.cards import plural
 from netbuilder.gui.code_view import CodeView
 from netbuilder.gui.document import Document
+from netbuilder.gui.evaluation_view import EvaluationView
 from netbuilder.gui.palette import Palette
+from netbuilder.gui.plots import TrainingPlots
 from netbuilder.gui.properties import PropertiesPanel
+from netbuilder.gui.runs_panel import RunsPanel
 from netbuilder.gui.settings import app_icon, recovery_dir, settings
 from netbuilder.gui.stack_view import LAYERS_MIME, StackView, insert_kinds, layers_mime
 from netbuilder.gui.summary_panel import SummaryPanel
 from netbuilder.gui.template_dialog import TemplateDialog
 from netbuilder.gui.theme import THEMES, apply_theme
+from netbuilder.gui.training_controller import TrainingController
+from netbuilder.gui.training_panel import TrainingPanel
 
 MAX_RECENT = 8
 AUTOSAVE_MS = 15_000
@@ -58,21 +66,50 @@ class MainWindow(QMainWindow):
         self.recovery_file = recovery_dir() / f"recovery-{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
 
         self.stack = StackView(self.document, self)
-        self.setCentralWidget(self.stack)
+        self.lock_banner = QLabel(self.tr("Training: the network is locked. Stop the run to "
+                                          "edit it."), self)
+        self.lock_banner.setObjectName("lock_banner")
+        self.lock_banner.setStyleSheet("background: #3d7bd9; color: white; padding: 4px;")
+        self.lock_banner.hide()
+        centre = QWidget(self)
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(0)
+        centre_layout.addWidget(self.lock_banner)
+        centre_layout.addWidget(self.stack)
+        self.setCentralWidget(centre)
         self.palette_panel = Palette(self)
         self.properties = PropertiesPanel(self.document, self)
         self.summary = SummaryPanel(self.document, self)
         self.summary.set_dataset(project.dataset)
         self.code = CodeView(self.document, self)
+        self.training_panel = TrainingPanel(self)
+        self.plots = TrainingPlots(self)
+        self.plots.setObjectName("training_plots")
+        self.evaluation = EvaluationView(self)
+        self.evaluation.setObjectName("evaluation_view")
+        self.training = TrainingController(self.document, self.training_panel, self.plots,
+                                           self.evaluation, self)
+        self.runs_panel = RunsPanel(self.training, self)
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         self.docks = {
             "palette": self._dock(self.tr("Layers"), self.palette_panel,
                                   Qt.DockWidgetArea.LeftDockWidgetArea),
-            "properties": self._dock(self.tr("Properties"), self.properties,
-                                     Qt.DockWidgetArea.RightDockWidgetArea),
-            "summary": self._dock(self.tr("Summary and problems"), self.summary,
-                                  Qt.DockWidgetArea.RightDockWidgetArea),
-            "code": self._dock(self.tr("Code"), self.code, Qt.DockWidgetArea.BottomDockWidgetArea),
+            "properties": self._dock(self.tr("Properties"), self.properties, right),
+            "training": self._dock(self.tr("Training"), self.training_panel, right),
+            "summary": self._dock(self.tr("Summary and problems"), self.summary, right),
+            "code": self._dock(self.tr("Code"), self.code, bottom),
+            "plots": self._dock(self.tr("Curves"), self.plots, bottom),
+            "evaluation": self._dock(self.tr("Evaluation"), self.evaluation, bottom),
+            "runs": self._dock(self.tr("Runs"), self.runs_panel, bottom),
         }
+        self.tabifyDockWidget(self.docks["properties"], self.docks["training"])
+        for name in ("plots", "evaluation", "runs"):
+            self.tabifyDockWidget(self.docks["code"], self.docks[name])
+        self.docks["properties"].raise_()
+        self.docks["code"].raise_()
+        self._apply_project_training(project)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._build_actions()
@@ -81,6 +118,11 @@ class MainWindow(QMainWindow):
 
         self.palette_panel.kind_chosen.connect(self.append_kind)
         self.summary.dataset_chosen.connect(self._dataset_chosen)
+        self.training_panel.dataset_changed.connect(self._dataset_chosen)
+        self.training.running_changed.connect(self._running_changed)
+        self.training.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.runs_panel.overlays_changed.connect(self.plots.set_overlays)
+        self.training.run_added.connect(self._run_added)
         self.document.undo_stack.cleanChanged.connect(self._update_title)
         self.document.changed.connect(self._changed)
         self.document.selection_changed.connect(self._update_actions)
@@ -178,6 +220,12 @@ class MainWindow(QMainWindow):
         self.act_select_all = a(self.tr("Select &All"), self.select_all, key.SelectAll,
                                 "action_select_all")
         self.act_about = a(self.tr("&About netbuilder"), self.about, None, "action_about")
+        self.act_train = a(self.tr("&Start Training"), self.start_training, "F5", "action_train")
+        self.act_pause = a(self.tr("&Pause / Resume"), self.training.pause_or_resume, "F6",
+                           "action_pause")
+        self.act_stop = a(self.tr("S&top"), self.training.stop, "Shift+F5", "action_stop")
+        self.act_reset = a(self.tr("&Reset Weights"), self.training.reset, None,
+                           "action_reset")
         for action in (self.act_delete, self.act_duplicate, self.act_rename, self.act_up,
                        self.act_down, self.act_group, self.act_ungroup, self.act_copy,
                        self.act_cut, self.act_paste, self.act_select_all):
@@ -227,6 +275,11 @@ class MainWindow(QMainWindow):
             action.setObjectName(f"action_theme_{name}")
             action.triggered.connect(lambda _checked=False, n=name: self.set_theme(n))
             self.theme_actions[name] = action
+        train_menu = bar.addMenu(self.tr("&Train"))
+        train_menu.setObjectName("menu_train")
+        train_menu.addActions([self.act_train, self.act_pause, self.act_stop])
+        train_menu.addSeparator()
+        train_menu.addAction(self.act_reset)
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.setObjectName("menu_help")
         help_menu.addAction(self.act_about)
@@ -341,12 +394,43 @@ class MainWindow(QMainWindow):
         if name != self.project.dataset:
             self.project.dataset = name
             self.statusBar().showMessage(self.tr("Dataset: %1").replace("%1", name), 3000)
+        self.summary.set_dataset(name)
+        if self.training_panel.dataset_name() != name:
+            self.training_panel.set_dataset(name)
+
+    # -- training ------------------------------------------------------------------------------
+
+    def start_training(self) -> None:
+        self.docks["training"].raise_()
+        self.docks["plots"].raise_()
+        self.training.start()
+
+    def _running_changed(self, running: bool) -> None:
+        self.lock_banner.setVisible(running)
+        for widget in (self.palette_panel, self.properties, self.summary):
+            widget.setEnabled(not running)
+        self.act_train.setEnabled(not running)
+        self.act_reset.setEnabled(not running)
+        self.act_pause.setEnabled(running)
+        self.act_stop.setEnabled(running)
+
+    def _run_added(self) -> None:
+        """A finished run belongs to the project: it now has unsaved changes."""
+        self.document.undo_stack.resetClean()
+        self._update_title()
+
+    def _apply_project_training(self, project: Project) -> None:
+        self.training_panel.set_settings(project.training)
+        self.training_panel.set_dataset(project.dataset)
+        self.training.set_runs(list(project.extra.get("runs", [])))
 
     # -- files ---------------------------------------------------------------------------------
 
     def current_project(self) -> Project:
-        return Project(self.document.spec.copy(), self.project.dataset,
-                       dict(self.project.training), dict(self.project.extra))
+        extra = dict(self.project.extra)
+        extra["runs"] = list(self.training.runs)
+        return Project(self.document.spec.copy(), self.training_panel.dataset_name()
+                       or self.project.dataset, self.training_panel.settings(), extra)
 
     def maybe_save(self) -> bool:
         """True when it is fine to discard the current network."""
@@ -367,6 +451,9 @@ class MainWindow(QMainWindow):
         self.path = path
         self.template_name = template
         self.summary.set_dataset(project.dataset)
+        self.training.model = None
+        self.evaluation.clear()
+        self._apply_project_training(project)
         self.document.replace(project.spec)
         if path is None and template is None:
             self.document.undo_stack.resetClean()
@@ -550,6 +637,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
+        self.training.shutdown()
         store = settings()
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState())

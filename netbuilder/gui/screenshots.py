@@ -1,7 +1,7 @@
 """Render the main window and each panel to PNG, offscreen (for the README and look checks).
 
     python -m netbuilder.gui.screenshots OUTDIR [--template mnist_mlp] [--size 1280x800]
-        [--theme light|dark] [--select fc2]
+        [--theme light|dark] [--select fc2] [--training EPOCHS]
 """
 
 from __future__ import annotations
@@ -18,8 +18,27 @@ def parse_size(text: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
+def train_until(app, window, epochs: int) -> None:
+    """Start a run and return while it is still going, after ``epochs`` epochs."""
+    import time
+
+    window.training_panel.epochs.setValue(epochs + 3)
+    window.training_panel.augment.setChecked(True)
+    window.start_training()
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        app.processEvents()
+        run = window.training.run
+        if run is not None and len(run["epochs"]) >= epochs:
+            break
+        time.sleep(0.01)
+    window.plots.redraw()
+    for _ in range(5):
+        app.processEvents()
+
+
 def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
-           select: str | None) -> list[Path]:
+           select: str | None, training_epochs: int = 0) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
     from netbuilder.core.project import Project
@@ -40,8 +59,12 @@ def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
     window.code.refresh()
     for _ in range(5):
         QApplication.processEvents()
+    if training_epochs:
+        train_until(QApplication.instance(), window, training_epochs)
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = f"{template}" + ("" if theme in ("system", "light") else f"-{theme}")
+    if training_epochs:
+        suffix += "-training"
     shots = {f"window-{suffix}.png": window}
     for name, dock in window.docks.items():
         shots[f"panel-{name}-{suffix}.png"] = dock.widget()
@@ -52,6 +75,7 @@ def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
         if not widget.grab().save(str(path)):
             raise OSError(f"could not write {path}")
         written.append(path)
+    window.training.shutdown()
     window.document.undo_stack.setClean()
     window.close()
     return written
@@ -65,11 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=parse_size, default=(1280, 800))
     parser.add_argument("--theme", default="light", choices=("system", "light", "dark"))
     parser.add_argument("--select", default=None, help="path of the layer to select")
+    parser.add_argument("--training", type=int, default=0, metavar="EPOCHS",
+                        help="start training and take the pictures after this many epochs")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # keep the user's settings and recovery files out of it
     os.environ.setdefault("NETBUILDER_CONFIG_DIR", tempfile.mkdtemp(prefix="netbuilder-shots-"))
-    for path in render(args.out_dir, args.template, args.size, args.theme, args.select):
+    for path in render(args.out_dir, args.template, args.size, args.theme, args.select,
+                       args.training):
         print(path)
     return 0
 

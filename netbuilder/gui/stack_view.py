@@ -121,6 +121,7 @@ class StackView(QTreeView):
         self.selectionModel().selectionChanged.connect(self._selection_from_view)
         document.changed.connect(self.refresh)
         document.selection_changed.connect(self.show_selection)
+        document.trained_changed.connect(self.viewport().update)
         self.refresh()
 
     # -- mirror the document --------------------------------------------------------------------

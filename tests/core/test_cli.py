@@ -13,7 +13,7 @@ from tests.core.article_models import ComplexModel, MNISTClassifier, shapes
 
 def run(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "netbuilder", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd)
+                          capture_output=True, text=True, cwd=cwd, timeout=600)
 
 
 def test_summary_ends_with_total_params(capsys):
@@ -82,7 +82,7 @@ def test_export_python_then_import_the_article_classes(tmp_path):
             [sys.executable, "-c",
              f"from {out.stem} import {cls.__name__} as M\n"
              "print(sorted((k, tuple(v.shape)) for k, v in M().state_dict().items()))"],
-            capture_output=True, text=True, cwd=tmp_path)
+            capture_output=True, text=True, cwd=tmp_path, timeout=120)
         assert check.returncode == 0, check.stderr
         assert check.stdout.strip() == str(sorted(shapes(cls()).items()))
 
@@ -103,7 +103,10 @@ def test_export_to_unwritable_place_keeps_the_old_file(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_version_and_no_command():
+def test_version_and_help():
     result = run("--version")
     assert result.returncode == 0 and result.stdout.strip() == f"netbuilder {__version__}"
-    assert run().returncode == 2
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("summary", "export", "train", "evaluate"):
+        assert command in result.stdout

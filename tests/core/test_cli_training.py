@@ -47,7 +47,7 @@ ARTICLE_LOADS = textwrap.dedent('''
 
 def netbuilder(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "netbuilder", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd)
+                          capture_output=True, text=True, cwd=cwd, timeout=600)
 
 
 def assert_clean_failure(result, message):
@@ -72,7 +72,7 @@ def test_train_with_defaults_prints_epochs_and_the_article_code_loads_it(trained
     assert [e[0] for e in epochs] == ["1", "2", "3", "4", "5"]
     assert "adam, lr 0.001, batch 64, 5 epochs" in out
     check = subprocess.run([sys.executable, "-c", ARTICLE_LOADS], cwd=folder,
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stderr
     assert float(check.stdout) >= 0.90
 

@@ -1,0 +1,629 @@
+"""Live training curves: loss, accuracy and learning rate, drawn with pyqtgraph.
+
+The training worker hands over plain numbers many times a second; ``add_batches`` and
+``add_epoch`` only append them to numpy buffers and mark the plots dirty. A 20 Hz timer calls
+``redraw``, which pushes the buffers into one ``PlotDataItem`` per curve with ``setData`` and
+does nothing when no new data arrived (pyqtgraph ``examples/scrollingPlots.py``). Non-finite
+values are kept in the buffers (and in the CSV) but never reach a curve, and non-positive ones
+stay out of a log-scaled plot.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")  # pyqtgraph would prefer PyQt6
+
+import numpy as np  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
+import pyqtgraph.exporters  # noqa: E402, F401  (loads pg.exporters.ImageExporter)
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Slot  # noqa: E402
+from PySide6.QtGui import QColor, QPalette  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from netbuilder.core.atomic import atomic_write_text  # noqa: E402
+
+pg.setConfigOptions(antialias=True)
+
+
+REDRAW_INTERVAL_MS = 50  # 20 Hz
+EMA_ALPHA = 0.05
+INITIAL_CAPACITY = 4096
+
+# Colours that read on both a light and a dark background.
+BATCH_COLOR = "#3b82f6"
+TRAIN_COLOR = "#10b981"
+VAL_COLOR = "#f97316"
+LR_COLOR = "#a855f7"
+OVERLAY_COLORS = ["#ec4899", "#06b6d4", "#eab308", "#ef4444", "#6366f1", "#84cc16", "#14b8a6"]
+
+CSV_COLUMNS = [
+    "run", "kind", "step", "epoch", "loss", "smoothed", "lr",
+    "train_loss", "val_loss", "train_accuracy", "val_accuracy",
+]
+EPOCH_FIELDS = ["epoch", "global_step", "train_loss", "val_loss", "train_accuracy",
+                "val_accuracy", "lr"]
+
+
+class _LogAxis(pg.AxisItem):
+    """Labels only the 1-2-5 minor ticks of a log axis that spans several of them."""
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph override)
+        strings = super().logTickStrings(values, scale, spacing)
+        if spacing is not None or len(values) <= 4:
+            return strings
+        kept = []
+        for value, text in zip(values, strings, strict=True):
+            mantissa = 10 ** (value - math.floor(value + 1e-9))
+            kept.append(text if min(abs(mantissa - m) for m in (1, 2, 5, 10)) < 1e-6 else "")
+        return kept
+
+
+class _Buffer:
+    """A growing float64 array: appends are amortised O(1), ``view()`` is the filled part."""
+
+    def __init__(self, capacity: int = INITIAL_CAPACITY) -> None:
+        self._data = np.empty(capacity, dtype=np.float64)
+        self.size = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        needed = self.size + len(values)
+        if needed > len(self._data):
+            grown = np.empty(max(needed, 2 * len(self._data)), dtype=np.float64)
+            grown[: self.size] = self._data[: self.size]
+            self._data = grown
+        self._data[self.size : needed] = values
+        self.size = needed
+
+    def view(self) -> np.ndarray:
+        return self._data[: self.size]
+
+
+@dataclass
+class _Candidate:
+    """One curve the hover readout may pick a point from, in data coordinates."""
+
+    x: np.ndarray
+    y: np.ndarray
+    describe: Callable[[int], str]  # index into x/y -> readout text
+
+
+def _number(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _visible(x: np.ndarray, y: np.ndarray, log_y: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The points that can be drawn: finite, and positive when y is log-scaled."""
+    keep = np.isfinite(x) & np.isfinite(y)
+    if log_y:
+        keep &= y > 0
+    if keep.all():
+        return x, y
+    return x[keep], y[keep]
+
+
+def _visible_index(x: np.ndarray, y: np.ndarray, log_y: bool) -> np.ndarray:
+    keep = np.isfinite(x) & np.isfinite(y)
+    if log_y:
+        keep &= y > 0
+    return np.flatnonzero(keep)
+
+
+def _cell(value: float) -> str:
+    return repr(float(value))
+
+
+class TrainingPlots(QWidget):
+    """Loss, accuracy and learning-rate curves of the current run, with earlier runs overlaid."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._label = ""
+        self._overlay_runs: list[dict] = []
+        self._overlay_items: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []
+        self._last_dir = ""
+        self._sticky = False
+        self._reset_buffers()
+
+        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.graphics.setObjectName("plots_view")
+        self.loss_plot: pg.PlotItem = self.graphics.addPlot(
+            row=0, col=0, colspan=2, axisItems={"left": _LogAxis("left")})
+        self.accuracy_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
+        self.lr_plot: pg.PlotItem = self.graphics.addPlot(
+            row=1, col=1, axisItems={"left": _LogAxis("left")})
+        grid = self.graphics.ci.layout
+        grid.setRowStretchFactor(0, 3)
+        grid.setRowStretchFactor(1, 2)
+        self._plots = (self.loss_plot, self.accuracy_plot, self.lr_plot)
+        for plot in self._plots:
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setClipToView(True)
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            plot.setMenuEnabled(True)
+
+        self.loss_plot.setLabel("left", self.tr("loss"))
+        self.loss_plot.setLabel("bottom", self.tr("step"))
+        self.accuracy_plot.setLabel("left", self.tr("accuracy"))
+        self.accuracy_plot.setLabel("bottom", self.tr("epoch"))
+        self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
+        self.accuracy_plot.enableAutoRange(y=False)
+        self.accuracy_plot.setLimits(yMin=-0.05, yMax=1.05)
+        self.lr_plot.setLabel("left", self.tr("learning rate"))
+        self.lr_plot.setLabel("bottom", self.tr("step"))
+        for plot in (self.loss_plot, self.lr_plot):  # "(x0.001)" scaling confuses log axes
+            plot.getAxis("left").enableAutoSIPrefix(False)
+
+        self.loss_legend = self.loss_plot.addLegend(offset=(-10, 10))
+        self.accuracy_legend = self.accuracy_plot.addLegend(offset=(-10, -10))
+
+        faint = QColor(BATCH_COLOR)
+        faint.setAlpha(70)
+        self._batch_item = self._curve(self.loss_plot, self.tr("batch loss"), pen=pg.mkPen(faint))
+        self._smoothed_item = self._curve(
+            self.loss_plot, self.tr("smoothed"), pen=pg.mkPen(BATCH_COLOR, width=2.5)
+        )
+        self._train_loss_item = self._epoch_curve(self.loss_plot, self.tr("train loss"),
+                                                  TRAIN_COLOR, "o")
+        self._val_loss_item = self._epoch_curve(self.loss_plot, self.tr("val loss"), VAL_COLOR, "s")
+        self._train_acc_item = self._epoch_curve(self.accuracy_plot, self.tr("train acc"),
+                                                 TRAIN_COLOR, "o")
+        self._val_acc_item = self._epoch_curve(self.accuracy_plot, self.tr("val acc"),
+                                               VAL_COLOR, "s")
+        self._lr_item = self._curve(self.lr_plot, None, pen=pg.mkPen(LR_COLOR, width=2))
+
+        self._markers: dict[pg.PlotItem, pg.ScatterPlotItem] = {}
+        for plot in self._plots:
+            marker = pg.ScatterPlotItem(size=9, pen=pg.mkPen(width=1.5), brush=pg.mkBrush(None))
+            marker.setZValue(100)
+            marker.hide()
+            plot.addItem(marker, ignoreBounds=True)
+            self._markers[plot] = marker
+
+        self.log_scale = QCheckBox(self.tr("Log scale"), self)
+        self.log_scale.setObjectName("log_scale")
+        self.log_scale.setToolTip(self.tr("Logarithmic y axis on the loss and learning-rate plots"))
+        self.log_scale.toggled.connect(self._set_log_scale)
+        # The plot's own context menu can switch log mode too: keep the check box in step.
+        self.loss_plot.ctrl.logYCheck.toggled.connect(self.log_scale.setChecked)
+        self.png_button = QPushButton(self.tr("Export PNG…"), self)
+        self.png_button.setObjectName("export_png")
+        self.png_button.clicked.connect(self._ask_export_png)
+        self.csv_button = QPushButton(self.tr("Export CSV…"), self)
+        self.csv_button.setObjectName("export_csv")
+        self.csv_button.clicked.connect(self._ask_export_csv)
+        self.readout = QLabel(self)
+        self.readout.setObjectName("readout")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout.setMinimumHeight(self.readout.fontMetrics().height())
+
+        toolbar = QHBoxLayout()
+        toolbar.setContentsMargins(0, 0, 0, 0)
+        toolbar.addWidget(self.log_scale)
+        toolbar.addWidget(self.readout, 1)
+        toolbar.addWidget(self.png_button)
+        toolbar.addWidget(self.csv_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(toolbar)
+        layout.addWidget(self.graphics, 1)
+
+        self.graphics.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self._apply_palette()
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_INTERVAL_MS)
+        self._timer.timeout.connect(self.redraw)
+        self._timer.start()
+
+    # ------------------------------------------------------------------ construction helpers
+
+    def _curve(self, plot: pg.PlotItem, name: str | None, **style) -> pg.PlotDataItem:
+        item = pg.PlotDataItem(
+            name=name, skipFiniteCheck=True, autoDownsample=True, downsampleMethod="peak",
+            clipToView=True, **style,
+        )
+        plot.addItem(item)
+        return item
+
+    def _epoch_curve(self, plot: pg.PlotItem, name: str, color: str, symbol: str):
+        return self._curve(
+            plot, name, pen=pg.mkPen(color, width=2), symbol=symbol, symbolSize=7,
+            symbolPen=pg.mkPen(color), symbolBrush=pg.mkBrush(color),
+        )
+
+    def _reset_buffers(self) -> None:
+        self._steps = _Buffer()
+        self._losses = _Buffer()
+        self._smoothed = _Buffer()
+        self._lrs = _Buffer()
+        self._ema: float | None = None
+        self._epochs: list[tuple[float, ...]] = []  # rows in EPOCH_FIELDS order
+        self._batches_dirty = False
+        self._epochs_dirty = False
+
+    # ------------------------------------------------------------------ public API
+
+    def start_run(self, label: str) -> None:
+        """Forget the current run's points and empty its curves; overlays stay."""
+        self._label = str(label)
+        self._reset_buffers()
+        self._sticky = False
+        for plot in self._plots:
+            plot.enableAutoRange(x=True)
+        for plot in (self.loss_plot, self.lr_plot):
+            plot.enableAutoRange(y=True)
+        self._batches_dirty = True
+        self._epochs_dirty = True
+        self.readout.clear()
+        for marker in self._markers.values():
+            marker.hide()
+        self.redraw()
+
+    def set_run_length(self, total_steps: int, epochs: int) -> None:
+        """Fix the x axes to the whole run, so they need not be redrawn as points arrive
+        (axis repaints are most of a redraw's cost, and a redraw holds the GIL the training
+        thread needs)."""
+        for plot in (self.loss_plot, self.lr_plot):
+            plot.enableAutoRange(x=False)
+            plot.setXRange(0, max(1, total_steps), padding=0.02)
+        self.accuracy_plot.enableAutoRange(x=False)
+        self.accuracy_plot.setXRange(0.5, max(1, epochs) + 0.5, padding=0)
+        self._sticky = True
+
+    def _fit_y(self) -> None:
+        """Follow the data on y with some slack, not at every point (see set_run_length)."""
+        if not self._sticky or self.log_scale.isChecked():
+            return
+        for plot, values in ((self.loss_plot, self._losses.view()),
+                             (self.lr_plot, self._lrs.view())):
+            finite = values[np.isfinite(values)] if len(values) else values
+            if not len(finite):
+                continue
+            low, high = float(finite.min()), float(finite.max())
+            (view_low, view_high) = plot.viewRange()[1]
+            span = max(high - low, abs(high) * 1e-3, 1e-12)
+            inside = view_low <= low and high <= view_high
+            too_loose = (view_high - view_low) > 3 * span
+            if plot.getViewBox().autoRangeEnabled()[1] or not inside or too_loose:
+                plot.enableAutoRange(y=False)
+                plot.setYRange(low - 0.1 * span, high + 0.1 * span, padding=0)
+
+    def add_batches(self, steps: Sequence[int], losses: Sequence[float],
+                    lrs: Sequence[float]) -> None:
+        """Append per-batch points. Cheap: no drawing happens here."""
+        if not (len(steps) == len(losses) == len(lrs)):
+            raise ValueError("steps, losses and lrs must have the same length")
+        if not len(steps):
+            return
+        losses_array = np.asarray(losses, dtype=np.float64)
+        smoothed = np.empty_like(losses_array)
+        ema = self._ema
+        for i, loss in enumerate(losses_array.tolist()):
+            if math.isfinite(loss):
+                ema = loss if ema is None else ema + EMA_ALPHA * (loss - ema)
+            smoothed[i] = math.nan if ema is None else ema
+        self._ema = ema
+        self._steps.extend(np.asarray(steps, dtype=np.float64))
+        self._losses.extend(losses_array)
+        self._smoothed.extend(smoothed)
+        self._lrs.extend(np.asarray(lrs, dtype=np.float64))
+        self._batches_dirty = True
+
+    def add_epoch(self, epoch: int, global_step: int, train_loss: float, val_loss: float,
+                  train_accuracy: float, val_accuracy: float, lr: float) -> None:
+        """Append one epoch's summary, placed at the global step where the epoch ended."""
+        self._epochs.append(tuple(_number(v) for v in (
+            epoch, global_step, train_loss, val_loss, train_accuracy, val_accuracy, lr)))
+        self._epochs_dirty = True
+
+    @Slot()
+    def redraw(self) -> None:
+        """Push new buffer contents into the curves; nothing to do when nothing changed."""
+        log_y = self.log_scale.isChecked()
+        if self._batches_dirty:
+            self._batches_dirty = False
+            steps = self._steps.view()
+            self._batch_item.setData(*_visible(steps, self._losses.view(), log_y))
+            self._smoothed_item.setData(*_visible(steps, self._smoothed.view(), log_y))
+            self._lr_item.setData(*_visible(steps, self._lrs.view(), log_y))
+            self._fit_y()
+        if self._epochs_dirty:
+            self._epochs_dirty = False
+            rows = np.array(self._epochs, dtype=np.float64).reshape(-1, len(EPOCH_FIELDS))
+            epoch, step = rows[:, 0], rows[:, 1]
+            self._train_loss_item.setData(*_visible(step, rows[:, 2], log_y))
+            self._val_loss_item.setData(*_visible(step, rows[:, 3], log_y))
+            self._train_acc_item.setData(*_visible(epoch, rows[:, 4], False))
+            self._val_acc_item.setData(*_visible(epoch, rows[:, 5], False))
+
+    def set_overlays(self, runs: list[dict]) -> None:
+        """Draw earlier runs' validation loss and accuracy as dashed curves, replacing any."""
+        for plot, item in self._overlay_items:
+            plot.removeItem(item)
+        self._overlay_items = []
+        self._overlay_runs = [dict(run) for run in runs]
+        for index, run in enumerate(self._overlay_runs):
+            label = str(run.get("label", "")) or self.tr("run {n}").format(n=index + 1)
+            color = OVERLAY_COLORS[index % len(OVERLAY_COLORS)]
+            pen = pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine)
+            style = dict(pen=pen, symbol="t", symbolSize=6, symbolPen=pg.mkPen(color),
+                         symbolBrush=pg.mkBrush(None))
+            for plot in (self.loss_plot, self.accuracy_plot):
+                item = self._curve(plot, label, **style)
+                self._overlay_items.append((plot, item))
+        self._draw_overlays()
+
+    def export_png(self, path: str | Path) -> None:
+        """Write the three plots, as shown, to a PNG file."""
+        self.redraw()
+        exporter = pg.exporters.ImageExporter(self.graphics.scene())
+        size = self.graphics.viewport().size()
+        exporter.parameters()["width"] = max(1, size.width())
+        exporter.parameters()["height"] = max(1, size.height())
+        exporter.export(str(path))
+        if not Path(path).is_file():
+            raise OSError(self.tr("Could not write {path}").format(path=path))
+
+    def export_csv(self, path: str | Path) -> None:
+        """Write every batch and epoch point of the current run (see ``csv_text``)."""
+        atomic_write_text(path, self.csv_text())
+
+    def csv_text(self) -> str:
+        """One table: a row per batch (kind "batch") and per epoch (kind "epoch").
+
+        Batch rows fill step, loss, smoothed and lr; epoch rows fill step (the global step
+        where the epoch ended), epoch, lr and the train/val loss and accuracy columns.
+        """
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        label = self._label
+        columns = (self._steps.view(), self._losses.view(), self._smoothed.view(),
+                   self._lrs.view())
+        for step, loss, smoothed, lr in zip(*(c.tolist() for c in columns), strict=True):
+            step_text = str(int(step)) if math.isfinite(step) else _cell(step)
+            writer.writerow([label, "batch", step_text, "", _cell(loss), _cell(smoothed),
+                             _cell(lr), "", "", "", ""])
+        for epoch, step, train_loss, val_loss, train_acc, val_acc, lr in self._epochs:
+            writer.writerow([
+                label, "epoch",
+                str(int(step)) if math.isfinite(step) else _cell(step),
+                str(int(epoch)) if math.isfinite(epoch) else _cell(epoch),
+                "", "", _cell(lr), _cell(train_loss), _cell(val_loss), _cell(train_acc),
+                _cell(val_acc),
+            ])
+        return out.getvalue()
+
+    def counts(self) -> dict[str, int]:
+        """How many points each curve shows now (after the last redraw)."""
+
+        def shown(item: pg.PlotDataItem) -> int:
+            x, _ = item.getOriginalDataset()
+            return 0 if x is None else len(x)
+
+        return {
+            "batch_loss": shown(self._batch_item),
+            "smoothed_loss": shown(self._smoothed_item),
+            "train_loss": shown(self._train_loss_item),
+            "val_loss": shown(self._val_loss_item),
+            "train_accuracy": shown(self._train_acc_item),
+            "val_accuracy": shown(self._val_acc_item),
+            "lr": shown(self._lr_item),
+            "overlays": len(self._overlay_items),
+        }
+
+    # ------------------------------------------------------------------ drawing helpers
+
+    def _overlay_points(self, run: dict, key: str, x_key: str) -> tuple[np.ndarray, np.ndarray]:
+        epochs = run.get("epochs") or []
+        x = np.array([_number(e.get(x_key)) for e in epochs], dtype=np.float64)
+        y = np.array([_number(e.get(key)) for e in epochs], dtype=np.float64)
+        return x, y
+
+    def _draw_overlays(self) -> None:
+        log_y = self.log_scale.isChecked()
+        for (plot, item), run in zip(self._overlay_items,
+                                     (r for r in self._overlay_runs for _ in range(2)),
+                                     strict=True):
+            if plot is self.loss_plot:
+                item.setData(*_visible(*self._overlay_points(run, "val_loss", "global_step"),
+                                       log_y))
+            else:
+                item.setData(*_visible(*self._overlay_points(run, "val_accuracy", "epoch"),
+                                       False))
+
+    @Slot(bool)
+    def _set_log_scale(self, on: bool) -> None:
+        if on:
+            for plot in (self.loss_plot, self.lr_plot):
+                plot.enableAutoRange(y=True)
+        self.loss_plot.setLogMode(y=on)
+        self.lr_plot.setLogMode(y=on)
+        self._batches_dirty = True
+        self._epochs_dirty = True
+        self.redraw()
+        self._draw_overlays()
+        for marker in self._markers.values():
+            marker.hide()
+
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        background = palette.color(QPalette.ColorRole.Base)
+        foreground = palette.color(QPalette.ColorRole.Text)
+        self.graphics.setBackground(background)
+        for plot in self._plots:
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setPen(pg.mkPen(foreground))
+                axis.setTextPen(pg.mkPen(foreground))
+            self._markers[plot].setPen(pg.mkPen(foreground, width=1.5))
+        legend_background = QColor(background)
+        legend_background.setAlpha(200)
+        for legend in (self.loss_legend, self.accuracy_legend):
+            legend.setBrush(pg.mkBrush(legend_background))
+            legend.setPen(pg.mkPen(palette.color(QPalette.ColorRole.Mid)))
+            legend.setLabelTextColor(foreground)
+            for _sample, label in legend.items:  # setLabelTextColor does not re-render these
+                label.setText(label.text)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+        super().changeEvent(event)
+
+    # ------------------------------------------------------------------ hover readout
+
+    def _candidates(self, plot: pg.PlotItem) -> list[_Candidate]:
+        """The curves of ``plot`` as drawn, each with how to describe one of its points."""
+        log_y = self.log_scale.isChecked() and plot is not self.accuracy_plot
+        found: list[_Candidate] = []
+        steps = self._steps.view()
+        rows = np.array(self._epochs, dtype=np.float64).reshape(-1, len(EPOCH_FIELDS))
+
+        def batch_text(index: int) -> str:
+            return self.tr("step {step}: loss {loss} (smoothed {smoothed})").format(
+                step=int(steps[index]), loss=f"{self._losses.view()[index]:.4g}",
+                smoothed=f"{self._smoothed.view()[index]:.4g}")
+
+        def epoch_loss_text(index: int) -> str:
+            row = rows[index]
+            return self.tr("epoch {epoch} (step {step}): train loss {train}, val loss {val}")\
+                .format(epoch=int(row[0]), step=int(row[1]), train=f"{row[2]:.4g}",
+                        val=f"{row[3]:.4g}")
+
+        def epoch_acc_text(index: int) -> str:
+            row = rows[index]
+            return self.tr("epoch {epoch}: train acc {train}, val acc {val}").format(
+                epoch=int(row[0]), train=f"{row[4]:.3f}", val=f"{row[5]:.3f}")
+
+        def lr_text(index: int) -> str:
+            return self.tr("step {step}: lr {lr}").format(
+                step=int(steps[index]), lr=f"{self._lrs.view()[index]:.3g}")
+
+        def add(x: np.ndarray, y: np.ndarray, describe: Callable[[int], str]) -> None:
+            keep = _visible_index(x, y, log_y)
+            if len(keep):
+                found.append(_Candidate(
+                    x[keep], np.log10(y[keep]) if log_y else y[keep],
+                    lambda i, keep=keep: describe(int(keep[i]))))
+
+        if plot is self.loss_plot:
+            add(steps, self._losses.view(), batch_text)
+            add(steps, self._smoothed.view(), batch_text)
+            add(rows[:, 1], rows[:, 2], epoch_loss_text)
+            add(rows[:, 1], rows[:, 3], epoch_loss_text)
+        elif plot is self.accuracy_plot:
+            add(rows[:, 0], rows[:, 4], epoch_acc_text)
+            add(rows[:, 0], rows[:, 5], epoch_acc_text)
+        else:
+            add(steps, self._lrs.view(), lr_text)
+        if plot is not self.lr_plot:
+            key, x_key, what, digits = (
+                ("val_loss", "global_step", self.tr("val loss"), ".4g")
+                if plot is self.loss_plot else
+                ("val_accuracy", "epoch", self.tr("val acc"), ".3f"))
+            for run in self._overlay_runs:
+                x, y = self._overlay_points(run, key, x_key)
+                epochs = run.get("epochs") or []
+                label = str(run.get("label", ""))
+
+                def overlay_text(index: int, epochs=epochs, label=label, y=y, what=what,
+                                 digits=digits) -> str:
+                    return self.tr("{run}, epoch {epoch}: {what} {value}").format(
+                        run=label, epoch=epochs[index].get("epoch", index), what=what,
+                        value=format(y[index], digits))
+
+                add(x, y, overlay_text)
+        return found
+
+    def readout_at(self, plot: pg.PlotItem, view_point: QPointF) -> str:
+        """The readout for the point of ``plot`` nearest on screen to ``view_point``."""
+        pixel = plot.vb.viewPixelSize()
+        px = pixel[0] or 1.0
+        py = pixel[1] or 1.0
+        best: tuple[float, _Candidate, int] | None = None
+        for candidate in self._candidates(plot):
+            d2 = ((candidate.x - view_point.x()) / px) ** 2 + \
+                ((candidate.y - view_point.y()) / py) ** 2
+            index = int(np.argmin(d2))
+            if best is None or d2[index] < best[0]:
+                best = (float(d2[index]), candidate, index)
+        marker = self._markers[plot]
+        if best is None:
+            marker.hide()
+            return ""
+        _, candidate, index = best
+        marker.setData([candidate.x[index]], [candidate.y[index]])
+        marker.show()
+        return candidate.describe(index)
+
+    @Slot(object)
+    def _on_scene_mouse_moved(self, scene_pos: QPointF) -> None:
+        for plot in self._plots:
+            if plot.vb.sceneBoundingRect().contains(scene_pos):
+                text = self.readout_at(plot, plot.vb.mapSceneToView(scene_pos))
+                for other in self._plots:
+                    if other is not plot:
+                        self._markers[other].hide()
+                self.readout.setText(text)
+                return
+        for marker in self._markers.values():
+            marker.hide()
+        self.readout.clear()
+
+    # ------------------------------------------------------------------ export buttons
+
+    def _ask_path(self, title: str, file_filter: str, suffix: str) -> str:
+        stem = re.sub(r"[^\w.-]+", "_", self._label).strip("._") or "training"
+        start = str(Path(self._last_dir or Path.home()) / f"{stem}{suffix}")
+        path, _ = QFileDialog.getSaveFileName(self, title, start, file_filter)
+        if not path:
+            return ""
+        if not Path(path).suffix:
+            path += suffix
+        self._last_dir = str(Path(path).parent)
+        return path
+
+    def _export(self, write: Callable[[str], None], path: str) -> None:
+        try:
+            write(path)
+        except OSError as error:
+            QMessageBox.warning(self, self.tr("Export failed"),
+                                self.tr("Could not write {path}:\n{error}").format(
+                                    path=path, error=error))
+
+    @Slot()
+    def _ask_export_png(self) -> None:
+        path = self._ask_path(self.tr("Export plots as PNG"), self.tr("PNG images (*.png)"),
+                              ".png")
+        if path:
+            self._export(self.export_png, path)
+
+    @Slot()
+    def _ask_export_csv(self) -> None:
+        path = self._ask_path(self.tr("Export curves as CSV"), self.tr("CSV files (*.csv)"),
+                              ".csv")
+        if path:
+            self._export(self.export_csv, path)

@@ -1,0 +1,246 @@
+"""Training settings, the Start / Pause / Stop controls and the progress of the run."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from netbuilder.core.training import LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig, available_devices
+
+DATASET_NAMES = ["digits", "mnist", "fashion-mnist", "kmnist"]
+FOLDER = "folder"
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class TrainingPanel(QWidget):
+    start_requested = Signal()
+    pause_requested = Signal()
+    stop_requested = Signal()
+    reset_requested = Signal()
+    download_requested = Signal(str)
+    dataset_changed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("training_panel")
+        self.dataset = QComboBox(self)
+        self.dataset.setObjectName("train_dataset")
+        for name in DATASET_NAMES:
+            self.dataset.addItem(name, name)
+        self.dataset.addItem(self.tr("Image folder…"), FOLDER)
+        self.folder = QLineEdit(self)
+        self.folder.setObjectName("train_folder")
+        self.folder.setReadOnly(True)
+        self.folder.setPlaceholderText(self.tr("one sub-folder per class"))
+        self.download = QPushButton(self.tr("Download"), self)
+        self.download.setObjectName("download_button")
+        self.download.setToolTip(self.tr("Fetch this dataset with torchvision into the data "
+                                         "folder (needs the internet once)"))
+        self.val_split = self._double(0.01, 0.9, 0.2, 2, 0.05, "val_split")
+        self.augment = QCheckBox(self.tr("Random small rotation, scale and shift"), self)
+        self.augment.setObjectName("augment_check")
+        self.loss = self._combo(LOSSES, "loss_combo")
+        self.optimizer = self._combo(OPTIMIZERS, "optimizer_combo")
+        self.lr = self._double(1e-6, 10.0, 1e-3, 6, 1e-4, "lr_spin")
+        self.weight_decay = self._double(0.0, 1.0, 0.0, 6, 1e-4, "weight_decay_spin")
+        self.batch_size = self._int(1, 65536, 64, "batch_spin")
+        self.epochs = self._int(1, 10000, 5, "epochs_spin")
+        self.schedule = self._combo(SCHEDULES, "schedule_combo")
+        self.seed = self._int(0, 2**31 - 1, 0, "seed_spin")
+        self.device = self._combo(["auto", *available_devices()], "device_combo")
+        self.fresh = QCheckBox(self.tr("Start from fresh weights (otherwise continue)"), self)
+        self.fresh.setObjectName("fresh_check")
+        self.start = QPushButton(self.tr("Start (F5)"), self)
+        self.start.setObjectName("start_button")
+        self.pause = QPushButton(self.tr("Pause (F6)"), self)
+        self.pause.setObjectName("pause_button")
+        self.stop = QPushButton(self.tr("Stop (Shift+F5)"), self)
+        self.stop.setObjectName("stop_button")
+        self.reset = QPushButton(self.tr("Reset weights"), self)
+        self.reset.setObjectName("reset_button")
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("train_progress")
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.status = QLabel(self.tr("Not trained yet."), self)
+        self.status.setObjectName("train_status")
+        self.status.setWordWrap(True)
+
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.dataset, 1)
+        data_row.addWidget(self.download)
+        form = QFormLayout()
+        form.addRow(self.tr("Dataset"), data_row)
+        form.addRow(self.tr("Folder"), self.folder)
+        form.addRow(self.tr("Validation share"), self.val_split)
+        form.addRow(self.tr("Augmentation"), self.augment)
+        form.addRow(self.tr("Loss"), self.loss)
+        form.addRow(self.tr("Optimizer"), self.optimizer)
+        form.addRow(self.tr("Learning rate"), self.lr)
+        form.addRow(self.tr("Weight decay"), self.weight_decay)
+        form.addRow(self.tr("Batch size"), self.batch_size)
+        form.addRow(self.tr("Epochs"), self.epochs)
+        form.addRow(self.tr("LR schedule"), self.schedule)
+        form.addRow(self.tr("Seed"), self.seed)
+        form.addRow(self.tr("Device"), self.device)
+        form.addRow("", self.fresh)
+        buttons = QHBoxLayout()
+        for button in (self.start, self.pause, self.stop, self.reset):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+        self.start.clicked.connect(self.start_requested)
+        self.pause.clicked.connect(self.pause_requested)
+        self.stop.clicked.connect(self.stop_requested)
+        self.reset.clicked.connect(self.reset_requested)
+        self.download.clicked.connect(lambda: self.download_requested.emit(self.dataset_name()))
+        self.dataset.activated.connect(self._dataset_activated)
+        self.set_running(False)
+        self._update_download()
+
+    # -- construction helpers -------------------------------------------------------------------
+
+    def _combo(self, values, name: str) -> QComboBox:
+        box = QComboBox(self)
+        box.setObjectName(name)
+        for value in values:
+            box.addItem(value, value)
+        return box
+
+    def _int(self, low: int, high: int, value: int, name: str) -> QSpinBox:
+        box = QSpinBox(self)
+        box.setObjectName(name)
+        box.setRange(low, high)
+        box.setValue(value)
+        return box
+
+    def _double(self, low: float, high: float, value: float, decimals: int, step: float,
+                name: str) -> QDoubleSpinBox:
+        box = QDoubleSpinBox(self)
+        box.setObjectName(name)
+        box.setDecimals(decimals)
+        box.setRange(low, high)
+        box.setSingleStep(step)
+        box.setValue(value)
+        return box
+
+    # -- dataset -------------------------------------------------------------------------------
+
+    def dataset_name(self) -> str:
+        choice = self.dataset.currentData()
+        if choice == FOLDER:
+            return f"folder:{self.folder.text()}" if self.folder.text() else ""
+        return choice
+
+    def set_dataset(self, name: str) -> None:
+        if name.startswith("folder:"):
+            self.folder.setText(name[len("folder:"):])
+            self.dataset.setCurrentIndex(self.dataset.findData(FOLDER))
+        else:
+            index = self.dataset.findData(name)
+            self.dataset.setCurrentIndex(max(0, index))
+        self._update_download()
+
+    def _dataset_activated(self, _index: int) -> None:
+        if self.dataset.currentData() == FOLDER:
+            folder = QFileDialog.getExistingDirectory(
+                self, self.tr("Image folder (one sub-folder per class)"), self.folder.text())
+            if folder:
+                self.folder.setText(folder)
+            elif not self.folder.text():
+                self.dataset.setCurrentIndex(0)
+        self._update_download()
+        if self.dataset_name():
+            self.dataset_changed.emit(self.dataset_name())
+
+    def _update_download(self) -> None:
+        online = self.dataset.currentData() in ("mnist", "fashion-mnist", "kmnist")
+        self.download.setVisible(online)
+        self.folder.setEnabled(self.dataset.currentData() == FOLDER)
+
+    # -- settings ------------------------------------------------------------------------------
+
+    def config(self) -> TrainConfig:
+        return TrainConfig(
+            loss=self.loss.currentData(), optimizer=self.optimizer.currentData(),
+            lr=self.lr.value(), weight_decay=self.weight_decay.value(),
+            batch_size=self.batch_size.value(), epochs=self.epochs.value(),
+            schedule=self.schedule.currentData(), seed=self.seed.value(),
+            device=self.device.currentData(), augment=self.augment.isChecked())
+
+    def settings(self) -> dict:
+        data = self.config().to_dict()
+        data["val_split"] = self.val_split.value()
+        data["fresh"] = self.fresh.isChecked()
+        return data
+
+    def set_settings(self, data: dict) -> None:
+        """Apply saved settings; unknown or out-of-range values are ignored."""
+        for key, box in (("loss", self.loss), ("optimizer", self.optimizer),
+                         ("schedule", self.schedule), ("device", self.device)):
+            index = box.findData(data.get(key))
+            if index >= 0:
+                box.setCurrentIndex(index)
+        for key, box in (("lr", self.lr), ("weight_decay", self.weight_decay),
+                         ("val_split", self.val_split)):
+            if isinstance(data.get(key), (int, float)) and not isinstance(data.get(key), bool):
+                box.setValue(float(data[key]))
+        for key, box in (("batch_size", self.batch_size), ("epochs", self.epochs),
+                         ("seed", self.seed)):
+            if isinstance(data.get(key), int) and not isinstance(data.get(key), bool):
+                box.setValue(data[key])
+        for key, box in (("augment", self.augment), ("fresh", self.fresh)):
+            if isinstance(data.get(key), bool):
+                box.setChecked(data[key])
+
+    # -- run state -----------------------------------------------------------------------------
+
+    def set_running(self, running: bool, paused: bool = False) -> None:
+        self.start.setEnabled(not running)
+        self.pause.setEnabled(running)
+        self.pause.setText(self.tr("Resume (F6)") if paused else self.tr("Pause (F6)"))
+        self.stop.setEnabled(running)
+        self.reset.setEnabled(not running)
+        for widget in (self.dataset, self.download, self.val_split, self.augment, self.loss,
+                       self.optimizer, self.lr, self.weight_decay, self.batch_size, self.epochs,
+                       self.schedule, self.seed, self.device, self.fresh):
+            widget.setEnabled(not running)
+        if not running:
+            self._update_download()
+
+    def show_progress(self, epoch: int, epochs: int, step: int, steps: int, samples_per_s: float,
+                      elapsed: float) -> None:
+        total = max(1, epochs * steps)
+        done = min(total, (epoch - 1) * steps + step)
+        self.progress.setValue(int(1000 * done / total))
+        eta = elapsed / done * (total - done) if done else 0.0
+        self.status.setText(self.tr(
+            "Epoch {epoch}/{epochs} · step {step}/{steps} · {rate:,.0f} samples/s · "
+            "{elapsed} elapsed · {eta} left").format(
+                epoch=epoch, epochs=epochs, step=step, steps=steps, rate=samples_per_s,
+                elapsed=format_seconds(elapsed), eta=format_seconds(eta)))
