@@ -243,6 +243,8 @@ class TrainingController(QObject):
                              info["lr"])
         if self.run is not None:
             self.run["epochs"].append(info)
+        self.panel.show_progress(info["epoch"], self._epochs, self._steps, self._steps,
+                                 info["samples_per_s"], time.monotonic() - self._started_at)
 
     @Slot(int, int)
     def _paused(self, epoch: int, step: int) -> None:
