@@ -16,9 +16,12 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
+    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -93,20 +96,18 @@ class MainWindow(QMainWindow):
         self.runs_panel = RunsPanel(self.training, self)
         right = Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        self.docks = {
-            "palette": self._dock(self.tr("Layers"), self.palette_panel,
-                                  Qt.DockWidgetArea.LeftDockWidgetArea),
-            "properties": self._dock(self.tr("Properties"), self.properties, right),
-            "training": self._dock(self.tr("Training"), self.training_panel, right),
-            "summary": self._dock(self.tr("Summary and problems"), self.summary, right),
-            "code": self._dock(self.tr("Code"), self.code, bottom),
-            "plots": self._dock(self.tr("Curves"), self.plots, bottom),
-            "evaluation": self._dock(self.tr("Evaluation"), self.evaluation, bottom),
-            "runs": self._dock(self.tr("Runs"), self.runs_panel, bottom),
-        }
-        self.tabifyDockWidget(self.docks["properties"], self.docks["training"])
-        for name in ("plots", "evaluation", "runs"):
-            self.tabifyDockWidget(self.docks["code"], self.docks[name])
+        docks = {"palette": self._dock(self.tr("Layers"), self.palette_panel,
+                                       Qt.DockWidgetArea.LeftDockWidgetArea)}
+        docks["properties"] = self._dock(self.tr("Properties"), self.properties, right,
+                                         name="properties_panel")
+        docks["training"] = self._dock(self.tr("Training"), self.training_panel,
+                                       docks["properties"], True)
+        docks["summary"] = self._dock(self.tr("Summary and problems"), self.summary, right, True)
+        docks["code"] = self._dock(self.tr("Code"), self.code, bottom)
+        docks["plots"] = self._dock(self.tr("Curves"), self.plots, docks["code"])
+        docks["evaluation"] = self._dock(self.tr("Evaluation"), self.evaluation, docks["plots"])
+        docks["runs"] = self._dock(self.tr("Runs"), self.runs_panel, docks["evaluation"])
+        self.docks = docks
         self.docks["properties"].raise_()
         self.docks["code"].raise_()
         self._apply_project_training(project)
@@ -141,11 +142,24 @@ class MainWindow(QMainWindow):
 
     # -- layout --------------------------------------------------------------------------------
 
-    def _dock(self, title: str, widget, area) -> QDockWidget:
+    def _dock(self, title: str, widget, area, scroll: bool = False,
+              name: str = "") -> QDockWidget:
+        """A dock in ``area``, or, when ``area`` is another dock, a tab on top of it (added
+        this way, not added then tabified, Qt leaves no stray tab bar behind)."""
         dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock_{widget.objectName()}")
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
+        dock.setObjectName(f"dock_{name or widget.objectName()}")
+        if scroll:  # tall forms scroll instead of making the window taller than the screen
+            area_widget = QScrollArea(dock)
+            area_widget.setWidgetResizable(True)
+            area_widget.setFrameShape(QFrame.Shape.NoFrame)
+            area_widget.setWidget(widget)
+            dock.setWidget(area_widget)
+        else:
+            dock.setWidget(widget)
+        if isinstance(area, QDockWidget):
+            self.tabifyDockWidget(area, dock)
+        else:
+            self.addDockWidget(area, dock)
         return dock
 
     def _restore_layout(self) -> None:
@@ -163,6 +177,29 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.docks["code"]], [230], Qt.Orientation.Vertical)
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._hide_stray_tab_bars()
+
+    def _hide_stray_tab_bars(self) -> None:
+        """Qt (6.11) leaves a duplicate tab bar behind when a window gets a second group of
+        tabbed docks before it is shown; hide any tab bar that is not beside its docks."""
+        self.layout().activate()
+        docks = {dock.windowTitle(): dock for dock in self.docks.values()}
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is not self or not bar.isVisible():
+                continue
+            shown = [docks[bar.tabText(i)] for i in range(bar.count())
+                     if bar.tabText(i) in docks and docks[bar.tabText(i)].isVisible()]
+            if not shown:
+                continue
+            dock = shown[0].geometry()
+            beside = (bar.geometry().left() < dock.right() and dock.left() < bar.geometry().right()
+                      and (abs(bar.geometry().top() - dock.bottom()) <= 8
+                           or abs(bar.geometry().bottom() - dock.top()) <= 8))
+            if not beside:
+                bar.hide()
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(1280, 800)

@@ -303,7 +303,7 @@ class TrainingPlots(QWidget):
                 continue
             low, high = float(finite.min()), float(finite.max())
             (view_low, view_high) = plot.viewRange()[1]
-            span = max(high - low, abs(high) * 1e-3, 1e-12)
+            span = max(high - low, abs(high) * 0.2, 1e-12)
             inside = view_low <= low and high <= view_high
             too_loose = (view_high - view_low) > 3 * span
             if plot.getViewBox().autoRangeEnabled()[1] or not inside or too_loose:

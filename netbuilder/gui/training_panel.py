@@ -57,7 +57,7 @@ class TrainingPanel(QWidget):
         self.download.setToolTip(self.tr("Fetch this dataset with torchvision into the data "
                                          "folder (needs the internet once)"))
         self.val_split = self._double(0.01, 0.9, 0.2, 2, 0.05, "val_split")
-        self.augment = QCheckBox(self.tr("Random small rotation, scale and shift"), self)
+        self.augment = QCheckBox(self.tr("Random rotation, scale, shift"), self)
         self.augment.setObjectName("augment_check")
         self.loss = self._combo(LOSSES, "loss_combo")
         self.optimizer = self._combo(OPTIMIZERS, "optimizer_combo")
@@ -68,7 +68,9 @@ class TrainingPanel(QWidget):
         self.schedule = self._combo(SCHEDULES, "schedule_combo")
         self.seed = self._int(0, 2**31 - 1, 0, "seed_spin")
         self.device = self._combo(["auto", *available_devices()], "device_combo")
-        self.fresh = QCheckBox(self.tr("Start from fresh weights (otherwise continue)"), self)
+        self.fresh = QCheckBox(self.tr("Fresh weights (else continue)"), self)
+        self.fresh.setToolTip(self.tr("Start the run from newly initialised weights instead of "
+                                      "continuing from the current ones"))
         self.fresh.setObjectName("fresh_check")
         self.start = QPushButton(self.tr("Start (F5)"), self)
         self.start.setObjectName("start_button")

@@ -63,7 +63,9 @@ def names(spec):
 
 def card_point(window, path, where="middle"):
     view = window.stack
-    rect = view.visualRect(view.stack_model.index_of(path))
+    index = view.stack_model.index_of(path)
+    view.scrollTo(index)
+    rect = view.visualRect(index)
     assert rect.isValid(), path
     y = {"top": rect.top() + 4, "middle": rect.center().y() - 8,
          "bottom": rect.bottom() - 4}[where]
