@@ -9,13 +9,12 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
-from PySide6.QtWidgets import QApplication
 
-from netbuilder.core.data import Dataset, DatasetError, load_dataset
+from netbuilder.core.data import Dataset
 from netbuilder.core.model_state import carry_over
 from netbuilder.core.spec import SpecError
 from netbuilder.core.training import TrainConfig, evaluate, reset_weights
-from netbuilder.gui.training_worker import TrainingWorker, start_in_thread
+from netbuilder.gui.training_worker import DatasetLoader, TrainingWorker, start_in_thread
 
 MAX_BATCH_POINTS = 600  # per run, kept in the project for comparing runs
 PROGRESS_SECONDS = 0.25
@@ -47,6 +46,8 @@ class TrainingController(QObject):
         self.worker: TrainingWorker | None = None
         self.thread: QThread | None = None
         self.runs: list[dict] = []
+        self.download_thread: QThread | None = None
+        self.downloader = None
         self.run: dict | None = None
         self.paused = False
         self._started_at = 0.0
@@ -182,29 +183,48 @@ class TrainingController(QObject):
 
     @Slot(str)
     def download(self, name: str) -> None:
-        """Fetch a torchvision dataset now (blocking, with a busy bar)."""
+        """Fetch a torchvision dataset on a thread, with a busy bar; the window stays usable."""
+        if self.download_thread is not None or self.running:
+            return
         self.panel.progress.setRange(0, 0)
+        self.panel.download.setEnabled(False)
+        self.panel.start.setEnabled(False)
         self.panel.status.setText(self.tr("Downloading %1…").replace("%1", name))
-        QApplication.processEvents()
-        try:
-            dataset = load_dataset(name, seed=self.panel.seed.value())
-        except DatasetError as exc:
-            self.panel.status.setText(str(exc))
-            self.message.emit(str(exc))
-        else:
-            key = self._dataset_key(name, self.panel.val_split.value(), self.panel.seed.value())
-            self.datasets[key] = dataset
-            self.panel.status.setText(self.tr("%1 is ready.").replace("%1", str(dataset)))
-        finally:
-            self.panel.progress.setRange(0, 1000)
+        key = self._dataset_key(name, self.panel.val_split.value(), self.panel.seed.value())
+        self.downloader = DatasetLoader(name, self.panel.val_split.value(),
+                                        self.panel.seed.value(), key)
+        self.downloader.loaded.connect(self._downloaded)
+        self.downloader.failed.connect(self._download_failed)
+        self.download_thread = start_in_thread(self.downloader, self)
+        self.download_thread.finished.connect(self._download_finished)
+
+    @Slot(object, object)
+    def _downloaded(self, key, dataset: Dataset) -> None:
+        self.datasets[key] = dataset
+        self.panel.status.setText(self.tr("%1 is ready.").replace("%1", str(dataset)))
+
+    @Slot(str)
+    def _download_failed(self, message: str) -> None:
+        self.panel.status.setText(message)
+        self.message.emit(message)
+
+    @Slot()
+    def _download_finished(self) -> None:
+        if self.download_thread is not None:
+            self.download_thread.deleteLater()
+        self.download_thread = None
+        self.downloader = None
+        self.panel.progress.setRange(0, 1000)
+        self.panel.set_running(self.running, self.paused)
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Stop a run and wait for its thread (before the window closes)."""
         if self.worker is not None:
             self.worker.request_stop()
-        if self.thread is not None:
-            self.thread.quit()
-            self.thread.wait(timeout_ms)
+        for thread in (self.thread, self.download_thread):
+            if thread is not None:
+                thread.quit()
+                thread.wait(timeout_ms)
 
     # -- worker signals (queued into this, the GUI thread) ----------------------------------
 

@@ -123,7 +123,31 @@ class TrainingWorker(QObject):
         self.evaluated.emit(result)
 
 
-def start_in_thread(worker: TrainingWorker, parent: QObject) -> QThread:
+class DatasetLoader(QObject):
+    """Loads (and, for torchvision datasets, downloads) a dataset on a worker thread."""
+
+    loaded = Signal(object, object)  # key, Dataset
+    failed = Signal(str)
+    finished = Signal()
+
+    def __init__(self, name: str, val_fraction: float, seed: int, key):
+        super().__init__()
+        self.name, self.val_fraction, self.seed, self.key = name, val_fraction, seed, key
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self.loaded.emit(self.key, load_dataset(self.name, None, self.val_fraction,
+                                                    self.seed))
+        except DatasetError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # never take the app down from a worker
+            self.failed.emit(f"loading {self.name} failed: {exc}")
+        finally:
+            self.finished.emit()
+
+
+def start_in_thread(worker: QObject, parent: QObject) -> QThread:
     """Run ``worker`` on a new QThread; its ``finished`` ends the thread's event loop.
 
     The worker is a Python-owned object: it is released from the GUI thread once the thread

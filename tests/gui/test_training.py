@@ -190,3 +190,18 @@ def test_a_dataset_that_cannot_be_had_is_a_clear_message(qtbot, window, tmp_path
     assert "KMNIST is not in" in status and "could not be downloaded" in status
     assert window.palette_panel.isEnabled() and not window.training.running
     assert window.training.runs == []
+
+
+def test_download_button_reports_offline_without_blocking(qtbot, window, tmp_path, monkeypatch):
+    from torchvision import datasets
+
+    monkeypatch.setenv("NETBUILDER_DATA", str(tmp_path))
+    monkeypatch.setattr(datasets.FashionMNIST, "mirrors", ["http://127.0.0.1:9/"])
+    panel = window.training_panel
+    panel.set_dataset("fashion-mnist")
+    assert panel.download.isVisible()
+    click(qtbot, panel.download)
+    assert panel.progress.maximum() == 0 or "could not" in panel.status.text()  # busy bar
+    qtbot.waitUntil(lambda: window.training.download_thread is None, timeout=30_000)
+    assert "FashionMNIST is not in" in panel.status.text()
+    assert panel.progress.maximum() == 1000 and panel.start.isEnabled()
