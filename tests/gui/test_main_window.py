@@ -464,3 +464,20 @@ def test_no_subcommand_starts_the_gui_entry(monkeypatch):
     assert cli.main(["some.json"]) == 0 and called == [["some.json"]]
     assert cli.main([]) == 0 and called[-1] == []
     assert os.environ.get("QT_QPA_PLATFORM") == "offscreen"
+
+
+def test_export_python_code_from_the_file_menu(qtbot, make_window, tmp_path, monkeypatch, answers):
+    window = make_window("complex_model")
+    target = tmp_path / "complex.py"
+    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(target), ""))
+    window.act_export_code.trigger()
+    check = subprocess.run([sys.executable, "-c", "from complex import ComplexModel as M; "
+                            "print(sum(p.numel() for p in M().parameters()))"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.strip() == "387466"
+    window.document.edit("break", lambda spec: spec.find("fc").args.update(in_features=5))
+    target.unlink()
+    window.act_export_code.trigger()
+    assert not target.exists() and "do not fit" in answers[1][-1][2]
