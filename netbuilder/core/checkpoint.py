@@ -211,3 +211,91 @@ def load_file(path: str | Path) -> LoadedFile:
         return LoadedFile(path, data["state_dict"])  # common {"state_dict": ...} wrappers
     raise CheckpointError(f"{path.name} holds a {type(data).__name__}, not a state_dict "
                           "(a dict of parameter names to tensors) or a netbuilder checkpoint")
+
+
+# ---------------------------------------------------------------------------------------------
+# A plain state_dict with no network: infer the architecture where it is unambiguous
+
+
+def infer_spec(state_dict: dict[str, torch.Tensor], input_shape: list[int] | None = None,
+               name: str = "weights") -> tuple[NetworkSpec, str]:
+    """The network a plain state_dict of a chain of Linear layers came from.
+
+    Only Linear layers can be read off their weight shapes: ``fc1.weight`` [128, 784] …, with
+    each layer's input width the previous one's output. Parameterless layers leave no trace in
+    a state_dict, so ReLU is put between the Linear layers (and Flatten first when the first
+    width is the input's size); the returned note says so. Anything else raises
+    :class:`CheckpointError` saying what is needed.
+    """
+    from netbuilder.core.spec import LayerSpec, check_name, validate
+
+    input_shape = list(input_shape or [1, 28, 28])
+    layers: dict[str, dict[str, torch.Tensor]] = {}
+    for key, tensor in state_dict.items():
+        layer, _, param = key.rpartition(".")
+        if not layer or "." in layer or param not in ("weight", "bias"):
+            layers.clear()
+            break
+        layers.setdefault(layer, {})[param] = tensor
+    chain_ok = bool(layers) and all(
+        "weight" in p and p["weight"].dim() == 2
+        and ("bias" not in p or tuple(p["bias"].shape) == (p["weight"].shape[0],))
+        and check_name(layer) is None for layer, p in layers.items())
+    ordered = list(layers)
+    if chain_ok and all(k.isdigit() for k in ordered):
+        ordered.sort(key=int)
+    if chain_ok:
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            if layers[after]["weight"].shape[1] != layers[before]["weight"].shape[0]:
+                chain_ok = False
+    if not chain_ok:
+        shown = ", ".join(f"{k} {list(v.shape)}" for k, v in list(state_dict.items())[:6])
+        more = " …" if len(state_dict) > 6 else ""
+        raise CheckpointError(
+            f"{name} holds weights that do not say which layers they belong to ({shown}{more}): "
+            "only a chain of Linear layers can be read from a plain state_dict. Open or build "
+            "the network first, then use File ▸ Load weights…")
+    items: list = []
+    first_in = int(layers[ordered[0]]["weight"].shape[1])
+    flat = 1
+    for size in input_shape:
+        flat *= size
+    numbered = all(k.isdigit() for k in ordered)
+    used = set(ordered)
+
+    def free(base: str) -> str:
+        if numbered:
+            candidates = (str(i) for i in range(10_000))
+        else:
+            candidates = (f"{base}{i}" if i else base for i in range(10_000))
+        for candidate in candidates:
+            if candidate not in used:
+                used.add(candidate)
+                return candidate
+        raise CheckpointError("too many layers")
+
+    notes = []
+    if first_in == flat and len(input_shape) > 1:
+        items.append(LayerSpec("Flatten", free("flatten")))
+    elif len(input_shape) > 1:
+        input_shape = [first_in]
+        notes.append(f"the input is taken to be {first_in} features")
+    for index, layer in enumerate(ordered):
+        weight = layers[layer]["weight"]
+        args = {"in_features": int(weight.shape[1]), "out_features": int(weight.shape[0])}
+        if "bias" not in layers[layer]:
+            args["bias"] = False
+        if index:
+            items.append(LayerSpec("ReLU", free("relu")))
+        items.append(LayerSpec("Linear", layer, args))
+    if numbered:  # keep the stored indices: fill the gaps with parameterless layers in order
+        by_index = {int(i.name): i for i in items if i.name.isdigit()}
+        items = [by_index[i] for i in sorted(by_index)]
+    spec = NetworkSpec(input_shape, items, "Net", int(layers[ordered[-1]]["weight"].shape[0]))
+    problems = validate(spec)
+    if problems:
+        raise CheckpointError(f"{name}: the inferred network is not valid: {problems[0]}")
+    notes.insert(0, f"{len(ordered)} Linear layers read from the weights; ReLU assumed between "
+                    "them (a state_dict does not store activations) — change them if yours "
+                    "differ")
+    return spec, "; ".join(notes) + "."

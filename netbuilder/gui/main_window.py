@@ -28,6 +28,15 @@ from PySide6.QtWidgets import (
 
 from netbuilder import __version__
 from netbuilder.core import editing
+from netbuilder.core.checkpoint import (
+    CheckpointError,
+    infer_spec,
+    load_file,
+    load_weights,
+    reconcile,
+    save_checkpoint,
+    save_state_dict,
+)
 from netbuilder.core.codegen import generate
 from netbuilder.core.project import Project, ProjectError
 from netbuilder.core.resources import DEFAULT_TEMPLATE, load_template
@@ -47,6 +56,7 @@ from netbuilder.gui.template_dialog import TemplateDialog
 from netbuilder.gui.theme import THEMES, apply_theme
 from netbuilder.gui.training_controller import TrainingController
 from netbuilder.gui.training_panel import TrainingPanel
+from netbuilder.gui.weights_dialog import MATCHING, ReconcileDialog
 
 MAX_RECENT = 8
 AUTOSAVE_MS = 15_000
@@ -228,6 +238,14 @@ class MainWindow(QMainWindow):
         self.act_save_as = a(self.tr("Save &As…"), self.save_as, key.SaveAs, "action_save_as")
         self.act_export_code = a(self.tr("&Python code…"), self.export_code, None,
                                  "action_export_code")
+        self.act_export_weights = a(self.tr("&Weights (state_dict)…"), self.export_weights, None,
+                                    "action_export_weights")
+        self.act_save_checkpoint = a(self.tr("Save &Checkpoint…"), self.save_checkpoint, None,
+                                     "action_save_checkpoint")
+        self.act_load_weights = a(self.tr("&Load Weights…"), self.load_weights, None,
+                                  "action_load_weights")
+        self.act_open_checkpoint = a(self.tr("Open C&heckpoint or Weights…"),
+                                     self.open_checkpoint_dialog, None, "action_open_checkpoint")
         self.act_quit = a(self.tr("&Quit"), self.close, key.Quit, "action_quit")
         stack = self.document.undo_stack
         self.act_undo = stack.createUndoAction(self, self.tr("&Undo"))
@@ -282,9 +300,12 @@ class MainWindow(QMainWindow):
         self.recent_menu.setObjectName("menu_recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addActions([self.act_save, self.act_save_as])
+        file_menu.addSeparator()
+        file_menu.addActions([self.act_open_checkpoint, self.act_load_weights,
+                              self.act_save_checkpoint])
         export = file_menu.addMenu(self.tr("&Export"))
         export.setObjectName("menu_export")
-        export.addAction(self.act_export_code)
+        export.addActions([self.act_export_code, self.act_export_weights])
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit = bar.addMenu(self.tr("&Edit"))
@@ -489,6 +510,7 @@ class MainWindow(QMainWindow):
         self.template_name = template
         self.summary.set_dataset(project.dataset)
         self.training.model = None
+        self.training.optimizer_state = None
         self.evaluation.clear()
         self._apply_project_training(project)
         self.document.replace(project.spec)
@@ -635,10 +657,169 @@ class MainWindow(QMainWindow):
     def open_dropped(self, path: Path) -> bool:
         if path.suffix.lower() == ".json":
             return self.open_path(path)
+        if path.suffix.lower() in (".pth", ".pt"):
+            return self.open_checkpoint(path)
         QMessageBox.warning(self, self.tr("Cannot open %1").replace("%1", path.name), self.tr(
-            "%1 is not a file netbuilder opens here: drop a project or network file (.json)."
-        ).replace("%1", path.name))
+            "%1 is not a file netbuilder opens: drop a project or network (.json), or "
+            "weights or a checkpoint (.pth).").replace("%1", path.name))
         return False
+
+    # -- weights -------------------------------------------------------------------------------
+
+    def _weights_path(self, title: str, save: bool, suffix: str = ".pth") -> Path | None:
+        last = str(settings().value("files/last_dir", "") or "")
+        start = str(self.path.parent) if self.path else (last or str(Path.cwd()))
+        ask = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
+        name, _ = ask(self, title, start, self.tr("PyTorch weights (*.pth *.pt)"))
+        if not name:
+            return None
+        path = Path(name)
+        return path.with_suffix(suffix) if save and not path.suffix else path
+
+    def _refuse_while_training(self) -> bool:
+        if self.training.running:
+            QMessageBox.warning(self, self.tr("Training"), self.tr(
+                "Stop the run first: the weights are changing."))
+            return True
+        return False
+
+    def export_weights(self) -> None:
+        path = self._weights_path(self.tr("Export weights"), save=True)
+        if path is not None:
+            self.export_weights_to(path)
+
+    def export_weights_to(self, path: Path) -> bool:
+        """A plain state_dict: what model.load_state_dict(torch.load(path)) reads."""
+        if self._refuse_while_training():
+            return False
+        try:
+            save_state_dict(self.training.ensure_model(), path)
+        except OSError as exc:
+            QMessageBox.warning(self, self.tr("Cannot export weights"), self.tr(
+                "%1 could not be written: %2. The file that was there is unchanged.").replace(
+                "%1", str(path)).replace("%2", exc.strerror or str(exc)))
+            return False
+        self.statusBar().showMessage(self.tr("Wrote %1 (plain state_dict)").replace(
+            "%1", str(path)), 5000)
+        return True
+
+    def save_checkpoint(self) -> None:
+        path = self._weights_path(self.tr("Save checkpoint"), save=True)
+        if path is not None:
+            self.save_checkpoint_to(path)
+
+    def save_checkpoint_to(self, path: Path) -> bool:
+        """Architecture, weights, optimizer state, settings and run history in one file."""
+        if self._refuse_while_training():
+            return False
+        dataset = self.training.dataset
+        try:
+            save_checkpoint(path, self.document.spec, self.training.ensure_model(),
+                            self.training.optimizer_state, self.training_panel.settings(),
+                            list(self.training.runs),
+                            dataset.class_names if dataset else [str(i) for i in range(10)],
+                            extra={"dataset": self.training_panel.dataset_name()})
+        except OSError as exc:
+            QMessageBox.warning(self, self.tr("Cannot save checkpoint"), self.tr(
+                "%1 could not be written: %2. The file that was there is unchanged.").replace(
+                "%1", str(path)).replace("%2", exc.strerror or str(exc)))
+            return False
+        self.statusBar().showMessage(self.tr("Wrote %1 (full checkpoint)").replace(
+            "%1", str(path)), 5000)
+        return True
+
+    def load_weights(self) -> None:
+        path = self._weights_path(self.tr("Load weights into this network"), save=False)
+        if path is not None:
+            self.load_weights_from(path)
+
+    def load_weights_from(self, path: Path) -> bool:
+        """Load a state_dict (or a checkpoint's weights) into the current network."""
+        if self._refuse_while_training():
+            return False
+        try:
+            loaded = load_file(path)
+        except CheckpointError as exc:
+            QMessageBox.warning(self, self.tr("Cannot load weights"), str(exc))
+            return False
+        return self._apply_weights(loaded.state_dict, path.name)
+
+    def _apply_weights(self, state_dict, file_name: str) -> bool:
+        model = self.training.ensure_model()
+        report = reconcile(model, state_dict)
+        if report.perfect:
+            load_weights(model, state_dict, strict=True)
+            self.training.mark_loaded(report.matching)
+            self.statusBar().showMessage(self.tr("Loaded all %1 tensors from %2").replace(
+                "%1", str(len(report.matching))).replace("%2", file_name), 5000)
+            return True
+        choice = ReconcileDialog(report, file_name, self).exec()
+        if choice != MATCHING:
+            return False
+        load_weights(model, state_dict, strict=False)
+        self.training.mark_loaded(report.matching)
+        self.statusBar().showMessage(self.tr(
+            "Loaded %1 matching tensors from %2; %3 left as they were").replace(
+            "%1", str(len(report.matching))).replace("%2", file_name).replace(
+            "%3", str(len(report.missing) + len(report.mismatched))), 8000)
+        return True
+
+    def open_checkpoint_dialog(self) -> None:
+        path = self._weights_path(self.tr("Open checkpoint or weights"), save=False)
+        if path is not None:
+            self.open_checkpoint(path)
+
+    def open_checkpoint(self, path: Path) -> bool:
+        """A checkpoint restores its network and weights; plain weights go into the current
+        network when they fit it, else into a network read off them where that is possible."""
+        if self._refuse_while_training():
+            return False
+        try:
+            loaded = load_file(path)
+        except CheckpointError as exc:
+            QMessageBox.warning(self, self.tr("Cannot open %1").replace("%1", path.name),
+                                str(exc))
+            return False
+        if loaded.is_checkpoint:
+            if not self.maybe_save():
+                return False
+            data = loaded.checkpoint
+            runs = [r for r in data.get("history", []) if isinstance(r, dict) and "epochs" in r]
+            project = Project(loaded.spec, str(data.get("extra", {}).get("dataset", "digits")),
+                              dict(data.get("training", {})), {"runs": runs})
+            self.load_project(project, None)
+            model = self.training.ensure_model()
+            load_weights(model, loaded.state_dict, strict=True)
+            self.training.optimizer_state = data.get("optimizer")
+            self.training.mark_loaded(list(loaded.state_dict))
+            self.statusBar().showMessage(self.tr("Opened checkpoint %1").replace(
+                "%1", path.name), 5000)
+            return True
+        if reconcile(self.training.ensure_model(), loaded.state_dict).perfect:
+            return self._apply_weights(loaded.state_dict, path.name)
+        try:
+            spec, note = infer_spec(loaded.state_dict, self.document.spec.input_shape,
+                                    path.name)
+        except CheckpointError as exc:
+            QMessageBox.warning(self, self.tr("Cannot open %1").replace("%1", path.name),
+                                str(exc))
+            return False
+        answer = QMessageBox.question(
+            self, self.tr("Open %1").replace("%1", path.name),
+            self.tr("These weights do not fit the current network. Open them as a new network?"
+                    "\n\n%1").replace("%1", note),
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Open)
+        if answer != QMessageBox.StandardButton.Open or not self.maybe_save():
+            return False
+        self.load_project(Project(spec, self.training_panel.dataset_name() or "digits",
+                                  self.training_panel.settings()), None)
+        self.document.undo_stack.resetClean()
+        model = self.training.ensure_model()
+        load_weights(model, loaded.state_dict, strict=True)
+        self.training.mark_loaded(list(loaded.state_dict))
+        self.statusBar().showMessage(note, 10000)
+        return True
 
     # -- recovery ------------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ class TrainingController(QObject):
         self.thread: QThread | None = None
         self.runs: list[dict] = []
         self.download_thread: QThread | None = None
+        self.optimizer_state: dict | None = None
         self.downloader = None
         self.run: dict | None = None
         self.paused = False
@@ -217,6 +218,18 @@ class TrainingController(QObject):
         self.panel.progress.setRange(0, 1000)
         self.panel.set_running(self.running, self.paused)
 
+    def ensure_model(self):
+        """The current model; a freshly initialised one (seeded) if there is none yet."""
+        if self.model is None:
+            self.model, _kept = carry_over(None, self.document.spec)
+            reset_weights(self.model, self.panel.seed.value())
+        return self.model
+
+    def mark_loaded(self, keys: list[str]) -> None:
+        """Layers whose weights came from a file count as trained."""
+        self.document.trained_paths = self.document.trained_paths | {
+            key.rpartition(".")[0] for key in keys if "." in key}
+
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Stop a run and wait for its thread (before the window closes)."""
         if self.worker is not None:
@@ -301,6 +314,8 @@ class TrainingController(QObject):
         if worker is not None and worker.trainer is not None:
             self.device_data = worker.trainer.data
             self.dataset = worker.dataset
+            if worker.trainer.optimizer is not None:
+                self.optimizer_state = worker.trainer.optimizer.state_dict()
 
     @Slot()
     def _thread_finished(self) -> None:
