@@ -167,3 +167,28 @@ def test_failure_while_serialising_keeps_the_old_file(tmp_path):
         save_checkpoint(path, spec, build(spec), extra={"bad": lambda: None})
     assert path.read_bytes() == b"old"
     assert sorted(os.listdir(tmp_path)) == ["ckpt.pth"]
+
+
+def test_a_chain_of_linear_layers_is_read_off_a_plain_state_dict():
+    from netbuilder.core.checkpoint import infer_spec
+    from tests.core.article_models import article_sequential
+
+    for source in (MNISTClassifier(), article_sequential()):
+        spec, note = infer_spec(source.state_dict())
+        model = build(spec)
+        model.load_state_dict(source.state_dict())  # names and shapes kept
+        x = torch.rand(2, 1, 28, 28)
+        assert torch.allclose(model(x), source(x))
+        assert "ReLU assumed" in note
+    spec, note = infer_spec({"a.weight": torch.zeros(4, 6)}, [1, 28, 28])
+    assert spec.input_shape == [6] and "6 features" in note
+
+
+def test_other_weights_say_what_is_needed():
+    from netbuilder.core.checkpoint import infer_spec
+    from tests.core.article_models import ComplexModel
+
+    with pytest.raises(CheckpointError, match="Open or build the network first"):
+        infer_spec(ComplexModel().state_dict())
+    with pytest.raises(CheckpointError, match="only a chain of Linear layers"):
+        infer_spec({"fc1.weight": torch.zeros(8, 784), "fc2.weight": torch.zeros(4, 9)})
