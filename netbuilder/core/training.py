@@ -20,7 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from netbuilder.core import health as health_module
 from netbuilder.core.data import Dataset, DeviceData, augment
+from netbuilder.core.health import Health
 
 LOSSES = ("cross_entropy", "nll", "mse")
 OPTIMIZERS = ("adam", "sgd", "adamw", "rmsprop")
@@ -201,7 +203,16 @@ class Finished:
     kind: str = "finished"
 
 
-Event = Started | BatchEnd | EpochEnd | Paused | Resumed | Stopped | Failed | Finished
+@dataclass(frozen=True)
+class HealthReport:
+    """Gradient norms, update/weight ratios and dead units (see core.health)."""
+
+    health: Health
+    kind: str = "health"
+
+
+Event = (Started | BatchEnd | EpochEnd | Paused | Resumed | Stopped | Failed | Finished
+         | HealthReport)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,8 +311,11 @@ class Trainer:
     """
 
     def __init__(self, model: nn.Module, data: Dataset | DeviceData, config: TrainConfig,
-                 stop: threading.Event | None = None, pause: threading.Event | None = None):
+                 stop: threading.Event | None = None, pause: threading.Event | None = None,
+                 health_every: int = 0):
         self.model = model
+        self.health_every = health_every  # measure health every N steps (0: never)
+        self.latest_health: Health | None = None
         self.config = config
         self.stop = stop or threading.Event()
         self.pause = pause or threading.Event()
@@ -428,6 +442,12 @@ class Trainer:
                             f"from {where} are back. Try a lower learning rate.",
                             epoch, step)
                         return
+                    measure = self.health_every and (
+                        (global_step + 1) % self.health_every == 0
+                        or start + c.batch_size >= n)
+                    if measure:
+                        grads = health_module.gradient_norms(model)
+                        before = health_module.snapshot(model)
                     optimizer.step()
                 except torch.OutOfMemoryError:
                     model.load_state_dict(last_good)
@@ -442,6 +462,13 @@ class Trainer:
                     schedule.step()
                 global_step += 1
                 seen += len(y)
+                if measure:
+                    previous = self.latest_health
+                    dead = {p: m.dead_fraction for p, m in previous.modules.items()
+                            if m.dead_fraction is not None} if previous else {}
+                    self.latest_health = health_module.collect(
+                        global_step, grads, health_module.update_ratios(model, before), dead)
+                    yield HealthReport(self.latest_health)
                 loss_sum += value * len(y)
                 torch.argmax(out.detach(), dim=1, out=predicted[start:start + len(y)])
                 elapsed = time.perf_counter() - epoch_start
@@ -459,6 +486,13 @@ class Trainer:
             self.history.append(event)
             last_good = _snapshot(model)
             yield event
+            if self.health_every and self.latest_health is not None:
+                dead = health_module.dead_fractions(model, d.val_x[:256])
+                for path, fraction in dead.items():
+                    entry = self.latest_health.modules.setdefault(
+                        path, health_module.ModuleHealth(path))
+                    entry.dead_fraction = fraction
+                yield HealthReport(self.latest_health)
         model.eval()
         yield Finished(c.epochs, time.perf_counter() - started)
 
