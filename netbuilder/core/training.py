@@ -312,9 +312,11 @@ class Trainer:
 
     def __init__(self, model: nn.Module, data: Dataset | DeviceData, config: TrainConfig,
                  stop: threading.Event | None = None, pause: threading.Event | None = None,
-                 health_every: int = 0):
+                 health_every: int = 0, health_seconds: float = 0.0):
         self.model = model
-        self.health_every = health_every  # measure health every N steps (0: never)
+        # Measure health every N steps, or at most every so many seconds (0: never).
+        self.health_every = health_every
+        self.health_seconds = health_seconds
         self.latest_health: Health | None = None
         self.config = config
         self.stop = stop or threading.Event()
@@ -375,6 +377,18 @@ class Trainer:
         return None
 
     # -- the loop ------------------------------------------------------------------------------
+
+    _last_health_at = 0.0
+
+    def _measure_now(self, step: int, epoch_end: bool) -> bool:
+        if self.health_every:
+            return step % self.health_every == 0 or epoch_end
+        if self.health_seconds:
+            now = time.perf_counter()
+            if epoch_end or now - self._last_health_at >= self.health_seconds:
+                self._last_health_at = now
+                return True
+        return False
 
     def run(self) -> Iterator[Event]:
         c, d, model = self.config, self.data, self.model
@@ -442,9 +456,7 @@ class Trainer:
                             f"from {where} are back. Try a lower learning rate.",
                             epoch, step)
                         return
-                    measure = self.health_every and (
-                        (global_step + 1) % self.health_every == 0
-                        or start + c.batch_size >= n)
+                    measure = self._measure_now(global_step + 1, start + c.batch_size >= n)
                     if measure:
                         grads = health_module.gradient_norms(model)
                         before = health_module.snapshot(model)
@@ -486,7 +498,7 @@ class Trainer:
             self.history.append(event)
             last_good = _snapshot(model)
             yield event
-            if self.health_every and self.latest_health is not None:
+            if (self.health_every or self.health_seconds) and self.latest_health is not None:
                 dead = health_module.dead_fractions(model, d.val_x[:256])
                 for path, fraction in dead.items():
                     entry = self.latest_health.modules.setdefault(

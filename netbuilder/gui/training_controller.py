@@ -32,6 +32,9 @@ class TrainingController(QObject):
     message = Signal(str)  # for the status bar
     runs_changed = Signal()
     run_added = Signal()
+    health_measured = Signal(object)  # core.health.Health
+    weights_changed = Signal()  # after an epoch, a pause, the end of a run, a load or a reset
+    model_changed = Signal()  # another model object (built, rebuilt after an edit, dropped)
 
     def __init__(self, document, panel, plots, evaluation, parent=None):
         super().__init__(parent)
@@ -39,7 +42,7 @@ class TrainingController(QObject):
         self.panel = panel
         self.plots = plots
         self.evaluation = evaluation
-        self.model = None
+        self._model = None
         self.datasets: dict[tuple, Dataset] = {}
         self.device_data = None
         self.dataset: Dataset | None = None
@@ -48,6 +51,7 @@ class TrainingController(QObject):
         self.runs: list[dict] = []
         self.download_thread: QThread | None = None
         self.optimizer_state: dict | None = None
+        self.last_health = None
         self.downloader = None
         self.run: dict | None = None
         self.paused = False
@@ -64,6 +68,18 @@ class TrainingController(QObject):
         document.changed.connect(self._architecture_changed)
 
     # -- state -----------------------------------------------------------------------------------
+
+    @property
+    def model(self):
+        """The network's torch model (None until trained, loaded or asked for)."""
+        return self._model
+
+    @model.setter
+    def model(self, model) -> None:
+        changed = model is not self._model
+        self._model = model
+        if changed:
+            self.model_changed.emit()
 
     @property
     def running(self) -> bool:
@@ -139,6 +155,7 @@ class TrainingController(QObject):
         w.stopped.connect(self._stopped)
         w.failed.connect(self._failed)
         w.evaluated.connect(self._evaluated)
+        w.health.connect(self._health)
         w.finished.connect(self._worker_finished)
         self.document.locked = True
         self.paused = False
@@ -179,6 +196,7 @@ class TrainingController(QObject):
         reset_weights(self.model, self.panel.seed.value())
         self.document.trained_paths = set()
         self.evaluation.clear()
+        self.weights_changed.emit()
         self.panel.progress.setValue(0)
         self.panel.status.setText(self.tr("Weights reset: the network is untrained."))
 
@@ -229,6 +247,7 @@ class TrainingController(QObject):
         """Layers whose weights came from a file count as trained."""
         self.document.trained_paths = self.document.trained_paths | {
             key.rpartition(".")[0] for key in keys if "." in key}
+        self.weights_changed.emit()
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Stop a run and wait for its thread (before the window closes)."""
@@ -278,11 +297,13 @@ class TrainingController(QObject):
             self.run["epochs"].append(info)
         self.panel.show_progress(info["epoch"], self._epochs, self._steps, self._steps,
                                  info["samples_per_s"], time.monotonic() - self._started_at)
+        self.weights_changed.emit()
 
     @Slot(int, int)
     def _paused(self, epoch: int, step: int) -> None:
         self.paused = True
         self.panel.set_running(True, paused=True)
+        self.weights_changed.emit()
         self.panel.status.setText(self.tr("Paused at epoch %1, step %2.").replace(
             "%1", str(epoch)).replace("%2", str(step)))
 
@@ -349,8 +370,14 @@ class TrainingController(QObject):
                     "%2", str(run["final"]["epochs_done"])))
         self.document.finish_training()
         self.running_changed.emit(False)
+        self.weights_changed.emit()
 
     # -- evaluation ---------------------------------------------------------------------------
+
+    @Slot(object)
+    def _health(self, health) -> None:
+        self.last_health = health
+        self.health_measured.emit(health)
 
     @Slot(object)
     def _evaluated(self, result) -> None:

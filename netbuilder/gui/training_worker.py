@@ -18,6 +18,7 @@ from netbuilder.core.data import Dataset, DatasetError, load_dataset
 from netbuilder.core.training import TrainConfig, Trainer, TrainingError, evaluate
 
 BUNDLE_SECONDS = 0.05
+HEALTH_SECONDS = 0.5  # between measurements of gradient norms and update ratios
 
 
 class TrainingWorker(QObject):
@@ -29,6 +30,7 @@ class TrainingWorker(QObject):
     resumed = Signal(int, int)
     stopped = Signal(str, str)  # reason ('user', 'non_finite'), message
     evaluated = Signal(object)  # an Evaluation (plain lists and numbers), on pause and at the end
+    health = Signal(object)  # a core.health.Health (plain numbers), at most twice a second
     failed = Signal(str)
     finished = Signal()  # always last
 
@@ -70,7 +72,7 @@ class TrainingWorker(QObject):
             self.dataset_loaded.emit(self.dataset)
         try:
             self.trainer = Trainer(self.model, self.dataset, self.config, self.stop_flag,
-                                   self.pause_flag)
+                                   self.pause_flag, health_seconds=HEALTH_SECONDS)
         except TrainingError as exc:
             self.failed.emit(str(exc))
             return
@@ -84,6 +86,9 @@ class TrainingWorker(QObject):
                 if now - last_sent >= BUNDLE_SECONDS:
                     self.batches.emit(pending)
                     pending, last_sent = [], now
+                continue
+            if event.kind == "health":
+                self.health.emit(event.health)
                 continue
             if pending:
                 self.batches.emit(pending)
