@@ -45,7 +45,9 @@ from netbuilder.gui.cards import plural
 from netbuilder.gui.code_view import CodeView
 from netbuilder.gui.document import Document
 from netbuilder.gui.evaluation_view import EvaluationView
+from netbuilder.gui.health_view import HealthView
 from netbuilder.gui.palette import Palette
+from netbuilder.gui.parameter_tree import ParametersPanel, apply_freeze_to_model
 from netbuilder.gui.plots import TrainingPlots
 from netbuilder.gui.properties import PropertiesPanel
 from netbuilder.gui.runs_panel import RunsPanel
@@ -104,6 +106,8 @@ class MainWindow(QMainWindow):
         self.training = TrainingController(self.document, self.training_panel, self.plots,
                                            self.evaluation, self)
         self.runs_panel = RunsPanel(self.training, self)
+        self.parameters = ParametersPanel(self)
+        self.health = HealthView(self)
         right = Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         docks = {"palette": self._dock(self.tr("Layers"), self.palette_panel,
@@ -117,6 +121,9 @@ class MainWindow(QMainWindow):
         docks["plots"] = self._dock(self.tr("Curves"), self.plots, docks["code"])
         docks["evaluation"] = self._dock(self.tr("Evaluation"), self.evaluation, docks["plots"])
         docks["runs"] = self._dock(self.tr("Runs"), self.runs_panel, docks["evaluation"])
+        docks["parameters"] = self._dock(self.tr("Parameters"), self.parameters, docks["runs"],
+                                         name="parameters_panel")
+        docks["health"] = self._dock(self.tr("Health"), self.health, docks["parameters"])
         self.docks = docks
         self.docks["properties"].raise_()
         self.docks["code"].raise_()
@@ -134,6 +141,12 @@ class MainWindow(QMainWindow):
         self.training.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.runs_panel.overlays_changed.connect(self.plots.set_overlays)
         self.training.run_added.connect(self._run_added)
+        self.training.model_changed.connect(self._model_changed)
+        self.training.weights_changed.connect(self._weights_changed)
+        self.training.health_measured.connect(self._health_measured)
+        self.parameters.tree.module_freeze_requested.connect(self.freeze_module)
+        self.parameters.tree.parameter_freeze_requested.connect(self.freeze_parameter)
+        self.docks["parameters"].visibilityChanged.connect(self._parameters_shown)
         self.document.undo_stack.cleanChanged.connect(self._update_title)
         self.document.changed.connect(self._changed)
         self.document.selection_changed.connect(self._update_actions)
@@ -471,6 +484,49 @@ class MainWindow(QMainWindow):
         self.act_reset.setEnabled(not running)
         self.act_pause.setEnabled(running)
         self.act_stop.setEnabled(running)
+
+    # -- parameters and health -------------------------------------------------------------
+
+    def _parameters_shown(self, visible: bool) -> None:
+        if visible and self.training.model is None and self.document.analysis.ok:
+            self.training.ensure_model()  # browse the initial weights before any training
+
+    def _model_changed(self) -> None:
+        self.parameters.set_model(self.training.model)
+        if self.training.model is None:
+            self.health.clear()
+
+    def _weights_changed(self) -> None:
+        health = self.training.last_health
+        self.parameters.refresh(health.parameter_grad_norms if health else None)
+
+    def _health_measured(self, health) -> None:
+        self.health.show_health(health)
+        if self.docks["parameters"].isVisible():
+            self.parameters.refresh(health.parameter_grad_norms)
+
+    def freeze_module(self, path: str, frozen: bool) -> None:
+        """Freezing a layer or block is part of the network: saved, undoable."""
+        paths = [path] if path else [item.name for item in self.document.spec.items]
+        label = path or self.tr("the whole network")
+        text = (self.tr("Freeze %1") if frozen else self.tr("Unfreeze %1")).replace("%1", label)
+        if self.document.edit(text, lambda spec: editing.set_frozen(spec, paths, frozen)):
+            model = self.training.model
+            if model is not None:
+                apply_freeze_to_model(model, path, frozen, True)
+            self.parameters.refresh()
+
+    def freeze_parameter(self, name: str, frozen: bool) -> None:
+        """One tensor: applies to the current weights (a layer's freezing is kept in the
+        network; a single tensor's until the network is rebuilt)."""
+        if self.training.running:
+            self.statusBar().showMessage(self.tr("Stop the run to change what trains."), 5000)
+            self.parameters.refresh()
+            return
+        model = self.training.model
+        if model is not None:
+            apply_freeze_to_model(model, name, frozen, False)
+        self.parameters.refresh()
 
     def _run_added(self) -> None:
         """A finished run belongs to the project: it now has unsaved changes."""

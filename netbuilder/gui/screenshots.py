@@ -38,7 +38,7 @@ def train_until(app, window, epochs: int) -> None:
 
 
 def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
-           select: str | None, training_epochs: int = 0) -> list[Path]:
+           select: str | None, training_epochs: int = 0, show: str = "") -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
     from netbuilder.core.project import Project
@@ -61,10 +61,23 @@ def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
         QApplication.processEvents()
     if training_epochs:
         train_until(QApplication.instance(), window, training_epochs)
+    if show:
+        window.docks[show].raise_()
+        QApplication.processEvents()
+        if show == "parameters":
+            window.training.ensure_model()
+            weight = next((n for n, _p in window.training.model.named_parameters()
+                           if n.endswith("weight") and _p.dim() >= 2), None)
+            if weight:
+                window.parameters.tree.select(weight)
+        for _ in range(5):
+            QApplication.processEvents()
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = f"{template}" + ("" if theme in ("system", "light") else f"-{theme}")
     if training_epochs:
         suffix += "-training"
+    if show:
+        suffix += f"-{show}"
     shots = {f"window-{suffix}.png": window}
     for name, dock in window.docks.items():
         shots[f"panel-{name}-{suffix}.png"] = dock.widget()
@@ -75,6 +88,7 @@ def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
         if not widget.grab().save(str(path)):
             raise OSError(f"could not write {path}")
         written.append(path)
+    window.training.stop()
     window.training.shutdown()
     window.document.undo_stack.setClean()
     window.close()
@@ -89,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=parse_size, default=(1280, 800))
     parser.add_argument("--theme", default="light", choices=("system", "light", "dark"))
     parser.add_argument("--select", default=None, help="path of the layer to select")
+    parser.add_argument("--show", default="", metavar="PANEL",
+                        help="bring this panel to the front first (e.g. parameters, health, "
+                             "evaluation, runs, code, plots)")
     parser.add_argument("--training", type=int, default=0, metavar="EPOCHS",
                         help="start training and take the pictures after this many epochs")
     args = parser.parse_args(argv)
@@ -96,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     # keep the user's settings and recovery files out of it
     os.environ.setdefault("NETBUILDER_CONFIG_DIR", tempfile.mkdtemp(prefix="netbuilder-shots-"))
     for path in render(args.out_dir, args.template, args.size, args.theme, args.select,
-                       args.training):
+                       args.training, args.show):
         print(path)
     return 0
 

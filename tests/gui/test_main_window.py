@@ -371,7 +371,12 @@ def test_bad_files_leave_the_project_untouched(window, tmp_path, answers):
     weights = tmp_path / "w.pth"
     weights.write_bytes(b"x")
     assert not window.open_dropped(weights)
-    assert "is not a file netbuilder opens here" in said[-1][2]
+    assert "is not a PyTorch file netbuilder can read" in said[-1][2]
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    assert not window.open_dropped(notes)
+    assert "is not a file netbuilder opens" in said[-1][2]
+    assert window.document.spec == before
 
 
 def test_dropping_a_project_file_on_the_window_opens_it(qtbot, window, tmp_path):
