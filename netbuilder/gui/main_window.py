@@ -44,6 +44,7 @@ from netbuilder.core.spec import BlockSpec, NetworkSpec
 from netbuilder.gui.cards import plural
 from netbuilder.gui.code_view import CodeView
 from netbuilder.gui.document import Document
+from netbuilder.gui.draw_panel import DrawPanel
 from netbuilder.gui.evaluation_view import EvaluationView
 from netbuilder.gui.health_view import HealthView
 from netbuilder.gui.palette import Palette
@@ -108,6 +109,8 @@ class MainWindow(QMainWindow):
         self.runs_panel = RunsPanel(self.training, self)
         self.parameters = ParametersPanel(self)
         self.health = HealthView(self)
+        self.draw = DrawPanel(self._drawing_model, self)
+        self.draw.set_examples(list(project.extra.get("user_examples", [])))
         right = Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         docks = {"palette": self._dock(self.tr("Layers"), self.palette_panel,
@@ -124,6 +127,7 @@ class MainWindow(QMainWindow):
         docks["parameters"] = self._dock(self.tr("Parameters"), self.parameters, docks["runs"],
                                          name="parameters_panel")
         docks["health"] = self._dock(self.tr("Health"), self.health, docks["parameters"])
+        docks["draw"] = self._dock(self.tr("Draw"), self.draw, docks["health"], True)
         self.docks = docks
         self.docks["properties"].raise_()
         self.docks["code"].raise_()
@@ -147,6 +151,10 @@ class MainWindow(QMainWindow):
         self.parameters.tree.module_freeze_requested.connect(self.freeze_module)
         self.parameters.tree.parameter_freeze_requested.connect(self.freeze_parameter)
         self.docks["parameters"].visibilityChanged.connect(self._parameters_shown)
+        self.draw.example_added.connect(self._run_added)
+        self.draw.fine_tune_requested.connect(self.fine_tune)
+        self.training.weights_changed.connect(self._refresh_drawing)
+        self.training.model_changed.connect(self._refresh_drawing)
         self.document.undo_stack.cleanChanged.connect(self._update_title)
         self.document.changed.connect(self._changed)
         self.document.selection_changed.connect(self._update_actions)
@@ -528,6 +536,35 @@ class MainWindow(QMainWindow):
             apply_freeze_to_model(model, name, frozen, False)
         self.parameters.refresh()
 
+    # -- drawing ------------------------------------------------------------------------------
+
+    def _drawing_model(self):
+        """(model, class names, why it cannot be asked) for the Draw panel."""
+        dataset = self.training.dataset
+        names = list(dataset.class_names) if dataset else [
+            str(i) for i in range(self.document.spec.num_classes or 10)]
+        if self.training.running and not self.training.paused:
+            return None, names, self.tr("Training: drawings are classified when the run "
+                                        "pauses or ends.")
+        model = self.training.model
+        if model is None:
+            return None, names, self.tr("No trained network yet: train it (F5) or load "
+                                        "weights, then draw.")
+        if not self.document.trained_paths:
+            return model, names, self.tr("These weights are untrained: the guesses mean "
+                                         "nothing yet.")
+        return model, names, ""
+
+    def _refresh_drawing(self) -> None:
+        if self.docks["draw"].isVisible():
+            self.draw.classify_now()
+
+    def fine_tune(self) -> None:
+        self.docks["plots"].raise_()
+        problem = self.training.fine_tune(self.draw.examples)
+        if problem:
+            self.statusBar().showMessage(problem, 8000)
+
     def _run_added(self) -> None:
         """A finished run belongs to the project: it now has unsaved changes."""
         self.document.undo_stack.resetClean()
@@ -543,6 +580,7 @@ class MainWindow(QMainWindow):
     def current_project(self) -> Project:
         extra = dict(self.project.extra)
         extra["runs"] = list(self.training.runs)
+        extra["user_examples"] = list(self.draw.examples)
         return Project(self.document.spec.copy(), self.training_panel.dataset_name()
                        or self.project.dataset, self.training_panel.settings(), extra)
 
@@ -568,6 +606,7 @@ class MainWindow(QMainWindow):
         self.training.model = None
         self.training.optimizer_state = None
         self.evaluation.clear()
+        self.draw.set_examples(list(project.extra.get("user_examples", [])))
         self._apply_project_training(project)
         self.document.replace(project.spec)
         if path is None and template is None:

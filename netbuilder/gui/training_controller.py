@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import time
 
+import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from netbuilder.core.data import Dataset
+from netbuilder.core.data import Dataset, DatasetError, load_dataset
 from netbuilder.core.model_state import carry_over
 from netbuilder.core.spec import SpecError
 from netbuilder.core.training import TrainConfig, evaluate, reset_weights
@@ -18,6 +19,20 @@ from netbuilder.gui.training_worker import DatasetLoader, TrainingWorker, start_
 
 MAX_BATCH_POINTS = 600  # per run, kept in the project for comparing runs
 PROGRESS_SECONDS = 0.25
+
+
+def mix_examples(base: Dataset, examples: list[dict], size: int, seed: int) -> Dataset:
+    """Training images with the user's examples repeated among them (a fifth of the mix)."""
+    generator = torch.Generator().manual_seed(seed)
+    own = torch.tensor([e["pixels"] for e in examples], dtype=torch.uint8).reshape(-1, 1, 28, 28)
+    own_labels = torch.tensor([e["label"] for e in examples], dtype=torch.int64)
+    repeats = max(1, size // 5 // len(examples))
+    n_base = min(len(base.train_labels), size - repeats * len(examples))
+    pick = torch.randperm(len(base.train_labels), generator=generator)[:max(1, n_base)]
+    images = torch.cat([base.train_images[pick], own.repeat(repeats, 1, 1, 1)])
+    labels = torch.cat([base.train_labels[pick], own_labels.repeat(repeats)])
+    return Dataset(f"{base.name}+drawn", images, labels, base.val_images, base.val_labels,
+                   list(base.class_names))
 
 
 def _thin(points: list[tuple[int, float]], limit: int) -> list[tuple[int, float]]:
@@ -106,6 +121,11 @@ class TrainingController(QObject):
 
     @Slot()
     def start(self) -> None:
+        self.start_run()
+
+    def start_run(self, dataset: Dataset | None = None, config: TrainConfig | None = None,
+                  label: str | None = None) -> None:
+        """A run with the panel's settings, or with this dataset and config (fine-tuning)."""
         if self.running:
             return
         analysis = self.document.analysis
@@ -113,21 +133,22 @@ class TrainingController(QObject):
             self._fail_early(self.tr("The network cannot run yet: %1").replace(
                 "%1", str(analysis.errors[0])))
             return
-        config = self.panel.config()
+        config = config or self.panel.config()
         name = self.panel.dataset_name()
         if not name:
             self._fail_early(self.tr("Choose an image folder first."))
             return
         settings = self.panel.settings()
         key = self._dataset_key(name, settings["val_split"], config.seed)
-        dataset = self.datasets.get(key)
+        custom = dataset is not None
+        dataset = dataset or self.datasets.get(key)
         if dataset is not None and dataset.input_shape != list(self.document.spec.input_shape):
             self._fail_early(self.tr("The network takes input %1, but %2 images are %3.")
                              .replace("%1", str(self.document.spec.input_shape))
                              .replace("%2", name).replace("%3", str(dataset.input_shape)))
             return
         try:
-            if self.model is None or settings["fresh"]:
+            if self.model is None or (settings["fresh"] and not custom):
                 self.model, _kept = carry_over(None, self.document.spec)
                 reset_weights(self.model, config.seed)
                 self.document.trained_paths = set()
@@ -137,14 +158,15 @@ class TrainingController(QObject):
         self.last_failure = ""
         self._started_at = time.monotonic()
         self.run = {"id": f"run{len(self.runs) + 1}",
-                    "label": self.tr("Run %1 · %2, lr %3").replace("%1", str(len(self.runs) + 1))
-                    .replace("%2", config.optimizer).replace("%3", f"{config.lr:g}"),
+                    "label": label or self.tr("Run %1 · %2, lr %3").replace(
+                        "%1", str(len(self.runs) + 1)).replace("%2", config.optimizer).replace(
+                        "%3", f"{config.lr:g}"),
                     "settings": {**config.to_dict(), "dataset": name,
                                  "val_split": settings["val_split"]},
                     "epochs": [], "batches": [], "final": {}, "started_at": time.time()}
         self.plots.start_run(self.run["label"])
         self.worker = TrainingWorker(self.model, config, dataset, name, settings["val_split"])
-        self._key = key
+        self._key = key if not custom else ("custom",)
         w = self.worker
         w.dataset_loaded.connect(self._dataset_loaded)
         w.started.connect(self._started)
@@ -235,6 +257,29 @@ class TrainingController(QObject):
         self.downloader = None
         self.panel.progress.setRange(0, 1000)
         self.panel.set_running(self.running, self.paused)
+
+    def fine_tune(self, examples: list[dict], steps: int = 60) -> str:
+        """A short run on the user's examples mixed with training images; '' or why not."""
+        if self.running:
+            return self.tr("A run is going on.")
+        if not examples:
+            return self.tr("Add a few labelled drawings first.")
+        name = self.panel.dataset_name() or "digits"
+        key = self._dataset_key(name, self.panel.val_split.value(), self.panel.seed.value())
+        base = self.datasets.get(key)
+        if base is None:
+            try:
+                base = load_dataset(name, None, self.panel.val_split.value(),
+                                    self.panel.seed.value())
+            except DatasetError as exc:
+                return str(exc)
+            self.datasets[key] = base
+        mixed = mix_examples(base, examples, steps * 64, self.panel.seed.value())
+        config = TrainConfig(**{**self.panel.config().to_dict(), "epochs": 1,
+                                "batch_size": 64, "schedule": "none"})
+        self.start_run(mixed, config, self.tr("Fine-tune on %1 drawn examples").replace(
+            "%1", str(len(examples))))
+        return self.last_failure
 
     def ensure_model(self):
         """The current model; a freshly initialised one (seeded) if there is none yet."""
