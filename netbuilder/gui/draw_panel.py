@@ -217,6 +217,8 @@ class DrawPanel(QWidget):
         self.bars.setYRange(0, 1, padding=0.02)
         self.bars.hideButtons()
         self.bars.setMinimumHeight(140)
+        self.bars.setBackground(self.palette().color(self.backgroundRole()))
+        self.bars.getPlotItem().showGrid(y=True, alpha=0.2)
         self.bar_item = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#3d7bd9")
         self.bars.addItem(self.bar_item)
         self.show_activations = QCheckBox(self.tr("Show what the network sees"), self)
@@ -296,6 +298,7 @@ class DrawPanel(QWidget):
         self.label_box.addItems(names)
         self.label_box.setCurrentIndex(max(0, min(current, len(names) - 1)))
         self.bars.getAxis("bottom").setTicks([list(enumerate(names))])
+        self.bars.setXRange(-0.6, len(names) - 0.4, padding=0)
 
     def _schedule(self) -> None:
         if not self._timer.isActive():

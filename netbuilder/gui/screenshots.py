@@ -37,8 +37,32 @@ def train_until(app, window, epochs: int) -> None:
         app.processEvents()
 
 
+def draw_seven(app, window) -> None:
+    """Draw a 7 on the Draw panel's canvas, with the activations shown."""
+    from PySide6.QtCore import QPointF, Qt
+
+    window.training.stop()
+    window.training.shutdown()
+    app.processEvents()
+    window.docks["draw"].raise_()
+    canvas = window.draw.canvas
+    for start, end in (((70, 55), (210, 55)), ((210, 55), (115, 240))):
+        points = [QPointF(start[0] + (end[0] - start[0]) * t / 20,
+                          start[1] + (end[1] - start[1]) * t / 20) for t in range(21)]
+        canvas._begin(points[0], 1.0)
+        for point in points[1:]:
+            canvas._extend(point, 1.0)
+        canvas._end()
+    window.draw.show_activations.setChecked(True)
+    window.resizeDocks([window.docks["draw"]], [window.height() * 2 // 3],
+                       Qt.Orientation.Vertical)
+    for _ in range(5):
+        app.processEvents()
+
+
 def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
-           select: str | None, training_epochs: int = 0, show: str = "") -> list[Path]:
+           select: str | None, training_epochs: int = 0, show: str = "",
+           draw: bool = False) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
     from netbuilder.core.project import Project
@@ -61,6 +85,8 @@ def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
         QApplication.processEvents()
     if training_epochs:
         train_until(QApplication.instance(), window, training_epochs)
+    if draw:
+        draw_seven(QApplication.instance(), window)
     if show:
         window.docks[show].raise_()
         QApplication.processEvents()
@@ -78,6 +104,8 @@ def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
         suffix += "-training"
     if show:
         suffix += f"-{show}"
+    if draw:
+        suffix += "-draw"
     shots = {f"window-{suffix}.png": window}
     for name, dock in window.docks.items():
         shots[f"panel-{name}-{suffix}.png"] = dock.widget()
@@ -106,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", default="", metavar="PANEL",
                         help="bring this panel to the front first (e.g. parameters, health, "
                              "evaluation, runs, code, plots)")
+    parser.add_argument("--draw", action="store_true",
+                        help="after training, draw a 7 on the Draw panel, activations shown")
     parser.add_argument("--training", type=int, default=0, metavar="EPOCHS",
                         help="start training and take the pictures after this many epochs")
     args = parser.parse_args(argv)
@@ -113,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     # keep the user's settings and recovery files out of it
     os.environ.setdefault("NETBUILDER_CONFIG_DIR", tempfile.mkdtemp(prefix="netbuilder-shots-"))
     for path in render(args.out_dir, args.template, args.size, args.theme, args.select,
-                       args.training, args.show):
+                       args.training, args.show, args.draw):
         print(path)
     return 0
 
