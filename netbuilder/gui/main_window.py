@@ -783,20 +783,25 @@ class MainWindow(QMainWindow):
         if path is not None:
             self.export_weights_to(path)
 
-    def export_weights_to(self, path: Path) -> bool:
-        """A plain state_dict: what model.load_state_dict(torch.load(path)) reads."""
+    def _write_weights(self, path: Path, write, failed_title: str, done: str) -> bool:
+        """Run ``write()`` (an atomic save); say what happened; the old file survives errors."""
         if self._refuse_while_training():
             return False
         try:
-            save_state_dict(self.training.ensure_model(), path)
+            write()
         except OSError as exc:
-            QMessageBox.warning(self, self.tr("Cannot export weights"), self.tr(
+            QMessageBox.warning(self, failed_title, self.tr(
                 "%1 could not be written: %2. The file that was there is unchanged.").replace(
                 "%1", str(path)).replace("%2", exc.strerror or str(exc)))
             return False
-        self.statusBar().showMessage(self.tr("Wrote %1 (plain state_dict)").replace(
-            "%1", str(path)), 5000)
+        self.statusBar().showMessage(done.replace("%1", str(path)), 5000)
         return True
+
+    def export_weights_to(self, path: Path) -> bool:
+        """A plain state_dict: what model.load_state_dict(torch.load(path)) reads."""
+        return self._write_weights(
+            path, lambda: save_state_dict(self.training.ensure_model(), path),
+            self.tr("Cannot export weights"), self.tr("Wrote %1 (plain state_dict)"))
 
     def save_checkpoint(self) -> None:
         path = self._weights_path(self.tr("Save checkpoint"), save=True)
@@ -805,23 +810,17 @@ class MainWindow(QMainWindow):
 
     def save_checkpoint_to(self, path: Path) -> bool:
         """Architecture, weights, optimizer state, settings and run history in one file."""
-        if self._refuse_while_training():
-            return False
         dataset = self.training.dataset
-        try:
+
+        def write() -> None:
             save_checkpoint(path, self.document.spec, self.training.ensure_model(),
                             self.training.optimizer_state, self.training_panel.settings(),
                             list(self.training.runs),
                             dataset.class_names if dataset else [str(i) for i in range(10)],
                             extra={"dataset": self.training_panel.dataset_name()})
-        except OSError as exc:
-            QMessageBox.warning(self, self.tr("Cannot save checkpoint"), self.tr(
-                "%1 could not be written: %2. The file that was there is unchanged.").replace(
-                "%1", str(path)).replace("%2", exc.strerror or str(exc)))
-            return False
-        self.statusBar().showMessage(self.tr("Wrote %1 (full checkpoint)").replace(
-            "%1", str(path)), 5000)
-        return True
+
+        return self._write_weights(path, write, self.tr("Cannot save checkpoint"),
+                                   self.tr("Wrote %1 (full checkpoint)"))
 
     def load_weights(self) -> None:
         path = self._weights_path(self.tr("Load weights into this network"), save=False)
