@@ -13,7 +13,7 @@ from pathlib import Path
 
 from netbuilder import __version__
 
-EXPORT_FORMATS = ("python",)
+EXPORT_FORMATS = ("python", "script", "onnx", "torchscript", "pt2")
 
 
 class CommandError(Exception):
@@ -38,12 +38,17 @@ def _parser() -> argparse.ArgumentParser:
                          help="the loss it will train with (for lint warnings)")
 
     export = commands.add_parser(
-        "export", help="write the network as PyTorch code",
+        "export", help="write the network as code, a training script or a program",
         description="Write the network in another form. python: a module file with an "
-                    "nn.Module class (or, with --style sequential, an nn.Sequential).")
-    export.add_argument("spec", type=Path, help="network spec (.json)")
+                    "nn.Module class (or, with --style sequential, an nn.Sequential). script: "
+                    "a standalone training script (python train.py, or torchrun for "
+                    "DistributedDataParallel). onnx, torchscript, pt2: the network with its "
+                    "weights, verified on validation digits (report written beside the file).")
+    export.add_argument("spec", type=Path, help="network spec (.json) or full checkpoint (.pth)")
     export.add_argument("--format", default="python", choices=EXPORT_FORMATS)
     export.add_argument("--out", type=Path, required=True, help="file to write")
+    export.add_argument("--weights", type=Path, default=None,
+                        help="state_dict to export with (onnx, torchscript, pt2)")
     export.add_argument("--style", default="class", choices=("class", "sequential"),
                         help="python format: an nn.Module class or an nn.Sequential expression")
     _add_train_parser(commands)
@@ -154,21 +159,43 @@ def _summary(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from netbuilder.core.analysis import analyze
     from netbuilder.core.atomic import atomic_write_text
-    from netbuilder.core.codegen import generate
 
-    spec = _load_spec(args.spec)
+    spec, model, checkpoint = _model_and_weights(args.spec, args.weights)
     analysis = analyze(spec)
     if not analysis.ok:
         raise CommandError("\n".join(
             [f"{args.spec} cannot be exported: its shapes do not fit together:",
              *(f"  - {f}" for f in analysis.errors)]))
-    source = generate(spec, style=args.style)
+    if args.format in ("python", "script"):
+        if args.format == "python":
+            from netbuilder.core.codegen import generate
+
+            source = generate(spec, style=args.style)
+        else:
+            from netbuilder.core.train_script import training_script
+            from netbuilder.core.training import TrainConfig
+
+            settings = dict((checkpoint or {}).get("training", {}))
+            source = training_script(spec, TrainConfig.from_dict(settings),
+                                     float(settings.get("val_split", 0.2)), args.out.name)
+        try:
+            atomic_write_text(args.out, source)
+        except OSError as exc:
+            raise CommandError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        what = "training script" if args.format == "script" else (
+            spec.class_name if args.style == "class" else "model")
+        print(f"wrote {args.out} ({what}, {analysis.total_params:,} parameters)")
+        return 0
+    from netbuilder.core.exporters import ExportError, export_verified
+
+    if args.weights is None and checkpoint is None:
+        print("note: no --weights given: exporting freshly initialised weights",
+              file=sys.stderr)
     try:
-        atomic_write_text(args.out, source)
-    except OSError as exc:
-        raise CommandError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    print(f"wrote {args.out} ({spec.class_name if args.style == 'class' else 'model'}, "
-          f"{analysis.total_params:,} parameters)")
+        result = export_verified(model, args.format, args.out)
+    except ExportError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"wrote {args.out}; {result.describe()}")
     return 0
 
 

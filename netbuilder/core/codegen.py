@@ -173,7 +173,7 @@ def _imports(writer: _Writer) -> list[str]:
     if writer.uses_ordered_dict:
         lines.append("from collections import OrderedDict")
         lines.append("")
-    lines.append("import torch.nn as nn")
+    lines.append("from torch import nn")
     if writer.imports:
         lines.append("")
         lines.extend(sorted(writer.imports))

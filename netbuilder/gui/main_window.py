@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from netbuilder import __version__
 from netbuilder.core import editing
+from netbuilder.core.atomic import atomic_write_text
 from netbuilder.core.checkpoint import (
     CheckpointError,
     infer_spec,
@@ -38,9 +39,11 @@ from netbuilder.core.checkpoint import (
     save_state_dict,
 )
 from netbuilder.core.codegen import generate
+from netbuilder.core.exporters import FORMATS, ExportError, export_verified
 from netbuilder.core.project import Project, ProjectError
 from netbuilder.core.resources import DEFAULT_TEMPLATE, load_template
 from netbuilder.core.spec import BlockSpec, NetworkSpec
+from netbuilder.core.train_script import training_script
 from netbuilder.gui.cards import plural
 from netbuilder.gui.code_view import CodeView
 from netbuilder.gui.document import Document
@@ -261,6 +264,15 @@ class MainWindow(QMainWindow):
                                  "action_export_code")
         self.act_export_weights = a(self.tr("&Weights (state_dict)…"), self.export_weights, None,
                                     "action_export_weights")
+        self.act_export_script = a(self.tr("&Training Script…"), self.export_script, None,
+                                   "action_export_script")
+        self.act_export_onnx = a(self.tr("&ONNX…"), lambda: self.export_program("onnx"), None,
+                                 "action_export_onnx")
+        self.act_export_torchscript = a(self.tr("Torch&Script…"),
+                                        lambda: self.export_program("torchscript"), None,
+                                        "action_export_torchscript")
+        self.act_export_pt2 = a(self.tr("torch.e&xport Program…"),
+                                lambda: self.export_program("pt2"), None, "action_export_pt2")
         self.act_save_checkpoint = a(self.tr("Save &Checkpoint…"), self.save_checkpoint, None,
                                      "action_save_checkpoint")
         self.act_load_weights = a(self.tr("&Load Weights…"), self.load_weights, None,
@@ -326,7 +338,11 @@ class MainWindow(QMainWindow):
                               self.act_save_checkpoint])
         export = file_menu.addMenu(self.tr("&Export"))
         export.setObjectName("menu_export")
-        export.addActions([self.act_export_code, self.act_export_weights])
+        export.addActions([self.act_export_code, self.act_export_weights,
+                           self.act_export_script])
+        export.addSeparator()
+        export.addActions([self.act_export_onnx, self.act_export_torchscript,
+                           self.act_export_pt2])
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit = bar.addMenu(self.tr("&Edit"))
@@ -700,8 +716,6 @@ class MainWindow(QMainWindow):
             self.export_code_to(Path(name))
 
     def export_code_to(self, path: Path) -> bool:
-        from netbuilder.core.atomic import atomic_write_text
-
         try:
             atomic_write_text(path, generate(self.document.spec,
                                              self.code.style_box.currentData()))
@@ -802,6 +816,62 @@ class MainWindow(QMainWindow):
         return self._write_weights(
             path, lambda: save_state_dict(self.training.ensure_model(), path),
             self.tr("Cannot export weights"), self.tr("Wrote %1 (plain state_dict)"))
+
+    def export_script(self) -> None:
+        start = str((self.path.parent if self.path else Path.cwd()) / "train.py")
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export training script"), start,
+                                              self.tr("Python (*.py)"))
+        if name:
+            self.export_script_to(Path(name))
+
+    def export_script_to(self, path: Path) -> bool:
+        """A standalone script with the current settings: python, or torchrun for DDP."""
+        if not self.document.analysis.ok:
+            QMessageBox.warning(self, self.tr("Cannot export"), self.tr(
+                "The shapes do not fit together yet:\n%1").replace(
+                "%1", "\n".join(str(f) for f in self.document.analysis.errors)))
+            return False
+        settings = self.training_panel.settings()
+        source = training_script(self.document.spec, self.training_panel.config(),
+                                 settings["val_split"], path.name)
+        return self._write_weights(path, lambda: atomic_write_text(path, source),
+                                   self.tr("Cannot export"), self.tr(
+                                       "Wrote %1 — run it with python or torchrun"))
+
+    def export_program(self, fmt: str) -> None:
+        suffix = FORMATS[fmt]
+        start = str((self.path.parent if self.path else Path.cwd())
+                    / f"{self.document.spec.class_name.lower()}{suffix}")
+        name, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export %1").replace("%1", fmt), start, f"*{suffix}")
+        if name:
+            self.export_program_to(fmt, Path(name))
+
+    def export_program_to(self, fmt: str, path: Path) -> bool:
+        """ONNX, TorchScript or torch.export with the current weights, verified."""
+        if self._refuse_while_training():
+            return False
+        if not self.document.analysis.ok:
+            QMessageBox.warning(self, self.tr("Cannot export"), self.tr(
+                "The shapes do not fit together yet."))
+            return False
+        model = self.training.ensure_model()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            result = export_verified(model, fmt, path)
+        except ExportError as exc:
+            QMessageBox.warning(self, self.tr("Export failed"), str(exc))
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+            model.to(self.training.device_data.train_x.device
+                     if self.training.device_data is not None else "cpu")
+        untrained = "" if self.document.trained_paths else self.tr(
+            "\n\nNote: these weights are untrained.")
+        QMessageBox.information(self, self.tr("Exported %1").replace("%1", path.name),
+                                result.describe() + untrained)
+        self.statusBar().showMessage(result.describe(), 8000)
+        return True
 
     def save_checkpoint(self) -> None:
         path = self._weights_path(self.tr("Save checkpoint"), save=True)
@@ -926,8 +996,6 @@ class MainWindow(QMainWindow):
         data["recovery"] = {"path": str(self.path) if self.path else None,
                             "saved_at": time.time(), "pid": os.getpid()}
         try:
-            from netbuilder.core.atomic import atomic_write_text
-
             atomic_write_text(self.recovery_file, json.dumps(data, indent=1))
         except OSError as exc:
             self.statusBar().showMessage(self.tr("Autosave failed: %1").replace(

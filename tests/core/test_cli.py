@@ -110,3 +110,39 @@ def test_version_and_help():
     assert result.returncode == 0
     for command in ("summary", "export", "train", "evaluate"):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize("fmt, suffix", [("onnx", ".onnx"), ("torchscript", ".pt"),
+                                         ("pt2", ".pt2"), ("script", ".py")])
+def test_export_formats_from_the_command_line(tmp_path, fmt, suffix):
+    weights = tmp_path / "w.pth"
+    import torch
+
+    from netbuilder.core.builder import build
+    from netbuilder.core.resources import load_template
+
+    torch.save(build(load_template("mnist_mlp")).state_dict(), weights)
+    out = tmp_path / f"m{suffix}"
+    result = run("export", TEMPLATES / "mnist_mlp.json", "--format", fmt, "--out", out,
+                 *([] if fmt == "script" else ["--weights", weights]))
+    assert result.returncode == 0, result.stderr
+    assert out.exists()
+    if fmt != "script":
+        assert "verification passed" in result.stdout and "max |Δ|" in result.stdout
+    else:
+        assert "training script" in result.stdout
+
+
+def test_export_of_a_checkpoint_uses_its_weights(tmp_path):
+    ckpt = tmp_path / "c.pth"
+    from netbuilder.core.builder import build
+    from netbuilder.core.checkpoint import save_checkpoint
+    from netbuilder.core.resources import load_template
+
+    spec = load_template("mnist_mlp")
+    save_checkpoint(ckpt, spec, build(spec), training={"epochs": 7})
+    result = run("export", ckpt, "--format", "script", "--out", tmp_path / "t.py")
+    assert result.returncode == 0, result.stderr
+    assert '"epochs": 7' in (tmp_path / "t.py").read_text()
+    result = run("export", ckpt, "--format", "pt2", "--out", tmp_path / "m.pt2")
+    assert result.returncode == 0 and "note: no --weights" not in result.stderr

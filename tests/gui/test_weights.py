@@ -165,3 +165,17 @@ def test_weights_that_cannot_be_placed_say_what_is_needed(qtbot, tmp_path, said)
     assert not window.open_checkpoint(tmp_path / "complex.pth")
     assert "Open or build the network first" in said[-1][2]
     assert window.document.spec == before
+
+
+def test_export_programs_and_training_script_from_the_menu(window, tmp_path, said, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
+    for fmt, suffix in (("onnx", ".onnx"), ("torchscript", ".pt"), ("pt2", ".pt2")):
+        assert window.export_program_to(fmt, tmp_path / f"m{suffix}")
+        assert "verification passed" in shown[-1] and "untrained" in shown[-1]
+        assert (tmp_path / f"m{suffix}.verification.json").exists()
+    assert window.export_script_to(tmp_path / "train.py")
+    assert "DistributedDataParallel" in (tmp_path / "train.py").read_text()
+    window.document.edit("break", lambda spec: spec.find("fc2").args.update(in_features=5))
+    assert not window.export_program_to("pt2", tmp_path / "broken.pt2")
+    assert not (tmp_path / "broken.pt2").exists()

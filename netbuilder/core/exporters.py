@@ -1,0 +1,182 @@
+"""Programs other runtimes load — ONNX, TorchScript, a torch.export program — each checked.
+
+Every export is run again from the written file on validation digits and compared with the
+model it came from: the largest absolute difference of the outputs and how often the top
+class agrees. The report is shown and written next to the file (``FILE.verification.json``).
+Files are written to a temporary name in the destination folder and moved into place only
+after the export succeeded, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from netbuilder.core.atomic import atomic_write_text
+
+FORMATS = {"onnx": ".onnx", "torchscript": ".pt", "pt2": ".pt2"}
+ONNX_EXTRA = "pip install 'netbuilder[onnx]' (onnx, onnxscript and onnxruntime)"
+
+
+class ExportError(Exception):
+    """An export that could not be made or did not verify; the message says why."""
+
+
+@dataclass
+class Verification:
+    format: str
+    samples: int
+    max_abs_diff: float
+    top1_agreement: float
+    passed: bool
+
+    def describe(self) -> str:
+        verdict = "passed" if self.passed else "FAILED"
+        return (f"{self.format} verification {verdict} on {self.samples} validation digits: "
+                f"max |Δ| = {self.max_abs_diff:.2e}, top-1 agreement {self.top1_agreement:.2%}")
+
+
+def verification_images(count: int = 256) -> torch.Tensor:
+    """The first ``count`` embedded validation digits, as the model receives them."""
+    from netbuilder.core.data import load_digits
+
+    return load_digits().on_device("cpu").val_x[:count]
+
+
+def _compare(fmt: str, reference: torch.Tensor, produced: torch.Tensor,
+             tolerance: float) -> Verification:
+    produced = produced.float()
+    diff = float((reference - produced).abs().max()) if reference.numel() else 0.0
+    agree = float((reference.argmax(1) == produced.argmax(1)).float().mean())
+    return Verification(fmt, len(reference), diff, agree, diff <= tolerance and agree == 1.0)
+
+
+@contextlib.contextmanager
+def _staged(path: Path):
+    """A temporary path beside ``path``; moved over it only if the block succeeds."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {path}: folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=folder)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        for leftover in (Path(tmp), Path(tmp + ".data")):
+            leftover.unlink(missing_ok=True)
+
+
+def _reference(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return model(images).float()
+
+
+def export_torchscript(model: nn.Module, path: Path, images: torch.Tensor,
+                       tolerance: float = 1e-4) -> Verification:
+    example = images[:2]
+    try:
+        with torch.no_grad():
+            traced = torch.jit.trace(model, example, check_trace=False)
+    except Exception as exc:
+        raise ExportError(f"TorchScript tracing failed: {_first_line(exc)}") from None
+    with _staged(path) as staged:
+        torch.jit.save(traced, str(staged))
+        loaded = torch.jit.load(str(staged))
+        with torch.no_grad():
+            produced = loaded(images)
+        result = _compare("TorchScript", _reference(model, images), produced, tolerance)
+    return result
+
+
+def export_pt2(model: nn.Module, path: Path, images: torch.Tensor,
+               tolerance: float = 1e-4) -> Verification:
+    batch = torch.export.Dim("batch", min=1, max=4096)
+    try:
+        program = torch.export.export(model, (images[:2],), dynamic_shapes=({0: batch},))
+    except Exception as exc:
+        raise ExportError(f"torch.export could not capture this network: {_first_line(exc)}"
+                          ) from None
+    with _staged(path) as staged:
+        torch.export.save(program, str(staged))
+        loaded = torch.export.load(str(staged)).module()
+        with torch.no_grad():
+            produced = loaded(images)
+        result = _compare("torch.export", _reference(model, images), produced, tolerance)
+    return result
+
+
+def onnx_available() -> str:
+    """'' when the ONNX extra is installed, else what to install."""
+    missing = [name for name in ("onnx", "onnxscript", "onnxruntime")
+               if importlib.util.find_spec(name) is None]
+    return f"ONNX export needs {', '.join(missing)}: {ONNX_EXTRA}" if missing else ""
+
+
+def export_onnx(model: nn.Module, path: Path, images: torch.Tensor,
+                tolerance: float = 1e-4) -> Verification:
+    missing = onnx_available()
+    if missing:
+        raise ExportError(missing)
+    import onnxruntime
+
+    batch = torch.export.Dim("batch", min=1, max=4096)
+    with _staged(path) as staged:
+        try:
+            program = torch.onnx.export(
+                model, (images[:2],), dynamo=True, input_names=["input"],
+                output_names=["scores"], dynamic_shapes=({0: batch},), external_data=False,
+                verbose=False)
+            program.save(str(staged), external_data=False)
+        except Exception as exc:
+            raise ExportError(f"ONNX export failed (an operator ONNX cannot express?): "
+                              f"{_first_line(exc)}") from None
+        session = onnxruntime.InferenceSession(str(staged),
+                                               providers=["CPUExecutionProvider"])
+        name = session.get_inputs()[0].name
+        produced = torch.from_numpy(session.run(None, {name: images.numpy()})[0])
+        result = _compare("ONNX", _reference(model, images), produced, tolerance)
+    return result
+
+
+EXPORTERS: dict[str, Callable[..., Verification]] = {
+    "onnx": export_onnx, "torchscript": export_torchscript, "pt2": export_pt2}
+
+
+def export_verified(model: nn.Module, fmt: str, path: str | Path,
+                    images: torch.Tensor | None = None) -> Verification:
+    """Export ``model`` as ``fmt`` to ``path``, verify it, and write the report beside it."""
+    if fmt not in EXPORTERS:
+        raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(EXPORTERS)}")
+    path = Path(path)
+    was_training = model.training
+    model.eval()
+    try:
+        model = model.cpu()
+        images = verification_images() if images is None else images.cpu()
+        result = EXPORTERS[fmt](model, path, images)
+    finally:
+        model.train(was_training)
+    report = path.with_name(path.name + ".verification.json")
+    atomic_write_text(report, json.dumps(asdict(result), indent=2) + "\n")
+    if not result.passed:
+        raise ExportError(result.describe() + f"; the file was written, see {report.name}")
+    return result
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
