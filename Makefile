@@ -33,3 +33,20 @@ test: lint
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+
+# A folder bundle (dist/netbuilder/) that starts without Python. It needs a CPU build of torch:
+# the default x86_64 torch wheel is the CUDA build, several GB. TORCH_CPU names the requirement
+# that gives the CPU build where you build (here: the CPU wheel of torch 2.13.0 on this disk).
+TORCH_CPU ?= torch==2.13.0
+BUNDLE_VENV := .bundle-venv
+
+.PHONY: bundle
+bundle:
+	$(PYTHON) -m venv $(BUNDLE_VENV)
+	$(BUNDLE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BUNDLE_VENV)/bin/python -m pip install --quiet "$(TORCH_CPU)" pyinstaller
+	$(BUNDLE_VENV)/bin/python -m pip install --quiet --no-deps .
+	$(BUNDLE_VENV)/bin/python -m pip install --quiet "PySide6-Essentials>=6.6,!=6.12.0" pyqtgraph numpy
+	cd packaging && $(abspath $(BUNDLE_VENV))/bin/pyinstaller --noconfirm --distpath ../dist \
+		--workpath ../build/pyinstaller netbuilder.spec
+	du -sh dist/netbuilder

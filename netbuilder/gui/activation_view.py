@@ -292,7 +292,8 @@ class ActivationView(QWidget):
 
     def _fill(self, row: _Row, act: Activation) -> None:
         picture = picture_of(act.values)
-        text = f"{act.path} · {act.kind} · {shape_text(act.shape) or self.tr('scalar')}"
+        shape = shape_text(act.shape) or self.tr("scalar")
+        text = f"{act.path} · {act.kind} · {shape}"
         if text != row._text:
             row.caption.setText(text)
             row._text = text

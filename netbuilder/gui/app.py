@@ -11,7 +11,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")  # pyqtgraph would prefer P
 
 import threading  # noqa: E402
 
-from PySide6.QtCore import QObject, Qt, Signal  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox  # noqa: E402
 
@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     if timing:  # for benchmarks/startup.py: wall-clock moments, then quit
         print(f"splash painted at {time.time():.4f}", flush=True)
     set_thread_budget()
+    from netbuilder.gui.i18n import install_translator, language_setting
+
+    install_translator(app, language_setting())  # before any window; the splash stays English
     from netbuilder.gui.main_window import MainWindow, offer_recovery
     from netbuilder.gui.settings import app_icon, settings
     from netbuilder.gui.theme import apply_theme
@@ -99,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv:
         path = Path(argv[0])
         if not window.open_path(path):
-            window.statusBar().showMessage(f"Could not open {path}", 8000)
+            window.statusBar().showMessage(QCoreApplication.translate(
+                "MainWindow", "Could not open %1").replace("%1", str(path)), 8000)
     window.show()
     window.repaint()
     splash.close()

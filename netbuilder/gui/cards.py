@@ -3,7 +3,14 @@ colours, and the painting delegate of the stack view."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import (
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLineEdit, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
@@ -38,7 +45,8 @@ def key_args(layer: LayerSpec) -> str:
     kind = layer.kind
     if kind == "Linear":
         text = f"{args['in_features']} → {args['out_features']}"
-        return text if args["bias"] else text + ", no bias"
+        return text if args["bias"] else text + QCoreApplication.translate(
+            "CardDelegate", ", no bias")
     if kind.startswith("Conv"):
         parts = [f"{args['in_channels']} → {args['out_channels']}",
                  f"k{_size(args['kernel_size'])}"]
@@ -52,22 +60,27 @@ def key_args(layer: LayerSpec) -> str:
         text = f"k{_size(args['kernel_size'])}"
         return text + (f", s{_size(stride)}" if stride not in (None, args["kernel_size"]) else "")
     if kind == "AdaptiveAvgPool2d":
-        return f"to {_size(args['output_size'])}"
+        return QCoreApplication.translate("CardDelegate", "to %1").replace(
+            "%1", _size(args["output_size"]))
     if kind.startswith("BatchNorm"):
         return str(args["num_features"])
     if kind == "GroupNorm":
-        return f"{args['num_channels']} in {args['num_groups']} groups"
+        return QCoreApplication.translate("CardDelegate", "%1 in %2 groups").replace(
+            "%1", str(args["num_channels"])).replace("%2", str(args["num_groups"]))
     if kind == "LayerNorm":
         return _size(args["normalized_shape"])
     if kind.startswith("Dropout"):
         return f"p={args['p']:g}"
     if kind in {"RNN", "LSTM", "GRU"}:
-        layers = f", {args['num_layers']} layers" if args["num_layers"] > 1 else ""
+        layers = QCoreApplication.translate("CardDelegate", ", %1 layers").replace(
+            "%1", str(args["num_layers"])) if args["num_layers"] > 1 else ""
         return f"{args['input_size']} → {args['hidden_size']}{layers}, {args['output']}"
     if kind == "Flatten":
-        return f"dims {args['start_dim']}…{args['end_dim']}"
+        return QCoreApplication.translate("CardDelegate", "dims %1…%2").replace(
+            "%1", str(args["start_dim"])).replace("%2", str(args["end_dim"]))
     if kind == "Unflatten":
-        return f"dim {args['dim']} → {_size(args['unflattened_size'])}"
+        return QCoreApplication.translate("CardDelegate", "dim %1 → %2").replace(
+            "%1", str(args["dim"])).replace("%2", _size(args["unflattened_size"]))
     if kind in {"Softmax", "LogSoftmax"}:
         return f"dim={args['dim']}"
     entry = default_catalog().get(kind)
@@ -79,14 +92,17 @@ def key_args(layer: LayerSpec) -> str:
 def card_tooltip(item: Item, info: LayerInfo | None) -> str:
     lines = [f"<b>{item.name}</b> ({item.kind})"]
     if info is not None:
-        lines.append(f"in {format_shape(info.input_shape)} → out "
-                     f"{format_shape(info.output_shape)}")
-        lines.append(f"{info.params:,} parameters, {info.macs:,} MACs")
+        lines.append(QCoreApplication.translate("CardDelegate", "in %1 → out %2").replace(
+            "%1", format_shape(info.input_shape)).replace("%2", format_shape(info.output_shape)))
+        lines.append(QCoreApplication.translate("CardDelegate", "%1 parameters, %2 MACs").replace(
+            "%1", f"{info.params:,}").replace("%2", f"{info.macs:,}"))
         if info.error:
             lines.append(f"<span style='color:#c62828'>{info.error}</span>")
         for finding in info.findings:
             if finding.severity == "warning":
-                lines.append(f"⚠ {finding.message} <i>Fix: {finding.fix}</i>")
+                fix = QCoreApplication.translate("CardDelegate", "Fix: %1").replace(
+                    "%1", finding.fix)
+                lines.append(f"⚠ {finding.message} <i>{fix}</i>")
     return "<br>".join(lines)
 
 
@@ -147,8 +163,8 @@ class CardDelegate(QStyledItemDelegate):
         small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.9))
         right_text = ""
         if info is not None:
-            shape = format_shape(info.output_shape) if not error else "shape error"
-            right_text = f"{shape}    {info.params:,} params"
+            shape = format_shape(info.output_shape) if not error else self.tr("shape error")
+            right_text = f"{shape}    " + self.tr("%1 params").replace("%1", f"{info.params:,}")
         if isinstance(item, BlockSpec):
             count = sum(1 for _ in _leaves(item))
             title = f"{item.name}"
@@ -161,7 +177,8 @@ class CardDelegate(QStyledItemDelegate):
             painter.setPen(dim)
             after = inner.adjusted(metrics.horizontalAdvance(title) + 10, 0, 0, 0)
             painter.drawText(after, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             plural(self.tr, count, "Block · 1 layer", "Block · %1 layers"))
+                             plural(count, self.tr("Block · 1 layer"),
+                                    self.tr("Block · %1 layers")))
         else:
             top = QRect(inner.left(), inner.top(), inner.width(), inner.height() // 2)
             bottom = QRect(inner.left(), inner.top() + inner.height() // 2, inner.width(),
@@ -246,9 +263,11 @@ class CardDelegate(QStyledItemDelegate):
                                lambda spec: editing.rename(spec, path, name))
 
 
-def plural(tr, count: int, one: str, many: str) -> str:
-    """English-friendly counts without a translation file: '1 layer', '3 layers'."""
-    return tr(one) if count == 1 else tr(many).replace("%1", f"{count:,}")
+def plural(count: int, one: str, many: str) -> str:
+    """'1 layer' or '3 layers': ``one`` and ``many`` come translated already (``self.tr("1
+    layer")``, ``self.tr("%1 layers")``) so that pyside6-lupdate sees both texts; ``%1`` in
+    ``many`` becomes the count."""
+    return one if count == 1 else many.replace("%1", f"{count:,}")
 
 
 def _leaves(block: BlockSpec):

@@ -52,7 +52,7 @@ class HealthView(QWidget):
         warn = QBrush(QColor("#c62828"))
         for row, module in enumerate(rows):
             ratio, dead = module.update_ratio, module.dead_fraction
-            cells = (module.path or "model", _number(module.grad_norm, ".3g"),
+            cells = (module.path or self.tr("model"), _number(module.grad_norm, ".3g"),
                      _number(ratio, ".1e"), "—" if dead is None else f"{dead:.0%}")
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

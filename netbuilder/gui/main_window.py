@@ -50,6 +50,7 @@ from netbuilder.gui.document import Document
 from netbuilder.gui.draw_panel import DrawPanel
 from netbuilder.gui.evaluation_view import EvaluationView
 from netbuilder.gui.health_view import HealthView
+from netbuilder.gui.i18n import LANGUAGE_KEY, available_languages
 from netbuilder.gui.palette import Palette
 from netbuilder.gui.parameter_tree import ParametersPanel, apply_freeze_to_model
 from netbuilder.gui.plots import TrainingPlots
@@ -370,6 +371,17 @@ class MainWindow(QMainWindow):
             action.setObjectName(f"action_theme_{name}")
             action.triggered.connect(lambda _checked=False, n=name: self.set_theme(n))
             self.theme_actions[name] = action
+        language_menu = view.addMenu(self.tr("&Language"))
+        language_menu.setObjectName("menu_language")
+        self.language_actions = {}
+        current = str(settings().value(LANGUAGE_KEY, "system"))
+        for code, label in {"system": self.tr("System"), **available_languages()}.items():
+            action = language_menu.addAction(label)  # each language in its own words
+            action.setCheckable(True)
+            action.setChecked(code == current)
+            action.setObjectName(f"action_language_{code}")
+            action.triggered.connect(lambda _checked=False, c=code: self.set_language(c))
+            self.language_actions[code] = action
         train_menu = bar.addMenu(self.tr("&Train"))
         train_menu.setObjectName("menu_train")
         train_menu.addActions([self.act_train, self.act_pause, self.act_stop])
@@ -385,7 +397,7 @@ class MainWindow(QMainWindow):
         if self.path is not None:
             return self.path.name
         return self.tr("Untitled") if self.template_name is None else (
-            f"{self.template_name} ({self.tr('template')})")
+            self.tr("%1 (template)").replace("%1", self.template_name))
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.display_name()}[*] — netbuilder")
@@ -396,7 +408,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         state = self.tr("shapes OK") if analysis.ok else plural(
-            self.tr, len(analysis.errors), "1 shape error", "%1 shape errors")
+            len(analysis.errors), self.tr("1 shape error"), self.tr("%1 shape errors"))
         self.statusBar().showMessage(
             self.tr("%1 parameters · %2 MACs · %3").replace("%1", f"{analysis.total_params:,}")
             .replace("%2", f"{analysis.macs:,}").replace("%3", state))
@@ -426,12 +438,13 @@ class MainWindow(QMainWindow):
 
     def append_kind(self, kind: str) -> None:
         parent, index = self.insertion_point()
-        insert_kinds(self.document, [kind], parent, index, self.tr)
+        insert_kinds(self.document, [kind], parent, index)
         self.stack.setFocus()
 
     def delete(self) -> None:
         paths = self.document.selection
-        label = paths[0] if len(paths) == 1 else plural(self.tr, len(paths), "1 item", "%1 items")
+        label = paths[0] if len(paths) == 1 else plural(len(paths), self.tr("1 item"),
+                                                         self.tr("%1 items"))
         self.document.edit(self.tr("Delete %1").replace("%1", label),
                            lambda spec: editing.remove(spec, paths))
 
@@ -464,8 +477,9 @@ class MainWindow(QMainWindow):
         if self.document.selection:
             QGuiApplication.clipboard().setMimeData(
                 layers_mime(self.document, self.document.selection))
-            self.statusBar().showMessage(plural(self.tr, len(self.document.selection),
-                                                "Copied 1 item", "Copied %1 items"), 3000)
+            self.statusBar().showMessage(plural(len(self.document.selection),
+                                                self.tr("Copied 1 item"),
+                                                self.tr("Copied %1 items")), 3000)
 
     def cut(self) -> None:
         self.copy()
@@ -482,7 +496,7 @@ class MainWindow(QMainWindow):
                                          5000)
             return
         parent, index = self.insertion_point()
-        self.document.edit(plural(self.tr, len(items), "Paste 1 item", "Paste %1 items"),
+        self.document.edit(plural(len(items), self.tr("Paste 1 item"), self.tr("Paste %1 items")),
                            lambda spec: editing.insert(spec, parent, index, items))
 
     def _dataset_chosen(self, name: str) -> None:
@@ -1010,6 +1024,17 @@ class MainWindow(QMainWindow):
             action.setChecked(key == name)
         self.stack.viewport().update()
 
+    def set_language(self, code: str) -> None:
+        """Remember the language ("system" or a code of available_languages()) for the next
+        start: the texts already shown stay as they are."""
+        changed = str(settings().value(LANGUAGE_KEY, "system")) != code
+        settings().setValue(LANGUAGE_KEY, code)
+        for key, action in self.language_actions.items():
+            action.setChecked(key == code)
+        if changed:
+            QMessageBox.information(self, self.tr("Language"), self.tr(
+                "The language changes when netbuilder starts again."))
+
     def about(self) -> None:
         QMessageBox.about(self, self.tr("About netbuilder"), about_text())
 
@@ -1029,11 +1054,15 @@ class MainWindow(QMainWindow):
 
 
 def about_text() -> str:
+    pitch = QApplication.translate(
+        "MainWindow", "Stack layers into a torch.nn.Sequential, see the shapes that flow, and "
+        "export readable PyTorch code.")
+    digits = QApplication.translate(
+        "MainWindow", "Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).")
     return (f"<h3>netbuilder {__version__}</h3>"
-            "<p>Stack layers into a torch.nn.Sequential, see the shapes that flow, and export "
-            "readable PyTorch code.</p>"
+            f"<p>{pitch}</p>"
             f"<p>PyTorch {torch.__version__}<br>Qt {qVersion()} · PySide6 {pyside_version}</p>"
-            "<p>Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).</p>")
+            f"<p>{digits}</p>")
 
 
 def recovery_files() -> list[Path]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QMimeData, Qt, Signal
 from PySide6.QtGui import QBrush, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,6 +23,15 @@ from netbuilder.gui.cards import CATEGORY_COLOURS
 from netbuilder.gui.stack_view import KINDS_MIME
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2
+# The catalog's categories, for pyside6-lupdate: the palette shows them through self.tr (layer
+# kinds keep their torch.nn names).
+CATEGORY_NAMES = (
+    QT_TRANSLATE_NOOP("Palette", "Linear"), QT_TRANSLATE_NOOP("Palette", "Convolution"),
+    QT_TRANSLATE_NOOP("Palette", "Pooling"), QT_TRANSLATE_NOOP("Palette", "Normalization"),
+    QT_TRANSLATE_NOOP("Palette", "Dropout"), QT_TRANSLATE_NOOP("Palette", "Activation"),
+    QT_TRANSLATE_NOOP("Palette", "Shape"), QT_TRANSLATE_NOOP("Palette", "Recurrent"),
+    QT_TRANSLATE_NOOP("Palette", "Containers"),
+)
 
 
 class KindTree(QTreeWidget):
@@ -82,7 +91,7 @@ class Palette(QWidget):
         layout.addWidget(self.tree)
         self._items: dict[str, QTreeWidgetItem] = {}
         for category, kinds in default_catalog().categories().items():
-            group = QTreeWidgetItem(self.tree, [category])
+            group = QTreeWidgetItem(self.tree, [self.tr(category)])
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             group.setForeground(0, QBrush(CATEGORY_COLOURS.get(category, "#888888")))
             font = group.font(0)
@@ -112,6 +121,8 @@ class Palette(QWidget):
                 child = group.child(child_index)
                 kind = default_catalog().get(child.data(0, KIND_ROLE))
                 haystack = f"{kind.name} {kind.category} {kind.doc}".lower()
+                if group.text(0) != kind.category:  # the category in the language shown
+                    haystack += f" {group.text(0).lower()}"
                 show = not needle or needle in haystack
                 child.setHidden(not show)
                 visible += show

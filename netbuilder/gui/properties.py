@@ -42,15 +42,14 @@ from netbuilder.core.catalog import (
 from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args
 from netbuilder.gui.document import Document
 
+# pyside6-lupdate finds the texts of translate("Context", "literal") calls
+translate = QCoreApplication.translate
+
 SPIN_LIMIT = 1_000_000_000  # an int argument without a bound still fits a QSpinBox (int32)
 ERROR_COLOUR = "#c62828"
 WARNING_COLOUR = "#b26a00"
 _UNSET = object()
 _INTEGER = re.compile(r"^[+-]?\d+$")
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("PropertiesPanel", text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,20 +81,24 @@ def _integers(text: str) -> list[int] | None:
 
 
 def _size_expectation(arg: Arg) -> str:
-    options = [_tr("an integer")]
+    options = [translate("PropertiesPanel", "an integer")]
     if arg.dims > 1:
-        options.append(_tr("a list of %1 integers").replace("%1", str(arg.dims)))
+        options.append(translate("PropertiesPanel", "a list of %1 integers").replace(
+            "%1", str(arg.dims)))
     if arg.strings:
-        options.append(_tr("one of: %1").replace("%1", ", ".join(arg.strings)))
+        options.append(translate("PropertiesPanel", "one of: %1").replace(
+            "%1", ", ".join(arg.strings)))
     if arg.nullable:
-        options.append(_tr("nothing (none)"))
+        options.append(translate("PropertiesPanel", "nothing (none)"))
     if len(options) == 1:
         return options[0]
-    return _tr("%1 or %2").replace("%1", ", ".join(options[:-1])).replace("%2", options[-1])
+    return translate("PropertiesPanel", "%1 or %2").replace(
+        "%1", ", ".join(options[:-1])).replace("%2", options[-1])
 
 
 def _parse_error(expected: str, text: str) -> ValueError:
-    return ValueError(_tr("expected %1, got %2").replace("%1", expected).replace("%2", repr(text)))
+    return ValueError(translate("PropertiesPanel", "expected %1, got %2").replace(
+        "%1", expected).replace("%2", repr(text)))
 
 
 def parse_arg_text(arg: Arg, text: str) -> Any:
@@ -110,21 +113,22 @@ def parse_arg_text(arg: Arg, text: str) -> Any:
         try:
             return float(raw)
         except ValueError:
-            raise _parse_error(_tr("a number"), text) from None
+            raise _parse_error(translate("PropertiesPanel", "a number"), text) from None
     if arg.type == INT:
         if not _INTEGER.match(raw):
-            raise _parse_error(_tr("an integer"), text)
+            raise _parse_error(translate("PropertiesPanel", "an integer"), text)
         return int(raw)
     if arg.type == BOOL:
         words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
         if raw.lower() not in words:
-            raise _parse_error(_tr("true or false"), text)
+            raise _parse_error(translate("PropertiesPanel", "true or false"), text)
         return words[raw.lower()]
     if arg.type == CHOICE:
         for choice in arg.choices:
             if str(choice) == raw:
                 return choice
-        raise _parse_error(_tr("one of: %1").replace("%1", ", ".join(map(str, arg.choices))), text)
+        raise _parse_error(translate("PropertiesPanel", "one of: %1").replace(
+            "%1", ", ".join(map(str, arg.choices))), text)
     if arg.type == SIZE:
         if raw in arg.strings:
             return raw
@@ -135,7 +139,8 @@ def parse_arg_text(arg: Arg, text: str) -> Any:
     if arg.type == SHAPE:
         values = _integers(raw)
         if values is None:
-            raise _parse_error(_tr("a list of integers like 1, 28, 28"), text)
+            raise _parse_error(
+                translate("PropertiesPanel", "a list of integers like 1, 28, 28"), text)
         return values
     raise _parse_error(arg.describe(), text)
 
@@ -573,8 +578,8 @@ class PropertiesPanel(QWidget):
         assert isinstance(spin, QSpinBox)
         if not spin.hasAcceptableInput():
             got = spin.cleanText()
-            field.show_error(_tr("expected %1, got %2").replace("%1", field.arg.describe())
-                             .replace("%2", repr(got)))
+            field.show_error(translate("PropertiesPanel", "expected %1, got %2").replace(
+                "%1", field.arg.describe()).replace("%2", repr(got)))
         elif spin.value() == field.shown:
             field.clear_error()  # typed back to the value the spec already has
 

@@ -3,7 +3,7 @@ their curves on the live plots."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -20,11 +20,13 @@ def describe_run(run: dict) -> str:
     final = run.get("final", {})
     text = run.get("label", run.get("id", "run"))
     if "val_accuracy" in final:
-        text += f" — val acc {final['val_accuracy']:.4f} after {final.get('epochs_done', '?')} ep."
+        text += QCoreApplication.translate("RunsPanel", " — val acc %1 after %2 ep.").replace(
+            "%1", f"{final['val_accuracy']:.4f}").replace(
+            "%2", str(final.get("epochs_done", "?")))
     if final.get("stopped") == "user":
-        text += " (stopped)"
+        text += QCoreApplication.translate("RunsPanel", " (stopped)")
     elif final.get("stopped") == "non_finite" or final.get("failed"):
-        text += " (failed)"
+        text += QCoreApplication.translate("RunsPanel", " (failed)")
     return text
 
 

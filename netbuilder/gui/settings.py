@@ -35,4 +35,10 @@ def recovery_dir() -> Path:
 
 
 def app_icon() -> QIcon:
-    return QIcon(str(ICON_FILE))
+    """The SVG, plus PNG sizes for platforms and bundles without the SVG plug-in."""
+    icon = QIcon(str(ICON_FILE))
+    for size in (16, 32, 48, 64, 128, 256, 512):
+        png = ICON_FILE.with_name(f"netbuilder-{size}.png")
+        if png.is_file():
+            icon.addFile(str(png))
+    return icon

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QMimeData, QModelIndex, QPoint, Qt
+from PySide6.QtCore import (
+    QCoreApplication,
+    QItemSelection,
+    QItemSelectionModel,
+    QMimeData,
+    QModelIndex,
+    QPoint,
+    Qt,
+)
 from PySide6.QtGui import QColor, QPainter, QPen, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QTreeView
 
@@ -260,7 +268,7 @@ class StackView(QTreeView):
             event.ignore()
             return
         parent, index, _y = self.drop_target(event.position().toPoint())
-        handled = drop_into(self.document, mime, parent, index, self.tr)
+        handled = drop_into(self.document, mime, parent, index)
         # Copy, never Move: the document has already rearranged itself, so Qt must not
         # remove the dragged rows afterwards.
         event.setDropAction(Qt.DropAction.CopyAction)
@@ -304,23 +312,31 @@ class StackView(QTreeView):
             painter.end()
 
 
-def drop_into(document, mime: QMimeData, parent: str, index: int, tr) -> bool:
-    """Insert palette kinds or move/insert layers at (parent, index); one undoable step."""
+def drop_into(document, mime: QMimeData, parent: str, index: int, tr=None) -> bool:
+    """Insert palette kinds or move/insert layers at (parent, index); one undoable step.
+
+    ``tr`` is no longer used (the texts are translated in the StackView context); it is
+    accepted so that older callers keep working."""
     if mime.hasFormat(KINDS_MIME):
         kinds = json.loads(bytes(mime.data(KINDS_MIME)).decode("utf-8")).get("kinds", [])
-        return insert_kinds(document, kinds, parent, index, tr)
+        return insert_kinds(document, kinds, parent, index)
     data = json.loads(bytes(mime.data(LAYERS_MIME)).decode("utf-8"))
     if data.get("document") == id(document) and data.get("paths"):
         paths = data["paths"]
-        label = paths[0] if len(paths) == 1 else plural(tr, len(paths), "1 layer", "%1 layers")
-        return document.edit(tr("Move %1").replace("%1", label),
-                             lambda spec: editing.move(spec, paths, parent, index))
+        label = paths[0] if len(paths) == 1 else plural(
+            len(paths), QCoreApplication.translate("StackView", "1 layer"),
+            QCoreApplication.translate("StackView", "%1 layers"))
+        return document.edit(
+            QCoreApplication.translate("StackView", "Move %1").replace("%1", label),
+            lambda spec: editing.move(spec, paths, parent, index))
     try:
         items = editing.items_from_clipboard(data)
     except editing.EditError as exc:
         document.edit_refused.emit(str(exc))
         return False
-    return document.edit(plural(tr, len(items), "Insert 1 layer", "Insert %1 layers"),
+    return document.edit(plural(len(items),
+                                QCoreApplication.translate("StackView", "Insert 1 layer"),
+                                QCoreApplication.translate("StackView", "Insert %1 layers")),
                          lambda spec: editing.insert(spec, parent, index, items))
 
 
@@ -338,8 +354,10 @@ def input_shape_at(document, parent: str, index: int):
     return analysis.input_shape
 
 
-def insert_kinds(document, kinds: list[str], parent: str, index: int, tr) -> bool:
-    """New layers of these kinds, their inputs fitted to the shape arriving there."""
+def insert_kinds(document, kinds: list[str], parent: str, index: int, tr=None) -> bool:
+    """New layers of these kinds, their inputs fitted to the shape arriving there.
+
+    ``tr`` is no longer used (the text is translated in the StackView context)."""
     def change(spec):
         shape = input_shape_at(document, parent, index)
         placed: list[str] = []
@@ -351,4 +369,6 @@ def insert_kinds(document, kinds: list[str], parent: str, index: int, tr) -> boo
 
     if not kinds:
         return False
-    return document.edit(tr("Insert %1").replace("%1", ", ".join(kinds)), change)
+    return document.edit(
+        QCoreApplication.translate("StackView", "Insert %1").replace("%1", ", ".join(kinds)),
+        change)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
-THEMES = {"system": "System", "light": "Light", "dark": "Dark"}
+# the labels are translated where the menu is built (MainWindow.tr)
+THEMES = {"system": QT_TRANSLATE_NOOP("MainWindow", "System"),
+          "light": QT_TRANSLATE_NOOP("MainWindow", "Light"),
+          "dark": QT_TRANSLATE_NOOP("MainWindow", "Dark")}
 _system: dict[str, object] = {}
 
 

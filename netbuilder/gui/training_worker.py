@@ -12,7 +12,7 @@ import threading
 import time
 import traceback
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from netbuilder.core.data import Dataset, DatasetError, load_dataset
 from netbuilder.core.training import TrainConfig, Trainer, TrainingError, evaluate
@@ -57,7 +57,9 @@ class TrainingWorker(QObject):
             self._run()
         except Exception as exc:  # never let a worker exception take the app down
             detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            self.failed.emit(f"training stopped by an unexpected error: {detail}")
+            self.failed.emit(QCoreApplication.translate(
+                "TrainingWorker", "training stopped by an unexpected error: %1").replace(
+                "%1", detail))
         finally:
             self.finished.emit()
 
@@ -123,7 +125,8 @@ class TrainingWorker(QObject):
             result = evaluate(self.model, data.val_x, data.val_y, data.num_classes,
                               self.config.loss)
         except RuntimeError as exc:
-            self.failed.emit(f"evaluation failed: {exc}")
+            self.failed.emit(QCoreApplication.translate(
+                "TrainingWorker", "evaluation failed: %1").replace("%1", str(exc)))
             return
         self.evaluated.emit(result)
 
@@ -147,7 +150,9 @@ class DatasetLoader(QObject):
         except DatasetError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # never take the app down from a worker
-            self.failed.emit(f"loading {self.name} failed: {exc}")
+            self.failed.emit(QCoreApplication.translate(
+                "TrainingWorker", "loading %1 failed: %2").replace("%1", self.name).replace(
+                "%2", str(exc)))
         finally:
             self.finished.emit()
 

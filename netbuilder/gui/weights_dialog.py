@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QDialog,
@@ -19,6 +20,11 @@ from netbuilder.core.checkpoint import Reconciliation
 STRICT, MATCHING = 1, 2
 COLOURS = {"matching": "#2e7d32", "missing": "#b07800", "unexpected": "#6a1b9a",
            "shape mismatch": "#c62828"}
+# the statuses as shown (through self.tr), for pyside6-lupdate
+STATUS_NAMES = (QT_TRANSLATE_NOOP("ReconcileDialog", "matching"),
+                QT_TRANSLATE_NOOP("ReconcileDialog", "missing"),
+                QT_TRANSLATE_NOOP("ReconcileDialog", "unexpected"),
+                QT_TRANSLATE_NOOP("ReconcileDialog", "shape mismatch"))
 
 
 class ReconcileDialog(QDialog):
