@@ -413,6 +413,8 @@ class TrainingController(QObject):
                     "Finished: validation accuracy %1 after %2 epochs.").replace(
                     "%1", f"{run['final']['val_accuracy']:.4f}").replace(
                     "%2", str(run["final"]["epochs_done"])))
+        if self.panel.status.text():
+            self.message.emit(self.panel.status.text())  # the status bar says how it ended
         self.document.finish_training()
         self.running_changed.emit(False)
         self.weights_changed.emit()
