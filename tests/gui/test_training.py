@@ -62,7 +62,7 @@ def test_training_streams_to_the_plots_and_evaluates(qtbot, window):
     assert run["final"]["epochs_done"] == 2 and run["final"]["val_accuracy"] > 0.85
     assert "Finished: validation accuracy" in window.training_panel.status.text()
     assert window.training_panel.progress.value() == 1000
-    assert window.evaluation.confusion_total() == 2000
+    qtbot.waitUntil(lambda: window.evaluation.confusion_total() == 2000, timeout=10_000)
     assert {"fc1", "fc2", "fc3"} <= window.document.trained_paths
     assert window.isWindowModified()  # the run belongs to the project now
 
@@ -92,7 +92,8 @@ def test_pause_resume_stop_and_continue(qtbot, window):
     click(qtbot, panel.pause)
     qtbot.waitUntil(lambda: window.training.paused, timeout=5000)
     assert panel.pause.text().startswith("Resume")
-    assert window.evaluation.confusion_total() == 2000  # the evaluation view on pause
+    # the evaluation view on pause (computed on the worker, it arrives just after)
+    qtbot.waitUntil(lambda: window.evaluation.confusion_total() == 2000, timeout=10_000)
     qtbot.wait(100)  # bundles sent before the pause reach the plot
     window.plots.redraw()
     shown = window.plots.counts()["batch_loss"]
