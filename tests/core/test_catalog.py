@@ -149,8 +149,10 @@ def fake_plugin(tmp_path, monkeypatch):
         "[netbuilder.layers]\nscale = nb_fake_plugin:kinds\nbroken = nb_fake_plugin:broken\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     yield
+    monkeypatch.undo()  # take the fake distribution off sys.path before rediscovering
     sys.modules.pop("nb_fake_plugin", None)
     catalog_module.reload_catalog()
+    assert "Scale" not in catalog_module.default_catalog()
 
 
 def test_plugin_entry_point_adds_a_kind_and_a_broken_one_is_reported(fake_plugin):
