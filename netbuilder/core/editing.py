@@ -21,7 +21,6 @@ from netbuilder.core.spec import (
     check_name,
     name_base,
     parse,
-    resolved_args,
 )
 
 Shape = tuple[int, ...]
@@ -299,13 +298,6 @@ def set_frozen(spec: NetworkSpec, paths: list[str], frozen: bool) -> list[str]:
             if isinstance(layer, LayerSpec):
                 layer.frozen = frozen
     return paths
-
-
-def effective_args(spec: NetworkSpec, path: str) -> dict[str, Any]:
-    layer = spec.find(path)
-    if not isinstance(layer, LayerSpec):
-        return {}
-    return resolved_args(layer)
 
 
 def _walk_items(items: Iterable[Item]) -> Iterable[Item]:

@@ -13,7 +13,7 @@ import threading  # noqa: E402
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap  # noqa: E402
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QApplication, QLabel  # noqa: E402
 
 
 def splash_pixmap() -> QPixmap:
@@ -123,7 +123,3 @@ def main(argv: list[str] | None = None) -> int:
     if restored:
         window.raise_()
     return app.exec()
-
-
-def report_fatal(message: str) -> None:
-    QMessageBox.critical(None, "netbuilder", message)

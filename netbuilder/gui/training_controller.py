@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from netbuilder.core.data import Dataset, DatasetError, load_dataset
 from netbuilder.core.model_state import carry_over
 from netbuilder.core.spec import SpecError
-from netbuilder.core.training import TrainConfig, evaluate, reset_weights
+from netbuilder.core.training import TrainConfig, reset_weights
 from netbuilder.gui.training_worker import DatasetLoader, TrainingWorker, start_in_thread
 
 MAX_BATCH_POINTS = 600  # per run, kept in the project for comparing runs
@@ -435,22 +435,6 @@ class TrainingController(QObject):
             return
         self.evaluation.show_result(result, dataset.val_images, dataset.val_labels.tolist(),
                                     dataset.class_names)
-
-    def show_evaluation(self) -> None:
-        """Evaluate the current model now (on this thread; used when no run is going)."""
-        data, model = self.device_data, self.model
-        if data is None and self.worker is not None and self.worker.trainer is not None:
-            data = self.worker.trainer.data
-            self.dataset = self.worker.dataset
-        if data is None or model is None or self.dataset is None:
-            return
-        try:
-            result = evaluate(model, data.val_x, data.val_y, data.num_classes)
-        except RuntimeError as exc:
-            self.message.emit(self.tr("Evaluation failed: %1").replace("%1", str(exc)))
-            return
-        self.evaluation.show_result(result, self.dataset.val_images,
-                                    data.val_y.cpu().tolist(), self.dataset.class_names)
 
     # -- history --------------------------------------------------------------------------------
 
