@@ -716,11 +716,17 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Saved %1").replace("%1", str(path)), 4000)
         return True
 
+    def _refuse_shape_errors(self) -> bool:
+        """True (after saying why) when the shapes do not fit: nothing to export yet."""
+        if self.document.analysis.ok:
+            return False
+        QMessageBox.warning(self, self.tr("Cannot export"), self.tr(
+            "The shapes do not fit together yet:\n%1").replace(
+            "%1", "\n".join(str(f) for f in self.document.analysis.errors)))
+        return True
+
     def export_code(self) -> None:
-        if not self.document.analysis.ok:
-            QMessageBox.warning(self, self.tr("Cannot export"), self.tr(
-                "The shapes do not fit together yet:\n%1").replace(
-                "%1", "\n".join(str(f) for f in self.document.analysis.errors)))
+        if self._refuse_shape_errors():
             return
         start = str((self.path.parent if self.path else Path.cwd())
                     / f"{self.document.spec.class_name.lower()}.py")
@@ -840,10 +846,7 @@ class MainWindow(QMainWindow):
 
     def export_script_to(self, path: Path) -> bool:
         """A standalone script with the current settings: python, or torchrun for DDP."""
-        if not self.document.analysis.ok:
-            QMessageBox.warning(self, self.tr("Cannot export"), self.tr(
-                "The shapes do not fit together yet:\n%1").replace(
-                "%1", "\n".join(str(f) for f in self.document.analysis.errors)))
+        if self._refuse_shape_errors():
             return False
         settings = self.training_panel.settings()
         source = training_script(self.document.spec, self.training_panel.config(),
@@ -865,9 +868,7 @@ class MainWindow(QMainWindow):
         """ONNX, TorchScript or torch.export with the current weights, verified."""
         if self._refuse_while_training():
             return False
-        if not self.document.analysis.ok:
-            QMessageBox.warning(self, self.tr("Cannot export"), self.tr(
-                "The shapes do not fit together yet."))
+        if self._refuse_shape_errors():
             return False
         model = self.training.ensure_model()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

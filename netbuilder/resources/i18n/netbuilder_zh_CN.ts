@@ -179,57 +179,57 @@
         <translation>输入在哪些位置变化时，对最高得分类别的影响最大</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="224"/>
+        <location filename="../../gui/draw_panel.py" line="225"/>
         <source>Show what the network sees</source>
         <translation>显示网络看到的内容</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="230"/>
+        <location filename="../../gui/draw_panel.py" line="231"/>
         <source>Add as example</source>
         <translation>添加为样本</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="234"/>
+        <location filename="../../gui/draw_panel.py" line="235"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="236"/>
+        <location filename="../../gui/draw_panel.py" line="237"/>
         <source>A short run on your examples mixed with training images</source>
         <translation>在你的样本与训练图像混合的数据上做一次短时训练</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="240"/>
+        <location filename="../../gui/draw_panel.py" line="241"/>
         <source>Brush</source>
         <translation>笔刷</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="248"/>
+        <location filename="../../gui/draw_panel.py" line="249"/>
         <source>Network input (28×28)</source>
         <translation>网络输入 (28×28)</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="258"/>
+        <location filename="../../gui/draw_panel.py" line="259"/>
         <source>This is a</source>
         <translation>这是</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="318"/>
+        <location filename="../../gui/draw_panel.py" line="317"/>
         <source>No network to ask yet: train one (F5) or load weights.</source>
         <translation>还没有可用的网络：请先训练一个 (F5) 或加载权重。</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="376"/>
+        <location filename="../../gui/draw_panel.py" line="375"/>
         <source>Draw a clear digit first, then label it.</source>
         <translation>请先写一个清晰的数字，再为它标注。</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="392"/>
+        <location filename="../../gui/draw_panel.py" line="391"/>
         <source>1 example</source>
         <translation>1 个样本</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="393"/>
+        <location filename="../../gui/draw_panel.py" line="392"/>
         <source>%1 examples</source>
         <translation>%1 个样本</translation>
     </message>
@@ -421,7 +421,7 @@ predicted: {predicted} with {percent} % confidence</source>
     </message>
     <message>
         <location filename="../../gui/main_window.py" line="124"/>
-        <location filename="../../gui/main_window.py" line="804"/>
+        <location filename="../../gui/main_window.py" line="810"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
@@ -853,9 +853,9 @@ predicted: {predicted} with {percent} % confidence</source>
     </message>
     <message>
         <location filename="../../gui/main_window.py" line="674"/>
-        <location filename="../../gui/main_window.py" line="785"/>
-        <location filename="../../gui/main_window.py" line="958"/>
-        <location filename="../../gui/main_window.py" line="982"/>
+        <location filename="../../gui/main_window.py" line="791"/>
+        <location filename="../../gui/main_window.py" line="959"/>
+        <location filename="../../gui/main_window.py" line="983"/>
         <source>Cannot open %1</source>
         <translation>无法打开 %1</translation>
     </message>
@@ -890,105 +890,97 @@ predicted: {predicted} with {percent} % confidence</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="721"/>
-        <location filename="../../gui/main_window.py" line="737"/>
-        <location filename="../../gui/main_window.py" line="844"/>
-        <location filename="../../gui/main_window.py" line="852"/>
-        <location filename="../../gui/main_window.py" line="869"/>
+        <location filename="../../gui/main_window.py" line="723"/>
+        <location filename="../../gui/main_window.py" line="743"/>
+        <location filename="../../gui/main_window.py" line="855"/>
         <source>Cannot export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="722"/>
-        <location filename="../../gui/main_window.py" line="845"/>
+        <location filename="../../gui/main_window.py" line="724"/>
         <source>The shapes do not fit together yet:
 %1</source>
         <translation>形状尚不匹配：
 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="727"/>
+        <location filename="../../gui/main_window.py" line="733"/>
         <source>Export Python code</source>
         <translation>导出 Python 代码</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="728"/>
-        <location filename="../../gui/main_window.py" line="837"/>
+        <location filename="../../gui/main_window.py" line="734"/>
+        <location filename="../../gui/main_window.py" line="843"/>
         <source>Python (*.py)</source>
         <translation>Python (*.py)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="739"/>
+        <location filename="../../gui/main_window.py" line="745"/>
         <source>Wrote %1</source>
         <translation>已写入 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="760"/>
+        <location filename="../../gui/main_window.py" line="766"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="786"/>
+        <location filename="../../gui/main_window.py" line="792"/>
         <source>%1 is not a file netbuilder opens: drop a project or network (.json), or weights or a checkpoint (.pth).</source>
         <translation>netbuilder 无法打开 %1：请拖入项目或网络文件 (.json)，或者权重或检查点文件 (.pth)。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="796"/>
+        <location filename="../../gui/main_window.py" line="802"/>
         <source>PyTorch weights (*.pth *.pt)</source>
         <translation>PyTorch 权重 (*.pth *.pt)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="805"/>
+        <location filename="../../gui/main_window.py" line="811"/>
         <source>Stop the run first: the weights are changing.</source>
         <translation>请先停止本次运行：权重正在变化。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="810"/>
+        <location filename="../../gui/main_window.py" line="816"/>
         <source>Export weights</source>
         <translation>导出权重</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="822"/>
+        <location filename="../../gui/main_window.py" line="828"/>
         <source>%1 could not be written: %2. The file that was there is unchanged.</source>
         <translation>无法写入 %1：%2。原有文件保持不变。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="832"/>
+        <location filename="../../gui/main_window.py" line="838"/>
         <source>Cannot export weights</source>
         <translation>无法导出权重</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="832"/>
+        <location filename="../../gui/main_window.py" line="838"/>
         <source>Wrote %1 (plain state_dict)</source>
         <translation>已写入 %1（纯 state_dict）</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="836"/>
+        <location filename="../../gui/main_window.py" line="842"/>
         <source>Export training script</source>
         <translation>导出训练脚本</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="853"/>
+        <location filename="../../gui/main_window.py" line="856"/>
         <source>Wrote %1 — run it with python or torchrun</source>
         <translation>已写入 %1 — 可用 python 或 torchrun 运行</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="860"/>
+        <location filename="../../gui/main_window.py" line="863"/>
         <source>Export %1</source>
         <translation>导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="870"/>
-        <source>The shapes do not fit together yet.</source>
-        <translation>形状尚不匹配。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="877"/>
+        <location filename="../../gui/main_window.py" line="878"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="884"/>
+        <location filename="../../gui/main_window.py" line="885"/>
         <source>
 
 Note: these weights are untrained.</source>
@@ -997,62 +989,62 @@ Note: these weights are untrained.</source>
 注意：这些权重尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="885"/>
+        <location filename="../../gui/main_window.py" line="886"/>
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="891"/>
+        <location filename="../../gui/main_window.py" line="892"/>
         <source>Save checkpoint</source>
         <translation>保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="906"/>
+        <location filename="../../gui/main_window.py" line="907"/>
         <source>Cannot save checkpoint</source>
         <translation>无法保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="907"/>
+        <location filename="../../gui/main_window.py" line="908"/>
         <source>Wrote %1 (full checkpoint)</source>
         <translation>已写入 %1（完整检查点）</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="910"/>
+        <location filename="../../gui/main_window.py" line="911"/>
         <source>Load weights into this network</source>
         <translation>将权重加载到此网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="921"/>
+        <location filename="../../gui/main_window.py" line="922"/>
         <source>Cannot load weights</source>
         <translation>无法加载权重</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="931"/>
+        <location filename="../../gui/main_window.py" line="932"/>
         <source>Loaded all %1 tensors from %2</source>
         <translation>已从 %2 加载全部 %1 个张量</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="940"/>
+        <location filename="../../gui/main_window.py" line="941"/>
         <source>Loaded %1 matching tensors from %2; %3 left as they were</source>
         <translation>已从 %2 加载 %1 个匹配的张量；%3 个保持不变</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="946"/>
+        <location filename="../../gui/main_window.py" line="947"/>
         <source>Open checkpoint or weights</source>
         <translation>打开检查点或权重</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="973"/>
+        <location filename="../../gui/main_window.py" line="974"/>
         <source>Opened checkpoint %1</source>
         <translation>已打开检查点 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="986"/>
+        <location filename="../../gui/main_window.py" line="987"/>
         <source>Open %1</source>
         <translation>打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="987"/>
+        <location filename="../../gui/main_window.py" line="988"/>
         <source>These weights do not fit the current network. Open them as a new network?
 
 %1</source>
@@ -1061,47 +1053,47 @@ Note: these weights are untrained.</source>
 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1015"/>
+        <location filename="../../gui/main_window.py" line="1016"/>
         <source>Autosave failed: %1</source>
         <translation>自动保存失败：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1035"/>
+        <location filename="../../gui/main_window.py" line="1036"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1036"/>
+        <location filename="../../gui/main_window.py" line="1037"/>
         <source>The language changes when netbuilder starts again.</source>
         <translation>语言将在 netbuilder 下次启动时更改。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1039"/>
+        <location filename="../../gui/main_window.py" line="1040"/>
         <source>About netbuilder</source>
         <translation>关于 netbuilder</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1057"/>
+        <location filename="../../gui/main_window.py" line="1058"/>
         <source>Stack layers into a torch.nn.Sequential, see the shapes that flow, and export readable PyTorch code.</source>
         <translation>将各层堆叠成 torch.nn.Sequential，查看张量形状如何流动，并导出易读的 PyTorch 代码。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1060"/>
+        <location filename="../../gui/main_window.py" line="1061"/>
         <source>Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).</source>
         <translation>内置手写数字：MNIST 数据库（LeCun、Cortes、Burges；CC BY-SA 3.0）。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1104"/>
+        <location filename="../../gui/main_window.py" line="1105"/>
         <source>an unsaved network</source>
         <translation>一个未保存的网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1106"/>
+        <location filename="../../gui/main_window.py" line="1107"/>
         <source>Restore unsaved work?</source>
         <translation>恢复未保存的工作？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1107"/>
+        <location filename="../../gui/main_window.py" line="1108"/>
         <source>netbuilder did not close properly. Restore %1 as it was at %2?</source>
         <translation>netbuilder 上次未正常关闭。是否将 %1 恢复为 %2 时的状态？</translation>
     </message>
@@ -1846,11 +1838,6 @@ Note: these weights are untrained.</source>
         <location filename="../../gui/training_controller.py" line="413"/>
         <source>Finished: validation accuracy %1 after %2 epochs.</source>
         <translation>完成：%2 轮后验证集准确率为 %1。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training_controller.py" line="448"/>
-        <source>Evaluation failed: %1</source>
-        <translation>评估失败：%1</translation>
     </message>
 </context>
 <context>
