@@ -13,15 +13,20 @@ import math
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from netbuilder.core import health as health_module
 from netbuilder.core.data import Dataset, DeviceData, augment
+from netbuilder.core.evaluation import (  # noqa: F401  (re-exported: callers import them here)
+    Evaluation,
+    WrongExample,
+    evaluate,
+    loss_value,
+)
 from netbuilder.core.health import Health
 
 LOSSES = ("cross_entropy", "nll", "mse")
@@ -116,15 +121,6 @@ def reset_weights(model: nn.Module, seed: int | None = None) -> None:
             module.reset_running_stats()
 
 
-def loss_value(kind: str, outputs: torch.Tensor, labels: torch.Tensor,
-               num_classes: int) -> torch.Tensor:
-    if kind == "cross_entropy":
-        return F.cross_entropy(outputs, labels)
-    if kind == "nll":
-        return F.nll_loss(outputs, labels)
-    return F.mse_loss(outputs, F.one_hot(labels, num_classes).to(outputs.dtype))
-
-
 # ---------------------------------------------------------------------------------------------
 # Events: plain numbers only, so they cross threads and processes as they are.
 
@@ -213,86 +209,6 @@ class HealthReport:
 
 Event = (Started | BatchEnd | EpochEnd | Paused | Resumed | Stopped | Failed | Finished
          | HealthReport)
-
-
-# ---------------------------------------------------------------------------------------------
-# Evaluation
-
-
-@dataclass
-class WrongExample:
-    index: int  # into the evaluated set
-    true: int
-    predicted: int
-    confidence: float
-
-
-@dataclass
-class Evaluation:
-    accuracy: float
-    loss: float
-    per_class_accuracy: list[float]
-    confusion: list[list[int]]  # confusion[true][predicted]
-    most_confident_wrong: list[WrongExample] = field(default_factory=list)
-    predictions: list[int] = field(default_factory=list)  # per evaluated example
-    confidences: list[float] = field(default_factory=list)  # softmax probability of it
-
-    def examples(self, true: int, predicted: int, labels: list[int]) -> list[int]:
-        """Indices of the examples of class ``true`` predicted as ``predicted``."""
-        return [i for i, (t, p) in enumerate(zip(labels, self.predictions, strict=True))
-                if t == true and p == predicted]
-
-    @property
-    def count(self) -> int:
-        return sum(sum(row) for row in self.confusion)
-
-
-@torch.no_grad()
-def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, num_classes: int,
-             loss: str = "cross_entropy", batch_size: int = 1000, top_wrong: int = 16,
-             keep_predictions: bool = True) -> Evaluation:
-    """Accuracy, loss, per-class accuracy, confusion matrix and the most confident mistakes.
-
-    ``images`` are floats in [0, 1] on the model's device.
-    """
-    was_training = model.training
-    model.eval()
-    total_loss = 0.0
-    predictions, confidences = [], []
-    try:
-        for start in range(0, len(labels), batch_size):
-            x, y = images[start:start + batch_size], labels[start:start + batch_size]
-            out = model(x)
-            total_loss += loss_value(loss, out, y, num_classes).item() * len(y)
-            probs = out.float().softmax(dim=1)
-            conf, pred = probs.max(dim=1)
-            predictions.append(pred)
-            confidences.append(conf)
-    finally:
-        model.train(was_training)
-    pred = torch.cat(predictions) if predictions else labels.new_empty(0)
-    conf = torch.cat(confidences) if confidences else images.new_empty(0)
-    n = max(1, len(labels))
-    valid = (labels >= 0) & (labels < num_classes) & (pred < num_classes)
-    confusion = torch.bincount(labels[valid] * num_classes + pred[valid],
-                               minlength=num_classes * num_classes)
-    confusion = confusion.reshape(num_classes, num_classes).cpu()
-    per_class = [
-        float(confusion[c, c] / confusion[c].sum()) if confusion[c].sum() else 0.0
-        for c in range(num_classes)
-    ]
-    wrong = (pred != labels).nonzero().flatten()
-    order = wrong[conf[wrong].argsort(descending=True)][:top_wrong].tolist()
-    return Evaluation(
-        accuracy=float((pred == labels).sum()) / n,
-        loss=total_loss / n,
-        per_class_accuracy=per_class,
-        confusion=confusion.tolist(),
-        most_confident_wrong=[WrongExample(i, int(labels[i]), int(pred[i]), float(conf[i]))
-                              for i in order],
-        predictions=pred.tolist() if keep_predictions else [],
-        confidences=conf.tolist() if keep_predictions else [],
-    )
 
 
 # ---------------------------------------------------------------------------------------------
