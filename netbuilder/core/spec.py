@@ -7,6 +7,7 @@ validation returns structured :class:`Problem` s instead of raising at the first
 
 from __future__ import annotations
 
+import builtins
 import copy
 import difflib
 import json
@@ -24,9 +25,20 @@ from netbuilder.core.catalog import BLOCK, Catalog, default_catalog
 FORMAT = "netbuilder.network"
 VERSION = 1
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_INDEX = re.compile(r"^[0-9]+$")
-_RESERVED = frozenset(name for name in dir(nn.Sequential()) if not name.startswith("__"))
+# Always used with fullmatch: "$" would also accept a trailing newline.
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INDEX = re.compile(r"[0-9]+")
+# Every attribute of an nn.Sequential, dunders included: a child by that name cannot be set.
+_RESERVED = frozenset(dir(nn.Sequential()))
+# Module-level names of the generated module and training script (see codegen, train_script):
+# a class by one of these names would shadow what the code around it uses.
+GENERATED_NAMES = frozenset({
+    "nn", "torch", "OrderedDict", "SequenceRNN", "SequenceLSTM", "SequenceGRU", "model",
+    "argparse", "importlib", "math", "os", "Path", "np", "dist", "F", "SETTINGS",
+    "find_digits", "load_data", "augment", "loss_of", "make_optimizer", "make_schedule", "main",
+})
+_BUILTINS = frozenset(dir(builtins))
+MAX_DEPTH = 200  # blocks nested deeper are refused: deeper still, Python's own recursion fails
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,9 @@ class NetworkSpec:
             raise SpecError(
                 [Problem(f"line {exc.lineno}, column {exc.colno}", f"malformed JSON: {exc.msg}")]
             ) from None
+        except RecursionError:
+            raise SpecError([Problem("", "the JSON is nested too deeply to read "
+                                         f"(blocks may nest at most {MAX_DEPTH} deep)")]) from None
         return cls.from_dict(data, catalog)
 
     @classmethod
@@ -138,7 +153,9 @@ class NetworkSpec:
                              for p in exc.problems]) from None
 
     def copy(self) -> NetworkSpec:
-        return copy.deepcopy(self)
+        """A deep copy; unlike copy.deepcopy it takes few frames per level of nesting."""
+        return NetworkSpec(copy.deepcopy(self.input_shape), _copy_items(self.items),
+                           self.class_name, self.num_classes, self.description)
 
     # -- navigation ----------------------------------------------------------------------------
 
@@ -173,12 +190,34 @@ class NetworkSpec:
             candidate_number += 1
 
 
+def _copy_items(items: list[Item]) -> list[Item]:
+    return [BlockSpec(item.name, _copy_items(item.items)) if isinstance(item, BlockSpec)
+            else LayerSpec(item.kind, item.name, copy.deepcopy(item.args), item.frozen)
+            for item in items]
+
+
 def _walk(items: list[Item], prefix: str, depth: int) -> Iterator[tuple[str, Item, int]]:
-    for item in items:
-        path = f"{prefix}{item.name}"
-        yield path, item, depth
+    """Depth-first with an explicit stack, so any nesting depth walks without recursion."""
+    stack = [(prefix, depth, iter(items))]
+    while stack:
+        here, level, rest = stack[-1]
+        item = next(rest, None)
+        if item is None:
+            stack.pop()
+            continue
+        path = f"{here}{item.name}"
+        yield path, item, level
         if isinstance(item, BlockSpec):
-            yield from _walk(item.items, path + ".", depth + 1)
+            stack.append((path + ".", level + 1, iter(item.items)))
+
+
+def nesting_depth(items: list[Item]) -> int:
+    """How many blocks nest inside each other at most (0: no blocks)."""
+    deepest = 0
+    for _path, item, depth in _walk(items, "", 0):
+        if isinstance(item, BlockSpec):
+            deepest = max(deepest, depth + 1)
+    return deepest
 
 
 DEFAULT_NAME_BASES = {
@@ -206,15 +245,32 @@ def check_name(name: Any) -> str | None:
     """
     if not isinstance(name, str) or not name:
         return f"expected a non-empty name, got {name!r}"
-    if _INDEX.match(name):
+    if _INDEX.fullmatch(name):
         return None
-    if not _IDENTIFIER.match(name):
+    if not _IDENTIFIER.fullmatch(name):
         return (f"{name!r} is not a valid name: use letters, digits and _, not starting with a "
                 "digit (or a plain index like 0)")
     if keyword.iskeyword(name):
         return f"{name!r} is a Python keyword"
+    if name.startswith("__"):  # dunders are Python's; other __names are mangled in a class
+        return f"{name!r} starts with __, which Python reserves; choose another name"
     if name in _RESERVED:
         return f"{name!r} clashes with an nn.Module attribute; choose another name"
+    return None
+
+
+def check_class_name(name: Any) -> str | None:
+    """Why ``name`` cannot name the generated class, or None."""
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+        return (f"expected a Python class name (letters, digits and _, not starting with a "
+                f"digit), got {name!r}")
+    if keyword.iskeyword(name):
+        return f"{name!r} is a Python keyword"
+    if name.startswith("__"):
+        return f"{name!r} starts with __, which Python reserves; choose another name"
+    if name in GENERATED_NAMES or name in _BUILTINS:
+        return (f"{name!r} would shadow a name the generated code uses (a module, helper or "
+                "Python built-in); choose another name")
     return None
 
 
@@ -253,9 +309,9 @@ def parse(data: Any, catalog: Catalog | None = None) -> tuple[NetworkSpec | None
         ))
         input_shape = [1, 28, 28]
     class_name = data.get("class_name", "Net")
-    if not (isinstance(class_name, str) and _IDENTIFIER.match(class_name)
-            and not keyword.iskeyword(class_name)):
-        problems.append(Problem("class_name", f"expected a Python class name, got {class_name!r}"))
+    class_problem = check_class_name(class_name)
+    if class_problem:
+        problems.append(Problem("class_name", class_problem))
         class_name = "Net"
     num_classes = data.get("num_classes")
     if num_classes is not None and not (
@@ -275,13 +331,13 @@ def parse(data: Any, catalog: Catalog | None = None) -> tuple[NetworkSpec | None
              "layers"}
     for extra in sorted(set(data) - known, key=str):
         problems.append(Problem(str(extra), "unknown field"))
-    items = _parse_items(layers, "layers", "", catalog, problems)
+    items = _parse_items(layers, "layers", "", catalog, problems, 0)
     spec = NetworkSpec(list(input_shape), items, class_name, num_classes, description)
     return spec, problems
 
 
 def _parse_items(raw: list[Any], json_path: str, prefix: str, catalog: Catalog,
-                 problems: list[Problem]) -> list[Item]:
+                 problems: list[Problem], depth: int) -> list[Item]:
     items: list[Item] = []
     seen: set[str] = set()
     for index, entry in enumerate(raw):
@@ -307,7 +363,11 @@ def _parse_items(raw: list[Any], json_path: str, prefix: str, catalog: Catalog,
                 sub = []
             for extra in sorted(set(entry) - {"kind", "name", "layers"}, key=str):
                 problems.append(Problem(f"{where}.{extra}", "unknown field of a block"))
-            children = _parse_items(sub, f"{here}.layers", f"{where}.", catalog, problems)
+            if depth >= MAX_DEPTH:  # stop here: recursing on would overflow Python's stack
+                problems.append(Problem(where, f"blocks nested deeper than {MAX_DEPTH}"))
+                continue
+            children = _parse_items(sub, f"{here}.layers", f"{where}.", catalog, problems,
+                                    depth + 1)
             items.append(BlockSpec(name, children))
             continue
         if not isinstance(kind, str) or kind not in catalog:
@@ -361,6 +421,8 @@ def check_args(layer: LayerSpec, where: str, catalog: Catalog | None = None) -> 
 
 def validate(spec: NetworkSpec, catalog: Catalog | None = None) -> list[Problem]:
     """Every problem of an in-memory spec (as edited), using the same rules as parsing."""
+    if nesting_depth(spec.items) > MAX_DEPTH:  # checked first: to_dict recurses
+        return [Problem("layers", f"blocks nested deeper than {MAX_DEPTH}")]
     return parse(spec.to_dict(), catalog)[1]
 
 

@@ -11,13 +11,17 @@ from netbuilder.core.builder import build
 from netbuilder.core.catalog import default_catalog
 from netbuilder.core.resources import load_template, template_names
 from netbuilder.core.spec import (
+    MAX_DEPTH,
     VERSION,
     BlockSpec,
     LayerSpec,
     NetworkSpec,
     SpecError,
+    check_class_name,
+    check_name,
     name_base,
     parse,
+    validate,
 )
 
 
@@ -133,6 +137,84 @@ def test_unique_readable_default_names():
     assert spec.unique_name("fc") == "fc4"  # fc1..fc3 are taken
     assert spec.unique_name("dropout") == "dropout1"
     assert name_base("Conv2d") == "conv"
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("fc1\n", "is not a valid name"),  # "$" used to accept a trailing newline
+    ("0\n", "is not a valid name"),
+    ("__class__", "starts with __"),
+    ("__init__", "starts with __"),
+    ("__dict__", "starts with __"),
+    ("__hidden", "starts with __"),  # mangled to _Net__hidden inside a class
+    ("class", "Python keyword"),
+    ("None", "Python keyword"),
+    ("training", "clashes with an nn.Module attribute"),
+    ("_modules", "clashes with an nn.Module attribute"),
+    ("append", "clashes with an nn.Module attribute"),
+])
+def test_names_that_cannot_be_attributes_are_refused(name, reason):
+    assert reason in check_name(name)
+    found = problems_of(minimal(layers=[{"kind": "ReLU", "name": name}]))
+    assert any(p.startswith("layers[0].name: ") and reason in p for p in found), found
+
+
+def test_plain_names_and_indices_are_accepted():
+    assert [check_name(n) for n in ("fc1", "_private", "x__y", "0", "12")] == [None] * 5
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("Net\n", "expected a Python class name"),
+    ("2Net", "expected a Python class name"),
+    ("class", "Python keyword"),
+    ("__Net", "starts with __"),
+    ("nn", "would shadow"),
+    ("torch", "would shadow"),
+    ("OrderedDict", "would shadow"),
+    ("SequenceLSTM", "would shadow"),
+    ("main", "would shadow"),
+    ("super", "would shadow"),
+    ("print", "would shadow"),
+])
+def test_class_names_that_break_the_generated_module_are_refused(name, reason):
+    assert reason in check_class_name(name)
+    found = problems_of(minimal(class_name=name))
+    assert any(p.startswith("class_name: ") and reason in p for p in found), found
+
+
+def nested_blocks(depth):
+    layer = {"kind": "ReLU", "name": "act"}
+    for level in range(depth):
+        layer = {"kind": "Block", "name": f"b{level}", "layers": [layer]}
+    return minimal(layers=[layer])
+
+
+def test_blocks_nested_too_deep_are_a_problem_not_a_recursion_error():
+    assert problems_of(nested_blocks(MAX_DEPTH)) == []
+    found = problems_of(nested_blocks(1000))
+    assert len(found) == 1 and found[0].startswith("b999.b998.b997."), found
+    assert found[0].endswith(f": blocks nested deeper than {MAX_DEPTH}")
+    text = ('{"kind": "Block", "name": "b", "layers": [' * 1000 + '{"kind": "ReLU", "name": "r"}'
+            + "]}" * 1000)
+    with pytest.raises(SpecError, match="nested too deeply"):
+        NetworkSpec.from_json('{"input_shape": [4], "layers": [' + text + "]}")
+
+
+def deep_spec(depth):
+    items = [LayerSpec("Linear", "fc", {"in_features": 4, "out_features": 4})]
+    for level in range(depth):
+        items = [BlockSpec(f"b{level}", items)]
+    return NetworkSpec([4], items)
+
+
+def test_deep_specs_in_memory_walk_copy_and_validate():
+    too_deep = deep_spec(1000)
+    assert len(list(too_deep.walk())) == 1001
+    assert [str(p) for p in validate(too_deep)] == [
+        f"layers: blocks nested deeper than {MAX_DEPTH}"]
+    deepest = deep_spec(MAX_DEPTH)  # copy.deepcopy overflowed the stack at this depth
+    copied = deepest.copy()
+    assert copied == deepest and copied.items[0] is not deepest.items[0]
+    assert validate(copied) == []
 
 
 # -- random specs never crash the core --------------------------------------------------------
