@@ -22,6 +22,7 @@ from netbuilder.core import recurrent
 
 ENTRY_POINT_GROUP = "netbuilder.layers"
 BLOCK = "Block"
+MAX_INT = 2**31 - 1  # larger sizes overflow torch kernels long before they fit in memory
 
 INT, FLOAT, BOOL, CHOICE, SIZE, SHAPE = "int", "float", "bool", "choice", "size", "shape"
 
@@ -51,7 +52,12 @@ class Arg:
         """Return why ``value`` is not allowed, or None when it is."""
         if value is None:
             return None if self.nullable else f"expected {self.describe()}, got None"
-        bad = f"expected {self.describe()}, got {value!r}"
+        bad = f"expected {self.describe()}, got {_shown(value)}"
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if self.type in (INT, SIZE, SHAPE) and any(
+                isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_INT
+                for v in values):
+            bad = f"expected {self.describe()} (at most {MAX_INT}), got {_shown(value)}"
         if self.type == BOOL:
             return None if isinstance(value, bool) else bad
         if self.type == CHOICE:
@@ -59,7 +65,7 @@ class Arg:
         if self.type == INT:
             return None if _is_int(value) and self._in_range(value) else bad
         if self.type == FLOAT:
-            ok = _is_number(value) and math.isfinite(value) and self._in_range(value)
+            ok = _is_number(value) and _is_finite(value) and self._in_range(value)
             return None if ok else bad
         if self.type == SIZE:
             if isinstance(value, str):
@@ -130,7 +136,21 @@ def _fmt(number: float) -> str:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A plain integer torch can take as a size or count (below 2**31, so no overflow)."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_INT
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """``repr`` cut to a readable length (a hostile file may hold a 4,000-digit number)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _is_finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _is_number(value: Any) -> bool:

@@ -1,23 +1,42 @@
 """A project file: the network spec with the dataset and training settings it goes with.
 
-Opening accepts a project or a bare network spec (as the templates are). Problems come back as
-one :class:`ProjectError` naming every place, so the app can refuse the file and keep what it
-has.
+Opening accepts a project or a bare network spec (as the templates are). The whole file is
+checked into plain, typed values before anything uses it — every section, every run, every
+drawn example — so a window or the CLI either gets a complete :class:`Project` or a
+:class:`ProjectError` naming the file and each bad field, never half of one.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from netbuilder.core.atomic import atomic_write_text
+from netbuilder.core.jsonfile import JsonFileError, read_json_file
 from netbuilder.core.spec import FORMAT as NETWORK_FORMAT
 from netbuilder.core.spec import NetworkSpec, Problem, SpecError, parse
+from netbuilder.core.training import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES
 
 PROJECT_FORMAT = "netbuilder.project"
 PROJECT_VERSION = 1
+DATASETS = ("digits", "mnist", "fashion-mnist", "kmnist")
+FOLDER_PREFIX = "folder:"
+# What the app's controls accept; a file asking for more is refused, not clamped.
+SETTING_LIMITS: dict[str, tuple[float, float]] = {
+    "lr": (1e-6, 10.0), "weight_decay": (0.0, 1.0), "momentum": (0.0, 0.999),
+    "val_split": (0.01, 0.9), "batch_size": (1, 65536), "epochs": (1, 10000),
+    "seed": (0, 2**31 - 1),
+}
+SETTING_CHOICES = {"loss": LOSSES, "optimizer": OPTIMIZERS, "schedule": SCHEDULES,
+                   "device": DEVICES}
+INTEGER_SETTINGS = ("batch_size", "epochs", "seed")
+BOOLEAN_SETTINGS = ("augment", "fresh")
+SECTIONS = ("runs", "user_examples")  # kept in Project.extra
+RUN_FIELDS = ("id", "label", "settings", "epochs", "batches", "final", "started_at")
+MAX_TEXT = 10_000
 
 
 class ProjectError(ValueError):
@@ -34,7 +53,7 @@ class Project:
     spec: NetworkSpec
     dataset: str = "digits"
     training: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)  # sections later versions add
+    extra: dict[str, Any] = field(default_factory=dict)  # runs and user_examples, checked
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": PROJECT_FORMAT, "version": PROJECT_VERSION,
@@ -49,6 +68,7 @@ class Project:
 
     @classmethod
     def from_dict(cls, data: Any, where: str | Path = "project") -> Project:
+        """Check all of ``data``; raises :class:`ProjectError` listing every problem."""
         if isinstance(data, dict) and data.get("format", NETWORK_FORMAT) == NETWORK_FORMAT \
                 and "network" not in data:
             spec, problems = parse(data)
@@ -58,41 +78,246 @@ class Project:
         if not isinstance(data, dict) or data.get("format") != PROJECT_FORMAT:
             found = data.get("format") if isinstance(data, dict) else type(data).__name__
             raise ProjectError(where, [Problem("format", f"expected a netbuilder project or "
-                                                         f"network, got {found!r}")])
+                                                         f"network, got {_shown(found)}")])
         version = data.get("version")
-        if not isinstance(version, int) or version > PROJECT_VERSION:
+        if not _is_int(version) or version < 1:
             raise ProjectError(where, [Problem(
-                "version", f"this project is format version {version!r}, newer than this "
+                "version", f"expected a format version ≥ 1, got {_shown(version)}")])
+        if version > PROJECT_VERSION:
+            raise ProjectError(where, [Problem(
+                "version", f"this project is format version {version}, newer than this "
                            f"netbuilder reads ({PROJECT_VERSION}); update netbuilder to open it")])
-        spec, problems = parse(data.get("network"))
+        spec, spec_problems = parse(data.get("network"))
         problems = [Problem(f"network.{p.where}" if p.where else "network", p.message)
-                    for p in problems]
-        dataset = data.get("dataset", "digits")
-        if not isinstance(dataset, str):
-            problems.append(Problem("dataset", f"expected a dataset name, got {dataset!r}"))
-        training = data.get("training", {})
-        if not isinstance(training, dict):
-            problems.append(Problem("training", f"expected an object, got {training!r}"))
+                    for p in spec_problems]
+        dataset = check_dataset(data.get("dataset", "digits"), problems)
+        training = check_settings(data.get("training", {}), "training", problems)
+        extra = {"runs": check_runs(data.get("runs", []), problems),
+                 "user_examples": check_examples(data.get("user_examples", []), problems)}
+        known = {"format", "version", "network", "dataset", "training", *SECTIONS}
+        for unknown in sorted(set(data) - known, key=str):
+            problems.append(Problem(_key(unknown), "unknown field of a project"))
         if problems or spec is None:
             raise ProjectError(where, problems)
-        known = {"format", "version", "network", "dataset", "training"}
-        extra = {k: v for k, v in data.items() if k not in known}
-        return cls(spec, dataset, dict(training), extra)
+        return cls(spec, dataset, training, extra)
 
     @classmethod
     def load(cls, path: str | Path) -> Project:
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise ProjectError(path, [Problem("", f"cannot read the file: {reason}")]) from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ProjectError(path, [Problem(f"line {exc.lineno}, column {exc.colno}",
-                                              f"not JSON: {exc.msg}")]) from None
+            data = read_json_file(path)
+        except JsonFileError as exc:
+            raise ProjectError(path, [Problem(exc.where, exc.message)]) from None
         try:
             return cls.from_dict(data, path)
         except SpecError as exc:
             raise ProjectError(path, exc.problems) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# The sections, each checked into plain values; problems name the field
+
+
+def check_dataset(value: Any, problems: list[Problem]) -> str:
+    """A dataset name the app knows, or ``folder:PATH``."""
+    if isinstance(value, str) and (value in DATASETS or (
+            value.startswith(FOLDER_PREFIX) and len(value) > len(FOLDER_PREFIX)
+            and len(value) <= 4096 and "\0" not in value)):
+        return value
+    problems.append(Problem("dataset", f"expected one of {', '.join(DATASETS)} or "
+                                       f"folder:PATH, got {_shown(value)}"))
+    return "digits"
+
+
+def check_settings(value: Any, where: str, problems: list[Problem]) -> dict[str, Any]:
+    """Training settings: known keys only, each of the right type and within the app's limits.
+    Missing keys are left out (the defaults apply)."""
+    if not isinstance(value, dict):
+        problems.append(Problem(where, f"expected an object of settings, got {_shown(value)}"))
+        return {}
+    settings: dict[str, Any] = {}
+    for key, item in value.items():
+        here = f"{where}.{_key(key)}"
+        if key in SETTING_CHOICES:
+            ok = isinstance(item, str) and item in SETTING_CHOICES[key]
+            expected = "one of " + ", ".join(SETTING_CHOICES[key])
+        elif key in INTEGER_SETTINGS:
+            low, high = SETTING_LIMITS[key]
+            ok = _is_int(item) and low <= item <= high
+            expected = f"an integer from {low:g} to {high:g}"
+        elif key in SETTING_LIMITS:
+            low, high = SETTING_LIMITS[key]
+            ok = _is_number(item) and low <= item <= high
+            expected = f"a number from {low:g} to {high:g}"
+        elif key in BOOLEAN_SETTINGS:
+            ok, expected = isinstance(item, bool), "true or false"
+        else:
+            problems.append(Problem(here, "unknown setting"))
+            continue
+        if ok:
+            settings[key] = float(item) if expected.startswith("a number") else item
+        else:
+            problems.append(Problem(here, f"expected {expected}, got {_shown(item)}"))
+    return settings
+
+
+def check_runs(value: Any, problems: list[Problem]) -> list[dict[str, Any]]:
+    """The run history: each run's label, settings, per-epoch metrics and batch losses."""
+    if not isinstance(value, list):
+        problems.append(Problem("runs", f"expected a list of runs, got {_shown(value)}"))
+        return []
+    runs = []
+    for index, run in enumerate(value):
+        here = f"runs[{index}]"
+        if not isinstance(run, dict):
+            problems.append(Problem(here, f"expected a run object, got {_shown(run)}"))
+            continue
+        count = len(problems)
+        for unknown in sorted(set(run) - set(RUN_FIELDS), key=str):
+            problems.append(Problem(f"{here}.{_key(unknown)}", "unknown field of a run"))
+        checked = {
+            "id": _text(run.get("id", f"run{index + 1}"), f"{here}.id", problems),
+            "label": _text(run.get("label", ""), f"{here}.label", problems),
+            "settings": _flat(run.get("settings", {}), f"{here}.settings", problems, _scalar),
+            "epochs": _list(run.get("epochs", []), f"{here}.epochs", problems,
+                            lambda v, w: _flat(v, w, problems, _metric)),
+            "batches": _list(run.get("batches", []), f"{here}.batches", problems,
+                             lambda v, w: _point(v, w, problems)),
+            "final": _flat(run.get("final", {}), f"{here}.final", problems, _scalar),
+            "started_at": _checked(run.get("started_at", 0.0), f"{here}.started_at", problems,
+                                   _metric, "a number"),
+        }
+        if len(problems) == count:
+            runs.append(checked)
+    return runs
+
+
+def check_examples(value: Any, problems: list[Problem]) -> list[dict[str, Any]]:
+    """Drawn digits: a class index and 784 pixel values 0–255 (a 28×28 image)."""
+    if not isinstance(value, list):
+        problems.append(Problem("user_examples",
+                                f"expected a list of drawn examples, got {_shown(value)}"))
+        return []
+    examples = []
+    for index, example in enumerate(value):
+        here = f"user_examples[{index}]"
+        if not isinstance(example, dict) or set(example) != {"label", "pixels"}:
+            problems.append(Problem(here, "expected an object with label and pixels, got "
+                                          f"{_shown(example)}"))
+            continue
+        label, pixels = example["label"], example["pixels"]
+        if not (_is_int(label) and 0 <= label < 1000):
+            problems.append(Problem(f"{here}.label",
+                                    f"expected a class index ≥ 0, got {_shown(label)}"))
+        elif not (isinstance(pixels, list) and len(pixels) == 784
+                  and all(_is_int(p) and 0 <= p <= 255 for p in pixels)):
+            problems.append(Problem(f"{here}.pixels", "expected 784 integers from 0 to 255 (a "
+                                                      "28×28 image)"))
+        else:
+            examples.append({"label": label, "pixels": list(pixels)})
+    return examples
+
+
+def project_from_checkpoint(data: dict[str, Any], spec: NetworkSpec,
+                            where: str | Path = "checkpoint") -> Project:
+    """The project a full checkpoint describes: its network, dataset, settings and the runs
+    in its history (the window's runs; the CLI's per-epoch history is not a run list)."""
+    problems: list[Problem] = []
+    extra = data.get("extra")
+    extra = extra if isinstance(extra, dict) else {}
+    dataset = check_dataset(extra.get("dataset", "digits"), problems)
+    training = check_settings(data.get("training", {}), "training", problems)
+    history = data.get("history")
+    runs = [r for r in history if isinstance(r, dict) and "epochs" in r] if isinstance(
+        history, list) else []
+    checked_runs = check_runs(runs, problems)
+    if problems:
+        raise ProjectError(where, problems)
+    return Project(spec, dataset, training, {"runs": checked_runs, "user_examples": []})
+
+
+def check_recovery_info(value: Any) -> dict[str, Any]:
+    """The autosave's note (original path, time, process); anything odd is dropped."""
+    info = value if isinstance(value, dict) else {}
+    path = info.get("path")
+    saved_at = info.get("saved_at")
+    return {"path": path if isinstance(path, str) and path and "\0" not in path else None,
+            "saved_at": float(saved_at) if _is_number(saved_at) and 0 <= saved_at < 1e11
+            else 0.0}
+
+
+def _text(value: Any, where: str, problems: list[Problem]) -> str:
+    if isinstance(value, str) and len(value) <= MAX_TEXT:
+        return value
+    problems.append(Problem(where, f"expected text, got {_shown(value)}"))
+    return ""
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, bool)) or _is_number(value)
+
+
+def _metric(value: Any) -> bool:
+    """A number as runs record them; NaN and infinity are allowed (a run can blow up)."""
+    return _is_number(value)
+
+
+def _checked(value: Any, where: str, problems: list[Problem], ok: Callable[[Any], bool],
+             expected: str) -> Any:
+    if ok(value):
+        return value
+    problems.append(Problem(where, f"expected {expected}, got {_shown(value)}"))
+    return None
+
+
+def _flat(value: Any, where: str, problems: list[Problem], ok: Callable[[Any], bool]
+          ) -> dict[str, Any]:
+    """An object of text keys to plain values (no nesting)."""
+    if not isinstance(value, dict):
+        problems.append(Problem(where, f"expected an object, got {_shown(value)}"))
+        return {}
+    for key, item in value.items():
+        if not ok(item) or (isinstance(item, str) and len(item) > MAX_TEXT):
+            problems.append(Problem(f"{where}.{_key(key)}",
+                                    f"expected a plain value, got {_shown(item)}"))
+    return dict(value)
+
+
+def _list(value: Any, where: str, problems: list[Problem],
+          check: Callable[[Any, str], Any]) -> list[Any]:
+    if not isinstance(value, list):
+        problems.append(Problem(where, f"expected a list, got {_shown(value)}"))
+        return []
+    return [check(item, f"{where}[{index}]") for index, item in enumerate(value)]
+
+
+def _point(value: Any, where: str, problems: list[Problem]) -> list[float]:
+    """A batch point: [global step, loss]."""
+    if isinstance(value, list) and len(value) == 2 and _is_int(value[0]) \
+            and _is_number(value[1]):
+        return [value[0], value[1]]
+    problems.append(Problem(where, f"expected [step, loss], got {_shown(value)}"))
+    return [0, 0.0]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    return _is_int(value)
+
+
+
+def _key(key: Any) -> str:
+    """A field name as a place in a message: plain names bare, anything odd quoted."""
+    if isinstance(key, str) and key.isidentifier() and len(key) <= 40:
+        return key
+    return _shown(key, 40)
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from netbuilder.core.project import SETTING_LIMITS as LIMITS
 from netbuilder.core.training import LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig, available_devices
 
 DATASET_NAMES = ["digits", "mnist", "fashion-mnist", "kmnist"]
@@ -56,17 +57,18 @@ class TrainingPanel(QWidget):
         self.download.setObjectName("download_button")
         self.download.setToolTip(self.tr("Fetch this dataset with torchvision into the data "
                                          "folder (needs the internet once)"))
-        self.val_split = self._double(0.01, 0.9, 0.2, 2, 0.05, "val_split")
+        self.val_split = self._double(*LIMITS["val_split"], 0.2, 2, 0.05, "val_split")
         self.augment = QCheckBox(self.tr("Random rotation, scale, shift"), self)
         self.augment.setObjectName("augment_check")
         self.loss = self._combo(LOSSES, "loss_combo")
         self.optimizer = self._combo(OPTIMIZERS, "optimizer_combo")
-        self.lr = self._double(1e-6, 10.0, 1e-3, 6, 1e-4, "lr_spin")
-        self.weight_decay = self._double(0.0, 1.0, 0.0, 6, 1e-4, "weight_decay_spin")
-        self.batch_size = self._int(1, 65536, 64, "batch_spin")
-        self.epochs = self._int(1, 10000, 5, "epochs_spin")
+        self.lr = self._double(*LIMITS["lr"], 1e-3, 6, 1e-4, "lr_spin")
+        self.weight_decay = self._double(*LIMITS["weight_decay"], 0.0, 6, 1e-4,
+                                         "weight_decay_spin")
+        self.batch_size = self._int(*LIMITS["batch_size"], 64, "batch_spin")
+        self.epochs = self._int(*LIMITS["epochs"], 5, "epochs_spin")
         self.schedule = self._combo(SCHEDULES, "schedule_combo")
-        self.seed = self._int(0, 2**31 - 1, 0, "seed_spin")
+        self.seed = self._int(*LIMITS["seed"], 0, "seed_spin")
         self.device = self._combo(["auto", *available_devices()], "device_combo")
         self.fresh = QCheckBox(self.tr("Fresh weights (else continue)"), self)
         self.fresh.setToolTip(self.tr("Start the run from newly initialised weights instead of "
