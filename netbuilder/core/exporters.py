@@ -3,17 +3,17 @@
 Every export is run again from the written file on validation digits and compared with the
 model it came from: the largest absolute difference of the outputs and how often the top
 class agrees. The report is shown and written next to the file (``FILE.verification.json``).
-Files are written to a temporary name in the destination folder and moved into place only
-after the export succeeded, so a failure leaves nothing half-written.
+Each program is serialised into memory, verified from those bytes, and only then written with
+``atomic_write_bytes``: torch's C++ writers abort the whole process when a write fails (a full
+disk), while a Python write raises an error that becomes an :class:`ExportError`, leaving the
+old file as it was and no temporary behind.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
+import io
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from netbuilder.core.atomic import atomic_write_text
+from netbuilder.core.atomic import SaveError, atomic_write_bytes, atomic_write_text
 
 FORMATS = {"onnx": ".onnx", "torchscript": ".pt", "pt2": ".pt2"}
 ONNX_EXTRA = "pip install 'netbuilder[onnx]' (onnx, onnxscript and onnxruntime)"
@@ -60,24 +60,29 @@ def _compare(fmt: str, reference: torch.Tensor, produced: torch.Tensor,
     return Verification(fmt, len(reference), diff, agree, diff <= tolerance and agree == 1.0)
 
 
-@contextlib.contextmanager
-def _staged(path: Path):
-    """A temporary path beside ``path``; moved over it only if the block succeeds."""
-    path = Path(path)
+def _check_folder(path: Path) -> None:
+    """Refuse before the (slow) export when the file could not be written at all."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError(f"cannot write {path}: folder {folder} does not exist")
+
+
+def _write(path: Path, data: bytes) -> None:
+    """The serialised program, atomically: a full disk is an ExportError, never an abort."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=folder)
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
+        atomic_write_bytes(path, data)
+    except SaveError as exc:
+        raise ExportError(f"{exc}; the file that was there is unchanged") from None
+
+
+def _serialised(fmt: str, save: Callable[[io.BytesIO], object]) -> bytes:
+    """Serialise into memory: torch's C++ writers abort the process on a disk error."""
+    buffer = io.BytesIO()
     try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        for leftover in (Path(tmp), Path(tmp + ".data")):
-            leftover.unlink(missing_ok=True)
+        save(buffer)
+    except Exception as exc:
+        raise ExportError(f"{fmt} could not be serialised: {_first_line(exc)}") from None
+    return buffer.getvalue()
 
 
 def _reference(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
@@ -93,12 +98,12 @@ def export_torchscript(model: nn.Module, path: Path, images: torch.Tensor,
             traced = torch.jit.trace(model, example, check_trace=False)
     except Exception as exc:
         raise ExportError(f"TorchScript tracing failed: {_first_line(exc)}") from None
-    with _staged(path) as staged:
-        torch.jit.save(traced, str(staged))
-        loaded = torch.jit.load(str(staged))
-        with torch.no_grad():
-            produced = loaded(images)
-        result = _compare("TorchScript", _reference(model, images), produced, tolerance)
+    data = _serialised("TorchScript", lambda buffer: torch.jit.save(traced, buffer))
+    loaded = torch.jit.load(io.BytesIO(data))
+    with torch.no_grad():
+        produced = loaded(images)
+    result = _compare("TorchScript", _reference(model, images), produced, tolerance)
+    _write(path, data)
     return result
 
 
@@ -110,12 +115,12 @@ def export_pt2(model: nn.Module, path: Path, images: torch.Tensor,
     except Exception as exc:
         raise ExportError(f"torch.export could not capture this network: {_first_line(exc)}"
                           ) from None
-    with _staged(path) as staged:
-        torch.export.save(program, str(staged))
-        loaded = torch.export.load(str(staged)).module()
-        with torch.no_grad():
-            produced = loaded(images)
-        result = _compare("torch.export", _reference(model, images), produced, tolerance)
+    data = _serialised("torch.export", lambda buffer: torch.export.save(program, buffer))
+    loaded = torch.export.load(io.BytesIO(data)).module()
+    with torch.no_grad():
+        produced = loaded(images)
+    result = _compare("torch.export", _reference(model, images), produced, tolerance)
+    _write(path, data)
     return result
 
 
@@ -134,21 +139,22 @@ def export_onnx(model: nn.Module, path: Path, images: torch.Tensor,
     import onnxruntime
 
     batch = torch.export.Dim("batch", min=1, max=4096)
-    with _staged(path) as staged:
-        try:
-            program = torch.onnx.export(
-                model, (images[:2],), dynamo=True, input_names=["input"],
-                output_names=["scores"], dynamic_shapes=({0: batch},), external_data=False,
-                verbose=False)
-            program.save(str(staged), external_data=False)
-        except Exception as exc:
-            raise ExportError(f"ONNX export failed (an operator ONNX cannot express?): "
-                              f"{_first_line(exc)}") from None
-        session = onnxruntime.InferenceSession(str(staged),
-                                               providers=["CPUExecutionProvider"])
-        name = session.get_inputs()[0].name
-        produced = torch.from_numpy(session.run(None, {name: images.numpy()})[0])
-        result = _compare("ONNX", _reference(model, images), produced, tolerance)
+    try:
+        program = torch.onnx.export(
+            model, (images[:2],), dynamo=True, input_names=["input"],
+            output_names=["scores"], dynamic_shapes=({0: batch},), external_data=False,
+            verbose=False)
+    except Exception as exc:
+        raise ExportError(f"ONNX export failed (an operator ONNX cannot express?): "
+                          f"{_first_line(exc)}") from None
+    # one self-contained protobuf, as program.save(external_data=False) writes for < 2 GB
+    data = _serialised("ONNX", lambda buffer: buffer.write(
+        program.model_proto.SerializeToString()))
+    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    produced = torch.from_numpy(session.run(None, {name: images.numpy()})[0])
+    result = _compare("ONNX", _reference(model, images), produced, tolerance)
+    _write(path, data)
     return result
 
 
@@ -162,6 +168,7 @@ def export_verified(model: nn.Module, fmt: str, path: str | Path,
     if fmt not in EXPORTERS:
         raise ExportError(f"unknown format {fmt!r}; expected one of {', '.join(EXPORTERS)}")
     path = Path(path)
+    _check_folder(path)
     was_training = model.training
     model.eval()
     try:
@@ -171,7 +178,11 @@ def export_verified(model: nn.Module, fmt: str, path: str | Path,
     finally:
         model.train(was_training)
     report = path.with_name(path.name + ".verification.json")
-    atomic_write_text(report, json.dumps(asdict(result), indent=2) + "\n")
+    try:
+        atomic_write_text(report, json.dumps(asdict(result), indent=2) + "\n")
+    except SaveError as exc:
+        raise ExportError(f"{path} was written, but its verification report was not: {exc}"
+                          ) from None
     if not result.passed:
         raise ExportError(result.describe() + f"; the file was written, see {report.name}")
     return result

@@ -1,5 +1,6 @@
 """Atomic writes: one error type for every failure, file modes, and temporaries of killed saves."""
 
+import contextlib
 import errno
 import os
 import shutil
@@ -182,10 +183,9 @@ def test_a_save_killed_midway_is_cleaned_up_by_the_next_save(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["other.txt"]
 
 
-@pytest.fixture
-def tiny_disk(tmp_path):
+@contextlib.contextmanager
+def tiny_disk_at(folder: Path):
     """A 64 KiB tmpfs, where mounting is allowed (root on Linux); else the test is skipped."""
-    folder = tmp_path / "tiny"
     folder.mkdir()
     if not shutil.which("mount") or os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
@@ -197,6 +197,12 @@ def tiny_disk(tmp_path):
         yield folder
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    with tiny_disk_at(tmp_path / "tiny") as folder:
+        yield folder
 
 
 def test_a_really_full_disk(tiny_disk):

@@ -1,6 +1,8 @@
 """ONNX, TorchScript and torch.export programs, verified; the DDP training script."""
 
+import errno
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -9,13 +11,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from netbuilder.core import exporters
+from netbuilder.core import atomic, exporters
 from netbuilder.core.builder import build
 from netbuilder.core.data import load_digits
 from netbuilder.core.exporters import ExportError, export_verified, verification_images
 from netbuilder.core.resources import load_template
 from netbuilder.core.train_script import training_script
 from netbuilder.core.training import TrainConfig, Trainer, evaluate, reset_weights
+from tests.core.test_atomic import tiny_disk_at
 
 TORCHRUN = shutil.which("torchrun") or str(Path(sys.executable).parent / "torchrun")
 
@@ -117,3 +120,49 @@ def test_training_script_runs_on_one_machine_without_netbuilder_imports(tmp_path
                             cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "val acc" in result.stdout and (tmp_path / "w.pth").exists()
+
+
+@pytest.mark.parametrize("fmt, suffix", [("torchscript", ".pt"), ("pt2", ".pt2")])
+def test_a_full_disk_is_an_export_error_and_keeps_the_old_file(tmp_path, trained, monkeypatch,
+                                                               fmt, suffix):
+    old = tmp_path / f"m{suffix}"
+    old.write_bytes(b"previous")
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(atomic.os, "fsync", full_disk)
+    with pytest.raises(ExportError, match=f"cannot write {old}: No space left on device; "
+                                          "the file that was there is unchanged"):
+        export_verified(trained["mnist_mlp"], fmt, old)
+    assert old.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == [old.name]
+
+
+def test_exports_onto_a_really_full_disk_fail_without_killing_the_process(tmp_path):
+    with tiny_disk_at(tmp_path / "tiny") as tiny_disk:
+        check_exports_onto_a_full_disk(tiny_disk)
+
+
+def check_exports_onto_a_full_disk(tiny_disk):
+    for name in ("m.pt", "m.pt2"):
+        (tiny_disk / name).write_bytes(b"previous")
+    script = (
+        "import sys\n"
+        "from netbuilder.core.builder import build\n"
+        "from netbuilder.core.exporters import ExportError, export_verified\n"
+        "from netbuilder.core.resources import load_template\n"
+        "model = build(load_template('mnist_mlp'))\n"
+        "for fmt, name in (('torchscript', 'm.pt'), ('pt2', 'm.pt2')):\n"
+        "    try:\n"
+        "        export_verified(model, fmt, sys.argv[1] + '/' + name)\n"
+        "    except ExportError as exc:\n"
+        "        print('ExportError:', exc)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tiny_disk)], capture_output=True,
+                          text=True, timeout=300, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]  # torch's own writer aborted (SIGABRT)
+    lines = done.stdout.splitlines()
+    assert lines == [f"ExportError: cannot write {tiny_disk}/{name}: No space left on device; "
+                     "the file that was there is unchanged" for name in ("m.pt", "m.pt2")]
+    assert sorted(os.listdir(tiny_disk)) == ["m.pt", "m.pt2"]
+    assert all((tiny_disk / name).read_bytes() == b"previous" for name in ("m.pt", "m.pt2"))
