@@ -5,10 +5,18 @@ A plain file is exactly ``torch.save(model.state_dict(), path)``, what the tutor
 next to the weights (as nanoGPT keeps ``model_args`` beside its ``state_dict``), the optimizer
 state, training settings, history and class names — only tensors and plain types, so it loads
 with ``weights_only=True``. Every load uses ``weights_only=True``; every save is atomic.
+
+Loading trusts nothing: the zip's declared sizes are checked before ``torch.load`` (see
+``pth_guard``), every tensor must be dense and on the CPU, every checkpoint field is checked, and
+a checkpoint's weights must fit its own network, so that callers never half-apply a file.
+Saving serialises into memory first and raises :class:`SaveError` (an ``OSError``) for any
+failure, with the old file untouched.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import pickle
 import re
 import warnings
@@ -21,8 +29,27 @@ import torch
 from torch import nn
 
 from netbuilder import __version__
-from netbuilder.core.atomic import atomic_write
+from netbuilder.core.atomic import SaveError, atomic_write_bytes
+from netbuilder.core.builder import build
+from netbuilder.core.pth_guard import (
+    NotATorchArchive,
+    archive_problem,
+    human_bytes,
+    is_finite_number,
+    is_zip,
+    non_finite_keys,
+    plain_problem,
+    short_repr,
+    tensor_problem,
+)
 from netbuilder.core.spec import NetworkSpec, SpecError
+
+__all__ = [
+    "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "CheckpointError", "LoadedFile", "Reconciliation",
+    "SaveError", "WeightsMismatch", "estimated_bytes", "infer_spec", "load_file", "load_weights",
+    "memory_problem", "non_finite_keys", "read_pth", "reconcile", "save_checkpoint",
+    "save_state_dict",
+]
 
 CHECKPOINT_FORMAT = "netbuilder.checkpoint"
 CHECKPOINT_VERSION = 1
@@ -50,15 +77,27 @@ class Reconciliation:
     def perfect(self) -> bool:
         return not (self.missing or self.unexpected or self.mismatched)
 
-    def describe(self) -> str:
+    def describe(self, most: int = 8) -> str:
+        """At most ``most`` keys of each kind: a crafted file may hold thousands."""
         lines = [f"{len(self.matching)} matching"]
         if self.missing:
-            lines.append("missing from the file: " + ", ".join(self.missing))
+            lines.append("missing from the file: " + _some(self.missing, most))
         if self.unexpected:
-            lines.append("in the file but not in the network: " + ", ".join(self.unexpected))
-        for key, want, got in self.mismatched:
-            lines.append(f"{key}: the network has shape {list(want)}, the file {list(got)}")
+            lines.append("in the file but not in the network: " + _some(self.unexpected, most))
+        for key, want, got in self.mismatched[:most]:
+            lines.append(f"{_key(key)}: the network has shape {list(want)}, the file {list(got)}")
+        if len(self.mismatched) > most:
+            lines.append(f"{len(self.mismatched) - most} more of another shape")
         return "; ".join(lines)
+
+
+def _key(key: str) -> str:
+    return key if len(key) <= 80 else key[:79] + "…"
+
+
+def _some(keys: list[str], most: int) -> str:
+    shown = ", ".join(_key(k) for k in keys[:most])
+    return shown + (f" and {len(keys) - most} more" if len(keys) > most else "")
 
 
 class WeightsMismatch(CheckpointError):
@@ -83,14 +122,72 @@ def reconcile(model: nn.Module, state_dict: dict[str, torch.Tensor]) -> Reconcil
 
 def load_weights(model: nn.Module, state_dict: dict[str, torch.Tensor],
                  strict: bool = True) -> Reconciliation:
-    """Load into ``model``. Strict refuses any difference (nothing is changed); partial loads
-    the matching keys and reports the rest."""
+    """Load into ``model``, all or nothing. Strict refuses any difference; partial loads the
+    matching keys and reports the rest. Every tensor to be copied is checked first (dense, on
+    the CPU, its dtype castable), so a refusal leaves the model exactly as it was."""
     report = reconcile(model, state_dict)
     if strict and not report.perfect:
         raise WeightsMismatch(report)
+    problems = _copy_problems(model, state_dict, report.matching)
+    if problems:
+        raise CheckpointError("the weights cannot be loaded: " + "; ".join(problems))
     matching = {key: state_dict[key] for key in report.matching}
     model.load_state_dict(matching, strict=False)
     return report
+
+
+def _copy_problems(model: nn.Module, state_dict: dict[str, torch.Tensor],
+                   keys: list[str], most: int = 5) -> list[str]:
+    own = model.state_dict()
+    problems = []
+    for key in keys:
+        source = state_dict[key]
+        problem = tensor_problem(source)
+        if problem is None and not torch.can_cast(source.dtype, own[key].dtype):
+            problem = (f"holds {str(source.dtype).removeprefix('torch.')} values, which do not "
+                       f"fit the network's {str(own[key].dtype).removeprefix('torch.')}")
+        if problem:
+            problems.append(f"{_key(key)} {problem}")
+            if len(problems) == most:
+                break
+    return problems
+
+
+def estimated_bytes(spec: NetworkSpec) -> int:
+    """The bytes the spec's parameters and buffers take, counted on the meta device (no memory).
+
+    Raises :class:`SpecError` when the spec cannot be built at all.
+    """
+    model = _meta_model(spec)
+    tensors = [*model.parameters(), *model.buffers()]
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def physical_memory() -> int | None:
+    """This computer's RAM in bytes, where the platform says."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def memory_problem(spec: NetworkSpec, available: int | None = None) -> str | None:
+    """Why building ``spec`` should be refused for lack of memory, or None.
+
+    "the network needs 6.7 TB of memory for its weights, more than the 135.0 GB this computer
+    has" — say that instead of the allocator's error. ``available`` defaults to the RAM.
+    Raises :class:`SpecError` when the spec cannot be built at all.
+    """
+    needed = estimated_bytes(spec)
+    available = physical_memory() if available is None else available
+    if available is not None and needed > available:
+        return (f"the network needs {human_bytes(needed)} of memory for its weights, more than "
+                f"the {human_bytes(available)} this computer has")
+    return None
+
+
+def _meta_model(spec: NetworkSpec) -> nn.Module:
+    return build(spec, device="meta")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,7 +198,7 @@ def save_state_dict(model: nn.Module | dict[str, torch.Tensor], path: str | Path
     """A plain state_dict file (CPU tensors), written atomically."""
     state = model.state_dict() if isinstance(model, nn.Module) else model
     cpu = OrderedDict((k, v.detach().cpu()) for k, v in state.items())
-    return atomic_write(path, lambda handle: torch.save(cpu, handle))
+    return _save(cpu, path)
 
 
 def save_checkpoint(path: str | Path, spec: NetworkSpec, model: nn.Module,
@@ -126,7 +223,24 @@ def save_checkpoint(path: str | Path, spec: NetworkSpec, model: nn.Module,
         "preprocessing": dict(PREPROCESSING),
         "extra": dict(extra or {}),
     }
-    return atomic_write(path, lambda handle: torch.save(payload, handle))
+    return _save(payload, path)
+
+
+def _save(payload: Any, path: str | Path) -> Path:
+    """torch.save into memory, then an atomic write: torch's zip writer never meets the disk,
+    so a full disk is an OSError here, and any failure is one :class:`SaveError`."""
+    buffer = io.BytesIO()
+    try:
+        torch.save(payload, buffer)
+    except Exception as exc:
+        raise SaveError(path, f"the weights could not be serialised ({type(exc).__name__}: "
+                              f"{_first_line(exc)})") from exc
+    return atomic_write_bytes(path, buffer.getbuffer())
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _to_cpu(value: Any) -> Any:
@@ -157,30 +271,46 @@ class LoadedFile:
         return self.checkpoint is not None
 
 
+_CODE_GLOBAL = re.compile(r"unsupported(?:\s+global:)?\s+GLOBAL\s+([\w.]+)", re.IGNORECASE)
+
+
 def read_pth(path: str | Path) -> Any:
-    """``torch.load(..., weights_only=True)`` with every failure turned into one message."""
+    """``torch.load(..., weights_only=True)`` with every failure turned into one message.
+
+    A zip archive is checked from its central directory first (declared sizes, compression,
+    layout), so a zip bomb is refused before anything is decompressed or allocated.
+    """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path} does not exist" if not path.exists()
                               else f"{path} is not a file")
     try:
+        problem = archive_problem(path) if is_zip(path) else None
+    except OSError as exc:
+        raise CheckpointError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+    except NotATorchArchive as exc:
+        raise CheckpointError(f"{path.name} is not a PyTorch file netbuilder can read: it is "
+                              f"damaged, truncated or of another kind ({exc})") from None
+    if problem:
+        raise CheckpointError(f"{path.name} was refused: {problem}")
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. "Detected pickle protocol 4" on junk files
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        match = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
+        match = _CODE_GLOBAL.search(str(exc))
         if match:
             raise CheckpointError(
-                f"{path.name} holds Python objects other than tensors and plain values "
-                f"({match.group(1)}); it was refused because loading it could run code"
-            ) from None
+                f"{path.name} was refused because loading it could run code "
+                f"({match.group(1)}): it holds Python objects other than tensors and plain "
+                "values") from None
         raise CheckpointError(f"{path.name} is not a PyTorch file netbuilder can read: it is "
-                              "damaged, truncated or of another kind") from None
+                              f"damaged, truncated or of another kind ({_first_line(exc)})"
+                              ) from None
     except Exception as exc:  # arbitrary bytes make the unpickler raise almost anything
-        text = str(exc).strip().splitlines()
         raise CheckpointError(
             f"{path.name} is not a PyTorch file netbuilder can read: it is damaged, truncated or "
-            f"of another kind ({text[0] if text else type(exc).__name__})") from None
+            f"of another kind ({_first_line(exc)[:200]})") from None
 
 
 def _is_state_dict(value: Any) -> bool:
@@ -188,29 +318,145 @@ def _is_state_dict(value: Any) -> bool:
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in value.items())
 
 
+def _checked_tensors(name: str, state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Refuse sparse, meta, quantized or overlapping tensors here, before any model sees them."""
+    for key, tensor in state_dict.items():
+        problem = tensor_problem(tensor)
+        if problem:
+            raise CheckpointError(f"{name}: {_key(key)} {problem}; netbuilder loads only dense "
+                                  "CPU tensors")
+    return state_dict
+
+
 def load_file(path: str | Path) -> LoadedFile:
-    """Read a plain state_dict or a full checkpoint, safely."""
+    """Read a plain state_dict or a full checkpoint, safely; raise :class:`CheckpointError`
+    naming the file and what is wrong with it, never anything else."""
     path = Path(path)
     data = read_pth(path)
-    if isinstance(data, dict) and data.get("format") == CHECKPOINT_FORMAT:
-        version = data.get("version")
-        if not isinstance(version, int) or version > CHECKPOINT_VERSION:
-            raise CheckpointError(f"{path.name} is a checkpoint of format version {version}, "
-                                  f"newer than this netbuilder reads ({CHECKPOINT_VERSION})")
-        if not _is_state_dict(data.get("state_dict")):
-            raise CheckpointError(f"{path.name} is a checkpoint without usable weights")
-        try:
-            spec = NetworkSpec.from_dict(data.get("spec"))
-        except SpecError as exc:
-            raise CheckpointError(f"{path.name}: the network stored in it is not usable: {exc}"
-                                  ) from None
-        return LoadedFile(path, data["state_dict"], data, spec)
+    if isinstance(data, dict) and _field(data, "format") == CHECKPOINT_FORMAT:
+        checkpoint, spec = _checked_checkpoint(path.name, data)
+        return LoadedFile(path, checkpoint["state_dict"], checkpoint, spec)
     if _is_state_dict(data):
-        return LoadedFile(path, data)
-    if isinstance(data, dict) and _is_state_dict(data.get("state_dict")):
-        return LoadedFile(path, data["state_dict"])  # common {"state_dict": ...} wrappers
+        return LoadedFile(path, _checked_tensors(path.name, data))
+    if isinstance(data, dict) and _is_state_dict(_field(data, "state_dict")):
+        # common {"state_dict": ...} wrappers
+        return LoadedFile(path, _checked_tensors(path.name, data["state_dict"]))
     raise CheckpointError(f"{path.name} holds a {type(data).__name__}, not a state_dict "
                           "(a dict of parameter names to tensors) or a netbuilder checkpoint")
+
+
+def _field(data: dict, key: str) -> Any:
+    """``data.get(key)`` that cannot fail: a crafted dict may hold keys that break ``==``."""
+    try:
+        return data.get(key)
+    except Exception:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# A checkpoint's fields, checked into plain values
+
+
+def _checked_checkpoint(name: str, data: dict) -> tuple[dict[str, Any], NetworkSpec]:
+    """Every field a checkpoint carries, checked; the dict returned holds exactly these fields,
+    so callers may index it without further checks."""
+
+    def refuse(field_name: str, why: str) -> CheckpointError:
+        return CheckpointError(f"{name}: its {field_name} {why}")
+
+    version = _field(data, "version")
+    if type(version) is not int or version < 1:
+        raise refuse("format version", f"is {short_repr(version)}, not a whole number ≥ 1")
+    if version > CHECKPOINT_VERSION:
+        raise CheckpointError(f"{name} is a checkpoint of format version {version}, newer than "
+                              f"this netbuilder reads ({CHECKPOINT_VERSION})")
+    state_dict = _field(data, "state_dict")
+    if not isinstance(state_dict, dict) or not all(
+            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state_dict.items()):
+        raise CheckpointError(f"{name} is a checkpoint without usable weights (its state_dict "
+                              "is not a dict of names to tensors)")
+    _checked_tensors(name, state_dict)
+    try:
+        spec = NetworkSpec.from_dict(_field(data, "spec"))
+        model = _meta_model(spec)
+    except SpecError as exc:
+        raise CheckpointError(f"{name}: the network stored in it is not usable: {exc}") from None
+    except Exception as exc:  # from_dict on arbitrary values; a build torch refuses
+        raise CheckpointError(f"{name}: the network stored in it is not usable "
+                              f"({type(exc).__name__}: {_first_line(exc)[:200]})") from None
+    report = reconcile(model, state_dict)
+    if not report.perfect:
+        raise CheckpointError(f"{name}: its weights do not fit the network stored with it: "
+                              f"{report.describe()}")
+    problems = _copy_problems(model, state_dict, report.matching)
+    if problems:
+        raise CheckpointError(f"{name}: its weights cannot be loaded: " + "; ".join(problems))
+    checked: dict[str, Any] = {
+        "format": CHECKPOINT_FORMAT, "version": version, "spec": spec.to_dict(),
+        "state_dict": state_dict}
+    text = _field(data, "netbuilder_version")
+    if text is not None and not isinstance(text, str):
+        raise refuse("netbuilder_version", f"is {short_repr(text)}, not text")
+    checked["netbuilder_version"] = text or ""
+    checked["optimizer"] = _checked_optimizer(_field(data, "optimizer"), refuse)
+    for key, default in (("training", {}), ("preprocessing", {}), ("extra", {})):
+        value = _field(data, key)
+        value = default if value is None else value
+        problem = "is not a dict" if not isinstance(value, dict) else plain_problem(value)
+        if problem:
+            raise refuse(f"{key} field", problem)
+        checked[key] = value
+    history = _field(data, "history")
+    history = [] if history is None else history
+    if not isinstance(history, list) or not all(isinstance(r, dict) for r in history):
+        raise refuse("history", "is not a list of dicts")
+    problem = plain_problem(history) or _bad_numbers(history)
+    if problem:
+        raise refuse("history", problem)
+    checked["history"] = history
+    names = _field(data, "class_names")
+    names = [] if names is None else names
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise refuse("class_names", "are not a list of text")
+    checked["class_names"] = names
+    return checked, spec
+
+
+def _bad_numbers(history: list[dict]) -> str | None:
+    """Epoch numbers and counts must be finite; losses may be NaN (training that diverged)."""
+    for index, record in enumerate(history):
+        for key in ("epoch", "epochs_done", "step"):
+            if key in record and not (is_finite_number(record[key]) or record[key] is None):
+                return f"at [{index}][{key!r}]: is {short_repr(record[key])}, not a number"
+    return None
+
+
+def _checked_optimizer(state: Any, refuse) -> dict | None:
+    """None, or a dict shaped like ``Optimizer.state_dict()``: {"state": {int: {str: tensor or
+    plain}}, "param_groups": [{"params": [int, …], str: plain}]}."""
+    if state is None:
+        return None
+    if not isinstance(state, dict):
+        raise refuse("optimizer state", f"is a {type(state).__name__}, not a dict")
+    per_param, groups = _field(state, "state"), _field(state, "param_groups")
+    if not isinstance(per_param, dict) or not isinstance(groups, list):
+        raise refuse("optimizer state", "lacks its 'state' dict or 'param_groups' list")
+    for index, values in per_param.items():
+        if type(index) is not int or not isinstance(values, dict):
+            raise refuse("optimizer state", f"has an entry {short_repr(index)} that is not a "
+                                            "parameter number with its values")
+        problem = plain_problem(values, allow_tensors=True)
+        if problem:
+            raise refuse("optimizer state", problem)
+    for group in groups:
+        params = _field(group, "params") if isinstance(group, dict) else None
+        if not isinstance(params, list) or not all(type(p) is int for p in params):
+            raise refuse("optimizer state", "has a parameter group without a list of "
+                                            "parameter numbers")
+        problem = plain_problem(group)
+        if problem:
+            raise refuse("optimizer state", problem)
+    return state
 
 
 # ---------------------------------------------------------------------------------------------

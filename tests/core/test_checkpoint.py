@@ -10,6 +10,7 @@ from netbuilder.core import atomic
 from netbuilder.core.builder import build
 from netbuilder.core.checkpoint import (
     CheckpointError,
+    SaveError,
     WeightsMismatch,
     load_file,
     load_weights,
@@ -81,7 +82,8 @@ def test_full_checkpoint_round_trip_with_weights_only_loading(tmp_path):
 
 def test_crafted_pickle_is_refused_and_runs_no_code(tmp_path):
     path, marker = malicious_file(tmp_path)
-    with pytest.raises(CheckpointError, match="refused because loading it could run code"):
+    with pytest.raises(CheckpointError, match=r"refused because loading it could run code "
+                                              r"\(io\.open\)"):
         load_file(path)
     assert not marker.exists()
 
@@ -153,7 +155,7 @@ def test_failed_save_never_damages_the_existing_file(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(atomic.os, "fsync", broken_fsync)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(SaveError, match="No space left"):
         save_state_dict(build(load_template("mnist_mlp")), path)
     assert path.read_bytes() == original
     assert sorted(os.listdir(tmp_path)) == ["model.pth"]  # no temporary left behind
@@ -163,8 +165,9 @@ def test_failure_while_serialising_keeps_the_old_file(tmp_path):
     path = tmp_path / "ckpt.pth"
     path.write_bytes(b"old")
     spec = load_template("mnist_mlp")
-    with pytest.raises((pickle.PicklingError, AttributeError)):
+    with pytest.raises(SaveError, match="could not be serialised") as caught:
         save_checkpoint(path, spec, build(spec), extra={"bad": lambda: None})
+    assert isinstance(caught.value.__cause__, (pickle.PicklingError, AttributeError))
     assert path.read_bytes() == b"old"
     assert sorted(os.listdir(tmp_path)) == ["ckpt.pth"]
 
@@ -192,3 +195,109 @@ def test_other_weights_say_what_is_needed():
         infer_spec(ComplexModel().state_dict())
     with pytest.raises(CheckpointError, match="only a chain of Linear layers"):
         infer_spec({"fc1.weight": torch.zeros(8, 784), "fc2.weight": torch.zeros(4, 9)})
+
+
+class RunsAShellCommand:
+    """What a hostile file really carries: os.system on load."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_pickle_calling_os_system_is_refused_as_code(tmp_path):
+    path, marker = tmp_path / "evil.pth", tmp_path / "MARKER"
+    torch.save({"fc1.weight": torch.zeros(2), "x": RunsAShellCommand(marker)}, path)
+    with pytest.raises(CheckpointError) as caught:
+        load_file(path)
+    assert str(caught.value) == (
+        f"evil.pth was refused because loading it could run code ({os.system.__module__}.system)"
+        ": it holds Python objects other than tensors and plain values")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("wording", [
+    "Weights only load failed.\n\nTrying to load unsupported GLOBAL posix.system whose module "
+    "posix is blocked.",  # torch 2.14
+    "Weights only load failed. Unsupported global: GLOBAL posix.system was not an allowed "
+    "global by default.",  # torch 2.4 – 2.6
+])
+def test_every_torch_wording_of_a_refused_global_is_recognised(tmp_path, monkeypatch, wording):
+    path = save_state_dict({"w": torch.zeros(1)}, tmp_path / "w.pth")
+
+    def refuses(*args, **kwargs):
+        raise pickle.UnpicklingError(wording)
+
+    monkeypatch.setattr(torch, "load", refuses)
+    with pytest.raises(CheckpointError, match=r"could run code \(posix\.system\)"):
+        load_file(path)
+
+
+def test_any_failure_of_torch_save_is_a_save_error(tmp_path, monkeypatch):
+    path = save_state_dict({"w": torch.zeros(1)}, tmp_path / "w.pth")
+    original = path.read_bytes()
+
+    def zip_writer_fails(*args, **kwargs):
+        raise RuntimeError("[enforce fail at inline_container.cc:664] unexpected pos 1024")
+
+    monkeypatch.setattr(torch, "save", zip_writer_fails)
+    spec = load_template("mnist_mlp")
+    for save in (lambda: save_state_dict(build(spec), path),
+                 lambda: save_checkpoint(path, spec, build(spec))):
+        with pytest.raises(SaveError, match="unexpected pos 1024") as caught:
+            save()
+        assert isinstance(caught.value, OSError) and str(path) in str(caught.value)
+    assert path.read_bytes() == original
+    assert os.listdir(tmp_path) == ["w.pth"]
+
+
+def test_weights_onto_a_really_full_disk(tmp_path):
+    from tests.core.test_atomic import tiny_disk_at
+
+    with tiny_disk_at(tmp_path / "tiny") as disk:
+        path = disk / "w.pth"
+        path.write_bytes(b"old")
+        with pytest.raises(SaveError, match="No space left on device"):
+            save_state_dict(build(load_template("mnist_mlp")), path)  # 440 kB into 64 kB
+        assert path.read_bytes() == b"old" and os.listdir(disk) == ["w.pth"]
+
+
+@pytest.mark.parametrize("bad", [
+    lambda w: w.to_sparse(), lambda w: w.to_sparse_csr(), lambda w: w.to(torch.complex64),
+    lambda w: torch.empty_like(w, device="meta"), lambda w: w[:1].expand_as(w)])
+def test_a_bad_later_tensor_leaves_the_model_untouched(bad):
+    model = build(load_template("mnist_mlp"))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    source = {k: torch.full_like(v, 0.5) for k, v in before.items()}
+    source["fc3.weight"] = bad(source["fc3.weight"])  # fc1, fc2 come first and would be copied
+    for strict in (True, False):
+        with pytest.raises(CheckpointError, match="fc3.weight"):
+            load_weights(model, source, strict=strict)
+        assert all(torch.equal(model.state_dict()[k], before[k]) for k in before)
+
+
+def test_non_finite_keys_name_the_tensors_holding_nan_or_inf():
+    from netbuilder.core.checkpoint import non_finite_keys
+
+    state = build(load_template("mnist_mlp")).state_dict()
+    assert non_finite_keys(state) == []
+    state["fc2.bias"][3] = float("inf")
+    state["fc1.weight"][0, 0] = float("nan")
+    state["steps"] = torch.tensor(7)  # integers are always finite
+    assert non_finite_keys(state) == ["fc1.weight", "fc2.bias"]
+
+
+def test_memory_needed_for_weights_is_known_before_building():
+    from netbuilder.core.checkpoint import estimated_bytes, memory_problem
+
+    spec = load_template("mnist_mlp")
+    assert estimated_bytes(spec) == sum(p.numel() * 4 for p in build(spec).parameters())
+    assert memory_problem(spec) is None
+    spec.find("fc1").args.update(out_features=2**31 - 1)
+    spec.find("fc2").args.update(in_features=2**31 - 1)
+    # 784 × (2³¹ − 1) + 64 × (2³¹ − 1) weights of 4 bytes: 7.3 TB, counted on the meta device
+    assert memory_problem(spec, available=64 * 10**9) == (
+        "the network needs 7.3 TB of memory for its weights, more than the 64.0 GB this "
+        "computer has")
