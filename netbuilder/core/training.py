@@ -4,11 +4,19 @@
 stopped, failed, finished) that carry plain Python numbers, so a GUI thread, the CLI and tests
 consume the same loop. Stop and pause are ``threading.Event`` flags checked between batches;
 a stop leaves the model usable, a non-finite loss or a run-time failure puts back the last good
-weights (those at the end of the previous epoch).
+weights.
+
+"Good" weights are checked, never assumed: at the end of each epoch the weights must be finite,
+give finite outputs on a fixed probe batch, and give a finite validation loss that has not
+diverged (see :func:`divergence_limit`). Only then do they become the rollback point; before
+the first good epoch it is the weights the model had when the run started. An epoch that fails
+the check ends the run with a ``Failed`` event, the rollback point back in the model (and the
+optimizer's moments with it, so that training again does not inherit exploded state).
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 import time
@@ -33,6 +41,10 @@ LOSSES = ("cross_entropy", "nll", "mse")
 OPTIMIZERS = ("adam", "sgd", "adamw", "rmsprop")
 SCHEDULES = ("none", "step", "cosine", "onecycle")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+# A validation loss this many times above the reference loss (see divergence_limit) means the
+# run diverged. Normal runs, noisy or overfitting, stay within a few times of it.
+DIVERGENCE_FACTOR = 1000.0
+PROBE_SIZE = 64  # validation images whose outputs must be finite for weights to count as good
 
 
 class TrainingError(ValueError):
@@ -186,9 +198,14 @@ class Stopped:
 
 @dataclass(frozen=True)
 class Failed:
-    """An error at run time (shape, memory, data); the last good weights are back."""
+    """The run cannot go on; the last good weights (or those from before the run) are back.
+
+    ``reason``: 'error' (shape, memory, data), 'non_finite' (weights, outputs or validation
+    loss became inf/NaN at an epoch's end) or 'diverged' (see :func:`divergence_limit`).
+    """
 
     message: str
+    reason: str = "error"
     kind: str = "failed"
 
 
@@ -217,6 +234,40 @@ Event = (Started | BatchEnd | EpochEnd | Paused | Resumed | Stopped | Failed | F
 
 def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def chance_loss(kind: str, num_classes: int) -> float:
+    """The loss of a network that knows nothing: a uniform guess (cross-entropy, NLL on
+    log-probabilities) or all-zero outputs (MSE against one-hot targets)."""
+    if kind == "mse":
+        return 1.0 / num_classes
+    return math.log(num_classes)
+
+
+def divergence_limit(kind: str, num_classes: int, start_loss: float) -> float:
+    """The validation loss above which a run counts as diverged.
+
+    ``DIVERGENCE_FACTOR`` times the largest of 1, the loss of guessing, and the loss of the
+    weights the run started from (its first batch): far beyond anything a learning network
+    reaches, however noisy, yet far below the 1e10-1e20 of an exploded one.
+    """
+    reference = max(1.0, chance_loss(kind, num_classes), abs(start_loss))
+    return DIVERGENCE_FACTOR * reference
+
+
+def non_finite_state(model: nn.Module) -> str | None:
+    """The name of the first parameter or buffer holding inf or NaN, or None."""
+    for name, value in model.state_dict().items():
+        if value.is_floating_point() or value.is_complex():
+            if not bool(torch.isfinite(value).all()):
+                return name
+    return None
+
+
+def _restored(good_epoch: int | None) -> str:
+    if good_epoch is None:
+        return "no good weights: the network was left as it was before this run"
+    return f"the weights of epoch {good_epoch} were restored"
 
 
 class Trainer:
@@ -292,6 +343,41 @@ class Trainer:
                     f"{want} classes: its output must be [N, {want}]")
         return None
 
+    # -- checking that weights are good -------------------------------------------------------
+
+    def _outputs_finite(self) -> bool:
+        """Whether the model gives finite outputs on a fixed batch (validation images first)."""
+        d = self.data
+        probe = (d.val_x if len(d.val_y) else d.train_x)[:PROBE_SIZE]
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                return bool(torch.isfinite(self.model(probe)).all())
+        finally:
+            self.model.train(was_training)
+
+    def _epoch_fault(self, epoch: int, val_loss: float, start_loss: float,
+                     best: tuple[int, float] | None) -> tuple[str, str] | None:
+        """Why the weights at the end of ``epoch`` are not good: (reason, text), or None.
+
+        ``best`` is the good epoch with the lowest validation loss so far, and that loss.
+        """
+        where = f"at epoch {epoch}"
+        bad = non_finite_state(self.model)
+        if bad is not None:
+            return "non_finite", f"training failed: the weights became non-finite ({bad}) {where}"
+        if not self._outputs_finite():
+            return "non_finite", f"training failed: the network's outputs became non-finite {where}"
+        if not math.isfinite(val_loss):
+            return "non_finite", f"training failed: the validation loss became {val_loss} {where}"
+        limit = divergence_limit(self.config.loss, self.data.num_classes, start_loss)
+        if abs(val_loss) <= limit:
+            return None
+        start = f"{best[1]:.4g} (epoch {best[0]})" if best else f"{start_loss:.4g} at the start"
+        return "diverged", (f"training diverged: the validation loss rose from {start} to "
+                            f"{val_loss:.3g} {where} (limit {limit:.4g})")
+
     # -- the loop ------------------------------------------------------------------------------
 
     _last_health_at = 0.0
@@ -329,7 +415,17 @@ class Trainer:
         schedule, per_batch = self._make_schedule(optimizer, steps_per_epoch * c.epochs)
         generator = torch.Generator().manual_seed(c.seed)
         torch.manual_seed(c.seed)  # dropout and other random layers
-        last_good = _snapshot(model)
+        # The rollback point: weights and optimizer state, and the epoch they come from.
+        good_weights = _snapshot(model)
+        good_moments = copy.deepcopy(optimizer.state_dict())
+        good_epoch: int | None = None
+        best: tuple[int, float] | None = None  # the good epoch with the lowest validation loss
+        start_loss: float | None = None  # the first batch's loss: that of the starting weights
+
+        def roll_back() -> None:
+            model.load_state_dict(good_weights)
+            optimizer.load_state_dict(good_moments)
+
         started = time.perf_counter()
         global_step = 0
         yield Started(c.epochs, steps_per_epoch, n, len(d.val_y), str(self.device))
@@ -349,9 +445,12 @@ class Trainer:
                         time.sleep(0.02)
                     yield Resumed(epoch, step - 1)
                 if self.stop.is_set():
+                    message = f"stopped at epoch {epoch}, step {step - 1}"
+                    if non_finite_state(model) is not None:
+                        roll_back()
+                        message += f"; the weights had become non-finite: {_restored(good_epoch)}"
                     model.eval()
-                    yield Stopped("user", f"stopped at epoch {epoch}, step {step - 1}",
-                                  epoch, step - 1)
+                    yield Stopped("user", message, epoch, step - 1)
                     return
                 x, y = d.train_x[index], d.train_y[index]
                 if c.augment:
@@ -363,27 +462,30 @@ class Trainer:
                     loss.backward()
                     value = loss.item()
                     if not math.isfinite(value):
-                        model.load_state_dict(last_good)
+                        roll_back()
                         model.eval()
-                        where = f"the end of epoch {epoch - 1}" if epoch > 1 else "the start"
+                        where = (f"the end of epoch {good_epoch}" if good_epoch is not None
+                                 else "the start")
                         yield Stopped(
                             "non_finite",
                             f"the loss became {value} at epoch {epoch}, step {step}; the weights "
                             f"from {where} are back. Try a lower learning rate.",
                             epoch, step)
                         return
+                    if start_loss is None:
+                        start_loss = value
                     measure = self._measure_now(global_step + 1, start + c.batch_size >= n)
                     if measure:
                         grads = health_module.gradient_norms(model)
                         before = health_module.snapshot(model)
                     optimizer.step()
                 except torch.OutOfMemoryError:
-                    model.load_state_dict(last_good)
+                    roll_back()
                     yield Failed(f"out of memory on {self.device} at batch size {c.batch_size}; "
                                  "try a smaller batch size or the CPU")
                     return
                 except RuntimeError as exc:
-                    model.load_state_dict(last_good)
+                    roll_back()
                     yield Failed(f"training failed at epoch {epoch}, step {step}: {exc}")
                     return
                 if schedule is not None and per_batch:
@@ -411,8 +513,20 @@ class Trainer:
             correct = int((predicted[:seen] == d.train_y[order[:seen]]).sum())
             event = EpochEnd(epoch, loss_sum / seen, correct / seen, result.loss,
                              result.accuracy, lr, seconds, seen / seconds if seconds else 0.0)
+            fault = self._epoch_fault(epoch, result.loss, start_loss, best)
+            if fault is not None:
+                roll_back()
+                model.eval()
+                yield event  # what happened, for the curves; it never enters the history
+                reason, text = fault
+                yield Failed(f"{text}; {_restored(good_epoch)}. Try a lower learning rate.",
+                             reason)
+                return
             self.history.append(event)
-            last_good = _snapshot(model)
+            good_weights, good_moments = _snapshot(model), copy.deepcopy(optimizer.state_dict())
+            good_epoch = epoch
+            if best is None or result.loss < best[1]:
+                best = (epoch, result.loss)
             yield event
             if (self.health_every or self.health_seconds) and self.latest_health is not None:
                 dead = health_module.dead_fractions(model, d.val_x[:256])

@@ -127,6 +127,8 @@ def test_huge_learning_rate_is_caught(small):
     events = list(Trainer(model, small, config).run())
     assert events[-1].kind == "stopped" and events[-1].reason == "non_finite"
     assert all(torch.isfinite(p).all() for p in model.parameters())
+    with torch.no_grad():
+        assert torch.isfinite(model(small.val_x)).all()
 
 
 def test_training_again_continues_from_the_current_weights(small):
@@ -157,6 +159,7 @@ def test_everything_frozen_is_a_clear_failure(small):
     model.requires_grad_(False)
     events = list(Trainer(model, small, TrainConfig(epochs=1)).run())
     assert events[-1].kind == "failed" and "nothing to train" in events[-1].message
+    assert events[-1].reason == "error"
 
 
 def test_output_that_does_not_fit_the_classes_fails_before_training(small):
