@@ -8,9 +8,10 @@ those of ``builder.build(spec)``, so weights saved from the app load into the ge
 
 from __future__ import annotations
 
-import json
+import math
 import re
 import textwrap
+from dataclasses import dataclass
 from typing import Any
 
 from netbuilder import __version__
@@ -24,6 +25,11 @@ RECURRENT = {"RNN", "LSTM", "GRU"}
 KEYWORD_REQUIRED = {"kernel_size", "dim", "output"}
 INDENT = "    "
 LINE_LENGTH = 88  # ruff's and black's default
+# Blocks nested this deep are built in a statement of their own (a local variable): one long
+# nested expression would pass Python's parser limit (~200 parentheses, ~50 OrderedDict blocks).
+INLINE_DEPTH = 3
+_DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_MAX_LITERAL_DEPTH = 32
 
 _RECURRENT_HELPER = '''
 
@@ -44,25 +50,89 @@ class Sequence{base}(nn.{base}):
 '''
 
 
-def literal(value: Any) -> str:
-    """Python source for an argument value (lists as tuples, strings double-quoted)."""
-    if isinstance(value, bool) or value is None:
+def literal(value: Any, where: str = "value", _depth: int = 0) -> str:
+    """Python source that evaluates to ``value`` and does nothing else.
+
+    The one way values reach generated code: only None, bools, ints, finite floats and text,
+    in tuples (lists are written as tuples) and dicts, each converted to its exact built-in type
+    before ``repr``, so no text or subclass can close a literal and inject code. Anything else
+    raises ValueError naming ``where``.
+    """
+    if _depth > _MAX_LITERAL_DEPTH:
+        raise ValueError(f"{where}: nested too deeply to write as code")
+    if value is None or isinstance(value, bool):
         return repr(value)
+    if isinstance(value, int):
+        return repr(int(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: expected a finite number, got {float(value)!r}")
+        return repr(float(value))
     if isinstance(value, str):
-        return json.dumps(value)
+        return _string_literal(str.__str__(value))
     if isinstance(value, (list, tuple)):
-        inner = ", ".join(literal(v) for v in value)
+        inner = ", ".join(literal(v, f"{where}[{i}]", _depth + 1) for i, v in enumerate(value))
         return f"({inner},)" if len(value) == 1 else f"({inner})"
-    return repr(value)
+    if isinstance(value, dict):
+        entries = []
+        for key, item in value.items():
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise ValueError(f"{where}: keys must be text or integers, got "
+                                 f"{type(key).__name__}")
+            entries.append(f"{literal(key, where, _depth + 1)}: "
+                           f"{literal(item, f'{where}[{key!r}]', _depth + 1)}")
+        return "{" + ", ".join(entries) + "}"
+    raise ValueError(f"{where}: cannot write a {type(value).__name__} as code (expected text, "
+                     "a number, true/false, null, or a list or mapping of those)")
+
+
+def _string_literal(text: str) -> str:
+    """Quoted as ruff formats it (double quotes unless that needs more escapes); backslashes,
+    the quote and every non-printable character (newlines, NUL, bidi controls, lone
+    surrogates) escaped, so the literal is one line that means exactly ``text``."""
+    quote = "'" if '"' in text and "'" not in text else '"'
+    out = []
+    for char in text:
+        if char in ("\\", quote):
+            out.append("\\" + char)
+        elif char.isprintable():
+            out.append(char)
+        else:
+            out.append(repr(char)[1:-1])  # \n, \x00, \u202e, \ud800 ...
+    return quote + "".join(out) + quote
+
+
+def docstring_text(text: str, one_line: bool = False) -> str:
+    """Free text made safe inside a triple-quoted docstring, where it stays only text.
+
+    Backslashes are doubled (no escape like \\N{ or \\x can break the module), quotes that
+    touch another quote are escaped (no run of three quotes can close the string), and
+    control, format and other non-printable characters are dropped (NUL cannot load; bidi
+    controls could hide code). Tabs become spaces, and newlines too when ``one_line``.
+    """
+    out = []
+    for char in text:
+        if char == "\\":
+            out.append("\\\\")
+        elif char == "\n":
+            out.append(" " if one_line else char)
+        elif char == "\t" or (not char.isprintable() and char.isspace()):
+            out.append(" ")
+        elif char.isprintable():
+            out.append(char)
+    return re.sub(r'"{2,}', lambda run: '\\"' * len(run.group()), "".join(out))
 
 
 class _Writer:
-    def __init__(self, spec: NetworkSpec):
+    def __init__(self, spec: NetworkSpec, statement_indent: int):
         self.spec = spec
         self.catalog = default_catalog()
         self.uses_ordered_dict = False
         self.helpers: set[str] = set()
         self.imports: set[str] = set()
+        self.statement_indent = statement_indent  # where hoisted blocks' statements go
+        self.pending: list[str] = []  # hoisted statements not yet written out
+        self.hoisted = 0
 
     # -- one layer -----------------------------------------------------------------------------
 
@@ -76,10 +146,11 @@ class _Writer:
             if arg.name == "output" and plain_recurrent:
                 continue
             value = arg.normalize(layer.args.get(arg.name, arg.default))
+            code = literal(value, f"{layer.name}.{arg.name}")
             if arg.required and arg.name not in KEYWORD_REQUIRED and not keywords:
-                positional.append(literal(value))
+                positional.append(code)
             elif arg.required or value != arg.normalize(arg.default):
-                keywords.append(f"{arg.name}={literal(value)}")
+                keywords.append(f"{arg.name}={code}")
         if layer.kind in RECURRENT:
             if plain_recurrent:
                 keywords.append("batch_first=True")
@@ -92,44 +163,83 @@ class _Writer:
             if not name.startswith("nn."):
                 cls = kind.torch_class
                 self.imports.add(f"from {cls.__module__} import {cls.__qualname__.split('.')[0]}")
+        if not _DOTTED_NAME.fullmatch(name):  # a plugin's code_name is pasted as code
+            raise ValueError(f"{layer.kind}: {name!r} is not a Python name to call")
         return _layout(name, positional + keywords, indent, used, trail)
 
     # -- a sequence of items as an nn.Sequential expression --------------------------------
 
-    def sequential(self, items: list[Item], indent: int) -> str:
+    def sequential(self, items: list[Item], indent: int, depth: int = 0) -> str:
+        """``items`` as one nn.Sequential expression; ``depth`` counts the blocks around it."""
         pad, inner = INDENT * indent, INDENT * (indent + 1)
         if not items:
             return "nn.Sequential()"
         indexed = [item.name for item in items] == [str(i) for i in range(len(items))]
         if indexed:
-            lines = [f"{inner}{self.expression(item, indent + 1, len(inner), 1)},"
+            lines = [f"{inner}{self.expression(item, indent + 1, len(inner), 1, depth)},"
                      for item in items]
             return "nn.Sequential(\n" + "\n".join(lines) + f"\n{pad})"
         self.uses_ordered_dict = True
         deep, deeper = INDENT * (indent + 3), INDENT * (indent + 4)
         lines = []
         for item in items:
+            name = literal(item.name)
             if isinstance(item, BlockSpec):  # multi-line entries are split the way ruff formats
-                block = self.sequential(item.items, indent + 4)
-                lines += [f"{deep}(", f'{deeper}"{item.name}",', f"{deeper}{block},", f"{deep}),"]
+                block = self.block(item, indent + 4, depth + 1)
+                if not block.startswith("nn.Sequential("):  # hoisted: its variable's name
+                    lines.append(f"{deep}({name}, {block}),")
+                    continue
+                lines += [f"{deep}(", f"{deeper}{name},", f"{deeper}{block},", f"{deep}),"]
                 continue
-            entry = f'{deep}("{item.name}", '
+            entry = f"{deep}({name}, "
             one_line = self.call(item, indent + 3, len(entry), 2)
             if "\n" not in one_line:
                 lines.append(f"{entry}{one_line}),")
             else:
                 call = self.call(item, indent + 4, len(deeper), 1)
-                lines += [f"{deep}(", f'{deeper}"{item.name}",', f"{deeper}{call},", f"{deep}),"]
+                lines += [f"{deep}(", f"{deeper}{name},", f"{deeper}{call},", f"{deep}),"]
         return ("nn.Sequential(\n" f"{inner}OrderedDict(\n{inner}{INDENT}[\n" + "\n".join(lines)
                 + f"\n{inner}{INDENT}]\n{inner})\n{pad})")
 
-    def expression(self, item: Item, indent: int, used: int = 0, trail: int = 0) -> str:
+    def block(self, block: BlockSpec, indent: int, depth: int) -> str:
+        """A block's expression, or at every INLINE_DEPTH-th level the name of a variable that a
+        statement of its own (in ``pending``, deeper blocks first) assigns it to."""
+        if depth % INLINE_DEPTH:
+            return self.sequential(block.items, indent, depth)
+        self.hoisted += 1
+        variable = f"nested{self.hoisted}"
+        expression = self.sequential(block.items, self.statement_indent, depth)
+        self.pending.append(f"{INDENT * self.statement_indent}{variable} = {expression}")
+        return variable
+
+    def expression(self, item: Item, indent: int, used: int = 0, trail: int = 0,
+                   depth: int = 0) -> str:
         if isinstance(item, BlockSpec):
-            return self.sequential(item.items, indent)
+            return self.block(item, indent, depth + 1)
         return self.call(item, indent, used, trail)
 
-    def frozen_paths(self) -> list[str]:
-        return [path for path, layer in self.spec.layers() if layer.frozen]
+    def flush(self) -> list[str]:
+        """The hoisted statements written since the last flush, to go before the one using them."""
+        pending, self.pending = self.pending, []
+        return pending
+
+    def frozen_accesses(self, root: str) -> list[str]:
+        """Python access from ``root`` to every frozen layer, in forward order."""
+        found = []
+        stack = [(root, iter(enumerate(self.spec.items)))]
+        while stack:
+            here, rest = stack[-1]
+            entry = next(rest, None)
+            if entry is None:
+                stack.pop()
+                continue
+            position, item = entry
+            access = _access(here, item.name, position)
+            if isinstance(item, BlockSpec):
+                stack.append((access, iter(enumerate(item.items))))
+            elif item.frozen:
+                found.append(access)
+        return found
 
 
 def _layout(name: str, args: list[str], indent: int, used: int, trail: int) -> str:
@@ -143,18 +253,22 @@ def _layout(name: str, args: list[str], indent: int, used: int, trail: int) -> s
     return f"{name}(\n" + "".join(f"{inner}{arg},\n" for arg in args) + f"{pad})"
 
 
-def _access(path: str, root: str) -> str:
-    """'block1.0' → root.block1[0]: Python access to a submodule by its state_dict path."""
-    out = root
-    for part in path.split("."):
-        out += f"[{part}]" if part.isdigit() else f".{part}"
-    return out
+def _access(parent: str, name: str, position: int) -> str:
+    """Python access to a child: parent.fc1; parent[0] when the index name is its position
+    (nn.Sequential indexes by position, not by name); else parent.get_submodule("07")."""
+    if not name.isdigit():
+        return f"{parent}.{name}"
+    if name == str(position):
+        return f"{parent}[{position}]"
+    return f"{parent}.get_submodule({literal(name)})"
 
 
 def _header(spec: NetworkSpec, analysis: Analysis | None, what: str) -> list[str]:
     lines = [f'"""{what} — generated by netbuilder {__version__}.', ""]
     if spec.description:
-        lines += [*textwrap.wrap(spec.description, 88), ""]
+        for paragraph in re.split(r"\n\s*\n", spec.description):
+            wrapped = textwrap.wrap(docstring_text(paragraph, one_line=True), 88)
+            lines += [*wrapped, ""] if wrapped else []
     if analysis is not None and analysis.ok:
         lines.append(
             f"Input {format_shape(analysis.input_shape)} → output "
@@ -189,9 +303,10 @@ def _class_source(spec: NetworkSpec, writer: _Writer, analysis: Analysis | None)
         inner = expression[len("nn.Sequential("):-1]
         body += [f"class {spec.class_name}(nn.Sequential):",
                  f"{INDENT}def __init__(self):",
+                 *writer.flush(),
                  f"{INDENT * 2}super().__init__({inner})"]
-        for path in writer.frozen_paths():
-            body.append(f"{INDENT * 2}{_access(path, 'self')}.requires_grad_(False)  # frozen")
+        for access in writer.frozen_accesses("self"):
+            body.append(f"{INDENT * 2}{access}.requires_grad_(False)  # frozen")
         return body
     body += [f"class {spec.class_name}(nn.Module):",
              f"{INDENT}def __init__(self):",
@@ -201,9 +316,9 @@ def _class_source(spec: NetworkSpec, writer: _Writer, analysis: Analysis | None)
         lead = f"{INDENT * 2}self.{item.name} = "
         expression = (writer.call(item, 2, len(lead), plain_recurrent=True) if plain
                       else writer.expression(item, 2, len(lead)))
-        body.append(f"{lead}{expression}")
-    for path in writer.frozen_paths():
-        body.append(f"{INDENT * 2}{_access(path, 'self')}.requires_grad_(False)  # frozen")
+        body += [*writer.flush(), f"{lead}{expression}"]
+    for access in writer.frozen_accesses("self"):
+        body.append(f"{INDENT * 2}{access}.requires_grad_(False)  # frozen")
     body += ["", f"{INDENT}def forward(self, x):"]
     for item in spec.items:
         shape = ""
@@ -220,8 +335,25 @@ def _class_source(spec: NetworkSpec, writer: _Writer, analysis: Analysis | None)
     return body
 
 
-def generate(spec: NetworkSpec, style: str = CLASS) -> str:
-    """The source of a module file; raises :class:`SpecError` if the spec is invalid."""
+@dataclass(frozen=True)
+class ModuleSource:
+    """A generated module in parts, so the training script can embed the code alone."""
+
+    docstring: list[str]
+    imports: list[str]  # as isort groups them, blank lines included
+    code: list[str]  # recurrent helpers, then the class (or the model)
+
+    def text(self) -> str:
+        source = "\n".join([*self.docstring, "", *self.imports, *self.code]) + "\n"
+        return re.sub(r"\n{4,}", "\n\n\n", source)
+
+    def code_text(self) -> str:
+        """The helpers and the class, without docstring or imports."""
+        return re.sub(r"\n{3,}", "\n\n\n", "\n".join(self.code).strip("\n")) + "\n"
+
+
+def module_source(spec: NetworkSpec, style: str = CLASS) -> ModuleSource:
+    """The parts of a module file; raises :class:`SpecError` if the spec is invalid."""
     if style not in STYLES:
         raise ValueError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
     problems = validate(spec)
@@ -231,19 +363,24 @@ def generate(spec: NetworkSpec, style: str = CLASS) -> str:
         analysis: Analysis | None = analyze(spec)
     except Exception:  # shapes are decoration here; the code is right without them
         analysis = None
-    writer = _Writer(spec)
     if style == CLASS:
+        writer = _Writer(spec, 2)
         body = _class_source(spec, writer, analysis)
         what = spec.class_name
     else:
-        body = [f"model = {writer.sequential(spec.items, 0)}"]
-        body += [f"{_access(p, 'model')}.requires_grad_(False)  # frozen"
-                 for p in writer.frozen_paths()]
+        writer = _Writer(spec, 0)
+        expression = writer.sequential(spec.items, 0)
+        body = [*writer.flush(), f"model = {expression}"]
+        body += [f"{access}.requires_grad_(False)  # frozen"
+                 for access in writer.frozen_accesses("model")]
         what = "model"
     helpers: list[str] = []
     for base in sorted(writer.helpers):
         helpers += _RECURRENT_HELPER.format(base=base).split("\n")
     gap = ["", ""] if style == CLASS or helpers else [""]  # as isort/ruff lay them out
-    lines = _header(spec, analysis, what) + [""] + _imports(writer) + helpers + gap + body
-    source = "\n".join(lines) + "\n"
-    return re.sub(r"\n{4,}", "\n\n\n", source)
+    return ModuleSource(_header(spec, analysis, what), _imports(writer), helpers + gap + body)
+
+
+def generate(spec: NetworkSpec, style: str = CLASS) -> str:
+    """The source of a module file; raises :class:`SpecError` if the spec is invalid."""
+    return module_source(spec, style).text()

@@ -76,9 +76,16 @@ def test_generated_code_is_ruff_clean(tmp_path):
     nested = NetworkSpec([1, 28, 28], [BlockSpec("outer", [BlockSpec("middle", [
         BlockSpec("inner", [busy]), BlockSpec("0", [LayerSpec("ReLU", "0")])])]),
         LayerSpec("Conv2d", "c2", dict(busy.args))], class_name="Busy")
+    deep = [LayerSpec("ReLU", "act")]
+    for level in range(9):  # blocks below INLINE_DEPTH levels become statements of their own
+        deep = [BlockSpec(f"level{level}", deep), LayerSpec("Identity", str(level))]
+    deep_spec = NetworkSpec([4], deep, class_name="Deep")
     for style in ("class", "sequential"):
+        paths.append(write(tmp_path, deep_spec, style, name=f"deep_{style}"))
         paths.append(write(tmp_path, nested, style, name=f"busy_{style}"))
-    assert shapes(load_module(paths[-2]).Busy()) == shapes(build(nested))
+    assert "nested2 = nn.Sequential(" in paths[-2].read_text()
+    assert shapes(load_module(paths[-4]).Deep()) == shapes(build(deep_spec))
+    assert shapes(load_module(paths[-3]).Busy()) == shapes(build(nested))
     for name in template_names():
         for style in ("class", "sequential"):
             paths.append(write(tmp_path, load_template(name), style, name=f"{name}_{style}"))
