@@ -7,15 +7,22 @@ digits are found in an installed netbuilder's files or given as an ``.npz``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from netbuilder.core.codegen import generate
-from netbuilder.core.spec import NetworkSpec
-from netbuilder.core.training import TrainConfig
+from netbuilder.core.codegen import docstring_text, literal, module_source
+from netbuilder.core.project import check_settings
+from netbuilder.core.spec import NetworkSpec, Problem
+from netbuilder.core.training import TrainConfig, TrainingError
+
+# The settings the script reads; any other key of a checkpoint's "training" is left out.
+SCRIPT_SETTINGS = ("loss", "optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs",
+                   "schedule", "seed", "augment", "val_split")
+DEFAULT_VAL_SPLIT = 0.2
 
 TEMPLATE = '''"""Train {class_name} — written by netbuilder {version}.
 
-One machine:      python {script} [--epochs N] [--out model.pth]
+One machine:      python {script} [--epochs N] [--out model.pth] [--limit N]
 Several (DDP):    torchrun --standalone --nproc_per_node=N {script}
 Several machines: torchrun --nnodes=M --node_rank=R --nproc_per_node=N \\\\
                       --rdzv_backend=c10d --rdzv_endpoint=HOST:PORT {script}
@@ -36,8 +43,9 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
-
+{extra_imports}
 SETTINGS = {settings}
+
 
 {model_source}
 
@@ -65,6 +73,8 @@ def load_data(args):
     order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(args.seed))
     n_val = max(1, round(len(labels) * args.val_split))
     val, train = order[:n_val], order[n_val:]
+    if args.limit:  # a quick check: a slice of the data
+        train, val = train[:args.limit], val[:args.limit]
     return images[train], labels[train], images[val], labels[val]
 
 
@@ -116,7 +126,7 @@ def make_schedule(optimizer, epochs, steps):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="Train {class_name}.")
+    parser = argparse.ArgumentParser(description={description})
     parser.add_argument("--data", help="digits .npz (default: netbuilder's embedded digits)")
     parser.add_argument("--mnist", metavar="ROOT", help="use torchvision's MNIST in ROOT")
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"])
@@ -125,9 +135,11 @@ def main():
     parser.add_argument("--lr", type=float, default=SETTINGS["lr"])
     parser.add_argument("--seed", type=int, default=SETTINGS["seed"])
     parser.add_argument("--val-split", type=float, default=SETTINGS["val_split"])
-    parser.add_argument("--out", default="{default_out}", help="state_dict written by rank 0")
+    parser.add_argument("--out", default={default_out}, help="state_dict written by rank 0")
     parser.add_argument("--save-all-ranks", action="store_true",
                         help="also write OUT.rankN.pth from every rank (to compare them)")
+    parser.add_argument("--limit", type=int, default=0, metavar="N",
+                        help="use only N training and N validation images (a quick check)")
     args = parser.parse_args()
 
     distributed = "RANK" in os.environ and "WORLD_SIZE" in os.environ
@@ -206,34 +218,65 @@ if __name__ == "__main__":
 '''
 
 
-def training_script(spec: NetworkSpec, config: TrainConfig | None = None,
-                    val_split: float = 0.2, script_name: str = "train.py") -> str:
-    """The source of a training script for ``spec`` with these settings."""
+def training_script(spec: NetworkSpec, config: TrainConfig | Mapping[str, Any] | None = None,
+                    val_split: float | None = None, script_name: str = "train.py") -> str:
+    """The source of a training script for ``spec`` with these settings.
+
+    ``config`` may be a checkpoint's ``training`` dict: see :func:`script_settings`. Raises
+    SpecError for an invalid spec and TrainingError for settings that cannot go into a script.
+    """
     from netbuilder import __version__
 
-    config = config or TrainConfig()
-    settings: dict[str, Any] = {**config.to_dict(), "val_split": val_split}
-    settings.pop("device", None)
-    model_source = generate(spec).split('"""\n', 2)[-1]  # the class, without the docstring
-    model_source = "\n".join(line for line in model_source.splitlines()
-                             if not line.startswith(("from torch import nn",
-                                                     "from collections import OrderedDict")))
-    header_imports = "from collections import OrderedDict\n\n" if "OrderedDict" in (
-        model_source) else ""
+    settings = script_settings(config, val_split)
+    module = module_source(spec)
+    imports = [line for line in module.imports if line]
+    extra = [line for line in imports
+             if line not in ("from torch import nn", "from collections import OrderedDict")]
     source = TEMPLATE.format(
-        class_name=spec.class_name, version=__version__, script=script_name,
-        settings=_pretty(settings), model_source=model_source.strip() + "\n\n",
-        default_out=f"{spec.class_name.lower()}.pth")
-    if header_imports:  # isort's place: after the plain stdlib imports
+        class_name=spec.class_name, version=__version__,
+        script=docstring_text(script_name, one_line=True),
+        extra_imports="".join(f"\n{line}" for line in extra) + "\n" if extra else "",
+        settings=_settings_source(settings), model_source=module.code_text(),
+        description=literal(f"Train {spec.class_name}."),
+        default_out=literal(f"{spec.class_name.lower()}.pth"))
+    if "from collections import OrderedDict" in imports:  # isort's place: among the stdlib
         source = source.replace("from pathlib import Path\n",
                                 "from collections import OrderedDict\nfrom pathlib import Path\n",
                                 1)
     return source
 
 
-def _pretty(settings: dict[str, Any]) -> str:
+def script_settings(config: TrainConfig | Mapping[str, Any] | None = None,
+                    val_split: float | None = None) -> dict[str, Any]:
+    """The settings a script bakes in: the keys it reads (others, such as the device, left out),
+    defaults for missing ones, each checked against the app's limits so that only plain,
+    finite values reach the code. ``val_split`` overrides the one in ``config``.
+
+    Raises TrainingError naming every setting that is wrong.
+    """
+    if config is None:
+        given: Mapping[str, Any] = {}
+    elif isinstance(config, TrainConfig):
+        given = config.to_dict()
+    elif isinstance(config, Mapping):
+        given = config
+    else:
+        raise TrainingError(f"training settings: expected a mapping, got {type(config).__name__}")
+    chosen = {key: given[key] for key in SCRIPT_SETTINGS if key in given}
+    if val_split is not None:
+        chosen["val_split"] = val_split
+    problems: list[Problem] = []
+    checked = check_settings(chosen, "training", problems)
+    if problems:
+        raise TrainingError("these training settings cannot go into a script:\n"
+                            + "\n".join(f"  - {p}" for p in problems))
+    defaults = {**TrainConfig().to_dict(), "val_split": DEFAULT_VAL_SPLIT}
+    return {key: checked.get(key, defaults[key]) for key in SCRIPT_SETTINGS}
+
+
+def _settings_source(settings: dict[str, Any]) -> str:
     lines = ["{"]
     for key, value in settings.items():
-        lines.append(f"    {key!r}: {value!r},")
+        lines.append(f"    {literal(key)}: {literal(value, f'training.{key}')},")
     lines.append("}")
-    return "\n".join(lines).replace("'", '"')
+    return "\n".join(lines)

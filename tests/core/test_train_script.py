@@ -1,0 +1,133 @@
+"""The exported training script compiles for every template and edge spec, and trains.
+
+One short epoch on a slice of the embedded digits (``--limit``) per template, in a subprocess
+as a person would run it; the .pth it writes loads into ``build(spec)``.
+"""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from netbuilder.core.builder import build
+from netbuilder.core.resources import load_template, template_names
+from netbuilder.core.spec import BlockSpec, LayerSpec, NetworkSpec
+from netbuilder.core.train_script import training_script
+from netbuilder.core.training import TrainConfig
+
+DIGITS = Path(__file__).resolve().parents[2] / "netbuilder" / "resources" / "data" / "digits.npz"
+
+
+def shapes(module):
+    return {k: tuple(v.shape) for k, v in module.state_dict().items()}
+
+
+def indexed_at_top(name):
+    spec = load_template(name)
+    for index, item in enumerate(spec.items):
+        item.name = str(index)
+    return spec
+
+
+def recurrent_in_a_block():
+    """Rows of the digit as time steps, a GRU and an LSTM inside (nested) blocks."""
+    return NetworkSpec([1, 28, 28], [
+        LayerSpec("Flatten", "rows", {"end_dim": 2}),
+        BlockSpec("encoder", [
+            LayerSpec("GRU", "gru", {"input_size": 28, "hidden_size": 16,
+                                     "output": "sequence"}),
+            BlockSpec("inner", [LayerSpec("LSTM", "0", {"input_size": 16, "hidden_size": 16})]),
+        ]),
+        LayerSpec("Linear", "fc", {"in_features": 16, "out_features": 10}),
+    ], class_name="RowsRNN")
+
+
+def deeply_nested(depth=60):
+    items = [LayerSpec("Linear", "fc", {"in_features": 784, "out_features": 10})]
+    for level in range(depth):
+        items = [BlockSpec(f"b{level}", items)]
+    return NetworkSpec([1, 28, 28], [LayerSpec("Flatten", "flatten"), *items],
+                       class_name="Deep")
+
+
+EDGE_SPECS = {
+    "recurrent_in_a_block": recurrent_in_a_block,
+    "index_names_at_top": lambda: indexed_at_top("mnist_mlp"),
+    "recurrent_indexed_at_top": lambda: indexed_at_top("rows_lstm"),
+    "deeply_nested": deeply_nested,
+}
+
+
+def load_script(source):
+    """Run the script's top level (not main): the class is defined, nothing trains."""
+    namespace = {"__name__": "train_script"}
+    exec(compile(source, "train.py", "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_every_template_gives_a_script_that_compiles(name):
+    spec = load_template(name)
+    namespace = load_script(training_script(spec, TrainConfig(epochs=1)))
+    assert shapes(namespace[spec.class_name]()) == shapes(build(spec))
+    assert namespace["SETTINGS"]["epochs"] == 1
+
+
+@pytest.mark.parametrize("name", EDGE_SPECS)
+def test_edge_specs_give_a_script_that_compiles(name):
+    spec = EDGE_SPECS[name]()
+    source = training_script(spec)
+    tree = ast.parse(source)
+    classes = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
+    assert classes[-1] == spec.class_name and "main" in {
+        node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    namespace = load_script(source)
+    assert shapes(namespace[spec.class_name]()) == shapes(build(spec))
+
+
+def test_the_script_is_ruff_clean(tmp_path):
+    paths = []
+    for name, make in [("recurrent", recurrent_in_a_block), ("deep", deeply_nested)]:
+        path = tmp_path / f"{name}.py"
+        path.write_text(training_script(make()))
+        paths.append(str(path))
+    check = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", *paths],
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+RUNS = [*template_names(), "recurrent_in_a_block"]
+# Runs each script as __main__ in one process: the scripts train as `python train.py` would,
+# and torch is imported once instead of once per script (seconds each on a busy machine).
+DRIVER = """
+import runpy, sys
+for folder in sys.argv[1:]:
+    sys.argv = ["train.py", "--data", DATA, "--epochs", "1", "--limit", "256",
+                "--out", folder + "/w.pth"]
+    print("run", folder, flush=True)
+    runpy.run_path(folder + "/train.py", run_name="__main__")
+"""
+
+
+def test_one_short_epoch_per_script_writes_weights_that_load_into_the_app_model(tmp_path):
+    specs = {name: EDGE_SPECS[name]() if name in EDGE_SPECS else load_template(name)
+             for name in RUNS}
+    for name, spec in specs.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "train.py").write_text(
+            training_script(spec, {"epochs": 3, "batch_size": 64, "lr": 0.003}))
+    result = subprocess.run(
+        [sys.executable, "-c", f"DATA = {str(DIGITS)!r}\n{DRIVER}", *RUNS],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-1000:] + result.stderr[-3000:]
+    for name, spec in specs.items():
+        output = result.stdout.split(f"run {name}\n", 1)[1]
+        assert output.startswith("epoch 1/1  train loss"), output[:500]
+        assert f"wrote {name}/w.pth" in output
+        state = torch.load(tmp_path / name / "w.pth", weights_only=True)
+        model = build(spec)
+        model.load_state_dict(state)  # strict: the same keys and shapes
+        assert all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
