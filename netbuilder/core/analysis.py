@@ -1,15 +1,17 @@
 """What flows through a network, before any training: shapes, parameters, MACs, problems.
 
 Every layer is run for real, on the meta device (shapes without memory), so no shape formula is
-written by hand. Results per layer are cached by (kind, arguments, input shape): after one edit
-only the layers whose inputs changed run again, which keeps re-analysis of a 100-layer stack in
-milliseconds. Any failure of one layer's probe is caught and reported on that layer; it never
-escapes to the editor.
+written by hand. Probes run at batch 2 (torch reads a batch of one, one dimension short, as an
+unbatched sample, and some layers only refuse a batch of one), and ``arg_checks`` adds the
+checks the meta kernels skip. Shapes are reported with a batch of 1 and MACs per sample.
+Results per layer are cached by (kind, arguments, input shape): after one edit only the layers
+whose inputs changed run again, and the rest of the work is linear in the number of layers.
+Any failure of one layer's probe is caught and reported on that layer; it never escapes to the
+editor.
 """
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from netbuilder.core.arg_checks import input_problem
 from netbuilder.core.builder import build_layer
 from netbuilder.core.catalog import Catalog, default_catalog
 from netbuilder.core.spec import BlockSpec, Item, LayerSpec, NetworkSpec, resolved_args
@@ -32,6 +35,9 @@ DROPOUT = {"Dropout", "Dropout2d"}
 LINEAR_PASSTHROUGH = {"Identity", "Flatten", "Unflatten", "Dropout", "Dropout2d", "BatchNorm1d",
                       "LayerNorm"}
 BATCHNORM_FOR_RANK = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d"}
+# The batch the probes run at: 2, so that a layer that mixes samples, or reads the input as one
+# unbatched sample, shows it by not giving back a batch of 2.
+PROBE_BATCH = 2
 
 
 def format_shape(shape: Shape | None) -> str:
@@ -92,6 +98,9 @@ class Analysis:
     rows: list[LayerInfo]
     findings: list[Finding]
     output_shape: Shape | None
+    _index: dict[str, LayerInfo] = field(default_factory=dict, init=False, repr=False,
+                                         compare=False)
+    _indexed: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
 
     @property
     def total_params(self) -> int:
@@ -126,10 +135,13 @@ class Analysis:
         return not self.errors
 
     def row(self, path: str) -> LayerInfo | None:
-        for row in self.rows:
-            if row.path == path:
-                return row
-        return None
+        """The row of a dotted path; a dict lookup, since lint and codegen ask once per layer."""
+        if self._indexed != (id(self.rows), len(self.rows)):
+            self._index = {}
+            for row in self.rows:
+                self._index.setdefault(row.path, row)
+            self._indexed = (id(self.rows), len(self.rows))
+        return self._index.get(path)
 
 
 @dataclass(frozen=True)
@@ -155,7 +167,7 @@ class Analyzer:
         input_shape: Shape = (1, *spec.input_shape)
         rows: list[LayerInfo] = []
         findings: list[Finding] = []
-        output = self._run_items(spec.items, "", 0, input_shape, rows, findings)
+        output = self._run_items(spec.items, "", 0, input_shape, rows, findings, [])
         analysis = Analysis(input_shape, rows, findings, output)
         findings.extend(lint(spec, analysis, loss))
         for finding in findings:
@@ -165,23 +177,27 @@ class Analyzer:
         return analysis
 
     def _run_items(self, items: list[Item], prefix: str, depth: int, shape: Shape | None,
-                   rows: list[LayerInfo], findings: list[Finding]) -> Shape | None:
+                   rows: list[LayerInfo], findings: list[Finding],
+                   children: list[LayerInfo]) -> Shape | None:
+        """Append a row per item (depth first) and each direct child's row to ``children``."""
         for item in items:
             path = prefix + item.name
             if isinstance(item, BlockSpec):
                 block = LayerInfo(path, item.name, "Block", depth, input_shape=shape)
                 rows.append(block)
-                first = len(rows)
-                shape = self._run_items(item.items, path + ".", depth + 1, shape, rows, findings)
+                children.append(block)
+                inner: list[LayerInfo] = []
+                shape = self._run_items(item.items, path + ".", depth + 1, shape, rows, findings,
+                                        inner)
                 block.output_shape = shape
-                children = [r for r in rows[first:] if r.depth == depth + 1]
-                block.params = sum(r.params for r in children)
-                block.trainable_params = sum(r.trainable_params for r in children)
-                block.macs = sum(r.macs for r in children)
-                block.size_bytes = sum(r.size_bytes for r in children)
+                block.params = sum(r.params for r in inner)
+                block.trainable_params = sum(r.trainable_params for r in inner)
+                block.macs = sum(r.macs for r in inner)
+                block.size_bytes = sum(r.size_bytes for r in inner)
                 continue
             row = LayerInfo(path, item.name, item.kind, depth, input_shape=shape)
             rows.append(row)
+            children.append(row)
             probe = self._probe(item, shape)
             row.params, row.trainable_params = probe.params, probe.trainable
             row.size_bytes = probe.size_bytes
@@ -198,20 +214,38 @@ class Analyzer:
 
     def _probe(self, layer: LayerSpec, shape: Shape | None) -> _Probe:
         try:
-            args = resolved_args(layer, self.catalog)
-            key = (layer.kind, json.dumps(args, sort_keys=True, default=repr), layer.frozen,
-                   shape)
-        except Exception as exc:  # unserialisable arguments: report, never crash
+            key = (layer.kind, _freeze(layer.args), layer.frozen, shape)
+            cached = self._cache.get(key)
+        except Exception as exc:  # arguments that cannot be compared: report, never crash
             return _Probe(None, 0, 0, 0, 0, f"invalid arguments: {exc}", build_error=True)
-        cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
+        try:
+            args = resolved_args(layer, self.catalog)
+        except Exception as exc:
+            return _Probe(None, 0, 0, 0, 0, f"invalid arguments: {exc}", build_error=True)
         probe = _run_probe(layer, args, shape, self.catalog)
         self._cache[key] = probe
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return probe
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable stand-in for arguments as written; types kept apart, so 1, 1.0 and True differ.
+
+    Keyed on the arguments as written rather than resolved ones: a cache hit then costs no
+    resolving (a 100,000-layer stack is mostly hits); the same layer written two ways only costs
+    one more probe.
+    """
+    if isinstance(value, dict):
+        return tuple((name, _freeze(item)) for name, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(_freeze(item) for item in value))
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return (type(value), value)
+    return (type(value), repr(value))
 
 
 def _count(module: nn.Module) -> tuple[int, int, int]:
@@ -235,20 +269,28 @@ def _run_probe(layer: LayerSpec, args: dict[str, Any], shape: Shape | None,
     params, trainable, size = _count(module)
     if shape is None:
         return _Probe(None, params, trainable, 0, size, "input shape unknown")
+    refused = input_problem(layer.kind, args, shape)
+    if refused is not None:
+        return _Probe(None, params, trainable, 0, size, refused)
     module.eval()
     from torch.utils.flop_counter import FlopCounterMode  # ~0.1 s import: not at start-up
 
     try:
-        x = torch.empty(shape, device="meta")
+        x = torch.empty((PROBE_BATCH, *shape[1:]), device="meta")
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
             y = module(x)
-        macs = int(counter.get_total_flops()) // 2
+        macs = int(counter.get_total_flops()) // 2 // PROBE_BATCH
     except Exception as exc:
         return _Probe(None, params, trainable, 0, size, _explain(layer.kind, args, shape, exc))
     if not isinstance(y, torch.Tensor):
         return _Probe(None, params, trainable, 0, size,
                       f"returns {type(y).__name__}, not a tensor; it cannot sit in a stack")
-    out = tuple(int(d) for d in y.shape)
+    if y.dim() == 0 or int(y.shape[0]) != PROBE_BATCH:
+        probed = [PROBE_BATCH, *shape[1:]]
+        return _Probe(None, params, trainable, 0, size,
+                      f"does not keep the batch dimension: a batch of {PROBE_BATCH}, "
+                      f"{probed}, comes out as {[int(d) for d in y.shape]}")
+    out = (1, *(int(d) for d in y.shape[1:]))
     if any(d == 0 for d in out):
         return _Probe(None, params, trainable, 0, size,
                       f"receives {format_shape(shape)} and would output the empty "
@@ -363,10 +405,10 @@ def lint(spec: NetworkSpec, analysis: Analysis, loss: str = "cross_entropy") -> 
              f"{path} drops output scores at random while training.",
              f"move {path} before the last Linear layer, or remove it.")
 
-    # Pooling that shrinks a dimension to nothing.
+    # Pooling that shrinks a dimension to nothing (torch: "Output size is too small").
     for path, layer, row in leaves:
         if layer.kind in POOLING and row is not None and row.input_shape is not None and (
-            row.error is not None
+            row.error is not None and "too small" in row.error
         ):
             warn("pool-to-zero", path,
                  f"{path} ({layer.kind}) shrinks {format_shape(row.input_shape)} below one "

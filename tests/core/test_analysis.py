@@ -198,3 +198,100 @@ def test_cached_results_follow_edits():
 def test_empty_network_passes_input_through():
     analysis = analyze(net(num_classes=None))
     assert analysis.ok and analysis.output_shape == (1, 1, 28, 28) and analysis.rows == []
+
+
+def test_row_finds_every_path_of_a_nested_spec():
+    analysis = analyze(load_template("complex_model"))
+    for row in analysis.rows:
+        assert analysis.row(row.path) is row
+    assert analysis.row("block1.nonexistent") is None
+    analysis.rows = analysis.rows[:1]  # a replaced list is indexed afresh
+    assert analysis.row("block1.0") is None and analysis.row("block1") is analysis.rows[0]
+
+
+def test_block_totals_count_direct_children_only():
+    inner = BlockSpec("inner", [linear("fc2", 32, 16)])
+    outer = BlockSpec("outer", [linear("fc1", 784, 32), inner])
+    analysis = analyze(net(LayerSpec("Flatten", "f"), outer, num_classes=16))
+    assert analysis.row("outer.inner").params == 32 * 16 + 16
+    assert analysis.row("outer").params == 784 * 32 + 32 + 32 * 16 + 16
+    assert analysis.total_params == analysis.row("outer").params
+
+
+@pytest.mark.parametrize(
+    "items, shape, text",
+    [
+        ([LayerSpec("Conv3d", "c", {"in_channels": 1, "out_channels": 4, "kernel_size": 3})],
+         (1, 28, 28), "c (Conv3d): expects [N, 1, D, H, W] (5 dimensions), receives "
+                      "[N, 1, 28, 28]; Conv2d fits an input of 4 dimensions"),
+        ([conv("c", 28, 4)], (28, 28),
+         "expects [N, 28, H, W] (4 dimensions), receives [N, 28, 28]"),
+        ([LayerSpec("Flatten", "f", {"start_dim": 0})], (1, 28, 28),
+         "start_dim=0 would merge the batch dimension of [N, 1, 28, 28] into each sample: "
+         "use start_dim=1 (or -3)"),
+        ([LayerSpec("Unflatten", "u", {"dim": 0, "unflattened_size": [1]})], (784,),
+         "dim=0 would split the batch dimension of [N, 784]: use a dimension from 1 to 1"),
+        ([LayerSpec("Softmax", "s", {"dim": 2})], (10,),
+         "dim=2 is out of range for [N, 10] (2 dimensions): use a value from -2 to 1"),
+        ([LayerSpec("LogSoftmax", "s", {"dim": -3})], (10,), "dim=-3 is out of range"),
+        ([LayerSpec("LayerNorm", "ln", {"normalized_shape": [1, 10]})], (10,),
+         "normalized_shape=[1, 10] reaches into the batch dimension of [N, 10]: it may cover at "
+         "most the last 1 dimensions, e.g. [10]"),
+        ([LayerSpec("ConvTranspose2d", "t", {"in_channels": 16, "out_channels": 8,
+                                             "kernel_size": 2})],
+         (1, 28, 28), "t (ConvTranspose2d): expects [N, 16, H, W], receives [N, 1, 28, 28]"),
+        ([LayerSpec("ConvTranspose2d", "t", {"in_channels": 1, "out_channels": 8,
+                                             "kernel_size": 2, "stride": 2,
+                                             "output_padding": [1, 2]})],
+         (1, 28, 28), "output_padding 2 in width must be smaller than stride (2) or dilation (1) "
+                      "there: use output_padding ≤ 1"),
+    ],
+)
+def test_errors_the_meta_device_and_unbatched_reading_would_miss(items, shape, text):
+    """Each of these runs on the meta device at batch 1; real tensors at batch 3 refuse it or
+    lose the batch dimension."""
+    analysis = analyze(net(*items, shape=shape, num_classes=None))
+    assert [e.path for e in analysis.errors] == [items[0].name]
+    assert text in analysis.errors[0].message
+    model = build(net(*items, shape=shape, num_classes=None)).eval()
+    try:
+        with torch.no_grad():
+            out = model(torch.rand(3, *shape))
+    except (RuntimeError, ValueError, IndexError):
+        return
+    assert out.shape[0] != 3, f"torch runs and keeps the batch: {tuple(out.shape)}"
+
+
+@pytest.mark.parametrize(
+    "layer, shape, out",
+    [
+        # Needs more than one sample per channel: a batch of 1 fails, every larger batch runs.
+        (LayerSpec("BatchNorm1d", "bn", {"num_features": 7, "track_running_stats": False}),
+         (7,), (1, 7)),
+        (LayerSpec("Flatten", "f", {"start_dim": 0, "end_dim": 1}), (1, 6, 2), (1, 6, 2)),
+        (LayerSpec("MaxPool2d", "p", {"kernel_size": 2}), (6, 8), (1, 3, 4)),
+        (LayerSpec("ConvTranspose2d", "t", {"in_channels": 1, "out_channels": 2, "kernel_size": 3,
+                                            "dilation": 3, "output_padding": 2}),
+         (1, 5, 5), (1, 2, 13, 13)),
+    ],
+)
+def test_layers_real_tensors_accept_at_any_batch_are_ok(layer, shape, out):
+    analysis = analyze(net(layer, shape=shape, num_classes=None))
+    assert analysis.ok, analysis.errors
+    assert analysis.output_shape == out
+    with torch.no_grad():
+        real = build(net(layer, shape=shape, num_classes=None)).eval()(torch.rand(3, *shape))
+    assert tuple(real.shape) == (3, *out[1:])
+
+
+def test_pooling_error_that_is_not_about_size_is_not_called_pool_to_zero():
+    analysis = analyze(net(LayerSpec("MaxPool2d", "p", {"kernel_size": 2, "padding": 2}),
+                           num_classes=None))
+    assert analysis.errors[0].path == "p"
+    assert "pool-to-zero" not in rules(analysis)
+
+
+def test_softmax_over_the_batch_runs():
+    analysis = analyze(net(LayerSpec("Flatten", "f"), LayerSpec("Softmax", "s", {"dim": 0}),
+                           num_classes=None))
+    assert analysis.ok
