@@ -15,15 +15,16 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import stat
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-TEMP_PATTERN = re.compile(r"^\..*\.netbuilder-(?P<pid>\d{1,10})-[0-9a-f]{8}\.tmp$")
+TEMP_PATTERN = re.compile(r"^\..*\.netbuilder-(?P<pid>\d{1,10})-[a-z0-9_]{8}\.tmp$")
 MAX_NAME_IN_TEMP = 120  # keeps ".NAME.netbuilder-PID-TOKEN.tmp" under the usual 255-byte limit
 CLOCK_SLACK_S = 2.0  # process start times are known to about a second
 UNKNOWN_OWNER_AGE_S = 7 * 24 * 3600  # where no pid can be checked, only week-old files go
@@ -39,9 +40,9 @@ class SaveError(OSError):
         return f"cannot write {self.filename}: {self.strerror}"
 
 
-def temp_name_for(path: Path) -> str:
-    """A fresh temporary name beside ``path`` that only this module writes."""
-    return f".{path.name[:MAX_NAME_IN_TEMP]}.netbuilder-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+def temp_prefix_for(path: Path) -> str:
+    """``.NAME.netbuilder-PID-``; mkstemp adds 8 random characters and ``.tmp``."""
+    return f".{path.name[:MAX_NAME_IN_TEMP]}.netbuilder-{os.getpid()}-"
 
 
 def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
@@ -53,14 +54,16 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     remove_stale_temps(folder)
     try:
-        old_mode = stat.S_IMODE(os.stat(path).st_mode)
+        mode = stat.S_IMODE(os.stat(path).st_mode)  # a replaced file keeps its permissions
     except OSError:
-        old_mode = None
-    fd, tmp = _create_temp(path, folder)
+        mode = 0o666 & ~current_umask()  # a new one gets what open() would give it
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix_for(path), suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise _as_save_error(path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
-            if old_mode is not None:
-                os.chmod(tmp, old_mode)  # a replaced file keeps its permissions
+            os.chmod(tmp, mode)  # mkstemp made it 0600
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
@@ -83,19 +86,20 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
-def _create_temp(path: Path, folder: Path) -> tuple[int, Path]:
-    """Mode 0666 before the umask, as ``open()`` gives (mkstemp's 0600 hid files from others)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(
-        os, "O_CLOEXEC", 0)
-    for _attempt in range(8):
-        tmp = folder / temp_name_for(path)
-        try:
-            return os.open(tmp, flags, 0o666), tmp
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise _as_save_error(path, exc) from exc
-    raise SaveError(path, "no free temporary name in the folder")
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process umask: read from /proc where possible, as setting it to read it races with
+    other threads creating files."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 def _as_save_error(path: Path, exc: Exception) -> SaveError:
