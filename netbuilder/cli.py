@@ -7,6 +7,7 @@ status is 1.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,11 @@ class CommandError(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netbuilder",
+        usage="netbuilder [FILE] | netbuilder COMMAND ...",
         description="Build torch.nn.Sequential networks, see the shapes that flow, export code.",
+        epilog="With no command, netbuilder opens its window; 'netbuilder FILE' opens FILE (a "
+               "project or network .json, or weights or a checkpoint .pth) in it. The commands "
+               "run without a window.",
     )
     parser.add_argument("--version", action="version", version=f"netbuilder {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -56,6 +61,46 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _integer_in(setting: str):
+    """An argparse type: an integer within the limits the app's controls have."""
+    from netbuilder.core.project import SETTING_LIMITS
+
+    low, high = (int(v) for v in SETTING_LIMITS[setting])
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected an integer from {low} to {high}, got "
+                                             f"{text[:40]}")
+        return value
+
+    parse.__name__ = setting
+    return parse
+
+
+def _number_in(setting: str):
+    """An argparse type: a finite number within the limits the app's controls have."""
+    from netbuilder.core.project import SETTING_LIMITS
+
+    low, high = SETTING_LIMITS[setting]
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not low <= value <= high:  # also refuses nan and inf
+            raise argparse.ArgumentTypeError(f"expected a number from {low:g} to {high:g}, "
+                                             f"got {text[:40]}")
+        return value
+
+    parse.__name__ = setting
+    return parse
+
+
 def _dataset_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default="digits", metavar="NAME",
                         help="digits (embedded, default), mnist, fashion-mnist, kmnist, or "
@@ -63,10 +108,11 @@ def _dataset_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="where torchvision datasets are kept or downloaded "
                              "(default: $NETBUILDER_DATA or ~/.cache/netbuilder/datasets)")
-    parser.add_argument("--val-split", type=float, default=0.2,
+    parser.add_argument("--val-split", type=_number_in("val_split"), default=0.2,
                         help="validation fraction for digits and image folders (default 0.2)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for splits, shuffling, "
-                                                            "augmentation and dropout")
+    parser.add_argument("--seed", type=_integer_in("seed"), default=0,
+                        help="seed for splits, shuffling, augmentation and dropout "
+                             "(0 to 2147483647)")
 
 
 def _add_train_parser(commands) -> None:
@@ -76,11 +122,11 @@ def _add_train_parser(commands) -> None:
                     "state_dict that model.load_state_dict(torch.load(...)) reads.")
     train.add_argument("spec", type=Path, help="network spec (.json) or full checkpoint (.pth)")
     _dataset_options(train)
-    train.add_argument("--epochs", type=int, default=5)
-    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--epochs", type=_integer_in("epochs"), default=5)
+    train.add_argument("--batch-size", type=_integer_in("batch_size"), default=64)
     train.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 1e-3)")
     train.add_argument("--optimizer", default="adam", choices=("adam", "sgd", "adamw", "rmsprop"))
-    train.add_argument("--weight-decay", type=float, default=0.0)
+    train.add_argument("--weight-decay", type=_number_in("weight_decay"), default=0.0)
     train.add_argument("--schedule", default="none", choices=("none", "step", "cosine",
                                                               "onecycle"))
     train.add_argument("--loss", default="cross_entropy", choices=("cross_entropy", "nll", "mse"))
@@ -105,11 +151,12 @@ def _add_evaluate_parser(commands) -> None:
 
 
 def _load_spec(path: Path):
-    from netbuilder.core.spec import NetworkSpec, SpecError
+    """The network of a spec or project file, fully checked first."""
+    from netbuilder.core.project import Project, ProjectError
 
     try:
-        return NetworkSpec.load(path)
-    except SpecError as exc:
+        return Project.load(path).spec
+    except ProjectError as exc:
         raise CommandError(_problem_lines(f"{path} is not a usable network spec:", exc)) from None
 
 
@@ -160,28 +207,23 @@ def _export(args: argparse.Namespace) -> int:
     from netbuilder.core.analysis import analyze
     from netbuilder.core.atomic import atomic_write_text
 
-    spec, model, checkpoint = _model_and_weights(args.spec, args.weights)
+    as_source = args.format in ("python", "script")
+    if as_source and args.weights is not None:
+        raise CommandError(f"--weights is for the onnx, torchscript and pt2 formats: a "
+                           f"{args.format} export holds no weights")
+    # Source needs no weights: nothing is built (a 2.5 GB network costs nothing to write).
+    spec, model, checkpoint = _model_and_weights(args.spec, args.weights, build=not as_source)
     analysis = analyze(spec)
     if not analysis.ok:
         raise CommandError("\n".join(
             [f"{args.spec} cannot be exported: its shapes do not fit together:",
              *(f"  - {f}" for f in analysis.errors)]))
-    if args.format in ("python", "script"):
-        if args.format == "python":
-            from netbuilder.core.codegen import generate
-
-            source = generate(spec, style=args.style)
-        else:
-            from netbuilder.core.train_script import training_script
-            from netbuilder.core.training import TrainConfig
-
-            settings = dict((checkpoint or {}).get("training", {}))
-            source = training_script(spec, TrainConfig.from_dict(settings),
-                                     float(settings.get("val_split", 0.2)), args.out.name)
+    if as_source:
+        source = _source(args, spec, checkpoint)
         try:
             atomic_write_text(args.out, source)
-        except OSError as exc:
-            raise CommandError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        except (OSError, RuntimeError) as exc:
+            raise CommandError(f"cannot write {args.out}: {_reason(exc)}") from None
         what = "training script" if args.format == "script" else (
             spec.class_name if args.style == "class" else "model")
         print(f"wrote {args.out} ({what}, {analysis.total_params:,} parameters)")
@@ -199,10 +241,46 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _model_and_weights(spec_path: Path, weights_path: Path | None):
-    """(spec, model, checkpoint dict or None) from SPEC.json [+ WEIGHTS] or a checkpoint."""
-    from netbuilder.core.builder import build
-    from netbuilder.core.checkpoint import CheckpointError, load_file, load_weights
+def _source(args: argparse.Namespace, spec, checkpoint: dict | None) -> str:
+    """A module (python) or a training script (script) for ``spec``; a checkpoint's settings
+    are checked like a project's before any of them reaches the generated code."""
+    from netbuilder.core.spec import SpecError
+    from netbuilder.core.training import TrainingError
+
+    try:
+        if args.format == "python":
+            from netbuilder.core.codegen import generate
+
+            return generate(spec, style=args.style)
+        from netbuilder.core.train_script import training_script
+
+        return training_script(spec, (checkpoint or {}).get("training", {}),
+                               script_name=args.out.name)
+    except SpecError as exc:
+        raise CommandError(_problem_lines(f"{args.spec} cannot be written as code:", exc)
+                           ) from None
+    except (TrainingError, ValueError) as exc:
+        raise CommandError(f"{args.spec}: {exc}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _model_and_weights(spec_path: Path, weights_path: Path | None, build: bool = True):
+    """(spec, model or None, checkpoint dict or None) from SPEC.json [+ WEIGHTS] or a
+    checkpoint; every file is checked whole before anything is built from it."""
+    from netbuilder.core.builder import build as build_model
+    from netbuilder.core.checkpoint import (
+        CheckpointError,
+        load_file,
+        load_weights,
+        memory_problem,
+        non_finite_keys,
+    )
     from netbuilder.core.spec import SpecError
 
     checkpoint = None
@@ -220,9 +298,19 @@ def _model_and_weights(spec_path: Path, weights_path: Path | None):
                                    "network spec (.json) first, then the weights")
             spec = loaded.spec
             checkpoint = loaded.checkpoint
-        model = build(spec)
+        if not build:
+            return spec, None, checkpoint
+        problem = memory_problem(spec)
+        if problem:
+            raise CommandError(f"{spec_path} cannot be built: {problem}")
+        model = build_model(spec)
         if loaded is not None:
             load_weights(model, loaded.state_dict, strict=True)
+            bad = non_finite_keys(loaded.state_dict)
+            if bad:
+                print(f"warning: {loaded.path.name} holds NaN or infinite values in "
+                      f"{', '.join(bad[:5])}{' …' if len(bad) > 5 else ''}: the network's "
+                      "outputs will not be numbers", file=sys.stderr)
     except CheckpointError as exc:
         raise CommandError(str(exc)) from None
     except SpecError as exc:
@@ -326,8 +414,8 @@ def _train(args: argparse.Namespace) -> int:
                             history + history_dicts(trainer.history), dataset.class_names,
                             extra={"dataset": args.dataset})
             print(f"wrote {args.checkpoint} (full checkpoint)")
-    except OSError as exc:
-        raise CommandError(f"cannot save: {exc.strerror or exc}") from None
+    except (OSError, RuntimeError) as exc:  # torch's zip writer fails with RuntimeError
+        raise CommandError(f"cannot save: {_reason(exc)}") from None
     return 0
 
 
@@ -357,14 +445,13 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 COMMANDS = ("summary", "export", "train", "evaluate")
+OPENABLE = (".json", ".pth", ".pt")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
-        from netbuilder.gui.app import main as gui_main  # no command: the desktop app
-
-        return gui_main(argv[:1])
+        return _open_window(argv)
     parser = _parser()
     args = parser.parse_args(argv)
     handlers = {"summary": _summary, "export": _export, "train": _train,
@@ -373,10 +460,73 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return handlers[args.command](args)
+        status = handlers[args.command](args)
+        sys.stdout.flush()  # here, where a closed pipe can still be handled
+        return status
     except CommandError as exc:
         print(f"netbuilder {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `netbuilder evaluate … | head`: the reader has gone
+        _silence_stdout()
+        return 141  # as a Unix tool killed by SIGPIPE
+
+
+def _open_window(argv: list[str]) -> int:
+    """No command: the desktop app, with FILE opened in it; a mistyped command is an error."""
+    if argv:
+        path = Path(argv[0])
+        if not path.exists():
+            if path.suffix.lower() in OPENABLE:
+                return _usage_error(f"{path} does not exist")
+            return _usage_error(f"unknown command {argv[0]!r}{_suggestion(argv[0])}")
+    if len(argv) > 1:
+        return _usage_error(f"give at most one FILE to open, got {len(argv)} words; commands: "
+                            f"{', '.join(COMMANDS)}")
+    problem = _no_display()
+    if problem:
+        print(f"netbuilder: {problem}. The commands {', '.join(COMMANDS)} work without one "
+              "(see netbuilder --help).", file=sys.stderr)
+        return 1
+    from netbuilder.gui.app import main as gui_main  # the desktop app
+
+    return gui_main(argv)
+
+
+def _suggestion(word: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word.lower(), COMMANDS, n=1, cutoff=0.5)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    if word.lower().lstrip("-") in ("help", "h", "?"):
+        return "; for help: netbuilder --help"
+    return f"; commands: {', '.join(COMMANDS)} (or give a FILE to open in the window)"
+
+
+def _usage_error(message: str) -> int:
+    print(f"netbuilder: {message}", file=sys.stderr)
+    return 2
+
+
+def _no_display() -> str:
+    """Why no window can be shown here (Linux/BSD without X11 or Wayland), or ''."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return ""
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return ""  # offscreen, vnc, eglfs…: Qt draws without a desktop session
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return "there is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set)"
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so Python's exit flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

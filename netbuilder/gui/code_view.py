@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.codegen import CLASS, SEQUENTIAL, generate
-from netbuilder.core.spec import SpecError
 
 
 class PythonHighlighter(QSyntaxHighlighter):
@@ -90,7 +89,7 @@ class CodeView(QWidget):
     def refresh(self) -> None:
         try:
             text = self.source()
-        except SpecError as exc:
+        except ValueError as exc:  # SpecError, or a value codegen refuses to write
             self.status.setText(self.tr("The network has problems: %1").replace("%1", str(exc)))
             return
         if not self.document.analysis.ok:

@@ -29,20 +29,29 @@ from PySide6.QtWidgets import (
 from netbuilder import __version__
 from netbuilder.core import editing
 from netbuilder.core.atomic import atomic_write_text
+from netbuilder.core.builder import build
 from netbuilder.core.checkpoint import (
     CheckpointError,
     infer_spec,
     load_file,
     load_weights,
+    memory_problem,
+    non_finite_keys,
     reconcile,
     save_checkpoint,
     save_state_dict,
 )
 from netbuilder.core.codegen import generate
 from netbuilder.core.exporters import FORMATS, ExportError, export_verified
-from netbuilder.core.project import Project, ProjectError
+from netbuilder.core.jsonfile import JsonFileError, read_json_file
+from netbuilder.core.project import (
+    Project,
+    ProjectError,
+    check_recovery_info,
+    project_from_checkpoint,
+)
 from netbuilder.core.resources import DEFAULT_TEMPLATE, load_template
-from netbuilder.core.spec import BlockSpec, NetworkSpec
+from netbuilder.core.spec import BlockSpec, NetworkSpec, SpecError
 from netbuilder.core.train_script import training_script
 from netbuilder.gui.cards import plural
 from netbuilder.gui.code_view import CodeView
@@ -527,7 +536,11 @@ class MainWindow(QMainWindow):
 
     def _parameters_shown(self, visible: bool) -> None:
         if visible and self.training.model is None and self.document.analysis.ok:
-            self.training.ensure_model()  # browse the initial weights before any training
+            try:  # browse the initial weights before any training
+                self.training.ensure_model()
+            except Exception as exc:  # e.g. weights too large to allocate
+                self.statusBar().showMessage(self.tr("The network cannot be built: %1").replace(
+                    "%1", _reason(exc)), 8000)
 
     def _model_changed(self) -> None:
         self.parameters.set_model(self.training.model)
@@ -629,9 +642,9 @@ class MainWindow(QMainWindow):
 
     def load_project(self, project: Project, path: Path | None, template: str | None = None
                      ) -> None:
+        """Show a project that was checked whole (``Project.from_dict``); the path is set
+        last, so Save never writes one file's name over another's content."""
         self.project = project
-        self.path = path
-        self.template_name = template
         self.summary.set_dataset(project.dataset)
         self.training.model = None
         self.training.optimizer_state = None
@@ -639,6 +652,8 @@ class MainWindow(QMainWindow):
         self.draw.set_examples(list(project.extra.get("user_examples", [])))
         self._apply_project_training(project)
         self.document.replace(project.spec)
+        self.path = path
+        self.template_name = template
         if path is None and template is None:
             self.document.undo_stack.resetClean()
         self._update_title()
@@ -739,8 +754,8 @@ class MainWindow(QMainWindow):
         try:
             atomic_write_text(path, generate(self.document.spec,
                                              self.code.style_box.currentData()))
-        except OSError as exc:
-            QMessageBox.warning(self, self.tr("Cannot export"), f"{path}: {exc.strerror or exc}")
+        except (OSError, ValueError) as exc:  # a failed write, or a spec codegen refuses
+            QMessageBox.warning(self, self.tr("Cannot export"), f"{path}: {_reason(exc)}")
             return False
         self.statusBar().showMessage(self.tr("Wrote %1").replace("%1", str(path)), 4000)
         return True
@@ -823,18 +838,21 @@ class MainWindow(QMainWindow):
             return False
         try:
             write()
-        except OSError as exc:
+        except Exception as exc:  # full disk, torch's zip writer, a network too big to build
             QMessageBox.warning(self, failed_title, self.tr(
                 "%1 could not be written: %2. The file that was there is unchanged.").replace(
-                "%1", str(path)).replace("%2", exc.strerror or str(exc)))
+                "%1", str(path)).replace("%2", _reason(exc)))
             return False
         self.statusBar().showMessage(done.replace("%1", str(path)), 5000)
         return True
 
     def export_weights_to(self, path: Path) -> bool:
         """A plain state_dict: what model.load_state_dict(torch.load(path)) reads."""
+        model = self._model_or_explain(self.tr("Cannot export weights"))
+        if model is None:
+            return False
         return self._write_weights(
-            path, lambda: save_state_dict(self.training.ensure_model(), path),
+            path, lambda: save_state_dict(model, path),
             self.tr("Cannot export weights"), self.tr("Wrote %1 (plain state_dict)"))
 
     def export_script(self) -> None:
@@ -849,8 +867,12 @@ class MainWindow(QMainWindow):
         if self._refuse_shape_errors():
             return False
         settings = self.training_panel.settings()
-        source = training_script(self.document.spec, self.training_panel.config(),
-                                 settings["val_split"], path.name)
+        try:
+            source = training_script(self.document.spec, self.training_panel.config(),
+                                     settings["val_split"], path.name)
+        except ValueError as exc:  # SpecError, TrainingError: said, nothing written
+            QMessageBox.warning(self, self.tr("Cannot export"), str(exc))
+            return False
         return self._write_weights(path, lambda: atomic_write_text(path, source),
                                    self.tr("Cannot export"), self.tr(
                                        "Wrote %1 — run it with python or torchrun"))
@@ -870,7 +892,9 @@ class MainWindow(QMainWindow):
             return False
         if self._refuse_shape_errors():
             return False
-        model = self.training.ensure_model()
+        model = self._model_or_explain(self.tr("Export failed"))
+        if model is None:
+            return False
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             result = export_verified(model, fmt, path)
@@ -896,9 +920,12 @@ class MainWindow(QMainWindow):
     def save_checkpoint_to(self, path: Path) -> bool:
         """Architecture, weights, optimizer state, settings and run history in one file."""
         dataset = self.training.dataset
+        model = self._model_or_explain(self.tr("Cannot save checkpoint"))
+        if model is None:
+            return False
 
         def write() -> None:
-            save_checkpoint(path, self.document.spec, self.training.ensure_model(),
+            save_checkpoint(path, self.document.spec, model,
                             self.training.optimizer_state, self.training_panel.settings(),
                             list(self.training.runs),
                             dataset.class_names if dataset else [str(i) for i in range(10)],
@@ -923,20 +950,48 @@ class MainWindow(QMainWindow):
             return False
         return self._apply_weights(loaded.state_dict, path.name)
 
+    def _model_or_explain(self, title: str):
+        """The current model, or None after saying why it cannot be built (e.g. its weights
+        would not fit in memory)."""
+        try:
+            if self.training.model is None:
+                problem = memory_problem(self.document.spec)
+                if problem:
+                    raise MemoryError(problem)
+            return self.training.ensure_model()
+        except Exception as exc:  # SpecError from the builder, an allocation failure
+            QMessageBox.warning(self, title, self.tr(
+                "The network cannot be built: %1").replace("%1", _reason(exc)))
+            return None
+
+    def _warn_non_finite(self, state_dict, file_name: str) -> None:
+        bad = non_finite_keys(state_dict)
+        if bad:
+            QMessageBox.warning(self, self.tr("Weights hold NaN or infinity"), self.tr(
+                "%1 holds NaN or infinite values in %2. The network's outputs will not be "
+                "numbers until it is trained again or other weights are loaded.").replace(
+                "%1", file_name).replace("%2", ", ".join(bad[:5]) + (" …" if len(bad) > 5
+                                                                      else "")))
+
     def _apply_weights(self, state_dict, file_name: str) -> bool:
-        model = self.training.ensure_model()
+        model = self._model_or_explain(self.tr("Cannot load weights"))
+        if model is None:
+            return False
         report = reconcile(model, state_dict)
-        if report.perfect:
-            load_weights(model, state_dict, strict=True)
-            self.training.mark_loaded(report.matching)
+        strict = report.perfect
+        if not strict and ReconcileDialog(report, file_name, self).exec() != MATCHING:
+            return False
+        try:
+            load_weights(model, state_dict, strict=strict)
+        except CheckpointError as exc:  # checked before anything is copied: model unchanged
+            QMessageBox.warning(self, self.tr("Cannot load weights"), str(exc))
+            return False
+        self.training.mark_loaded(report.matching)
+        self._warn_non_finite(state_dict, file_name)
+        if strict:
             self.statusBar().showMessage(self.tr("Loaded all %1 tensors from %2").replace(
                 "%1", str(len(report.matching))).replace("%2", file_name), 5000)
             return True
-        choice = ReconcileDialog(report, file_name, self).exec()
-        if choice != MATCHING:
-            return False
-        load_weights(model, state_dict, strict=False)
-        self.training.mark_loaded(report.matching)
         self.statusBar().showMessage(self.tr(
             "Loaded %1 matching tensors from %2; %3 left as they were").replace(
             "%1", str(len(report.matching))).replace("%2", file_name).replace(
@@ -960,26 +1015,34 @@ class MainWindow(QMainWindow):
                                 str(exc))
             return False
         if loaded.is_checkpoint:
+            data = loaded.checkpoint
+            try:  # everything checked and built before the window changes
+                project = project_from_checkpoint(data, loaded.spec, path)
+                model = self._loaded_model(loaded.spec, loaded.state_dict)
+            except (ProjectError, CheckpointError, SpecError) as exc:
+                QMessageBox.warning(self, self.tr("Cannot open %1").replace("%1", path.name),
+                                    str(exc))
+                return False
             if not self.maybe_save():
                 return False
-            data = loaded.checkpoint
-            runs = [r for r in data.get("history", []) if isinstance(r, dict) and "epochs" in r]
-            project = Project(loaded.spec, str(data.get("extra", {}).get("dataset", "digits")),
-                              dict(data.get("training", {})), {"runs": runs})
             self.load_project(project, None)
-            model = self.training.ensure_model()
-            load_weights(model, loaded.state_dict, strict=True)
+            self.training.model = model
             self.training.optimizer_state = data.get("optimizer")
             self.training.mark_loaded(list(loaded.state_dict))
+            self._warn_non_finite(loaded.state_dict, path.name)
             self.statusBar().showMessage(self.tr("Opened checkpoint %1").replace(
                 "%1", path.name), 5000)
             return True
-        if reconcile(self.training.ensure_model(), loaded.state_dict).perfect:
+        current = self._model_or_explain(self.tr("Cannot open %1").replace("%1", path.name))
+        if current is None:
+            return False
+        if reconcile(current, loaded.state_dict).perfect:
             return self._apply_weights(loaded.state_dict, path.name)
         try:
             spec, note = infer_spec(loaded.state_dict, self.document.spec.input_shape,
                                     path.name)
-        except CheckpointError as exc:
+            model = self._loaded_model(spec, loaded.state_dict)
+        except (CheckpointError, SpecError) as exc:
             QMessageBox.warning(self, self.tr("Cannot open %1").replace("%1", path.name),
                                 str(exc))
             return False
@@ -994,11 +1057,19 @@ class MainWindow(QMainWindow):
         self.load_project(Project(spec, self.training_panel.dataset_name() or "digits",
                                   self.training_panel.settings()), None)
         self.document.undo_stack.resetClean()
-        model = self.training.ensure_model()
-        load_weights(model, loaded.state_dict, strict=True)
+        self.training.model = model
         self.training.mark_loaded(list(loaded.state_dict))
+        self._warn_non_finite(loaded.state_dict, path.name)
         self.statusBar().showMessage(note, 10000)
         return True
+
+    def _loaded_model(self, spec: NetworkSpec, state_dict):
+        """A model of ``spec`` holding ``state_dict`` exactly, built aside from the window."""
+        model = build(spec)
+        load_weights(model, state_dict, strict=True)
+        device = self.training.device_data.train_x.device if (
+            self.training.device_data is not None) else None
+        return model.to(device) if device is not None else model
 
     # -- recovery ------------------------------------------------------------------------------
 
@@ -1054,6 +1125,14 @@ class MainWindow(QMainWindow):
         event.accept()
 
 
+def _reason(exc: BaseException) -> str:
+    """The first line of why something failed, for a message box."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def about_text() -> str:
     pitch = QApplication.translate(
         "MainWindow", "Stack layers into a torch.nn.Sequential, see the shapes that flow, and "
@@ -1095,13 +1174,14 @@ def offer_recovery(parent=None) -> list[MainWindow]:
     windows = []
     for path in recovery_files():
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            info = data.pop("recovery", {})
+            data = read_json_file(path)
+            info = check_recovery_info(data.pop("recovery", {}) if isinstance(data, dict)
+                                       else {})
             project = Project.from_dict(data, path)
-        except (OSError, ValueError, ProjectError):
+        except (JsonFileError, ProjectError):
             path.unlink(missing_ok=True)
             continue
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.get("saved_at", 0)))
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info["saved_at"]))
         original = info.get("path") or QApplication.translate("MainWindow", "an unsaved network")
         answer = QMessageBox.question(
             parent, QApplication.translate("MainWindow", "Restore unsaved work?"),

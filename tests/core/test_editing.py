@@ -164,7 +164,7 @@ def test_project_file_round_trip_and_bare_specs(tmp_path, mlp):
 
 
 @pytest.mark.parametrize("content, message", [
-    ("nope", "not JSON"),
+    ("nope", "malformed JSON"),
     ('{"format": "netbuilder.project", "version": 7}', "newer than this netbuilder reads"),
     ('{"format": "other"}', "expected a netbuilder project or network"),
     ('{"format": "netbuilder.project", "version": 1, "network": {"input_shape": [1], '
