@@ -232,6 +232,9 @@ class Analyzer:
         return probe
 
 
+_PLAIN = (type(None), bool, int, float, str)
+
+
 def _freeze(value: Any) -> Any:
     """A hashable stand-in for arguments as written; types kept apart, so 1, 1.0 and True differ.
 
@@ -239,12 +242,12 @@ def _freeze(value: Any) -> Any:
     resolving (a 100,000-layer stack is mostly hits); the same layer written two ways only costs
     one more probe.
     """
+    if type(value) in _PLAIN:
+        return (type(value), value)
     if isinstance(value, dict):
         return tuple((name, _freeze(item)) for name, item in value.items())
     if isinstance(value, (list, tuple)):
         return (type(value), tuple(_freeze(item) for item in value))
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return (type(value), value)
     return (type(value), repr(value))
 
 
