@@ -288,11 +288,11 @@ def _run_probe(layer: LayerSpec, args: dict[str, Any], shape: Shape | None,
     if not isinstance(y, torch.Tensor):
         return _Probe(None, params, trainable, 0, size,
                       f"returns {type(y).__name__}, not a tensor; it cannot sit in a stack")
-    if y.dim() == 0 or int(y.shape[0]) != PROBE_BATCH:
+    if y.dim() == 0 or int(y.shape[0]) != PROBE_BATCH:  # it read the batch as data
         probed = [PROBE_BATCH, *shape[1:]]
         return _Probe(None, params, trainable, 0, size,
-                      f"does not keep the batch dimension: a batch of {PROBE_BATCH}, "
-                      f"{probed}, comes out as {[int(d) for d in y.shape]}")
+                      f"receives {format_shape(shape)} but does not keep the batch dimension: "
+                      f"{PROBE_BATCH} samples {probed} come out as {[int(d) for d in y.shape]}")
     out = (1, *(int(d) for d in y.shape[1:]))
     if any(d == 0 for d in out):
         return _Probe(None, params, trainable, 0, size,
@@ -407,6 +407,17 @@ def lint(spec: NetworkSpec, analysis: Analysis, loss: str = "cross_entropy") -> 
         warn("dropout-last", path,
              f"{path} drops output scores at random while training.",
              f"move {path} before the last Linear layer, or remove it.")
+
+    # Softmax across the batch: it runs, but each sample's scores then depend on the others'.
+    for path, layer, row in leaves:
+        if layer.kind in {"Softmax", "LogSoftmax"} and row is not None and (
+            row.input_shape is not None and row.error is None
+            and layer.args.get("dim", 1) % len(row.input_shape) == 0
+        ):
+            warn("softmax-batch", path,
+                 f"{path} ({layer.kind}) normalizes along dim={layer.args.get('dim', 1)}, the "
+                 "batch: each sample's result depends on the other samples in the batch.",
+                 f"set {path}.dim to 1 (or -1, the last dimension).")
 
     # Pooling that shrinks a dimension to nothing (torch: "Output size is too small").
     for path, layer, row in leaves:

@@ -291,7 +291,22 @@ def test_pooling_error_that_is_not_about_size_is_not_called_pool_to_zero():
     assert "pool-to-zero" not in rules(analysis)
 
 
-def test_softmax_over_the_batch_runs():
-    analysis = analyze(net(LayerSpec("Flatten", "f"), LayerSpec("Softmax", "s", {"dim": 0}),
-                           num_classes=None))
-    assert analysis.ok
+def test_lint_softmax_across_the_batch_runs_but_warns():
+    for dim in (0, -2):
+        analysis = analyze(net(LayerSpec("Flatten", "f"), LayerSpec("Softmax", "s", {"dim": dim}),
+                               num_classes=None), loss="mse")
+        assert analysis.ok
+        assert rules(analysis) == ["softmax-batch"]
+        assert analysis.warnings[0].fix == "set s.dim to 1 (or -1, the last dimension)."
+    assert rules(analyze(net(LayerSpec("Flatten", "f"), LayerSpec("Softmax", "s", {"dim": 1}),
+                             num_classes=None), loss="mse")) == []
+
+
+def test_a_layer_that_loses_the_batch_is_an_error(monkeypatch):
+    """The last line of defence, for kinds no explicit check knows (e.g. from plugins)."""
+    monkeypatch.setattr("netbuilder.core.analysis.input_problem", lambda kind, args, shape: None)
+    analysis = Analyzer().analyze(net(LayerSpec("Flatten", "f", {"start_dim": 0}),
+                                      num_classes=None))
+    assert analysis.errors[0].message == (
+        "f (Flatten): receives [N, 1, 28, 28] but does not keep the batch dimension: 2 samples "
+        "[2, 1, 28, 28] come out as [1568]")
