@@ -1,8 +1,10 @@
 """Programs other runtimes load — ONNX, TorchScript, a torch.export program — each checked.
 
-Every export is run again from the written file on validation digits and compared with the
-model it came from: the largest absolute difference of the outputs and how often the top
-class agrees. The report is shown and written next to the file (``FILE.verification.json``).
+Every export is loaded again from the bytes written to the file, run on validation digits and
+compared with the model it came from: the largest absolute difference of the outputs and how
+often the top class agrees. The report is shown and written next to the file
+(``FILE.verification.json``).
+
 Each program is serialised into memory, verified from those bytes, and only then written with
 ``atomic_write_bytes``: torch's C++ writers abort the whole process when a write fails (a full
 disk), while a Python write raises an error that becomes an :class:`ExportError`, leaving the
