@@ -272,7 +272,10 @@ def _run_probe(layer: LayerSpec, args: dict[str, Any], shape: Shape | None,
     params, trainable, size = _count(module)
     if shape is None:
         return _Probe(None, params, trainable, 0, size, "input shape unknown")
-    refused = input_problem(layer.kind, args, shape)
+    try:
+        refused = input_problem(layer.kind, args, shape)
+    except Exception:  # arguments of a type no check expects: the probe reports them below
+        refused = None
     if refused is not None:
         return _Probe(None, params, trainable, 0, size, refused)
     module.eval()

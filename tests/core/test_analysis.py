@@ -310,3 +310,10 @@ def test_a_layer_that_loses_the_batch_is_an_error(monkeypatch):
     assert analysis.errors[0].message == (
         "f (Flatten): receives [N, 1, 28, 28] but does not keep the batch dimension: 2 samples "
         "[2, 1, 28, 28] come out as [1568]")
+
+
+def test_arguments_of_the_wrong_type_are_reported_not_raised():
+    """An unvalidated spec (mid-edit) must not break the analysis of the explicit checks."""
+    analysis = Analyzer().analyze(net(LayerSpec("Softmax", "s", {"dim": "last"}),
+                                      num_classes=None))
+    assert [e.path for e in analysis.errors] == ["s"]
