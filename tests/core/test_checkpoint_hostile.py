@@ -6,7 +6,6 @@ Whatever the bytes, ``load_file`` returns a usable :class:`LoadedFile` or raises
 
 import io
 import math
-import os
 import re
 import tempfile
 import warnings
@@ -266,24 +265,22 @@ FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
                                        HealthCheck.too_slow])
 
 
-def fuzz_path() -> Path:
-    folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"netbuilder-fuzz-{os.getpid()}"
-    folder.mkdir(exist_ok=True)
-    return folder / "fuzz.pth"
+@pytest.fixture(scope="module")
+def path(tmp_path_factory) -> Path:
+    """One file that each example overwrites (pytest removes its folder)."""
+    return tmp_path_factory.mktemp("fuzz") / "fuzz.pth"
 
 
 @FUZZ
 @given(st.binary(max_size=3000))
-def test_arbitrary_bytes(data):
-    path = fuzz_path()
+def test_arbitrary_bytes(path, data):
     path.write_bytes(data)
     assert_usable_or_refused(path)
 
 
 @FUZZ
 @given(st.integers(0, len(TINY_CHECKPOINT) - 1))
-def test_truncated_checkpoints(length):
-    path = fuzz_path()
+def test_truncated_checkpoints(path, length):
     path.write_bytes(TINY_CHECKPOINT[:length])
     with pytest.raises(CheckpointError):
         load_file(path)
@@ -296,11 +293,10 @@ PICKLE_AT = TINY_CHECKPOINT.find(b"data.pkl")
 @given(st.lists(st.tuples(st.one_of(st.integers(0, len(TINY_CHECKPOINT) - 1),
                                     st.integers(PICKLE_AT, PICKLE_AT + 1200)),
                           st.integers(0, 255)), min_size=1, max_size=6))
-def test_mutated_checkpoints(changes):
+def test_mutated_checkpoints(path, changes):
     data = bytearray(TINY_CHECKPOINT)
     for position, value in changes:
         data[min(position, len(data) - 1)] = value
-    path = fuzz_path()
     path.write_bytes(bytes(data))
     assert_usable_or_refused(path)
 
@@ -323,17 +319,15 @@ FIELDS = ["version", "spec", "state_dict", "optimizer", "training", "history", "
 
 @FUZZ
 @given(st.dictionaries(st.sampled_from(FIELDS), plain, max_size=4))
-def test_random_checkpoint_fields(changes):
+def test_random_checkpoint_fields(path, changes):
     data = torch.load(io.BytesIO(TINY_CHECKPOINT), weights_only=True)
     data.update(changes)
-    path = fuzz_path()
     torch.save(data, path)
     assert_usable_or_refused(path)
 
 
 @FUZZ
 @given(st.one_of(plain, st.dictionaries(st.text(max_size=6), small_tensors, max_size=4)))
-def test_random_plain_files(value):
-    path = fuzz_path()
+def test_random_plain_files(path, value):
     torch.save(value, path)
     assert_usable_or_refused(path)
