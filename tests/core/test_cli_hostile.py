@@ -66,7 +66,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
 
 
 @pytest.mark.parametrize("option, value", [
-    ("--seed", "18446744073709551616"), ("--seed", "-1"), ("--epochs", "0"),
+    ("--seed", "18446744073709551616"), ("--seed", "-1"), ("--epochs", "0"), ("--batch-size", "0"),
     ("--batch-size", "99999999999"), ("--val-split", "nan"), ("--weight-decay", "inf"),
 ])
 def test_out_of_range_numbers_are_refused_by_name(tmp_path, capsys, option, value):

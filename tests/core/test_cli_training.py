@@ -127,7 +127,6 @@ def test_weights_of_another_architecture_name_keys_and_shapes(trained_mlp):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--batch-size", "0"], "batch size: expected an integer ≥ 1, got 0"),
     (["--batch-size", "9000"], "batch size 9000 is larger than the 8000 training images"),
     (["--lr", "0"], "learning rate: expected a number > 0, got 0.0"),
     (["--lr", "-1"], "learning rate: expected a number > 0"),
