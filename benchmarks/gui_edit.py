@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from netbuilder.core.analysis import warm_up  # noqa: E402
 from netbuilder.core.project import Project  # noqa: E402
 from netbuilder.gui.main_window import MainWindow  # noqa: E402
-from netbuilder.gui.stack_view import insert_kinds  # noqa: E402
+from netbuilder.gui.network.stack_view import insert_kinds  # noqa: E402
 
 
 def main() -> None:

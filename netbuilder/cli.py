@@ -405,7 +405,7 @@ def _train(args: argparse.Namespace) -> int:
                   f"{event.seconds:.1f} s  {event.samples_per_s:,.0f} samples/s", flush=True)
         elif event.kind in ("failed", "stopped"):
             progress.clear()
-            raise CommandError(event.message + "; nothing was saved")
+            raise CommandError(event.message.rstrip(".") + "; nothing was saved")
     try:
         save_state_dict(model, args.out)
         print(f"wrote {args.out} (plain state_dict)")

@@ -6,7 +6,7 @@ Run from anywhere, with the project's environment (PySide6 provides the two tool
     .venv/bin/python scripts/update_translations.py zh_CN      # one language (or a new one)
     .venv/bin/python scripts/update_translations.py --check    # also fail on untranslated texts
 
-For each language it runs ``pyside6-lupdate`` over ``netbuilder/gui/*.py`` into
+For each language it runs ``pyside6-lupdate`` over ``netbuilder/gui/**/*.py`` into
 ``netbuilder/resources/i18n/netbuilder_<code>.ts``: new texts are added as unfinished, the
 translations of texts that are still there are kept, and texts no longer in the sources are
 dropped (``-no-obsolete``). Then ``pyside6-lrelease`` compiles the ``.ts`` into
@@ -49,7 +49,7 @@ def tool(name: str) -> str:
 
 
 def sources() -> list[Path]:
-    return sorted(GUI.glob("*.py"))
+    return sorted(GUI.rglob("*.py"))
 
 
 def ts_file(code: str) -> Path:

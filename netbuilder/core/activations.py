@@ -8,7 +8,7 @@ al., 2013), folded to one ``[H, W]`` map in ``[0, 1]``. ``feature_grid`` tiles a
 
 Both passes put the model in eval mode (dropout off, batch norm on its running statistics, which
 stay untouched) and give every module back the mode it had. Neither leaves a gradient on a
-parameter. Qt-free: the pictures are drawn by ``netbuilder.gui.activation_view``.
+parameter. Qt-free: the pictures are drawn by ``netbuilder.gui.inspect.activations``.
 """
 
 from __future__ import annotations

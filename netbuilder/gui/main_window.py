@@ -53,26 +53,26 @@ from netbuilder.core.project import (
 from netbuilder.core.resources import DEFAULT_TEMPLATE, load_template
 from netbuilder.core.spec import BlockSpec, NetworkSpec, SpecError
 from netbuilder.core.train_script import training_script
-from netbuilder.gui.cards import plural
-from netbuilder.gui.code_view import CodeView
-from netbuilder.gui.document import Document
-from netbuilder.gui.draw_panel import DrawPanel
-from netbuilder.gui.evaluation_view import EvaluationView
-from netbuilder.gui.health_view import HealthView
+from netbuilder.gui.controllers.training import TrainingController
+from netbuilder.gui.dialogs.template import TemplateDialog
+from netbuilder.gui.dialogs.weights import MATCHING, ReconcileDialog
 from netbuilder.gui.i18n import LANGUAGE_KEY, available_languages
-from netbuilder.gui.palette import Palette
-from netbuilder.gui.parameter_tree import ParametersPanel, apply_freeze_to_model
-from netbuilder.gui.plots import TrainingPlots
-from netbuilder.gui.properties import PropertiesPanel
-from netbuilder.gui.runs_panel import RunsPanel
+from netbuilder.gui.inspect.draw import DrawPanel
+from netbuilder.gui.inspect.health import HealthView
+from netbuilder.gui.inspect.parameter_tree import ParametersPanel, apply_freeze_to_model
+from netbuilder.gui.model.document import Document
+from netbuilder.gui.network.cards import plural
+from netbuilder.gui.network.code_view import CodeView
+from netbuilder.gui.network.palette import Palette
+from netbuilder.gui.network.properties import PropertiesPanel
+from netbuilder.gui.network.stack_view import LAYERS_MIME, StackView, insert_kinds, layers_mime
+from netbuilder.gui.network.summary_panel import SummaryPanel
 from netbuilder.gui.settings import app_icon, recovery_dir, settings
-from netbuilder.gui.stack_view import LAYERS_MIME, StackView, insert_kinds, layers_mime
-from netbuilder.gui.summary_panel import SummaryPanel
-from netbuilder.gui.template_dialog import TemplateDialog
 from netbuilder.gui.theme import THEMES, apply_theme
-from netbuilder.gui.training_controller import TrainingController
-from netbuilder.gui.training_panel import TrainingPanel
-from netbuilder.gui.weights_dialog import MATCHING, ReconcileDialog
+from netbuilder.gui.training.evaluation import EvaluationView
+from netbuilder.gui.training.panel import TrainingPanel
+from netbuilder.gui.training.plots import TrainingPlots
+from netbuilder.gui.training.runs import RunsPanel
 
 MAX_RECENT = 8
 AUTOSAVE_MS = 15_000

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea
 from netbuilder.core.activations import Activation, feature_grid, layer_activations, saliency
 from netbuilder.core.builder import build
 from netbuilder.core.resources import load_template
-from netbuilder.gui.activation_view import (
+from netbuilder.gui.inspect.activations import (
     BLANK,
     BLANK_INDEX,
     GRID,

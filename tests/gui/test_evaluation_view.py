@@ -12,7 +12,7 @@ from netbuilder.core.builder import build
 from netbuilder.core.data import load_digits
 from netbuilder.core.resources import load_template
 from netbuilder.core.training import TrainConfig, Trainer, evaluate, reset_weights
-from netbuilder.gui.evaluation_view import (
+from netbuilder.gui.training.evaluation import (
     EvaluationView,
     contrast_ratio,
     images_as_uint8,

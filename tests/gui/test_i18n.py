@@ -20,7 +20,7 @@ from netbuilder.core.project import Project
 from netbuilder.core.resources import load_template
 from netbuilder.gui import i18n
 from netbuilder.gui.main_window import MainWindow
-from netbuilder.gui.palette import CATEGORY_NAMES
+from netbuilder.gui.network.palette import CATEGORY_NAMES
 from netbuilder.gui.settings import settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +67,7 @@ def lupdate() -> str:
 
 def test_every_text_of_the_sources_has_a_finished_translation(tmp_path):
     fresh = tmp_path / "fresh.ts"
-    subprocess.run([lupdate(), *sorted(str(p) for p in GUI.glob("*.py")), "-ts", str(fresh)],
+    subprocess.run([lupdate(), *sorted(str(p) for p in GUI.rglob("*.py")), "-ts", str(fresh)],
                    check=True, capture_output=True)
     extracted = {(context, message.findtext("source") or "")
                  for context, message in messages(fresh)}

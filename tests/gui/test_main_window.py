@@ -16,7 +16,7 @@ from netbuilder.core.project import Project
 from netbuilder.core.resources import load_template, template_names
 from netbuilder.gui import main_window as main_window_module
 from netbuilder.gui.main_window import MainWindow, offer_recovery
-from netbuilder.gui.stack_view import LAYERS_MIME
+from netbuilder.gui.network.stack_view import LAYERS_MIME
 
 
 @pytest.fixture
@@ -361,7 +361,7 @@ def test_bad_files_leave_the_project_untouched(window, tmp_path, answers):
     cases = {"notjson.json": "{ nope", "unknown.json": json.dumps(
         {"version": 1, "input_shape": [1, 28, 28], "layers": [{"kind": "Magic", "name": "m"}]}),
         "newer.json": json.dumps({"format": "netbuilder.project", "version": 99})}
-    expected = ["not JSON", "unknown layer kind 'Magic'", "newer than this netbuilder reads"]
+    expected = ["malformed JSON", "unknown layer kind 'Magic'", "newer than this netbuilder reads"]
     for (name, content), text in zip(cases.items(), expected, strict=True):
         path = tmp_path / name
         path.write_text(content)
@@ -407,7 +407,7 @@ def test_close_with_unsaved_changes_asks(qtbot, window, answers):
 
 
 def test_new_from_template_dialog_lists_templates(qtbot, window, monkeypatch):
-    from netbuilder.gui.template_dialog import TemplateDialog
+    from netbuilder.gui.dialogs.template import TemplateDialog
 
     dialog = TemplateDialog(window)
     qtbot.addWidget(dialog)
@@ -461,12 +461,14 @@ def test_dark_theme_and_about(qtbot, window, monkeypatch):
     assert "netbuilder 0.1.0" in shown[0] and "PyTorch" in shown[0] and "Qt" in shown[0]
 
 
-def test_no_subcommand_starts_the_gui_entry(monkeypatch):
+def test_no_subcommand_starts_the_gui_entry(monkeypatch, tmp_path):
     from netbuilder import cli
 
     called = []
     monkeypatch.setattr("netbuilder.gui.app.main", lambda argv: called.append(argv) or 0)
-    assert cli.main(["some.json"]) == 0 and called == [["some.json"]]
+    some = tmp_path / "some.json"
+    some.write_text("{}")
+    assert cli.main([str(some)]) == 0 and called == [[str(some)]]
     assert cli.main([]) == 0 and called[-1] == []
     assert os.environ.get("QT_QPA_PLATFORM") == "offscreen"
 

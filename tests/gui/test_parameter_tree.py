@@ -13,7 +13,7 @@ from torch import nn
 
 from netbuilder.core.builder import build
 from netbuilder.core.resources import load_template, template_names
-from netbuilder.gui.parameter_tree import (
+from netbuilder.gui.inspect.parameter_tree import (
     HIST_BINS,
     ParametersPanel,
     ParameterTree,

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QLabel, QPushButton
 
-from netbuilder.gui.plots import TrainingPlots
+from netbuilder.gui.training.plots import TrainingPlots
 
 NAN = float("nan")
 INF = float("inf")

@@ -10,8 +10,8 @@ from netbuilder.core import editing
 from netbuilder.core.catalog import default_catalog
 from netbuilder.core.resources import load_template
 from netbuilder.core.spec import LayerSpec, NetworkSpec
-from netbuilder.gui.document import Document
-from netbuilder.gui.properties import PropertiesPanel, format_arg_value, parse_arg_text
+from netbuilder.gui.model.document import Document
+from netbuilder.gui.network.properties import PropertiesPanel, format_arg_value, parse_arg_text
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 

@@ -9,8 +9,8 @@ from netbuilder.core.builder import build
 from netbuilder.core.project import Project
 from netbuilder.core.resources import load_template
 from netbuilder.gui import main_window as main_window_module
+from netbuilder.gui.dialogs.weights import MATCHING, ReconcileDialog
 from netbuilder.gui.main_window import MainWindow
-from netbuilder.gui.weights_dialog import MATCHING, ReconcileDialog
 from tests.core.article_models import MNISTClassifier
 from tests.core.test_checkpoint import malicious_file
 

@@ -4,17 +4,17 @@
 <context>
     <name>ActivationView</name>
     <message>
-        <location filename="../../gui/activation_view.py" line="226"/>
+        <location filename="../../gui/inspect/activations.py" line="226"/>
         <source>Draw a digit to see what every layer makes of it.</source>
         <translation>手写一个数字，看看每一层把它变成了什么。</translation>
     </message>
     <message>
-        <location filename="../../gui/activation_view.py" line="295"/>
+        <location filename="../../gui/inspect/activations.py" line="295"/>
         <source>scalar</source>
         <translation>标量</translation>
     </message>
     <message>
-        <location filename="../../gui/activation_view.py" line="302"/>
+        <location filename="../../gui/inspect/activations.py" line="302"/>
         <source>The first {0} of {1} feature maps</source>
         <translation>{1} 个特征图中的前 {0} 个</translation>
     </message>
@@ -22,82 +22,82 @@
 <context>
     <name>CardDelegate</name>
     <message>
-        <location filename="../../gui/cards.py" line="48"/>
+        <location filename="../../gui/network/cards.py" line="48"/>
         <source>, no bias</source>
         <translation>，无偏置</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="63"/>
+        <location filename="../../gui/network/cards.py" line="63"/>
         <source>to %1</source>
         <translation>输出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="68"/>
+        <location filename="../../gui/network/cards.py" line="68"/>
         <source>%1 in %2 groups</source>
         <translation>%1 通道，分 %2 组</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="75"/>
+        <location filename="../../gui/network/cards.py" line="75"/>
         <source>, %1 layers</source>
         <translation>，%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="79"/>
+        <location filename="../../gui/network/cards.py" line="79"/>
         <source>dims %1…%2</source>
         <translation>维度 %1…%2</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="82"/>
+        <location filename="../../gui/network/cards.py" line="82"/>
         <source>dim %1 → %2</source>
         <translation>维度 %1 → %2</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="95"/>
+        <location filename="../../gui/network/cards.py" line="95"/>
         <source>in %1 → out %2</source>
         <translation>输入 %1 → 输出 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="97"/>
+        <location filename="../../gui/network/cards.py" line="97"/>
         <source>%1 parameters, %2 MACs</source>
         <translation>%1 个参数，%2 次乘加 (MACs)</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="103"/>
+        <location filename="../../gui/network/cards.py" line="103"/>
         <source>Fix: %1</source>
         <translation>修复：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="166"/>
+        <location filename="../../gui/network/cards.py" line="166"/>
         <source>shape error</source>
         <translation>形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="167"/>
+        <location filename="../../gui/network/cards.py" line="167"/>
         <source>%1 params</source>
         <translation>%1 个参数</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="180"/>
+        <location filename="../../gui/network/cards.py" line="180"/>
         <source>Block · 1 layer</source>
         <translation>块 · 1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="181"/>
+        <location filename="../../gui/network/cards.py" line="181"/>
         <source>Block · %1 layers</source>
         <translation>块 · %1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="194"/>
+        <location filename="../../gui/network/cards.py" line="194"/>
         <source>  · frozen</source>
         <translation>  · 已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="196"/>
+        <location filename="../../gui/network/cards.py" line="196"/>
         <source>  · trained</source>
         <translation>  · 已训练</translation>
     </message>
     <message>
-        <location filename="../../gui/cards.py" line="262"/>
+        <location filename="../../gui/network/cards.py" line="262"/>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -105,32 +105,32 @@
 <context>
     <name>CodeView</name>
     <message>
-        <location filename="../../gui/code_view.py" line="54"/>
+        <location filename="../../gui/network/code_view.py" line="53"/>
         <source>nn.Module class</source>
         <translation>nn.Module 类</translation>
     </message>
     <message>
-        <location filename="../../gui/code_view.py" line="55"/>
+        <location filename="../../gui/network/code_view.py" line="54"/>
         <source>nn.Sequential</source>
         <translation>nn.Sequential</translation>
     </message>
     <message>
-        <location filename="../../gui/code_view.py" line="56"/>
+        <location filename="../../gui/network/code_view.py" line="55"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../gui/code_view.py" line="85"/>
+        <location filename="../../gui/network/code_view.py" line="84"/>
         <source># computing…</source>
         <translation># 计算中…</translation>
     </message>
     <message>
-        <location filename="../../gui/code_view.py" line="94"/>
+        <location filename="../../gui/network/code_view.py" line="93"/>
         <source>The network has problems: %1</source>
         <translation>网络有问题：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/code_view.py" line="97"/>
+        <location filename="../../gui/network/code_view.py" line="96"/>
         <source>Shapes do not fit yet; the code is written anyway.</source>
         <translation>形状尚不匹配；代码仍照常生成。</translation>
     </message>
@@ -138,7 +138,7 @@
 <context>
     <name>Document</name>
     <message>
-        <location filename="../../gui/document.py" line="112"/>
+        <location filename="../../gui/model/document.py" line="112"/>
         <source>The network is training: stop the run to change it.</source>
         <translation>网络正在训练：请先停止本次运行再修改。</translation>
     </message>
@@ -146,7 +146,7 @@
 <context>
     <name>DrawCanvas</name>
     <message>
-        <location filename="../../gui/draw_panel.py" line="166"/>
+        <location filename="../../gui/inspect/draw.py" line="166"/>
         <source>Draw a digit here</source>
         <translation>在此手写一个数字</translation>
     </message>
@@ -154,82 +154,82 @@
 <context>
     <name>DrawPanel</name>
     <message>
-        <location filename="../../gui/draw_panel.py" line="190"/>
+        <location filename="../../gui/inspect/draw.py" line="190"/>
         <source>Clear (Esc)</source>
         <translation>清除 (Esc)</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="192"/>
+        <location filename="../../gui/inspect/draw.py" line="192"/>
         <source>Undo stroke</source>
         <translation>撤销笔画</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="197"/>
+        <location filename="../../gui/inspect/draw.py" line="197"/>
         <source>The 28×28 image the network receives</source>
         <translation>网络接收到的 28×28 图像</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="198"/>
+        <location filename="../../gui/inspect/draw.py" line="198"/>
         <source>Saliency</source>
         <translation>显著性图</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="200"/>
+        <location filename="../../gui/inspect/draw.py" line="200"/>
         <source>Where a change of the input would change the top class most</source>
         <translation>输入在哪些位置变化时，对最高得分类别的影响最大</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="225"/>
+        <location filename="../../gui/inspect/draw.py" line="225"/>
         <source>Show what the network sees</source>
         <translation>显示网络看到的内容</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="231"/>
+        <location filename="../../gui/inspect/draw.py" line="231"/>
         <source>Add as example</source>
         <translation>添加为样本</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="235"/>
+        <location filename="../../gui/inspect/draw.py" line="235"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="237"/>
+        <location filename="../../gui/inspect/draw.py" line="237"/>
         <source>A short run on your examples mixed with training images</source>
         <translation>在你的样本与训练图像混合的数据上做一次短时训练</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="241"/>
+        <location filename="../../gui/inspect/draw.py" line="241"/>
         <source>Brush</source>
         <translation>笔刷</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="249"/>
+        <location filename="../../gui/inspect/draw.py" line="249"/>
         <source>Network input (28×28)</source>
         <translation>网络输入 (28×28)</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="259"/>
+        <location filename="../../gui/inspect/draw.py" line="259"/>
         <source>This is a</source>
         <translation>这是</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="317"/>
+        <location filename="../../gui/inspect/draw.py" line="317"/>
         <source>No network to ask yet: train one (F5) or load weights.</source>
         <translation>还没有可用的网络：请先训练一个 (F5) 或加载权重。</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="375"/>
+        <location filename="../../gui/inspect/draw.py" line="375"/>
         <source>Draw a clear digit first, then label it.</source>
         <translation>请先写一个清晰的数字，再为它标注。</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="391"/>
+        <location filename="../../gui/inspect/draw.py" line="391"/>
         <source>1 example</source>
         <translation>1 个样本</translation>
     </message>
     <message>
-        <location filename="../../gui/draw_panel.py" line="392"/>
+        <location filename="../../gui/inspect/draw.py" line="392"/>
         <source>%1 examples</source>
         <translation>%1 个样本</translation>
     </message>
@@ -237,109 +237,109 @@
 <context>
     <name>EvaluationView</name>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="150"/>
+        <location filename="../../gui/training/evaluation.py" line="150"/>
         <source>Train or pause a run to see how the network does on the validation images</source>
         <translation>训练或暂停一次运行，即可查看网络在验证集图像上的表现</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="173"/>
-        <location filename="../../gui/evaluation_view.py" line="458"/>
+        <location filename="../../gui/training/evaluation.py" line="173"/>
+        <location filename="../../gui/training/evaluation.py" line="458"/>
         <source>Accuracy per class</source>
         <translation>各类别准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="177"/>
-        <location filename="../../gui/evaluation_view.py" line="459"/>
+        <location filename="../../gui/training/evaluation.py" line="177"/>
+        <location filename="../../gui/training/evaluation.py" line="459"/>
         <source>True class</source>
         <translation>真实类别</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="184"/>
+        <location filename="../../gui/training/evaluation.py" line="184"/>
         <source>Rows: the true class; columns: the predicted class. Click a cell to see its images.</source>
         <translation>行：真实类别；列：预测类别。点击单元格可查看其中的图像。</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="193"/>
+        <location filename="../../gui/training/evaluation.py" line="193"/>
         <source>Confusion matrix: rows are the true class, columns the predicted one</source>
         <translation>混淆矩阵：行为真实类别，列为预测类别</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="202"/>
+        <location filename="../../gui/training/evaluation.py" line="202"/>
         <source>Show the most confidently wrong</source>
         <translation>显示置信度最高的错误</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="312"/>
+        <location filename="../../gui/training/evaluation.py" line="312"/>
         <source>Most confidently wrong</source>
         <translation>置信度最高的错误</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="315"/>
+        <location filename="../../gui/training/evaluation.py" line="315"/>
         <source>Most confidently wrong: none, every validation image is right</source>
         <translation>置信度最高的错误：无，所有验证集图像均预测正确</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="317"/>
+        <location filename="../../gui/training/evaluation.py" line="317"/>
         <source>Most confidently wrong: none were kept</source>
         <translation>置信度最高的错误：未保留任何图像</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="331"/>
+        <location filename="../../gui/training/evaluation.py" line="331"/>
         <source>True {true}, predicted {predicted}: the images were not kept with this result</source>
         <translation>真实 {true}，预测 {predicted}：此结果未保留图像</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="339"/>
+        <location filename="../../gui/training/evaluation.py" line="339"/>
         <source>no images</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="339"/>
+        <location filename="../../gui/training/evaluation.py" line="339"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="340"/>
+        <location filename="../../gui/training/evaluation.py" line="340"/>
         <source>{n} images</source>
         <translation>{n} 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="341"/>
+        <location filename="../../gui/training/evaluation.py" line="341"/>
         <source>True {true}, predicted {predicted}: {count}</source>
         <translation>真实 {true}，预测 {predicted}：{count}</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="344"/>
+        <location filename="../../gui/training/evaluation.py" line="344"/>
         <source> (showing the first {n})</source>
         <translation>（显示前 {n} 张）</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="372"/>
+        <location filename="../../gui/training/evaluation.py" line="372"/>
         <source>Validation accuracy {percent} % ({correct} of {total})</source>
         <translation>验证集准确率 {percent} %（{total} 张中 {correct} 张正确）</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="374"/>
+        <location filename="../../gui/training/evaluation.py" line="374"/>
         <source>loss {loss}</source>
         <translation>损失 {loss}</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="408"/>
+        <location filename="../../gui/training/evaluation.py" line="408"/>
         <source>Predicted {name}</source>
         <translation>预测为 {name}</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="409"/>
+        <location filename="../../gui/training/evaluation.py" line="409"/>
         <source>True {name}</source>
         <translation>真实为 {name}</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="419"/>
+        <location filename="../../gui/training/evaluation.py" line="419"/>
         <source>True {true}, predicted {predicted}: {count} ({share} % of the {true}s)</source>
         <translation>真实 {true}，预测 {predicted}：{count}（占真实 {true} 的 {share} %）</translation>
     </message>
     <message>
-        <location filename="../../gui/evaluation_view.py" line="437"/>
+        <location filename="../../gui/training/evaluation.py" line="437"/>
         <source>Validation image #{index}
 true: {true}
 predicted: {predicted} with {percent} % confidence</source>
@@ -351,48 +351,48 @@ predicted: {predicted} with {percent} % confidence</source>
 <context>
     <name>HealthView</name>
     <message>
-        <location filename="../../gui/health_view.py" line="28"/>
-        <location filename="../../gui/health_view.py" line="73"/>
+        <location filename="../../gui/inspect/health.py" line="28"/>
+        <location filename="../../gui/inspect/health.py" line="73"/>
         <source>Health appears while a run trains.</source>
         <translation>训练运行时会在此显示健康状况。</translation>
     </message>
     <message>
-        <location filename="../../gui/health_view.py" line="32"/>
+        <location filename="../../gui/inspect/health.py" line="32"/>
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../gui/health_view.py" line="32"/>
+        <location filename="../../gui/inspect/health.py" line="32"/>
         <source>Gradient norm</source>
         <translation>梯度范数</translation>
     </message>
     <message>
-        <location filename="../../gui/health_view.py" line="33"/>
+        <location filename="../../gui/inspect/health.py" line="33"/>
         <source>Update / weight</source>
         <translation>更新量 / 权重</translation>
     </message>
     <message>
-        <location filename="../../gui/health_view.py" line="33"/>
+        <location filename="../../gui/inspect/health.py" line="33"/>
         <source>Dead units</source>
         <translation>死亡单元</translation>
     </message>
     <message>
-        <location filename="../../gui/health_view.py" line="43"/>
+        <location filename="../../gui/inspect/health.py" line="43"/>
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/health_view.py" line="49"/>
+        <location filename="../../gui/inspect/health.py" line="49"/>
         <source>Measured at step %1</source>
         <translation>于第 %1 步测得</translation>
     </message>
     <message>
-        <location filename="../../gui/health_view.py" line="55"/>
+        <location filename="../../gui/inspect/health.py" line="55"/>
         <source>model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/health_view.py" line="67"/>
+        <location filename="../../gui/inspect/health.py" line="67"/>
         <source>Nothing unusual.</source>
         <translation>未发现异常。</translation>
     </message>
@@ -405,582 +405,593 @@ predicted: {predicted} with {percent} % confidence</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="89"/>
+        <location filename="../../gui/main_window.py" line="98"/>
         <source>Training: the network is locked. Stop the run to edit it.</source>
         <translation>训练中：网络已锁定。请停止本次运行后再编辑。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="120"/>
+        <location filename="../../gui/main_window.py" line="129"/>
         <source>Layers</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="122"/>
+        <location filename="../../gui/main_window.py" line="131"/>
         <source>Properties</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="124"/>
-        <location filename="../../gui/main_window.py" line="810"/>
+        <location filename="../../gui/main_window.py" line="133"/>
+        <location filename="../../gui/main_window.py" line="825"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="126"/>
+        <location filename="../../gui/main_window.py" line="135"/>
         <source>Summary and problems</source>
         <translation>摘要与问题</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="127"/>
+        <location filename="../../gui/main_window.py" line="136"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="128"/>
+        <location filename="../../gui/main_window.py" line="137"/>
         <source>Curves</source>
         <translation>曲线</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="129"/>
+        <location filename="../../gui/main_window.py" line="138"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="130"/>
+        <location filename="../../gui/main_window.py" line="139"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="131"/>
+        <location filename="../../gui/main_window.py" line="140"/>
         <source>Parameters</source>
         <translation>参数</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="133"/>
+        <location filename="../../gui/main_window.py" line="142"/>
         <source>Health</source>
         <translation>健康状况</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="134"/>
+        <location filename="../../gui/main_window.py" line="143"/>
         <source>Draw</source>
         <translation>手写</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="143"/>
+        <location filename="../../gui/main_window.py" line="152"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="175"/>
+        <location filename="../../gui/main_window.py" line="184"/>
         <source>Loading PyTorch&apos;s shape analysis…</source>
         <translation>正在加载 PyTorch 的形状分析…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="257"/>
+        <location filename="../../gui/main_window.py" line="266"/>
         <source>&amp;New</source>
         <translation>新建(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="258"/>
+        <location filename="../../gui/main_window.py" line="267"/>
         <source>New from &amp;Template…</source>
         <translation>从模板新建(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="260"/>
+        <location filename="../../gui/main_window.py" line="269"/>
         <source>New &amp;Window</source>
         <translation>新建窗口(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="261"/>
+        <location filename="../../gui/main_window.py" line="270"/>
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="262"/>
+        <location filename="../../gui/main_window.py" line="271"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="263"/>
+        <location filename="../../gui/main_window.py" line="272"/>
         <source>Save &amp;As…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="264"/>
+        <location filename="../../gui/main_window.py" line="273"/>
         <source>&amp;Python code…</source>
         <translation>Python 代码(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="266"/>
+        <location filename="../../gui/main_window.py" line="275"/>
         <source>&amp;Weights (state_dict)…</source>
         <translation>权重 (state_dict)(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="268"/>
+        <location filename="../../gui/main_window.py" line="277"/>
         <source>&amp;Training Script…</source>
         <translation>训练脚本(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="270"/>
+        <location filename="../../gui/main_window.py" line="279"/>
         <source>&amp;ONNX…</source>
         <translation>ONNX(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="272"/>
+        <location filename="../../gui/main_window.py" line="281"/>
         <source>Torch&amp;Script…</source>
         <translation>TorchScript(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="275"/>
+        <location filename="../../gui/main_window.py" line="284"/>
         <source>torch.e&amp;xport Program…</source>
         <translation>torch.export 程序(&amp;X)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="277"/>
+        <location filename="../../gui/main_window.py" line="286"/>
         <source>Save &amp;Checkpoint…</source>
         <translation>保存检查点(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="279"/>
+        <location filename="../../gui/main_window.py" line="288"/>
         <source>&amp;Load Weights…</source>
         <translation>加载权重(&amp;L)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="281"/>
+        <location filename="../../gui/main_window.py" line="290"/>
         <source>Open C&amp;heckpoint or Weights…</source>
         <translation>打开检查点或权重(&amp;H)…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="283"/>
+        <location filename="../../gui/main_window.py" line="292"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="285"/>
+        <location filename="../../gui/main_window.py" line="294"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="288"/>
+        <location filename="../../gui/main_window.py" line="297"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="295"/>
+        <location filename="../../gui/main_window.py" line="304"/>
         <source>Cu&amp;t</source>
         <translation>剪切(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="296"/>
+        <location filename="../../gui/main_window.py" line="305"/>
         <source>&amp;Copy</source>
         <translation>复制(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="297"/>
+        <location filename="../../gui/main_window.py" line="306"/>
         <source>&amp;Paste</source>
         <translation>粘贴(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="298"/>
+        <location filename="../../gui/main_window.py" line="307"/>
         <source>&amp;Delete</source>
         <translation>删除(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="299"/>
+        <location filename="../../gui/main_window.py" line="308"/>
         <source>D&amp;uplicate</source>
         <translation>创建副本(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="301"/>
+        <location filename="../../gui/main_window.py" line="310"/>
         <source>Re&amp;name</source>
         <translation>重命名(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="303"/>
+        <location filename="../../gui/main_window.py" line="312"/>
         <source>Move &amp;Up</source>
         <translation>上移(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="304"/>
+        <location filename="../../gui/main_window.py" line="313"/>
         <source>Move Do&amp;wn</source>
         <translation>下移(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="306"/>
+        <location filename="../../gui/main_window.py" line="315"/>
         <source>&amp;Group into Block</source>
         <translation>组合为块(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="307"/>
+        <location filename="../../gui/main_window.py" line="316"/>
         <source>Ungr&amp;oup Block</source>
         <translation>取消组合块(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="309"/>
+        <location filename="../../gui/main_window.py" line="318"/>
         <source>Select &amp;All</source>
         <translation>全选(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="311"/>
+        <location filename="../../gui/main_window.py" line="320"/>
         <source>&amp;About netbuilder</source>
         <translation>关于 netbuilder(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="312"/>
+        <location filename="../../gui/main_window.py" line="321"/>
         <source>&amp;Start Training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="313"/>
+        <location filename="../../gui/main_window.py" line="322"/>
         <source>&amp;Pause / Resume</source>
         <translation>暂停 / 继续(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="315"/>
+        <location filename="../../gui/main_window.py" line="324"/>
         <source>S&amp;top</source>
         <translation>停止(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="316"/>
+        <location filename="../../gui/main_window.py" line="325"/>
         <source>&amp;Reset Weights</source>
         <translation>重置权重(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="328"/>
+        <location filename="../../gui/main_window.py" line="337"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="333"/>
+        <location filename="../../gui/main_window.py" line="342"/>
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="340"/>
+        <location filename="../../gui/main_window.py" line="349"/>
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="349"/>
+        <location filename="../../gui/main_window.py" line="358"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="359"/>
+        <location filename="../../gui/main_window.py" line="368"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="364"/>
+        <location filename="../../gui/main_window.py" line="373"/>
         <source>&amp;Theme</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="374"/>
+        <location filename="../../gui/main_window.py" line="383"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="378"/>
+        <location filename="../../gui/main_window.py" line="387"/>
         <location filename="../../gui/theme.py" line="10"/>
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="385"/>
+        <location filename="../../gui/main_window.py" line="394"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="390"/>
+        <location filename="../../gui/main_window.py" line="399"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="399"/>
+        <location filename="../../gui/main_window.py" line="408"/>
         <source>Untitled</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="400"/>
+        <location filename="../../gui/main_window.py" line="409"/>
         <source>%1 (template)</source>
         <translation>%1（模板）</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="410"/>
+        <location filename="../../gui/main_window.py" line="419"/>
         <source>shapes OK</source>
         <translation>形状正确</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="411"/>
+        <location filename="../../gui/main_window.py" line="420"/>
         <source>1 shape error</source>
         <translation>1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="411"/>
+        <location filename="../../gui/main_window.py" line="420"/>
         <source>%1 shape errors</source>
         <translation>%1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="413"/>
+        <location filename="../../gui/main_window.py" line="422"/>
         <source>%1 parameters · %2 MACs · %3</source>
         <translation>%1 个参数 · %2 次乘加 (MACs) · %3</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="446"/>
+        <location filename="../../gui/main_window.py" line="455"/>
         <source>1 item</source>
         <translation>1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="447"/>
+        <location filename="../../gui/main_window.py" line="456"/>
         <source>%1 items</source>
         <translation>%1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="448"/>
+        <location filename="../../gui/main_window.py" line="457"/>
         <source>Delete %1</source>
         <translation>删除 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="453"/>
+        <location filename="../../gui/main_window.py" line="462"/>
         <source>Duplicate</source>
         <translation>创建副本</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="458"/>
+        <location filename="../../gui/main_window.py" line="467"/>
         <source>Move Up</source>
         <translation>上移</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="458"/>
+        <location filename="../../gui/main_window.py" line="467"/>
         <source>Move Down</source>
         <translation>下移</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="463"/>
+        <location filename="../../gui/main_window.py" line="472"/>
         <source>Group into Block</source>
         <translation>组合为块</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="469"/>
+        <location filename="../../gui/main_window.py" line="478"/>
         <source>Ungroup %1</source>
         <translation>取消组合 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="481"/>
+        <location filename="../../gui/main_window.py" line="490"/>
         <source>Copied 1 item</source>
         <translation>已复制 1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="482"/>
+        <location filename="../../gui/main_window.py" line="491"/>
         <source>Copied %1 items</source>
         <translation>已复制 %1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="495"/>
+        <location filename="../../gui/main_window.py" line="504"/>
         <source>The clipboard holds no netbuilder layers.</source>
         <translation>剪贴板中没有 netbuilder 层。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="499"/>
+        <location filename="../../gui/main_window.py" line="508"/>
         <source>Paste 1 item</source>
         <translation>粘贴 1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="499"/>
+        <location filename="../../gui/main_window.py" line="508"/>
         <source>Paste %1 items</source>
         <translation>粘贴 %1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="505"/>
+        <location filename="../../gui/main_window.py" line="514"/>
         <source>Dataset: %1</source>
         <translation>数据集：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="549"/>
+        <location filename="../../gui/main_window.py" line="542"/>
+        <location filename="../../gui/main_window.py" line="964"/>
+        <source>The network cannot be built: %1</source>
+        <translation>无法构建网络：%1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/main_window.py" line="562"/>
         <source>the whole network</source>
         <translation>整个网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="550"/>
+        <location filename="../../gui/main_window.py" line="563"/>
         <source>Freeze %1</source>
         <translation>冻结 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="550"/>
+        <location filename="../../gui/main_window.py" line="563"/>
         <source>Unfreeze %1</source>
         <translation>解冻 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="561"/>
+        <location filename="../../gui/main_window.py" line="574"/>
         <source>Stop the run to change what trains.</source>
         <translation>请先停止本次运行，再更改要训练的部分。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="577"/>
+        <location filename="../../gui/main_window.py" line="590"/>
         <source>Training: drawings are classified when the run pauses or ends.</source>
         <translation>训练中：运行暂停或结束后才会识别手写内容。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="581"/>
+        <location filename="../../gui/main_window.py" line="594"/>
         <source>No trained network yet: train it (F5) or load weights, then draw.</source>
         <translation>还没有训练好的网络：请先训练 (F5) 或加载权重，然后再手写。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="584"/>
+        <location filename="../../gui/main_window.py" line="597"/>
         <source>These weights are untrained: the guesses mean nothing yet.</source>
         <translation>这些权重尚未训练：目前的猜测没有意义。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="622"/>
+        <location filename="../../gui/main_window.py" line="635"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="623"/>
+        <location filename="../../gui/main_window.py" line="636"/>
         <source>Save the changes to %1?</source>
         <translation>是否保存对 %1 的更改？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="665"/>
+        <location filename="../../gui/main_window.py" line="680"/>
         <source>Open network</source>
         <translation>打开网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="665"/>
+        <location filename="../../gui/main_window.py" line="680"/>
         <source>netbuilder files (*.json)</source>
         <translation>netbuilder 文件 (*.json)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="674"/>
-        <location filename="../../gui/main_window.py" line="791"/>
-        <location filename="../../gui/main_window.py" line="959"/>
-        <location filename="../../gui/main_window.py" line="983"/>
+        <location filename="../../gui/main_window.py" line="689"/>
+        <location filename="../../gui/main_window.py" line="806"/>
+        <location filename="../../gui/main_window.py" line="1014"/>
+        <location filename="../../gui/main_window.py" line="1023"/>
+        <location filename="../../gui/main_window.py" line="1036"/>
+        <location filename="../../gui/main_window.py" line="1046"/>
         <source>Cannot open %1</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="682"/>
+        <location filename="../../gui/main_window.py" line="697"/>
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="694"/>
+        <location filename="../../gui/main_window.py" line="709"/>
         <source>Save network</source>
         <translation>保存网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="695"/>
+        <location filename="../../gui/main_window.py" line="710"/>
         <source>netbuilder project (*.json)</source>
         <translation>netbuilder 项目 (*.json)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="707"/>
+        <location filename="../../gui/main_window.py" line="722"/>
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="708"/>
+        <location filename="../../gui/main_window.py" line="723"/>
         <source>%1 could not be written: %2</source>
         <translation>无法写入 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="716"/>
+        <location filename="../../gui/main_window.py" line="731"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="723"/>
-        <location filename="../../gui/main_window.py" line="743"/>
-        <location filename="../../gui/main_window.py" line="855"/>
+        <location filename="../../gui/main_window.py" line="738"/>
+        <location filename="../../gui/main_window.py" line="758"/>
+        <location filename="../../gui/main_window.py" line="874"/>
+        <location filename="../../gui/main_window.py" line="877"/>
         <source>Cannot export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="724"/>
+        <location filename="../../gui/main_window.py" line="739"/>
         <source>The shapes do not fit together yet:
 %1</source>
         <translation>形状尚不匹配：
 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="733"/>
+        <location filename="../../gui/main_window.py" line="748"/>
         <source>Export Python code</source>
         <translation>导出 Python 代码</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="734"/>
-        <location filename="../../gui/main_window.py" line="843"/>
+        <location filename="../../gui/main_window.py" line="749"/>
+        <location filename="../../gui/main_window.py" line="861"/>
         <source>Python (*.py)</source>
         <translation>Python (*.py)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="745"/>
+        <location filename="../../gui/main_window.py" line="760"/>
         <source>Wrote %1</source>
         <translation>已写入 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="766"/>
+        <location filename="../../gui/main_window.py" line="781"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="792"/>
+        <location filename="../../gui/main_window.py" line="807"/>
         <source>%1 is not a file netbuilder opens: drop a project or network (.json), or weights or a checkpoint (.pth).</source>
         <translation>netbuilder 无法打开 %1：请拖入项目或网络文件 (.json)，或者权重或检查点文件 (.pth)。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="802"/>
+        <location filename="../../gui/main_window.py" line="817"/>
         <source>PyTorch weights (*.pth *.pt)</source>
         <translation>PyTorch 权重 (*.pth *.pt)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="811"/>
+        <location filename="../../gui/main_window.py" line="826"/>
         <source>Stop the run first: the weights are changing.</source>
         <translation>请先停止本次运行：权重正在变化。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="816"/>
+        <location filename="../../gui/main_window.py" line="831"/>
         <source>Export weights</source>
         <translation>导出权重</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="828"/>
+        <location filename="../../gui/main_window.py" line="843"/>
         <source>%1 could not be written: %2. The file that was there is unchanged.</source>
         <translation>无法写入 %1：%2。原有文件保持不变。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="838"/>
+        <location filename="../../gui/main_window.py" line="851"/>
+        <location filename="../../gui/main_window.py" line="856"/>
         <source>Cannot export weights</source>
         <translation>无法导出权重</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="838"/>
+        <location filename="../../gui/main_window.py" line="856"/>
         <source>Wrote %1 (plain state_dict)</source>
         <translation>已写入 %1（纯 state_dict）</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="842"/>
+        <location filename="../../gui/main_window.py" line="860"/>
         <source>Export training script</source>
         <translation>导出训练脚本</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="856"/>
+        <location filename="../../gui/main_window.py" line="878"/>
         <source>Wrote %1 — run it with python or torchrun</source>
         <translation>已写入 %1 — 可用 python 或 torchrun 运行</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="863"/>
+        <location filename="../../gui/main_window.py" line="885"/>
         <source>Export %1</source>
         <translation>导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="878"/>
+        <location filename="../../gui/main_window.py" line="895"/>
+        <location filename="../../gui/main_window.py" line="902"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="885"/>
+        <location filename="../../gui/main_window.py" line="909"/>
         <source>
 
 Note: these weights are untrained.</source>
@@ -989,62 +1000,75 @@ Note: these weights are untrained.</source>
 注意：这些权重尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="886"/>
+        <location filename="../../gui/main_window.py" line="910"/>
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="892"/>
+        <location filename="../../gui/main_window.py" line="916"/>
         <source>Save checkpoint</source>
         <translation>保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="907"/>
+        <location filename="../../gui/main_window.py" line="923"/>
+        <location filename="../../gui/main_window.py" line="934"/>
         <source>Cannot save checkpoint</source>
         <translation>无法保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="908"/>
+        <location filename="../../gui/main_window.py" line="935"/>
         <source>Wrote %1 (full checkpoint)</source>
         <translation>已写入 %1（完整检查点）</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="911"/>
+        <location filename="../../gui/main_window.py" line="938"/>
         <source>Load weights into this network</source>
         <translation>将权重加载到此网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="922"/>
+        <location filename="../../gui/main_window.py" line="949"/>
+        <location filename="../../gui/main_window.py" line="977"/>
+        <location filename="../../gui/main_window.py" line="987"/>
         <source>Cannot load weights</source>
         <translation>无法加载权重</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="932"/>
+        <location filename="../../gui/main_window.py" line="970"/>
+        <source>Weights hold NaN or infinity</source>
+        <translation>权重含有 NaN 或无穷大</translation>
+    </message>
+    <message>
+        <location filename="../../gui/main_window.py" line="971"/>
+        <source>%1 holds NaN or infinite values in %2. The network&apos;s outputs will not be numbers until it is trained again or other weights are loaded.</source>
+        <translation>%1 的 %2 中含有 NaN 或无穷大的值。在重新训练或加载其他权重之前，网络的输出都不是有效数字。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/main_window.py" line="992"/>
         <source>Loaded all %1 tensors from %2</source>
         <translation>已从 %2 加载全部 %1 个张量</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="941"/>
+        <location filename="../../gui/main_window.py" line="996"/>
         <source>Loaded %1 matching tensors from %2; %3 left as they were</source>
         <translation>已从 %2 加载 %1 个匹配的张量；%3 个保持不变</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="947"/>
+        <location filename="../../gui/main_window.py" line="1002"/>
         <source>Open checkpoint or weights</source>
         <translation>打开检查点或权重</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="974"/>
+        <location filename="../../gui/main_window.py" line="1033"/>
         <source>Opened checkpoint %1</source>
         <translation>已打开检查点 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="987"/>
+        <location filename="../../gui/main_window.py" line="1050"/>
         <source>Open %1</source>
         <translation>打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="988"/>
+        <location filename="../../gui/main_window.py" line="1051"/>
         <source>These weights do not fit the current network. Open them as a new network?
 
 %1</source>
@@ -1053,47 +1077,47 @@ Note: these weights are untrained.</source>
 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1016"/>
+        <location filename="../../gui/main_window.py" line="1087"/>
         <source>Autosave failed: %1</source>
         <translation>自动保存失败：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1036"/>
+        <location filename="../../gui/main_window.py" line="1107"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1037"/>
+        <location filename="../../gui/main_window.py" line="1108"/>
         <source>The language changes when netbuilder starts again.</source>
         <translation>语言将在 netbuilder 下次启动时更改。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1040"/>
+        <location filename="../../gui/main_window.py" line="1111"/>
         <source>About netbuilder</source>
         <translation>关于 netbuilder</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1058"/>
+        <location filename="../../gui/main_window.py" line="1137"/>
         <source>Stack layers into a torch.nn.Sequential, see the shapes that flow, and export readable PyTorch code.</source>
         <translation>将各层堆叠成 torch.nn.Sequential，查看张量形状如何流动，并导出易读的 PyTorch 代码。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1061"/>
+        <location filename="../../gui/main_window.py" line="1140"/>
         <source>Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).</source>
         <translation>内置手写数字：MNIST 数据库（LeCun、Cortes、Burges；CC BY-SA 3.0）。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1105"/>
+        <location filename="../../gui/main_window.py" line="1185"/>
         <source>an unsaved network</source>
         <translation>一个未保存的网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1107"/>
+        <location filename="../../gui/main_window.py" line="1187"/>
         <source>Restore unsaved work?</source>
         <translation>恢复未保存的工作？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1108"/>
+        <location filename="../../gui/main_window.py" line="1188"/>
         <source>netbuilder did not close properly. Restore %1 as it was at %2?</source>
         <translation>netbuilder 上次未正常关闭。是否将 %1 恢复为 %2 时的状态？</translation>
     </message>
@@ -1111,52 +1135,52 @@ Note: these weights are untrained.</source>
 <context>
     <name>Palette</name>
     <message>
-        <location filename="../../gui/palette.py" line="29"/>
+        <location filename="../../gui/network/palette.py" line="29"/>
         <source>Linear</source>
         <translation>线性</translation>
     </message>
     <message>
-        <location filename="../../gui/palette.py" line="29"/>
+        <location filename="../../gui/network/palette.py" line="29"/>
         <source>Convolution</source>
         <translation>卷积</translation>
     </message>
     <message>
-        <location filename="../../gui/palette.py" line="30"/>
+        <location filename="../../gui/network/palette.py" line="30"/>
         <source>Pooling</source>
         <translation>池化</translation>
     </message>
     <message>
-        <location filename="../../gui/palette.py" line="30"/>
+        <location filename="../../gui/network/palette.py" line="30"/>
         <source>Normalization</source>
         <translation>归一化</translation>
     </message>
     <message>
-        <location filename="../../gui/palette.py" line="31"/>
+        <location filename="../../gui/network/palette.py" line="31"/>
         <source>Dropout</source>
         <translation>Dropout（随机失活）</translation>
     </message>
     <message>
-        <location filename="../../gui/palette.py" line="31"/>
+        <location filename="../../gui/network/palette.py" line="31"/>
         <source>Activation</source>
         <translation>激活</translation>
     </message>
     <message>
-        <location filename="../../gui/palette.py" line="32"/>
+        <location filename="../../gui/network/palette.py" line="32"/>
         <source>Shape</source>
         <translation>形状</translation>
     </message>
     <message>
-        <location filename="../../gui/palette.py" line="32"/>
+        <location filename="../../gui/network/palette.py" line="32"/>
         <source>Recurrent</source>
         <translation>循环</translation>
     </message>
     <message>
-        <location filename="../../gui/palette.py" line="33"/>
+        <location filename="../../gui/network/palette.py" line="33"/>
         <source>Containers</source>
         <translation>容器</translation>
     </message>
     <message>
-        <location filename="../../gui/palette.py" line="84"/>
+        <location filename="../../gui/network/palette.py" line="84"/>
         <source>Filter layers…</source>
         <translation>筛选层…</translation>
     </message>
@@ -1164,83 +1188,83 @@ Note: these weights are untrained.</source>
 <context>
     <name>ParameterTree</name>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="385"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="385"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="385"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="385"/>
         <source>Kind / shape</source>
         <translation>类型 / 形状</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="385"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="385"/>
         <source>numel</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="385"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="385"/>
         <source>dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="386"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="386"/>
         <source>device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="386"/>
-        <location filename="../../gui/parameter_tree.py" line="624"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="386"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="624"/>
         <source>trainable</source>
         <translation>可训练</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="504"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="504"/>
         <source>model ({kind})</source>
         <translation>模型 ({kind})</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="513"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="513"/>
         <source>model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="526"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="526"/>
         <source>parameter {name}</source>
         <translation>参数 {name}</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="539"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="539"/>
         <source>buffer {name}: saved in state_dict, not trained</source>
         <translation>缓冲区 {name}：保存在 state_dict 中，不参与训练</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="541"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="541"/>
         <source>buffer {name}: not trained, not saved in state_dict</source>
         <translation>缓冲区 {name}：不参与训练，不保存在 state_dict 中</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="617"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="617"/>
         <source>buffer {shape}</source>
         <translation>缓冲区 {shape}</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="624"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="624"/>
         <source>frozen</source>
         <translation>已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="630"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="630"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="632"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="632"/>
         <source>Parameters: {total} total · {trainable} trainable · {frozen} frozen</source>
         <translation>参数：共 {total} 个 · {trainable} 个可训练 · {frozen} 个已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="636"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="636"/>
         <source> · buffers: {count} values</source>
         <translation> · 缓冲区：{count} 个值</translation>
     </message>
@@ -1248,193 +1272,193 @@ Note: these weights are untrained.</source>
 <context>
     <name>PropertiesPanel</name>
     <message>
-        <location filename="../../gui/properties.py" line="84"/>
-        <location filename="../../gui/properties.py" line="119"/>
+        <location filename="../../gui/network/properties.py" line="84"/>
+        <location filename="../../gui/network/properties.py" line="119"/>
         <source>an integer</source>
         <translation>一个整数</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="86"/>
+        <location filename="../../gui/network/properties.py" line="86"/>
         <source>a list of %1 integers</source>
         <translation>由 %1 个整数组成的列表</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="89"/>
-        <location filename="../../gui/properties.py" line="130"/>
+        <location filename="../../gui/network/properties.py" line="89"/>
+        <location filename="../../gui/network/properties.py" line="130"/>
         <source>one of: %1</source>
         <translation>以下之一：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="92"/>
+        <location filename="../../gui/network/properties.py" line="92"/>
         <source>nothing (none)</source>
         <translation>空 (None)</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="95"/>
+        <location filename="../../gui/network/properties.py" line="95"/>
         <source>%1 or %2</source>
         <translation>%1 或 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="100"/>
-        <location filename="../../gui/properties.py" line="581"/>
+        <location filename="../../gui/network/properties.py" line="100"/>
+        <location filename="../../gui/network/properties.py" line="581"/>
         <source>expected %1, got %2</source>
         <translation>应为%1，实际为 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="116"/>
+        <location filename="../../gui/network/properties.py" line="116"/>
         <source>a number</source>
         <translation>一个数字</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="124"/>
+        <location filename="../../gui/network/properties.py" line="124"/>
         <source>true or false</source>
         <translation>true 或 false</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="143"/>
+        <location filename="../../gui/network/properties.py" line="143"/>
         <source>a list of integers like 1, 28, 28</source>
         <translation>整数列表，例如 1, 28, 28</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="308"/>
+        <location filename="../../gui/network/properties.py" line="308"/>
         <source>Select a layer to edit its arguments</source>
         <translation>选择一个层以编辑其构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="329"/>
+        <location filename="../../gui/network/properties.py" line="329"/>
         <source>The name in the state_dict and in generated code. Press Enter to rename.</source>
         <translation>在 state_dict 和生成代码中使用的名称。按 Enter 键重命名。</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="334"/>
+        <location filename="../../gui/network/properties.py" line="334"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="342"/>
+        <location filename="../../gui/network/properties.py" line="342"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="349"/>
+        <location filename="../../gui/network/properties.py" line="349"/>
         <source>Input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="350"/>
+        <location filename="../../gui/network/properties.py" line="350"/>
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="351"/>
+        <location filename="../../gui/network/properties.py" line="351"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="357"/>
+        <location filename="../../gui/network/properties.py" line="357"/>
         <source>Frozen (not trained)</source>
         <translation>已冻结（不训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="375"/>
+        <location filename="../../gui/network/properties.py" line="375"/>
         <source>Block (nn.Sequential)</source>
         <translation>块 (nn.Sequential)</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="376"/>
+        <location filename="../../gui/network/properties.py" line="376"/>
         <source>Contents</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="377"/>
+        <location filename="../../gui/network/properties.py" line="377"/>
         <source>Freeze or unfreeze every layer of the block</source>
         <translation>冻结或解冻块中的每一层</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="383"/>
+        <location filename="../../gui/network/properties.py" line="383"/>
         <source>Unknown layer kind</source>
         <translation>未知的层类型</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="388"/>
+        <location filename="../../gui/network/properties.py" line="388"/>
         <source>Keep this layer&apos;s parameters fixed while training</source>
         <translation>训练时保持该层的参数不变</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="390"/>
+        <location filename="../../gui/network/properties.py" line="390"/>
         <source>Arguments</source>
         <translation>构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="396"/>
+        <location filename="../../gui/network/properties.py" line="396"/>
         <source>This layer has no arguments.</source>
         <translation>该层没有构造参数。</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="407"/>
+        <location filename="../../gui/network/properties.py" line="407"/>
         <source>Always written in generated code</source>
         <translation>总会写入生成的代码</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="439"/>
-        <location filename="../../gui/properties.py" line="443"/>
+        <location filename="../../gui/network/properties.py" line="439"/>
+        <location filename="../../gui/network/properties.py" line="443"/>
         <source>empty: none</source>
         <translation>留空：None</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="483"/>
-        <location filename="../../gui/properties.py" line="487"/>
-        <location filename="../../gui/properties.py" line="489"/>
+        <location filename="../../gui/network/properties.py" line="483"/>
+        <location filename="../../gui/network/properties.py" line="487"/>
+        <location filename="../../gui/network/properties.py" line="489"/>
         <source>Error: </source>
         <translation>错误：</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="483"/>
+        <location filename="../../gui/network/properties.py" line="483"/>
         <source>Warning: </source>
         <translation>警告：</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="499"/>
+        <location filename="../../gui/network/properties.py" line="499"/>
         <source>(%1 frozen)</source>
         <translation>（%1 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="505"/>
+        <location filename="../../gui/network/properties.py" line="505"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="505"/>
+        <location filename="../../gui/network/properties.py" line="505"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="508"/>
+        <location filename="../../gui/network/properties.py" line="508"/>
         <source>1 inner block</source>
         <translation>1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="509"/>
+        <location filename="../../gui/network/properties.py" line="509"/>
         <source>%1 inner blocks</source>
         <translation>%1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="551"/>
+        <location filename="../../gui/network/properties.py" line="551"/>
         <source>Set %1</source>
         <translation>设置 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="600"/>
+        <location filename="../../gui/network/properties.py" line="600"/>
         <source>Freeze %1</source>
         <translation>冻结 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="600"/>
+        <location filename="../../gui/network/properties.py" line="600"/>
         <source>Unfreeze %1</source>
         <translation>解冻 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/properties.py" line="641"/>
+        <location filename="../../gui/network/properties.py" line="641"/>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -1442,72 +1466,72 @@ Note: these weights are untrained.</source>
 <context>
     <name>ReconcileDialog</name>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="24"/>
+        <location filename="../../gui/dialogs/weights.py" line="24"/>
         <source>matching</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="25"/>
+        <location filename="../../gui/dialogs/weights.py" line="25"/>
         <source>missing</source>
         <translation>缺失</translation>
     </message>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="26"/>
+        <location filename="../../gui/dialogs/weights.py" line="26"/>
         <source>unexpected</source>
         <translation>多余</translation>
     </message>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="27"/>
+        <location filename="../../gui/dialogs/weights.py" line="27"/>
         <source>shape mismatch</source>
         <translation>形状不符</translation>
     </message>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="36"/>
+        <location filename="../../gui/dialogs/weights.py" line="36"/>
         <source>Load weights from %1</source>
         <translation>从 %1 加载权重</translation>
     </message>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="40"/>
+        <location filename="../../gui/dialogs/weights.py" line="40"/>
         <source>{matching} keys match. {missing} are missing from the file, {unexpected} are not in the network, {mismatched} have other shapes.</source>
         <translation>{matching} 个键匹配。{missing} 个在文件中缺失，{unexpected} 个不在网络中，{mismatched} 个形状不同。</translation>
     </message>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="47"/>
+        <location filename="../../gui/dialogs/weights.py" line="47"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="47"/>
+        <location filename="../../gui/dialogs/weights.py" line="47"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="48"/>
+        <location filename="../../gui/dialogs/weights.py" line="48"/>
         <source>In the network</source>
         <translation>网络中</translation>
     </message>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="48"/>
+        <location filename="../../gui/dialogs/weights.py" line="48"/>
         <source>In the file</source>
         <translation>文件中</translation>
     </message>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="65"/>
+        <location filename="../../gui/dialogs/weights.py" line="65"/>
         <source>Strict</source>
         <translation>严格加载</translation>
     </message>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="67"/>
+        <location filename="../../gui/dialogs/weights.py" line="67"/>
         <source>Load only if every key and shape fits</source>
         <translation>仅当所有键和形状都匹配时才加载</translation>
     </message>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="69"/>
+        <location filename="../../gui/dialogs/weights.py" line="69"/>
         <source>Load matching</source>
         <translation>加载匹配项</translation>
     </message>
     <message>
-        <location filename="../../gui/weights_dialog.py" line="71"/>
+        <location filename="../../gui/dialogs/weights.py" line="71"/>
         <source>Load the %1 matching keys; leave the rest as they are</source>
         <translation>加载 %1 个匹配的键；其余保持不变</translation>
     </message>
@@ -1515,27 +1539,27 @@ Note: these weights are untrained.</source>
 <context>
     <name>RunsPanel</name>
     <message>
-        <location filename="../../gui/runs_panel.py" line="23"/>
+        <location filename="../../gui/training/runs.py" line="23"/>
         <source> — val acc %1 after %2 ep.</source>
         <translation> — 验证准确率 %1（%2 轮后）</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_panel.py" line="27"/>
+        <location filename="../../gui/training/runs.py" line="27"/>
         <source> (stopped)</source>
         <translation>（已停止）</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_panel.py" line="29"/>
+        <location filename="../../gui/training/runs.py" line="29"/>
         <source> (failed)</source>
         <translation>（失败）</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_panel.py" line="42"/>
+        <location filename="../../gui/training/runs.py" line="42"/>
         <source>Remove selected run</source>
         <translation>删除所选运行</translation>
     </message>
     <message>
-        <location filename="../../gui/runs_panel.py" line="45"/>
+        <location filename="../../gui/training/runs.py" line="45"/>
         <source>Tick runs to compare their curves:</source>
         <translation>勾选运行以比较其曲线：</translation>
     </message>
@@ -1543,32 +1567,32 @@ Note: these weights are untrained.</source>
 <context>
     <name>StackView</name>
     <message>
-        <location filename="../../gui/stack_view.py" line="327"/>
+        <location filename="../../gui/network/stack_view.py" line="327"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/stack_view.py" line="328"/>
+        <location filename="../../gui/network/stack_view.py" line="328"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/stack_view.py" line="330"/>
+        <location filename="../../gui/network/stack_view.py" line="330"/>
         <source>Move %1</source>
         <translation>移动 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/stack_view.py" line="338"/>
+        <location filename="../../gui/network/stack_view.py" line="338"/>
         <source>Insert 1 layer</source>
         <translation>插入 1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/stack_view.py" line="339"/>
+        <location filename="../../gui/network/stack_view.py" line="339"/>
         <source>Insert %1 layers</source>
         <translation>插入 %1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/stack_view.py" line="373"/>
+        <location filename="../../gui/network/stack_view.py" line="373"/>
         <source>Insert %1</source>
         <translation>插入 %1</translation>
     </message>
@@ -1576,62 +1600,62 @@ Note: these weights are untrained.</source>
 <context>
     <name>SummaryPanel</name>
     <message>
-        <location filename="../../gui/summary_panel.py" line="55"/>
+        <location filename="../../gui/network/summary_panel.py" line="55"/>
         <source>Shape of one sample, without the batch: channels, height, width</source>
         <translation>单个样本的形状（不含批维度）：通道、高、宽</translation>
     </message>
     <message>
-        <location filename="../../gui/summary_panel.py" line="60"/>
+        <location filename="../../gui/network/summary_panel.py" line="60"/>
         <source>not set</source>
         <translation>未设置</translation>
     </message>
     <message>
-        <location filename="../../gui/summary_panel.py" line="71"/>
+        <location filename="../../gui/network/summary_panel.py" line="71"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/summary_panel.py" line="72"/>
+        <location filename="../../gui/network/summary_panel.py" line="72"/>
         <source>Input shape</source>
         <translation>输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/summary_panel.py" line="74"/>
+        <location filename="../../gui/network/summary_panel.py" line="74"/>
         <source>Classes</source>
         <translation>类别数</translation>
     </message>
     <message>
-        <location filename="../../gui/summary_panel.py" line="78"/>
+        <location filename="../../gui/network/summary_panel.py" line="78"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/summary_panel.py" line="99"/>
+        <location filename="../../gui/network/summary_panel.py" line="99"/>
         <source>&lt;b&gt;{params}&lt;/b&gt; parameters ({trainable} trainable, {frozen} frozen)&lt;br&gt;&lt;b&gt;{macs}&lt;/b&gt; MACs per sample · {size:.2f} MB&lt;br&gt;output {out} · &lt;span style=&apos;color:{ecol}&apos;&gt;{errors} errors&lt;/span&gt; · &lt;span style=&apos;color:{wcol}&apos;&gt;{warnings} warnings&lt;/span&gt;</source>
         <translation>&lt;b&gt;{params}&lt;/b&gt; 个参数（{trainable} 个可训练，{frozen} 个已冻结）&lt;br&gt;每个样本 &lt;b&gt;{macs}&lt;/b&gt; 次乘加 (MACs) · {size:.2f} MB&lt;br&gt;输出 {out} · &lt;span style=&apos;color:{ecol}&apos;&gt;{errors} 个错误&lt;/span&gt; · &lt;span style=&apos;color:{wcol}&apos;&gt;{warnings} 个警告&lt;/span&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/summary_panel.py" line="117"/>
+        <location filename="../../gui/network/summary_panel.py" line="117"/>
         <source>No problems found.</source>
         <translation>未发现问题。</translation>
     </message>
     <message>
-        <location filename="../../gui/summary_panel.py" line="132"/>
+        <location filename="../../gui/network/summary_panel.py" line="132"/>
         <source>Use the shape of %1</source>
         <translation>使用 %1 的形状</translation>
     </message>
     <message>
-        <location filename="../../gui/summary_panel.py" line="146"/>
+        <location filename="../../gui/network/summary_panel.py" line="146"/>
         <source>expected 1 to 6 integers ≥ 1 separated by commas, e.g. 1, 28, 28</source>
         <translation>应为 1 到 6 个 ≥ 1 的整数，以逗号分隔，例如 1, 28, 28</translation>
     </message>
     <message>
-        <location filename="../../gui/summary_panel.py" line="157"/>
+        <location filename="../../gui/network/summary_panel.py" line="157"/>
         <source>Set input shape</source>
         <translation>设置输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/summary_panel.py" line="163"/>
+        <location filename="../../gui/network/summary_panel.py" line="163"/>
         <source>Set number of classes</source>
         <translation>设置类别数</translation>
     </message>
@@ -1639,12 +1663,12 @@ Note: these weights are untrained.</source>
 <context>
     <name>TemplateDialog</name>
     <message>
-        <location filename="../../gui/template_dialog.py" line="28"/>
+        <location filename="../../gui/dialogs/template.py" line="28"/>
         <source>New from Template</source>
         <translation>从模板新建</translation>
     </message>
     <message>
-        <location filename="../../gui/template_dialog.py" line="69"/>
+        <location filename="../../gui/dialogs/template.py" line="69"/>
         <source>&lt;b&gt;{name}&lt;/b&gt; — {description}&lt;br&gt;{layers} layers · {params} parameters · input {inp} → output {out}</source>
         <translation>&lt;b&gt;{name}&lt;/b&gt; — {description}&lt;br&gt;{layers} 层 · {params} 个参数 · 输入 {inp} → 输出 {out}</translation>
     </message>
@@ -1652,112 +1676,112 @@ Note: these weights are untrained.</source>
 <context>
     <name>TensorInspector</name>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="715"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="715"/>
         <source>Mean</source>
         <translation>均值</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="715"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="715"/>
         <source>Std</source>
         <translation>标准差</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="716"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="716"/>
         <source>Min</source>
         <translation>最小值</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="716"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="716"/>
         <source>Max</source>
         <translation>最大值</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="717"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="717"/>
         <source>L2 norm</source>
         <translation>L2 范数</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="717"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="717"/>
         <source>Last gradient norm</source>
         <translation>最近一次梯度范数</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="730"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="730"/>
         <source>Histogram of the values ({bins} bins)</source>
         <translation>数值直方图（{bins} 个区间）</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="763"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="763"/>
         <source>output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="764"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="764"/>
         <source>input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="806"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="806"/>
         <source>Select a parameter or buffer</source>
         <translation>选择一个参数或缓冲区</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="821"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="821"/>
         <source>No tensor of this name in the model.</source>
         <translation>模型中没有该名称的张量。</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="826"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="826"/>
         <source>{shape} · {numel} value · {dtype} · {device}</source>
         <translation>{shape} · {numel} 个值 · {dtype} · {device}</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="827"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="827"/>
         <source>{shape} · {numel} values · {dtype} · {device}</source>
         <translation>{shape} · {numel} 个值 · {dtype} · {device}</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="855"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="855"/>
         <source>A meta tensor has a shape but no values.</source>
         <translation>meta 张量只有形状，没有数值。</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="857"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="857"/>
         <source>Empty tensor.</source>
         <translation>空张量。</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="859"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="859"/>
         <source>Not a floating-point tensor: no histogram.</source>
         <translation>不是浮点张量：无直方图。</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="861"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="861"/>
         <source>Complex tensor: statistics of the magnitudes.</source>
         <translation>复数张量：统计的是模长。</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="876"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="876"/>
         <source>{nan} NaN and {inf} infinite values are left out of the statistics</source>
         <translation>统计中略去了 {nan} 个 NaN 和 {inf} 个无穷值</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="897"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="897"/>
         <source>{shown} filters, each averaged over its input channels and scaled on its own</source>
         <translation>{shown} 个卷积核，各自在输入通道上取平均并单独缩放</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="900"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="900"/>
         <source> (first {shown} of {total})</source>
         <translation>（共 {total} 个，显示前 {shown} 个）</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="911"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="911"/>
         <source>rows: outputs, columns: inputs; colours centred at 0</source>
         <translation>行：输出，列：输入；颜色以 0 为中心</translation>
     </message>
     <message>
-        <location filename="../../gui/parameter_tree.py" line="913"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="913"/>
         <source> (averaged down to {rows} × {cols})</source>
         <translation>（平均缩减为 {rows} × {cols}）</translation>
     </message>
@@ -1765,77 +1789,77 @@ Note: these weights are untrained.</source>
 <context>
     <name>TrainingController</name>
     <message>
-        <location filename="../../gui/training_controller.py" line="133"/>
+        <location filename="../../gui/controllers/training.py" line="137"/>
         <source>The network cannot run yet: %1</source>
         <translation>网络还无法运行：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="139"/>
+        <location filename="../../gui/controllers/training.py" line="143"/>
         <source>Choose an image folder first.</source>
         <translation>请先选择一个图像文件夹。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="146"/>
+        <location filename="../../gui/controllers/training.py" line="150"/>
         <source>The network takes input %1, but %2 images are %3.</source>
         <translation>网络的输入为 %1，但 %2 的图像是 %3。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="161"/>
+        <location filename="../../gui/controllers/training.py" line="165"/>
         <source>Run %1 · %2, lr %3</source>
         <translation>运行 %1 · %2，学习率 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="185"/>
+        <location filename="../../gui/controllers/training.py" line="189"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="223"/>
+        <location filename="../../gui/controllers/training.py" line="227"/>
         <source>Weights reset: the network is untrained.</source>
         <translation>权重已重置：网络处于未训练状态。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="233"/>
+        <location filename="../../gui/controllers/training.py" line="237"/>
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="245"/>
+        <location filename="../../gui/controllers/training.py" line="249"/>
         <source>%1 is ready.</source>
         <translation>%1 已就绪。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="264"/>
+        <location filename="../../gui/controllers/training.py" line="268"/>
         <source>A run is going on.</source>
         <translation>有一次运行正在进行。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="266"/>
+        <location filename="../../gui/controllers/training.py" line="270"/>
         <source>Add a few labelled drawings first.</source>
         <translation>请先添加几个已标注的手写样本。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="280"/>
+        <location filename="../../gui/controllers/training.py" line="284"/>
         <source>Fine-tune on %1 drawn examples</source>
         <translation>在 %1 个手写样本上微调</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="316"/>
+        <location filename="../../gui/controllers/training.py" line="320"/>
         <source>Training on %1 (%2 images)…</source>
         <translation>正在 %1 上训练（%2 张图像）…</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="332"/>
+        <location filename="../../gui/controllers/training.py" line="336"/>
         <source>Epoch %1, step %2: loss %3</source>
         <translation>第 %1 轮，第 %2 步：损失 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="352"/>
+        <location filename="../../gui/controllers/training.py" line="356"/>
         <source>Paused at epoch %1, step %2.</source>
         <translation>已暂停于第 %1 轮，第 %2 步。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_controller.py" line="413"/>
+        <location filename="../../gui/controllers/training.py" line="417"/>
         <source>Finished: validation accuracy %1 after %2 epochs.</source>
         <translation>完成：%2 轮后验证集准确率为 %1。</translation>
     </message>
@@ -1843,143 +1867,143 @@ Note: these weights are untrained.</source>
 <context>
     <name>TrainingPanel</name>
     <message>
-        <location filename="../../gui/training_panel.py" line="50"/>
+        <location filename="../../gui/training/panel.py" line="51"/>
         <source>Image folder…</source>
         <translation>图像文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="54"/>
+        <location filename="../../gui/training/panel.py" line="55"/>
         <source>one sub-folder per class</source>
         <translation>每个类别一个子文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="55"/>
+        <location filename="../../gui/training/panel.py" line="56"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="57"/>
+        <location filename="../../gui/training/panel.py" line="58"/>
         <source>Fetch this dataset with torchvision into the data folder (needs the internet once)</source>
         <translation>用 torchvision 将该数据集下载到数据文件夹（仅首次需要联网）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="60"/>
+        <location filename="../../gui/training/panel.py" line="61"/>
         <source>Random rotation, scale, shift</source>
         <translation>随机旋转、缩放、平移</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="71"/>
+        <location filename="../../gui/training/panel.py" line="73"/>
         <source>Fresh weights (else continue)</source>
         <translation>全新权重（否则继续训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="72"/>
+        <location filename="../../gui/training/panel.py" line="74"/>
         <source>Start the run from newly initialised weights instead of continuing from the current ones</source>
         <translation>从重新初始化的权重开始本次运行，而不是在当前权重上继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="75"/>
+        <location filename="../../gui/training/panel.py" line="77"/>
         <source>Start (F5)</source>
         <translation>开始 (F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="77"/>
-        <location filename="../../gui/training_panel.py" line="228"/>
+        <location filename="../../gui/training/panel.py" line="79"/>
+        <location filename="../../gui/training/panel.py" line="230"/>
         <source>Pause (F6)</source>
         <translation>暂停 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="79"/>
+        <location filename="../../gui/training/panel.py" line="81"/>
         <source>Stop (Shift+F5)</source>
         <translation>停止 (Shift+F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="81"/>
+        <location filename="../../gui/training/panel.py" line="83"/>
         <source>Reset weights</source>
         <translation>重置权重</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="87"/>
+        <location filename="../../gui/training/panel.py" line="89"/>
         <source>Not trained yet.</source>
         <translation>尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="95"/>
+        <location filename="../../gui/training/panel.py" line="97"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="96"/>
+        <location filename="../../gui/training/panel.py" line="98"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="97"/>
+        <location filename="../../gui/training/panel.py" line="99"/>
         <source>Validation share</source>
         <translation>验证集比例</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="98"/>
+        <location filename="../../gui/training/panel.py" line="100"/>
         <source>Augmentation</source>
         <translation>数据增强</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="99"/>
+        <location filename="../../gui/training/panel.py" line="101"/>
         <source>Loss</source>
         <translation>损失函数</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="100"/>
+        <location filename="../../gui/training/panel.py" line="102"/>
         <source>Optimizer</source>
         <translation>优化器</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="101"/>
+        <location filename="../../gui/training/panel.py" line="103"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="102"/>
+        <location filename="../../gui/training/panel.py" line="104"/>
         <source>Weight decay</source>
         <translation>权重衰减</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="103"/>
+        <location filename="../../gui/training/panel.py" line="105"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="104"/>
+        <location filename="../../gui/training/panel.py" line="106"/>
         <source>Epochs</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="105"/>
+        <location filename="../../gui/training/panel.py" line="107"/>
         <source>LR schedule</source>
         <translation>学习率调度</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="106"/>
+        <location filename="../../gui/training/panel.py" line="108"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="107"/>
+        <location filename="../../gui/training/panel.py" line="109"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="174"/>
+        <location filename="../../gui/training/panel.py" line="176"/>
         <source>Image folder (one sub-folder per class)</source>
         <translation>图像文件夹（每个类别一个子文件夹）</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="228"/>
+        <location filename="../../gui/training/panel.py" line="230"/>
         <source>Resume (F6)</source>
         <translation>继续 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training_panel.py" line="245"/>
+        <location filename="../../gui/training/panel.py" line="247"/>
         <source>Epoch {epoch}/{epochs} · step {step}/{steps} · {rate:,.0f} samples/s · {elapsed} elapsed · {eta} left</source>
         <translation>第 {epoch}/{epochs} 轮 · 第 {step}/{steps} 步 · {rate:,.0f} 样本/秒 · 已用 {elapsed} · 剩余 {eta}</translation>
     </message>
@@ -1987,147 +2011,147 @@ Note: these weights are untrained.</source>
 <context>
     <name>TrainingPlots</name>
     <message>
-        <location filename="../../gui/plots.py" line="165"/>
+        <location filename="../../gui/training/plots.py" line="165"/>
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="166"/>
-        <location filename="../../gui/plots.py" line="173"/>
+        <location filename="../../gui/training/plots.py" line="166"/>
+        <location filename="../../gui/training/plots.py" line="173"/>
         <source>step</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="167"/>
+        <location filename="../../gui/training/plots.py" line="167"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="168"/>
+        <location filename="../../gui/training/plots.py" line="168"/>
         <source>epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="172"/>
+        <location filename="../../gui/training/plots.py" line="172"/>
         <source>learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="182"/>
+        <location filename="../../gui/training/plots.py" line="182"/>
         <source>batch loss</source>
         <translation>批损失</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="184"/>
+        <location filename="../../gui/training/plots.py" line="184"/>
         <source>smoothed</source>
         <translation>平滑后</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="186"/>
+        <location filename="../../gui/training/plots.py" line="186"/>
         <source>train loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="188"/>
-        <location filename="../../gui/plots.py" line="544"/>
+        <location filename="../../gui/training/plots.py" line="188"/>
+        <location filename="../../gui/training/plots.py" line="544"/>
         <source>val loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="189"/>
+        <location filename="../../gui/training/plots.py" line="189"/>
         <source>train acc</source>
         <translation>训练准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="191"/>
-        <location filename="../../gui/plots.py" line="546"/>
+        <location filename="../../gui/training/plots.py" line="191"/>
+        <location filename="../../gui/training/plots.py" line="546"/>
         <source>val acc</source>
         <translation>验证准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="203"/>
+        <location filename="../../gui/training/plots.py" line="203"/>
         <source>Log scale</source>
         <translation>对数坐标</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="205"/>
+        <location filename="../../gui/training/plots.py" line="205"/>
         <source>Logarithmic y axis on the loss and learning-rate plots</source>
         <translation>损失图和学习率图的 y 轴使用对数刻度</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="209"/>
+        <location filename="../../gui/training/plots.py" line="209"/>
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="212"/>
+        <location filename="../../gui/training/plots.py" line="212"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="368"/>
+        <location filename="../../gui/training/plots.py" line="368"/>
         <source>run {n}</source>
         <translation>运行 {n}</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="387"/>
+        <location filename="../../gui/training/plots.py" line="387"/>
         <source>Could not write {path}</source>
         <translation>无法写入 {path}</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="506"/>
+        <location filename="../../gui/training/plots.py" line="506"/>
         <source>step {step}: loss {loss} (smoothed {smoothed})</source>
         <translation>第 {step} 步：损失 {loss}（平滑后 {smoothed}）</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="512"/>
+        <location filename="../../gui/training/plots.py" line="512"/>
         <source>epoch {epoch} (step {step}): train loss {train}, val loss {val}</source>
         <translation>第 {epoch} 轮（第 {step} 步）：训练损失 {train}，验证损失 {val}</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="518"/>
+        <location filename="../../gui/training/plots.py" line="518"/>
         <source>epoch {epoch}: train acc {train}, val acc {val}</source>
         <translation>第 {epoch} 轮：训练准确率 {train}，验证准确率 {val}</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="522"/>
+        <location filename="../../gui/training/plots.py" line="522"/>
         <source>step {step}: lr {lr}</source>
         <translation>第 {step} 步：学习率 {lr}</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="554"/>
+        <location filename="../../gui/training/plots.py" line="554"/>
         <source>{run}, epoch {epoch}: {what} {value}</source>
         <translation>{run}，第 {epoch} 轮：{what} {value}</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="613"/>
+        <location filename="../../gui/training/plots.py" line="613"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="614"/>
+        <location filename="../../gui/training/plots.py" line="614"/>
         <source>Could not write {path}:
 {error}</source>
         <translation>无法写入 {path}：
 {error}</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="619"/>
+        <location filename="../../gui/training/plots.py" line="619"/>
         <source>Export plots as PNG</source>
         <translation>将图表导出为 PNG</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="619"/>
+        <location filename="../../gui/training/plots.py" line="619"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="626"/>
+        <location filename="../../gui/training/plots.py" line="626"/>
         <source>Export curves as CSV</source>
         <translation>将曲线导出为 CSV</translation>
     </message>
     <message>
-        <location filename="../../gui/plots.py" line="626"/>
+        <location filename="../../gui/training/plots.py" line="626"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
@@ -2135,17 +2159,17 @@ Note: these weights are untrained.</source>
 <context>
     <name>TrainingWorker</name>
     <message>
-        <location filename="../../gui/training_worker.py" line="60"/>
+        <location filename="../../gui/controllers/training_worker.py" line="60"/>
         <source>training stopped by an unexpected error: %1</source>
         <translation>训练因意外错误而停止：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/training_worker.py" line="128"/>
+        <location filename="../../gui/controllers/training_worker.py" line="128"/>
         <source>evaluation failed: %1</source>
         <translation>评估失败：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/training_worker.py" line="153"/>
+        <location filename="../../gui/controllers/training_worker.py" line="153"/>
         <source>loading %1 failed: %2</source>
         <translation>加载 %1 失败：%2</translation>
     </message>

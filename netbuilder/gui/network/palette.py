@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.catalog import default_catalog
-from netbuilder.gui.cards import CATEGORY_COLOURS
-from netbuilder.gui.stack_view import KINDS_MIME
+from netbuilder.gui.network.cards import CATEGORY_COLOURS
+from netbuilder.gui.network.stack_view import KINDS_MIME
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2
 # The catalog's categories, for pyside6-lupdate: the palette shows them through self.tr (layer

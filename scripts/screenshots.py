@@ -1,6 +1,6 @@
 """Render the main window and each panel to PNG, offscreen (for the README and look checks).
 
-    python -m netbuilder.gui.screenshots OUTDIR [--template mnist_mlp] [--size 1280x800]
+    python scripts/screenshots.py OUTDIR [--template mnist_mlp] [--size 1280x800]
         [--theme light|dark] [--select fc2] [--training EPOCHS]
 """
 
@@ -124,7 +124,7 @@ def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m netbuilder.gui.screenshots",
+    parser = argparse.ArgumentParser(prog="python scripts/screenshots.py",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--template", default="digits_cnn")

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 
 from netbuilder.core.activations import layer_activations, saliency  # noqa: E402
 from netbuilder.core.digits import Prepared, check_model, classify, preprocess  # noqa: E402
-from netbuilder.gui.activation_view import ActivationView, saliency_pixmap  # noqa: E402
+from netbuilder.gui.inspect.activations import ActivationView, saliency_pixmap  # noqa: E402
 
 CANVAS = 280  # pixels of the drawing, ten times MNIST's 28
 CLASSIFY_MS = 40  # classify at most this often while drawing

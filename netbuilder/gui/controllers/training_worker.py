@@ -32,6 +32,7 @@ class TrainingWorker(QObject):
     evaluated = Signal(object)  # an Evaluation (plain lists and numbers), on pause and at the end
     health = Signal(object)  # a core.health.Health (plain numbers), at most twice a second
     failed = Signal(str)
+    rolled_back = Signal()
     finished = Signal()  # always last
 
     def __init__(self, model, config: TrainConfig, dataset: Dataset | None, dataset_name: str,
@@ -111,6 +112,8 @@ class TrainingWorker(QObject):
             elif event.kind == "stopped":
                 self.stopped.emit(event.reason, event.message)
             elif event.kind == "failed":
+                if getattr(event, "reason", "error") in ("non_finite", "diverged"):
+                    self.rolled_back.emit()  # the last epoch's weights were not kept
                 self.failed.emit(event.message)
             elif event.kind == "finished" or (event.kind == "stopped" and event.reason == "user"):
                 self._evaluate()

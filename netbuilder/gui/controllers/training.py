@@ -15,7 +15,11 @@ from netbuilder.core.data import Dataset, DatasetError, load_dataset
 from netbuilder.core.model_state import carry_over
 from netbuilder.core.spec import SpecError
 from netbuilder.core.training import TrainConfig, reset_weights
-from netbuilder.gui.training_worker import DatasetLoader, TrainingWorker, start_in_thread
+from netbuilder.gui.controllers.training_worker import (
+    DatasetLoader,
+    TrainingWorker,
+    start_in_thread,
+)
 
 MAX_BATCH_POINTS = 600  # per run, kept in the project for comparing runs
 PROGRESS_SECONDS = 0.25
@@ -176,6 +180,7 @@ class TrainingController(QObject):
         w.resumed.connect(self._resumed)
         w.stopped.connect(self._stopped)
         w.failed.connect(self._failed)
+        w.rolled_back.connect(self._rolled_back)
         w.evaluated.connect(self._evaluated)
         w.health.connect(self._health)
         w.finished.connect(self._worker_finished)
@@ -366,6 +371,11 @@ class TrainingController(QObject):
         self.panel.status.setText(message)
         self.message.emit(message)
 
+    @Slot()
+    def _rolled_back(self) -> None:
+        if self.run is not None:
+            self.run["final"]["rolled_back"] = True
+
     @Slot(str)
     def _failed(self, message: str) -> None:
         self.last_failure = message
@@ -395,9 +405,11 @@ class TrainingController(QObject):
         run = self.run
         self.run = None
         if run is not None and (run["epochs"] or run["batches"]):
-            run["final"]["epochs_done"] = len(run["epochs"])
-            if run["epochs"]:
-                last = run["epochs"][-1]
+            # A failed epoch's weights were rolled back: the run ends with the epoch before it.
+            kept = run["epochs"][:-1] if run["final"].get("rolled_back") else run["epochs"]
+            run["final"]["epochs_done"] = len(kept)
+            if kept:
+                last = kept[-1]
                 run["final"].update(val_accuracy=last["val_accuracy"], val_loss=last["val_loss"])
             run["batches"] = _thin(run["batches"], MAX_BATCH_POINTS)
             self.runs.append(run)

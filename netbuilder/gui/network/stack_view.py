@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QAbstractItemView, QTreeView
 
 from netbuilder.core import editing
 from netbuilder.core.spec import BlockSpec, Item
-from netbuilder.gui.cards import (
+from netbuilder.gui.network.cards import (
     BLOCK_HEIGHT,
     PATH_ROLE,
     CardDelegate,

@@ -40,7 +40,7 @@ from netbuilder.core.catalog import (
     default_catalog,
 )
 from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args
-from netbuilder.gui.document import Document
+from netbuilder.gui.model.document import Document
 
 # pyside6-lupdate finds the texts of translate("Context", "literal") calls
 translate = QCoreApplication.translate

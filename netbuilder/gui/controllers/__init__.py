@@ -1,0 +1,1 @@
+"""Controllers: turn user requests into changes of the session and drive the worker thread."""

@@ -1,0 +1,1 @@
+"""Modal dialogs: choosing a template, reconciling weights."""

@@ -1,0 +1,1 @@
+"""Views inside the trained model: parameters, health, drawing and activations."""

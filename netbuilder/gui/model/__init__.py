@@ -1,0 +1,1 @@
+"""The state of a window: the network document and the session around it."""

@@ -1,0 +1,1 @@
+"""Views of the network: stack, cards, palette, properties, summary and code."""

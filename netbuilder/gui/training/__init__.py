@@ -1,0 +1,1 @@
+"""Views of training: settings panel, live curves, evaluation and run history."""
