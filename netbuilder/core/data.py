@@ -116,6 +116,31 @@ def split(images: torch.Tensor, labels: torch.Tensor, val_fraction: float,
     return images[train], labels[train], images[val], labels[val]
 
 
+def mix_examples(base: Dataset, examples: list[dict], size: int, seed: int) -> Dataset:
+    """``size`` training images with the user's drawn examples repeated among them.
+
+    A short fine-tune on the drawings alone would overfit them and forget the rest, so they make
+    up about a fifth of the mix (each at least once) and seeded training images the remainder;
+    the validation set stays the base's, so the run is measured as before. An example is a dict
+    with ``"pixels"`` (784 uint8 values, 28×28 rows first) and ``"label"`` (a class index).
+    """
+    if not examples:
+        raise DatasetError("no drawn examples to mix into the training images")
+    if base.input_shape != [1, 28, 28]:
+        raise DatasetError(f"drawn examples are 1×28×28 images; {base.name} has "
+                           f"{'×'.join(map(str, base.input_shape))} images")
+    generator = torch.Generator().manual_seed(seed)
+    own = torch.tensor([e["pixels"] for e in examples], dtype=torch.uint8).reshape(-1, 1, 28, 28)
+    own_labels = torch.tensor([e["label"] for e in examples], dtype=torch.int64)
+    repeats = max(1, size // 5 // len(examples))
+    n_base = min(len(base.train_labels), size - repeats * len(examples))
+    pick = torch.randperm(len(base.train_labels), generator=generator)[:max(1, n_base)]
+    images = torch.cat([base.train_images[pick], own.repeat(repeats, 1, 1, 1)])
+    labels = torch.cat([base.train_labels[pick], own_labels.repeat(repeats)])
+    return Dataset(f"{base.name}+drawn", images, labels, base.val_images, base.val_labels,
+                   list(base.class_names))
+
+
 def load_digits(val_fraction: float = 0.2, seed: int = 0, path: Path | str | None = None
                 ) -> Dataset:
     """The 10,000 embedded MNIST digits, split 8,000 / 2,000 by default."""

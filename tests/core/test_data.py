@@ -14,12 +14,14 @@ from PIL import Image
 from torchvision import datasets
 
 from netbuilder.core.data import (
+    Dataset,
     DatasetError,
     augment,
     load_dataset,
     load_digits,
     load_folder,
     load_torchvision,
+    mix_examples,
 )
 
 
@@ -53,6 +55,57 @@ def test_augmentation_moves_ink_but_keeps_shape_and_range():
     assert not torch.allclose(x, y)
     # ink is mostly kept: a small rotation, scale and shift
     assert float(y.sum()) == pytest.approx(float(x.sum()), rel=0.15)
+
+
+def small_base(n: int = 50) -> Dataset:
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (n, 1, 28, 28), dtype=torch.uint8, generator=generator)
+    labels = torch.arange(n) % 10
+    return Dataset("digits", images, labels, images[:5], labels[:5],
+                   [str(i) for i in range(10)])
+
+
+def drawn(label: int, value: int) -> dict:
+    return {"pixels": [value] * 784, "label": label}
+
+
+def test_drawn_examples_make_about_a_fifth_of_the_mix():
+    base = small_base(500)
+    examples = [drawn(3, 255), drawn(7, 128)]
+    mixed = mix_examples(base, examples, size=100, seed=0)
+    assert mixed.name == "digits+drawn" and mixed.class_names == base.class_names
+    assert len(mixed.train_labels) == 100
+    own = (mixed.train_images == 255).flatten(1).all(1) | \
+        (mixed.train_images == 128).flatten(1).all(1)
+    assert int(own.sum()) == 20  # 100 // 5 // 2 = 10 repeats of each
+    assert sorted(mixed.train_labels[own].tolist()) == [3] * 10 + [7] * 10
+    assert mixed.val_images is base.val_images and mixed.val_labels is base.val_labels
+
+
+def test_mix_is_seeded_and_every_example_appears_once_at_least():
+    base = small_base(500)
+    examples = [drawn(i % 10, i) for i in range(30)]  # more than a fifth of the size
+    a = mix_examples(base, examples, size=40, seed=1)
+    b = mix_examples(base, examples, size=40, seed=1)
+    c = mix_examples(base, examples, size=40, seed=2)
+    assert torch.equal(a.train_images, b.train_images)
+    assert not torch.equal(a.train_images[:10], c.train_images[:10])
+    assert a.train_labels[-30:].tolist() == [i % 10 for i in range(30)]
+    assert len(a.train_labels) == 10 + 30  # the base's share shrinks to what is left
+
+
+def test_mix_takes_at_most_the_base_it_has():
+    mixed = mix_examples(small_base(8), [drawn(1, 9)], size=1000, seed=0)
+    assert len(mixed.train_labels) == 8 + 200
+
+
+def test_mix_refuses_no_examples_and_other_image_shapes():
+    with pytest.raises(DatasetError, match="no drawn examples"):
+        mix_examples(small_base(), [], size=100, seed=0)
+    rgb = small_base()
+    rgb.train_images = rgb.train_images.expand(-1, 3, -1, -1)
+    with pytest.raises(DatasetError, match="3×28×28"):
+        mix_examples(rgb, [drawn(1, 9)], size=100, seed=0)
 
 
 # -- torchvision's download path, served from this machine -------------------------------------
