@@ -1,51 +1,53 @@
-"""A model's parameters and buffers as a tree, and an inspector for one tensor.
+"""A model's parameters and buffers as a tree, beside an inspector for one tensor.
 
 ``ParameterTree`` shows the ``modules()`` hierarchy of a model with, under each module, its own
 parameters (``named_parameters(recurse=False)``) and buffers, so walking the tree in order gives
 exactly ``named_parameters()`` and ``named_buffers()``. Check boxes show ``requires_grad``;
 toggling one only *asks* for a change (``module_freeze_requested`` /
 ``parameter_freeze_requested``) — whoever owns the model applies it, e.g. with
-:func:`apply_freeze_to_model`, and calls ``refresh``.
+:func:`netbuilder.core.parameters.apply_freeze_to_model`, and calls ``refresh``.
 
-``TensorInspector`` shows one tensor: statistics, a histogram and, for conv and linear weights,
-a picture. ``ParametersPanel`` puts the two together. Everything runs on the GUI thread with the
-model handed in; ``refresh`` reads shapes and flags for every row but values only of the tensor
-being inspected, so it stays cheap for large models.
+``ParametersPanel`` puts the tree above a :class:`TensorInspector`. Everything runs on the GUI
+thread with the model handed in; ``refresh`` reads shapes and flags for every row but values
+only of the tensor being inspected, so it stays cheap for large models. The Qt-free helpers
+live in ``core.parameters`` and ``core.tensor_stats``; their names are re-exported here.
 """
 
 from __future__ import annotations
 
-import math
-import os
 import time
-import warnings
-from dataclasses import dataclass, field
 
-os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")  # pyqtgraph would prefer PyQt6
-
-import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
-import torch  # noqa: E402
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal, Slot  # noqa: E402
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPalette, QPixmap  # noqa: E402
-from PySide6.QtWidgets import (  # noqa: E402
+import torch
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
-    QSizePolicy,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
-from torch import nn  # noqa: E402
+from torch import nn
 
-HIST_BINS = 50
-MAX_FILTERS = 256  # filters drawn in the grid; more are left out
-MAX_HEATMAP_SIDE = 512  # larger matrices are averaged down to this many rows / columns
+from netbuilder.core.parameters import (
+    ModuleEntry,
+    apply_freeze_to_model,
+    find_tensor,
+    module_entries,
+    structure_signature,
+)
+from netbuilder.core.tensor_stats import (
+    HIST_BINS,
+    TensorSummary,
+    dtype_text,
+    filter_grid_shape,
+    shape_text,
+    summarize_tensor,
+)
+from netbuilder.gui.inspect.tensor_inspector import TensorInspector
 
 COL_NAME, COL_KIND, COL_NUMEL, COL_DTYPE, COL_DEVICE, COL_TRAINABLE = range(6)
 NAME_ROLE = Qt.ItemDataRole.UserRole  # full dotted name ("" for the model itself)
@@ -55,272 +57,6 @@ MODULE, PARAMETER, BUFFER = "module", "parameter", "buffer"
 
 PARAMETER_COLOR = "#3b82f6"
 BUFFER_COLOR = "#d97706"  # reads on a light and a dark background
-HISTOGRAM_COLOR = "#3b82f6"
-NAN_COLOR = "#ef4444"
-
-
-# ---------------------------------------------------------------------------------------------
-# Model helpers (no Qt)
-
-
-def apply_freeze_to_model(model: nn.Module, name: str, frozen: bool, is_module: bool) -> int:
-    """Freeze (``requires_grad=False``) or unfreeze a module's parameters or one parameter.
-
-    ``name`` is a module path ("features.conv1", "" for the whole model) when ``is_module``,
-    else a full parameter name as in ``named_parameters()`` ("fc1.weight"). Parameters that
-    cannot take gradients (integer ones) are left alone. Returns how many parameters changed;
-    raises AttributeError for an unknown name.
-    """
-    params = (list(model.get_submodule(name).parameters()) if is_module
-              else [model.get_parameter(name)])
-    changed = 0
-    for param in params:
-        if not (param.is_floating_point() or param.is_complex()):
-            continue
-        if param.requires_grad == frozen:
-            param.requires_grad_(not frozen)
-            changed += 1
-    return changed
-
-
-def find_tensor(model: nn.Module | None, name: str) -> torch.Tensor | None:
-    """The parameter or buffer called ``name`` (as in ``named_parameters``/``named_buffers``)."""
-    if model is None or not name:
-        return None
-    try:
-        return model.get_parameter(name)
-    except AttributeError:
-        pass
-    try:
-        return model.get_buffer(name)
-    except AttributeError:
-        return None
-
-
-@dataclass
-class _Entry:
-    """One module as the tree shows it, with the parameters and buffers it owns."""
-
-    path: str
-    module: nn.Module
-    parent: int | None  # index of the parent entry
-    params: list[tuple[str, str, torch.Tensor]] = field(default_factory=list)  # full, own, t
-    buffers: list[tuple[str, str, torch.Tensor]] = field(default_factory=list)
-
-
-def _walk(model: nn.Module) -> list[_Entry]:
-    """Modules in ``named_modules()`` order, each with its own parameters and buffers.
-
-    Shared modules and tensors appear once, where ``named_modules``/``named_parameters``/
-    ``named_buffers`` first meet them, so the tree's order equals theirs.
-    """
-    entries: list[_Entry] = []
-    index: dict[str, int] = {}
-    seen_params: set[int] = set()
-    seen_buffers: set[int] = set()
-    for path, module in model.named_modules():
-        parent = index.get(path.rpartition(".")[0]) if path else None
-        entry = _Entry(path, module, parent)
-        prefix = path + "." if path else ""
-        for own, param in module._parameters.items():
-            if param is None or id(param) in seen_params:
-                continue
-            seen_params.add(id(param))
-            entry.params.append((prefix + own, own, param))
-        for own, buffer in module._buffers.items():
-            if buffer is None or id(buffer) in seen_buffers:
-                continue
-            seen_buffers.add(id(buffer))
-            entry.buffers.append((prefix + own, own, buffer))
-        index[path] = len(entries)
-        entries.append(entry)
-    return entries
-
-
-def _signature(entries: list[_Entry]) -> tuple:
-    return tuple(
-        (e.path, type(e.module), tuple(n for n, _, _ in e.params),
-         tuple(n for n, _, _ in e.buffers))
-        for e in entries
-    )
-
-
-def _shape_text(shape: tuple[int, ...] | torch.Size) -> str:
-    return " × ".join(str(s) for s in shape) if len(shape) else "scalar"
-
-
-def _dtype_text(dtype: torch.dtype) -> str:
-    return str(dtype).removeprefix("torch.")
-
-
-def filter_grid_shape(filters: int, kh: int, kw: int) -> tuple[int, int]:
-    """Pixel size (rows, columns) of the grid that shows ``filters`` kh×kw filters.
-
-    The filters sit in a near-square grid (``ceil(sqrt(n))`` columns) one pixel apart.
-    """
-    filters = min(filters, MAX_FILTERS)
-    if filters <= 0:
-        return (0, 0)
-    cols = math.ceil(math.sqrt(filters))
-    rows = math.ceil(filters / cols)
-    return (rows * (kh + 1) - 1, cols * (kw + 1) - 1)
-
-
-# ---------------------------------------------------------------------------------------------
-# Tensor statistics (no Qt)
-
-
-@dataclass
-class TensorSummary:
-    """What the inspector shows of one tensor; statistics are NaN where they do not exist."""
-
-    shape: tuple[int, ...] = ()
-    dtype: str = ""
-    device: str = ""
-    numel: int = 0
-    mean: float = math.nan
-    std: float = math.nan
-    min: float = math.nan
-    max: float = math.nan
-    norm: float = math.nan
-    nan_count: int = 0
-    inf_count: int = 0
-    is_meta: bool = False
-    is_float: bool = False
-    is_complex: bool = False
-    counts: np.ndarray | None = None  # histogram, HIST_BINS integers
-    edges: np.ndarray | None = None  # HIST_BINS + 1 bin edges
-    picture_kind: str = "none"  # "filters", "heatmap" or "none"
-    picture: np.ndarray | None = None  # 2-D float image, rows first (NaN = transparent)
-    picture_levels: tuple[float, float] = (0.0, 1.0)
-    filters_shown: int = 0
-    filters_total: int = 0
-    downsampled: bool = False
-
-
-def summarize_tensor(tensor: torch.Tensor, bins: int = HIST_BINS) -> TensorSummary:
-    """Statistics, histogram and picture of a detached CPU copy of ``tensor``.
-
-    Integer and bool tensors get statistics but no histogram or picture; complex ones are
-    summarised by their magnitudes. Non-finite values are counted and left out of the
-    statistics and the histogram; in pictures they show as holes.
-    """
-    summary = TensorSummary(
-        shape=tuple(tensor.shape), dtype=_dtype_text(tensor.dtype), device=str(tensor.device),
-        numel=tensor.numel(), is_meta=tensor.is_meta,
-    )
-    if tensor.is_meta or tensor.numel() == 0:
-        return summary
-    t = tensor.detach().to("cpu", copy=True)
-    if t.is_complex():
-        summary.is_complex = True
-        t = t.abs()
-    summary.is_float = t.is_floating_point()
-    if summary.is_float:
-        values = t if t.dtype in (torch.float32, torch.float64) else t.to(torch.float32)
-    else:
-        values = t.to(torch.float64)  # exact for counters such as num_batches_tracked
-    flat = values.reshape(-1)
-    norm = float(torch.linalg.vector_norm(flat))
-    if summary.is_float and not math.isfinite(norm):  # a NaN or ±inf (or an overflow)
-        finite = torch.isfinite(flat)
-        finite_count = int(finite.sum())
-        summary.nan_count = int(torch.isnan(flat).sum())
-        summary.inf_count = flat.numel() - finite_count - summary.nan_count
-        if finite_count != flat.numel():
-            flat = flat[finite]
-            norm = float(torch.linalg.vector_norm(flat))
-        if not math.isfinite(norm) and flat.dtype != torch.float64:  # finite but too large
-            flat = flat.to(torch.float64)
-            norm = float(torch.linalg.vector_norm(flat))
-    count = flat.numel()
-    if count > 0:
-        # Cheap passes (sum, dot, aminmax); torch.std_mean is several times slower here.
-        mean = flat.sum() / count
-        summary.mean = float(mean)
-        if count > 1:
-            centred = flat - mean
-            summary.std = math.sqrt(max(float(torch.dot(centred, centred)), 0.0) / (count - 1))
-        lo, hi = torch.aminmax(flat)
-        summary.min, summary.max = float(lo), float(hi)
-        summary.norm = norm
-        if summary.is_float:
-            summary.counts, summary.edges = _histogram(flat, bins, summary.min, summary.max)
-    if summary.is_float:
-        if values.dim() == 4:
-            _filters_picture(values, summary)
-        elif values.dim() == 2:
-            _heatmap_picture(values, summary)
-    return summary
-
-
-def _histogram(flat: torch.Tensor, bins: int, lo: float, hi: float
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """``bins`` equal bins from ``lo`` to ``hi`` (the last one closed), like ``torch.histc``."""
-    if lo == hi:
-        lo, hi = lo - 0.5, hi + 0.5
-    edges = np.linspace(lo, hi, bins + 1)
-    scale = bins / (hi - lo)
-    if not math.isfinite(scale) or scale <= 0:  # a range too wide or too narrow for floats
-        counts, edges = np.histogram(flat.to(torch.float64).numpy(), bins=bins, range=(lo, hi))
-        return counts.astype(np.int64), edges
-    index = ((flat - lo) * scale).to(torch.int64).clamp_(0, bins - 1)
-    return torch.bincount(index, minlength=bins).numpy(), edges
-
-
-def _filters_picture(weight: torch.Tensor, summary: TensorSummary) -> None:
-    """Conv weight [out, in, kh, kw]: each filter averaged over its input channels, scaled to
-    0…1 on its own, in a near-square grid."""
-    out, _in, kh, kw = weight.shape
-    shown = min(out, MAX_FILTERS)
-    filters = weight[:shown].to(torch.float64).mean(dim=1).numpy()  # [shown, kh, kw]
-    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN filters
-        finite = np.where(np.isfinite(filters), filters, np.nan)
-        lo = np.nanmin(finite.reshape(shown, -1), axis=1)[:, None, None]
-        hi = np.nanmax(finite.reshape(shown, -1), axis=1)[:, None, None]
-        span = hi - lo
-        scaled = np.where(span > 0, (finite - lo) / np.where(span > 0, span, 1.0), 0.5)
-    scaled = np.where(np.isfinite(finite), scaled, np.nan)
-    rows, cols = filter_grid_shape(shown, kh, kw)
-    grid = np.full((rows, cols), np.nan)
-    per_row = math.ceil(math.sqrt(shown))
-    for i in range(shown):
-        r, c = divmod(i, per_row)
-        grid[r * (kh + 1):r * (kh + 1) + kh, c * (kw + 1):c * (kw + 1) + kw] = scaled[i]
-    summary.picture_kind = "filters"
-    summary.picture = grid
-    summary.picture_levels = (0.0, 1.0)
-    summary.filters_shown, summary.filters_total = shown, out
-
-
-def _heatmap_picture(weight: torch.Tensor, summary: TensorSummary) -> None:
-    """2-D weight [out, in]: rows are outputs, columns inputs, levels symmetric around 0."""
-    matrix = weight.to(torch.float32)
-    rows, cols = matrix.shape
-    if rows > MAX_HEATMAP_SIDE or cols > MAX_HEATMAP_SIDE:  # block means, at most 512 a side
-        kernel = (math.ceil(rows / MAX_HEATMAP_SIDE), math.ceil(cols / MAX_HEATMAP_SIDE))
-        matrix = torch.nn.functional.avg_pool2d(matrix[None, None], kernel, kernel,
-                                                ceil_mode=True)[0, 0]
-        summary.downsampled = True
-    image = matrix.numpy().astype(np.float32, copy=True)
-    image[~np.isfinite(image)] = np.nan
-    limit = max(abs(summary.min), abs(summary.max)) if math.isfinite(summary.min) else 0.0
-    if not limit > 0:
-        limit = 1.0
-    summary.picture_kind = "heatmap"
-    summary.picture = image
-    summary.picture_levels = (-limit, limit)
-
-
-def diverging_colormap() -> pg.ColorMap:
-    """Blue – near white – red, centred on the middle of the levels."""
-    return pg.ColorMap(
-        pos=np.array([0.0, 0.5, 1.0]),
-        color=np.array([[59, 76, 192, 255], [242, 242, 242, 255], [180, 4, 38, 255]],
-                       dtype=np.ubyte),
-        name="netbuilder-diverging",
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,7 +105,7 @@ class ParameterTree(QWidget):
         self.setObjectName("parameter_tree_widget")
         self._model: nn.Module | None = None
         self._signature: tuple | None = None
-        self._entries: list[_Entry] = []
+        self._entries: list[ModuleEntry] = []
         self._module_items: list[QTreeWidgetItem] = []
         self._tensor_items: list[list[QTreeWidgetItem]] = []  # per entry: params, then buffers
         self._by_name: dict[str, QTreeWidgetItem] = {}
@@ -421,8 +157,8 @@ class ParameterTree(QWidget):
     def refresh(self) -> None:
         """Re-read shapes, dtypes, devices and ``requires_grad``; rebuild only when modules,
         parameters or buffers were added, removed or renamed."""
-        entries = _walk(self._model) if self._model is not None else []
-        signature = _signature(entries)
+        entries = module_entries(self._model) if self._model is not None else []
+        signature = structure_signature(entries)
         if signature != self._signature:
             self._rebuild(entries, signature)
         else:
@@ -482,7 +218,7 @@ class ParameterTree(QWidget):
         items = self.tree.selectedItems()
         return items[0] if items else None
 
-    def _rebuild(self, entries: list[_Entry], signature: tuple) -> None:
+    def _rebuild(self, entries: list[ModuleEntry], signature: tuple) -> None:
         selected = self.selected_name()
         collapsed = {path for path, item in self._module_by_path.items() if not item.isExpanded()}
         self._updating = True
@@ -612,12 +348,12 @@ class ParameterTree(QWidget):
 
     def _update_tensor_row(self, row: QTreeWidgetItem, tensor: torch.Tensor,
                            param_trainable: bool | None) -> None:
-        shape = _shape_text(tensor.shape)
+        shape = shape_text(tensor.shape)
         if param_trainable is None:
             shape = self.tr("buffer {shape}").format(shape=shape)
         _set_text(row, COL_KIND, shape)
         _set_text(row, COL_NUMEL, f"{tensor.numel():,}")
-        _set_text(row, COL_DTYPE, _dtype_text(tensor.dtype))
+        _set_text(row, COL_DTYPE, dtype_text(tensor.dtype))
         _set_text(row, COL_DEVICE, str(tensor.device))
         if param_trainable is not None:
             _set_text(row, COL_TRAINABLE,
@@ -672,266 +408,6 @@ class ParameterTree(QWidget):
             self.module_selected.emit(name)
         else:
             self.tensor_selected.emit(name)
-
-
-# ---------------------------------------------------------------------------------------------
-# The inspector
-
-
-def _fmt(value: float) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    return f"{value:.6g}"
-
-
-class TensorInspector(QWidget):
-    """Statistics, histogram and picture of one tensor."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("tensor_inspector")
-        self._name: str | None = None
-        self._summary = TensorSummary()
-
-        self.title = QLabel(self)
-        self.title.setObjectName("tensor_title")
-        bold = QFont(self.title.font())
-        bold.setBold(True)
-        self.title.setFont(bold)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.shape_label = QLabel(self)
-        self.shape_label.setObjectName("tensor_shape")
-        self.note = QLabel(self)
-        self.note.setObjectName("tensor_note")
-        self.note.setWordWrap(True)
-        self.nonfinite = QLabel(self)
-        self.nonfinite.setObjectName("stat_nonfinite")
-        self.nonfinite.setStyleSheet(f"color: {NAN_COLOR};")
-        self.nonfinite.setWordWrap(True)
-
-        form = QFormLayout()
-        form.setContentsMargins(0, 0, 0, 0)
-        self._stat_labels: dict[str, QLabel] = {}
-        for key, label in (("mean", self.tr("Mean")), ("std", self.tr("Std")),
-                           ("min", self.tr("Min")), ("max", self.tr("Max")),
-                           ("norm", self.tr("L2 norm")), ("grad", self.tr("Last gradient norm"))):
-            value = QLabel("—", self)
-            value.setObjectName(f"stat_{key}")
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self._stat_labels[key] = value
-            form.addRow(label, value)
-
-        self.histogram = pg.PlotWidget(self)
-        self.histogram.setObjectName("histogram")
-        self.histogram.setMenuEnabled(False)
-        self.histogram.setMouseEnabled(x=False, y=False)
-        self.histogram.hideButtons()
-        self.histogram.setMinimumHeight(120)
-        self.histogram.setToolTip(self.tr("Histogram of the values ({bins} bins)").format(
-            bins=HIST_BINS))
-        self._curve = pg.PlotDataItem(
-            stepMode="center", fillLevel=0, pen=pg.mkPen(HISTOGRAM_COLOR, width=1),
-            brush=pg.mkBrush(QColor(HISTOGRAM_COLOR).lighter(130)),
-        )
-        self.histogram.addItem(self._curve)
-
-        self.picture_area = QWidget(self)
-        self.picture_area.setObjectName("picture_area")
-        picture_layout = QVBoxLayout(self.picture_area)
-        picture_layout.setContentsMargins(0, 0, 0, 0)
-        self.picture_caption = QLabel(self.picture_area)
-        self.picture_caption.setObjectName("picture_caption")
-        self.picture_caption.setWordWrap(True)
-
-        self.filters_view = pg.PlotWidget(self.picture_area)
-        self.filters_view.setObjectName("filters_view")
-        self.filters_view.setMenuEnabled(False)
-        self.filters_view.hideButtons()
-        self.filters_view.hideAxis("left")
-        self.filters_view.hideAxis("bottom")
-        self.filters_view.setAspectLocked(True)
-        self.filters_view.invertY(True)
-        self.filters_image = pg.ImageItem(axisOrder="row-major")
-        self.filters_image.setObjectName("filters_image")
-        self.filters_view.addItem(self.filters_image)
-
-        self.heatmap_view = pg.PlotWidget(self.picture_area)
-        self.heatmap_view.setObjectName("heatmap_view")
-        self.heatmap_view.setMenuEnabled(False)
-        self.heatmap_view.hideButtons()
-        self.heatmap_view.invertY(True)
-        self.heatmap_view.setLabel("left", self.tr("output"))
-        self.heatmap_view.setLabel("bottom", self.tr("input"))
-        self.heatmap_image = pg.ImageItem(axisOrder="row-major")
-        self.heatmap_image.setObjectName("heatmap_image")
-        self.heatmap_image.setColorMap(diverging_colormap())
-        self.heatmap_view.addItem(self.heatmap_image)
-        self.colorbar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=diverging_colormap(),
-                                        interactive=False, width=14, colorMapMenu=False)
-        self.colorbar.setImageItem(self.heatmap_image, insert_in=self.heatmap_view.getPlotItem())
-        for view in (self.filters_view, self.heatmap_view):
-            view.setMinimumHeight(160)
-            view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            picture_layout.addWidget(view, 1)
-        picture_layout.addWidget(self.picture_caption)
-
-        top = QVBoxLayout()
-        top.addWidget(self.title)
-        top.addWidget(self.shape_label)
-        top.addLayout(form)
-        top.addWidget(self.nonfinite)
-        top.addWidget(self.note)
-        top.addStretch(1)
-        plots = QHBoxLayout()
-        plots.addWidget(self.histogram, 1)
-        plots.addWidget(self.picture_area, 1)
-        layout = QHBoxLayout(self)
-        layout.addLayout(top)
-        layout.addLayout(plots, 1)
-
-        self._apply_palette()
-        self.clear()
-
-    # ------------------------------------------------------------------ public API
-
-    def current_name(self) -> str | None:
-        return self._name
-
-    def summary(self) -> TensorSummary:
-        return self._summary
-
-    def clear(self) -> None:
-        self._name = None
-        self._summary = TensorSummary()
-        self.title.setText(self.tr("Select a parameter or buffer"))
-        self.shape_label.setText("")
-        self.note.setText("")
-        self.note.hide()
-        self._show_stats(None)
-        self._show_histogram()
-        self._show_picture()
-
-    def show_tensor(self, name: str, tensor: torch.Tensor | None,
-                    grad_norm: float | None = None) -> None:
-        self._name = name
-        self.title.setText(name)
-        if tensor is None:
-            self._summary = TensorSummary()
-            self.shape_label.setText("")
-            self._set_note(self.tr("No tensor of this name in the model."))
-            self._show_stats(None)
-        else:
-            summary = summarize_tensor(tensor)
-            self._summary = summary
-            text = (self.tr("{shape} · {numel} value · {dtype} · {device}") if summary.numel == 1
-                    else self.tr("{shape} · {numel} values · {dtype} · {device}"))
-            self.shape_label.setText(text.format(
-                shape=_shape_text(summary.shape), numel=f"{summary.numel:,}",
-                dtype=summary.dtype, device=summary.device))
-            self._set_note(self._note_for(summary))
-            self._show_stats(grad_norm)
-        self._show_histogram()
-        self._show_picture()
-
-    def stats(self) -> dict[str, float]:
-        s = self._summary
-        return {"mean": s.mean, "std": s.std, "min": s.min, "max": s.max, "norm": s.norm}
-
-    def picture_kind(self) -> str:
-        return self._summary.picture_kind
-
-    def picture_shape(self) -> tuple[int, int] | None:
-        picture = self._summary.picture
-        return None if picture is None else (int(picture.shape[0]), int(picture.shape[1]))
-
-    def histogram_counts(self) -> list[int]:
-        counts = self._summary.counts
-        return [] if counts is None else [int(c) for c in counts]
-
-    # ------------------------------------------------------------------ drawing
-
-    def _note_for(self, s: TensorSummary) -> str:
-        if s.is_meta:
-            return self.tr("A meta tensor has a shape but no values.")
-        if s.numel == 0:
-            return self.tr("Empty tensor.")
-        if not s.is_float:
-            return self.tr("Not a floating-point tensor: no histogram.")
-        if s.is_complex:
-            return self.tr("Complex tensor: statistics of the magnitudes.")
-        return ""
-
-    def _set_note(self, text: str) -> None:
-        self.note.setText(text)
-        self.note.setVisible(bool(text))
-
-    def _show_stats(self, grad_norm: float | None) -> None:
-        s = self._summary
-        for key, value in (("mean", s.mean), ("std", s.std), ("min", s.min), ("max", s.max),
-                           ("norm", s.norm)):
-            self._stat_labels[key].setText(_fmt(value))
-        self._stat_labels["grad"].setText("—" if grad_norm is None else _fmt(grad_norm))
-        if s.nan_count or s.inf_count:
-            self.nonfinite.setText(self.tr(
-                "{nan} NaN and {inf} infinite values are left out of the statistics"
-            ).format(nan=f"{s.nan_count:,}", inf=f"{s.inf_count:,}"))
-            self.nonfinite.show()
-        else:
-            self.nonfinite.hide()
-
-    def _show_histogram(self) -> None:
-        s = self._summary
-        if s.counts is None or s.edges is None:
-            self._curve.setData([], [])
-            self.histogram.hide()
-            return
-        self._curve.setData(s.edges, s.counts.astype(np.float64))
-        self.histogram.show()
-
-    def _show_picture(self) -> None:
-        s = self._summary
-        if s.picture_kind == "filters" and s.picture is not None:
-            self.filters_image.setImage(s.picture, levels=s.picture_levels, autoLevels=False)
-            self.filters_view.show()
-            self.heatmap_view.hide()
-            caption = self.tr("{shown} filters, each averaged over its input channels "
-                              "and scaled on its own").format(shown=s.filters_shown)
-            if s.filters_shown < s.filters_total:
-                caption += self.tr(" (first {shown} of {total})").format(
-                    shown=s.filters_shown, total=s.filters_total)
-            self.picture_caption.setText(caption)
-            self.picture_area.show()
-        elif s.picture_kind == "heatmap" and s.picture is not None:
-            self.heatmap_image.setImage(s.picture, levels=s.picture_levels, autoLevels=False)
-            rows, cols = s.shape  # axes count the tensor's rows and columns, not the pixels
-            self.heatmap_image.setRect(QRectF(0, 0, cols, rows))
-            self.colorbar.setLevels(s.picture_levels)
-            self.heatmap_view.show()
-            self.filters_view.hide()
-            caption = self.tr("rows: outputs, columns: inputs; colours centred at 0")
-            if s.downsampled:
-                caption += self.tr(" (averaged down to {rows} × {cols})").format(
-                    rows=s.picture.shape[0], cols=s.picture.shape[1])
-            self.picture_caption.setText(caption)
-            self.picture_area.show()
-        else:
-            self.picture_area.hide()
-
-    def _apply_palette(self) -> None:
-        palette = self.palette()
-        background = palette.color(QPalette.ColorRole.Base)
-        foreground = palette.color(QPalette.ColorRole.Text)
-        for view in (self.histogram, self.filters_view, self.heatmap_view):
-            view.setBackground(background)
-            for name in ("left", "bottom"):
-                axis = view.getAxis(name)
-                axis.setPen(pg.mkPen(foreground))
-                axis.setTextPen(pg.mkPen(foreground))
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_palette()
-        super().changeEvent(event)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1003,6 +479,7 @@ class ParametersPanel(QWidget):
 
 __all__ = [
     "BUFFER",
+    "HIST_BINS",
     "MODULE",
     "PARAMETER",
     "ParameterTree",
