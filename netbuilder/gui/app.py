@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     install_translator(app, language_setting())  # before any window; the splash stays English
     from netbuilder.gui.main_window import MainWindow, offer_recovery
     from netbuilder.gui.settings import app_icon, settings
+    from netbuilder.gui.text import fill
     from netbuilder.gui.theme import apply_theme
 
     app.setWindowIcon(app_icon())
@@ -102,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv:
         path = Path(argv[0])
         if not window.open_path(path):
-            window.statusBar().showMessage(QCoreApplication.translate(
-                "MainWindow", "Could not open %1").replace("%1", str(path)), 8000)
+            window.statusBar().showMessage(fill(QCoreApplication.translate(
+                "MainWindow", "Could not open %1"), path), 8000)
     window.show()
     window.repaint()
     splash.close()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from netbuilder.core.analysis import analyze, format_shape
 from netbuilder.core.codegen import generate
 from netbuilder.core.resources import load_template, template_names
+from netbuilder.gui.text import fill
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 4
 
@@ -65,10 +66,9 @@ class TemplateDialog(QDialog):
             return
         spec = load_template(item.data(NAME_ROLE))
         analysis = analyze(spec)
-        self.description.setText(self.tr(
-            "<b>{name}</b> — {description}<br>{layers} layers · {params} parameters · "
-            "input {inp} → output {out}").format(
-                name=spec.class_name, description=spec.description,
-                layers=sum(1 for _ in spec.layers()), params=f"{analysis.total_params:,}",
-                inp=format_shape(analysis.input_shape), out=format_shape(analysis.output_shape)))
+        self.description.setText(fill(self.tr(
+            "<b>%1</b> — %2<br>%3 layers · %4 parameters · input %5 → output %6"),
+            spec.class_name, spec.description, sum(1 for _ in spec.layers()),
+            f"{analysis.total_params:,}", format_shape(analysis.input_shape),
+            format_shape(analysis.output_shape)))
         self.preview.setPlainText(generate(spec))

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.checkpoint import Reconciliation
+from netbuilder.gui.text import fill
 
 STRICT, MATCHING = 1, 2
 COLOURS = {"matching": "#2e7d32", "missing": "#b07800", "unexpected": "#6a1b9a",
@@ -33,14 +34,13 @@ class ReconcileDialog(QDialog):
     def __init__(self, report: Reconciliation, file_name: str, parent=None):
         super().__init__(parent)
         self.setObjectName("reconcile_dialog")
-        self.setWindowTitle(self.tr("Load weights from %1").replace("%1", file_name))
+        self.setWindowTitle(fill(self.tr("Load weights from %1"), file_name))
         self.resize(720, 460)
         self.report = report
-        summary = QLabel(self.tr(
-            "{matching} keys match. {missing} are missing from the file, {unexpected} are not "
-            "in the network, {mismatched} have other shapes.").format(
-                matching=len(report.matching), missing=len(report.missing),
-                unexpected=len(report.unexpected), mismatched=len(report.mismatched)), self)
+        summary = QLabel(fill(self.tr(
+            "%1 keys match. %2 are missing from the file, %3 are not in the network, "
+            "%4 have other shapes."), len(report.matching), len(report.missing),
+            len(report.unexpected), len(report.mismatched)), self)
         summary.setWordWrap(True)
         self.table = QTableWidget(0, 4, self)
         self.table.setObjectName("reconcile_table")
@@ -68,8 +68,8 @@ class ReconcileDialog(QDialog):
         self.strict.setEnabled(report.perfect)
         self.matching = QPushButton(self.tr("Load matching"), self)
         self.matching.setObjectName("matching_button")
-        self.matching.setToolTip(self.tr("Load the %1 matching keys; leave the rest as they are")
-                                 .replace("%1", str(len(report.matching))))
+        self.matching.setToolTip(fill(
+            self.tr("Load the %1 matching keys; leave the rest as they are"), len(report.matching)))
         self.matching.setEnabled(bool(report.matching))
         buttons.addButton(self.strict, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.matching, QDialogButtonBox.ButtonRole.AcceptRole)

@@ -34,6 +34,7 @@ import pyqtgraph as pg  # noqa: E402
 import torch  # noqa: E402
 
 from netbuilder.core.activations import Activation, feature_grid, grid_shape  # noqa: E402
+from netbuilder.gui.text import fill  # noqa: E402
 
 COLORMAP = "inferno"
 MAX_MAPS = 64  # feature maps shown per layer
@@ -299,8 +300,8 @@ class ActivationView(QWidget):
             row._text = text
         tip = ""
         if picture.maps_shown < picture.maps_total:
-            tip = self.tr("The first {0} of {1} feature maps").format(
-                picture.maps_shown, picture.maps_total)
+            tip = fill(self.tr("The first %1 of %2 feature maps"),
+                       picture.maps_shown, picture.maps_total)
         if tip != row._tip:
             row.picture.setToolTip(tip)
             row._tip = tip

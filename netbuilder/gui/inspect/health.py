@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.health import DEAD_HIGH, RATIO_HIGH, RATIO_LOW, Health
+from netbuilder.gui.text import fill
 
 
 def _number(value: float | None, fmt: str) -> str:
@@ -46,7 +47,7 @@ class HealthView(QWidget):
 
     def show_health(self, health: Health) -> None:
         self.health = health
-        self.title.setText(self.tr("Measured at step %1").replace("%1", f"{health.step:,}"))
+        self.title.setText(fill(self.tr("Measured at step %1"), f"{health.step:,}"))
         rows = sorted(health.modules.values(), key=lambda m: m.path)
         self.table.setRowCount(len(rows))
         warn = QBrush(QColor("#c62828"))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLineEdit, QStyle, QStyledItemDelegate, QStyleOpti
 from netbuilder.core.analysis import LayerInfo, flow_text, format_shape
 from netbuilder.core.catalog import default_catalog
 from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args
+from netbuilder.gui.text import fill, plural  # plural: main_window.py still imports it here
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -60,27 +61,27 @@ def key_args(layer: LayerSpec) -> str:
         text = f"k{_size(args['kernel_size'])}"
         return text + (f", s{_size(stride)}" if stride not in (None, args["kernel_size"]) else "")
     if kind == "AdaptiveAvgPool2d":
-        return QCoreApplication.translate("CardDelegate", "to %1").replace(
-            "%1", _size(args["output_size"]))
+        return fill(QCoreApplication.translate("CardDelegate", "to %1"),
+                    _size(args["output_size"]))
     if kind.startswith("BatchNorm"):
         return str(args["num_features"])
     if kind == "GroupNorm":
-        return QCoreApplication.translate("CardDelegate", "%1 in %2 groups").replace(
-            "%1", str(args["num_channels"])).replace("%2", str(args["num_groups"]))
+        return fill(QCoreApplication.translate("CardDelegate", "%1 in %2 groups"),
+                    args["num_channels"], args["num_groups"])
     if kind == "LayerNorm":
         return _size(args["normalized_shape"])
     if kind.startswith("Dropout"):
         return f"p={args['p']:g}"
     if kind in {"RNN", "LSTM", "GRU"}:
-        layers = QCoreApplication.translate("CardDelegate", ", %1 layers").replace(
-            "%1", str(args["num_layers"])) if args["num_layers"] > 1 else ""
+        layers = fill(QCoreApplication.translate("CardDelegate", ", %1 layers"),
+                      args["num_layers"]) if args["num_layers"] > 1 else ""
         return f"{args['input_size']} → {args['hidden_size']}{layers}, {args['output']}"
     if kind == "Flatten":
-        return QCoreApplication.translate("CardDelegate", "dims %1…%2").replace(
-            "%1", str(args["start_dim"])).replace("%2", str(args["end_dim"]))
+        return fill(QCoreApplication.translate("CardDelegate", "dims %1…%2"),
+                    args["start_dim"], args["end_dim"])
     if kind == "Unflatten":
-        return QCoreApplication.translate("CardDelegate", "dim %1 → %2").replace(
-            "%1", str(args["dim"])).replace("%2", _size(args["unflattened_size"]))
+        return fill(QCoreApplication.translate("CardDelegate", "dim %1 → %2"),
+                    args["dim"], _size(args["unflattened_size"]))
     if kind in {"Softmax", "LogSoftmax"}:
         return f"dim={args['dim']}"
     entry = default_catalog().get(kind)
@@ -92,16 +93,15 @@ def key_args(layer: LayerSpec) -> str:
 def card_tooltip(item: Item, info: LayerInfo | None) -> str:
     lines = [f"<b>{item.name}</b> ({item.kind})"]
     if info is not None:
-        lines.append(QCoreApplication.translate("CardDelegate", "in %1 → out %2").replace(
-            "%1", format_shape(info.input_shape)).replace("%2", format_shape(info.output_shape)))
-        lines.append(QCoreApplication.translate("CardDelegate", "%1 parameters, %2 MACs").replace(
-            "%1", f"{info.params:,}").replace("%2", f"{info.macs:,}"))
+        lines.append(fill(QCoreApplication.translate("CardDelegate", "in %1 → out %2"),
+                          format_shape(info.input_shape), format_shape(info.output_shape)))
+        lines.append(fill(QCoreApplication.translate("CardDelegate", "%1 parameters, %2 MACs"),
+                          f"{info.params:,}", f"{info.macs:,}"))
         if info.error:
             lines.append(f"<span style='color:#c62828'>{info.error}</span>")
         for finding in info.findings:
             if finding.severity == "warning":
-                fix = QCoreApplication.translate("CardDelegate", "Fix: %1").replace(
-                    "%1", finding.fix)
+                fix = fill(QCoreApplication.translate("CardDelegate", "Fix: %1"), finding.fix)
                 lines.append(f"⚠ {finding.message} <i>{fix}</i>")
     return "<br>".join(lines)
 
@@ -164,7 +164,7 @@ class CardDelegate(QStyledItemDelegate):
         right_text = ""
         if info is not None:
             shape = format_shape(info.output_shape) if not error else self.tr("shape error")
-            right_text = f"{shape}    " + self.tr("%1 params").replace("%1", f"{info.params:,}")
+            right_text = f"{shape}    " + fill(self.tr("%1 params"), f"{info.params:,}")
         if isinstance(item, BlockSpec):
             count = sum(1 for _ in _leaves(item))
             title = f"{item.name}"
@@ -259,15 +259,8 @@ class CardDelegate(QStyledItemDelegate):
         path = index.data(PATH_ROLE) or ""
         name = editor.text().strip()
         if name and name != path.rpartition(".")[2]:
-            self.document.edit(self.tr("Rename %1 to %2").replace("%1", path).replace("%2", name),
+            self.document.edit(fill(self.tr("Rename %1 to %2"), path, name),
                                lambda spec: editing.rename(spec, path, name))
-
-
-def plural(count: int, one: str, many: str) -> str:
-    """'1 layer' or '3 layers': ``one`` and ``many`` come translated already (``self.tr("1
-    layer")``, ``self.tr("%1 layers")``) so that pyside6-lupdate sees both texts; ``%1`` in
-    ``many`` becomes the count."""
-    return one if count == 1 else many.replace("%1", f"{count:,}")
 
 
 def _leaves(block: BlockSpec):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.codegen import CLASS, SEQUENTIAL, generate
+from netbuilder.gui.text import fill
 
 
 class PythonHighlighter(QSyntaxHighlighter):
@@ -90,7 +91,7 @@ class CodeView(QWidget):
         try:
             text = self.source()
         except ValueError as exc:  # SpecError, or a value codegen refuses to write
-            self.status.setText(self.tr("The network has problems: %1").replace("%1", str(exc)))
+            self.status.setText(fill(self.tr("The network has problems: %1"), exc))
             return
         if not self.document.analysis.ok:
             self.status.setText(self.tr("Shapes do not fit yet; the code is written anyway."))

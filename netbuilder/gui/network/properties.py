@@ -41,6 +41,7 @@ from netbuilder.core.catalog import (
 )
 from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args
 from netbuilder.gui.model.document import Document
+from netbuilder.gui.text import fill, plural
 
 # pyside6-lupdate finds the texts of translate("Context", "literal") calls
 translate = QCoreApplication.translate
@@ -83,22 +84,20 @@ def _integers(text: str) -> list[int] | None:
 def _size_expectation(arg: Arg) -> str:
     options = [translate("PropertiesPanel", "an integer")]
     if arg.dims > 1:
-        options.append(translate("PropertiesPanel", "a list of %1 integers").replace(
-            "%1", str(arg.dims)))
+        options.append(fill(translate("PropertiesPanel", "a list of %1 integers"), arg.dims))
     if arg.strings:
-        options.append(translate("PropertiesPanel", "one of: %1").replace(
-            "%1", ", ".join(arg.strings)))
+        options.append(fill(translate("PropertiesPanel", "one of: %1"),
+                            ", ".join(arg.strings)))
     if arg.nullable:
         options.append(translate("PropertiesPanel", "nothing (none)"))
     if len(options) == 1:
         return options[0]
-    return translate("PropertiesPanel", "%1 or %2").replace(
-        "%1", ", ".join(options[:-1])).replace("%2", options[-1])
+    return fill(translate("PropertiesPanel", "%1 or %2"), ", ".join(options[:-1]), options[-1])
 
 
 def _parse_error(expected: str, text: str) -> ValueError:
-    return ValueError(translate("PropertiesPanel", "expected %1, got %2").replace(
-        "%1", expected).replace("%2", repr(text)))
+    return ValueError(fill(translate("PropertiesPanel", "expected %1, got %2"),
+                           expected, repr(text)))
 
 
 def parse_arg_text(arg: Arg, text: str) -> Any:
@@ -127,8 +126,8 @@ def parse_arg_text(arg: Arg, text: str) -> Any:
         for choice in arg.choices:
             if str(choice) == raw:
                 return choice
-        raise _parse_error(translate("PropertiesPanel", "one of: %1").replace(
-            "%1", ", ".join(map(str, arg.choices))), text)
+        raise _parse_error(fill(translate("PropertiesPanel", "one of: %1"),
+                                ", ".join(map(str, arg.choices))), text)
     if arg.type == SIZE:
         if raw in arg.strings:
             return raw
@@ -496,17 +495,15 @@ class PropertiesPanel(QWidget):
             return "?"
         text = f"{info.params:,}"
         if info.frozen_params:
-            text += " " + self.tr("(%1 frozen)").replace("%1", f"{info.frozen_params:,}")
+            text += " " + fill(self.tr("(%1 frozen)"), f"{info.frozen_params:,}")
         return text
 
     def _contents_text(self, block: BlockSpec) -> str:
         layers = sum(1 for item in _leaves(block.items))
         blocks = sum(1 for item in _all_items(block.items) if isinstance(item, BlockSpec))
-        text = self.tr("1 layer") if layers == 1 else self.tr("%1 layers").replace(
-            "%1", str(layers))
+        text = plural(layers, self.tr("1 layer"), self.tr("%1 layers"))
         if blocks:
-            text += ", " + (self.tr("1 inner block") if blocks == 1 else self.tr(
-                "%1 inner blocks").replace("%1", str(blocks)))
+            text += ", " + plural(blocks, self.tr("1 inner block"), self.tr("%1 inner blocks"))
         return text
 
     def _sync_frozen(self, item: Item) -> None:
@@ -548,7 +545,7 @@ class PropertiesPanel(QWidget):
         if reason:
             field.show_error(reason)
             return
-        self._edit(name, self.tr("Set %1").replace("%1", f"{path}.{name}"),
+        self._edit(name, fill(self.tr("Set %1"), f"{path}.{name}"),
                    lambda spec: editing.set_args(spec, path, {name: value}),
                    merge_key=f"{path}.{name}")
         if self._refused:
@@ -578,8 +575,8 @@ class PropertiesPanel(QWidget):
         assert isinstance(spin, QSpinBox)
         if not spin.hasAcceptableInput():
             got = spin.cleanText()
-            field.show_error(translate("PropertiesPanel", "expected %1, got %2").replace(
-                "%1", field.arg.describe()).replace("%2", repr(got)))
+            field.show_error(fill(translate("PropertiesPanel", "expected %1, got %2"),
+                                  field.arg.describe(), repr(got)))
         elif spin.value() == field.shown:
             field.clear_error()  # typed back to the value the spec already has
 
@@ -598,7 +595,7 @@ class PropertiesPanel(QWidget):
         flags = [layer.frozen for layer in _leaves([item])]
         frozen = not (flags and all(flags))
         text = self.tr("Freeze %1") if frozen else self.tr("Unfreeze %1")
-        self._edit("frozen", text.replace("%1", path),
+        self._edit("frozen", fill(text, path),
                    lambda spec: editing.set_frozen(spec, [path], frozen))
         self._sync_frozen(self.document.spec.find(path) or item)
 
@@ -638,8 +635,7 @@ class PropertiesPanel(QWidget):
         parent = editing.split_path(path)[0]
         self._renamed_to = f"{parent}.{new_name}" if parent else new_name
         try:
-            self._edit("name", self.tr("Rename %1 to %2").replace("%1", path)
-                       .replace("%2", new_name),
+            self._edit("name", fill(self.tr("Rename %1 to %2"), path, new_name),
                        lambda spec: editing.rename(spec, path, new_name))
         finally:
             self._renamed_to = None

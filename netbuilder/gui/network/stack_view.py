@@ -29,8 +29,8 @@ from netbuilder.gui.network.cards import (
     CardDelegate,
     card_tooltip,
     category_colour,
-    plural,
 )
+from netbuilder.gui.text import fill, plural
 
 LAYERS_MIME = "application/x-netbuilder-layers"  # {"format": "netbuilder.layers", ...}
 KINDS_MIME = "application/x-netbuilder-kinds"  # palette drags: {"kinds": ["Linear", ...]}
@@ -327,7 +327,7 @@ def drop_into(document, mime: QMimeData, parent: str, index: int, tr=None) -> bo
             len(paths), QCoreApplication.translate("StackView", "1 layer"),
             QCoreApplication.translate("StackView", "%1 layers"))
         return document.edit(
-            QCoreApplication.translate("StackView", "Move %1").replace("%1", label),
+            fill(QCoreApplication.translate("StackView", "Move %1"), label),
             lambda spec: editing.move(spec, paths, parent, index))
     try:
         items = editing.items_from_clipboard(data)
@@ -370,5 +370,5 @@ def insert_kinds(document, kinds: list[str], parent: str, index: int, tr=None) -
     if not kinds:
         return False
     return document.edit(
-        QCoreApplication.translate("StackView", "Insert %1").replace("%1", ", ".join(kinds)),
+        fill(QCoreApplication.translate("StackView", "Insert %1"), ", ".join(kinds)),
         change)

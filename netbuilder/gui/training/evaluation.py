@@ -35,6 +35,8 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")  # pyqtgraph would prefer P
 
 import pyqtgraph as pg  # noqa: E402
 
+from netbuilder.gui.text import fill  # noqa: E402
+
 if TYPE_CHECKING:
     from netbuilder.core.training import Evaluation
 
@@ -327,9 +329,9 @@ class EvaluationView(QWidget):
         names = self._names
         if not result.predictions:
             self._fill_gallery([])
-            self.gallery_title.setText(self.tr(
-                "True {true}, predicted {predicted}: the images were not kept with this result"
-            ).format(true=names[true], predicted=names[predicted]))
+            self.gallery_title.setText(fill(self.tr(
+                "True %1, predicted %2: the images were not kept with this result"),
+                names[true], names[predicted]))
         else:
             indices = result.examples(true, predicted, self._labels)
             confidences = result.confidences
@@ -337,11 +339,11 @@ class EvaluationView(QWidget):
                                  confidences[i] if i < len(confidences) else math.nan)
                                 for i in indices[:MAX_GALLERY]])
             count = (self.tr("no images") if not indices else self.tr("1 image")
-                     if len(indices) == 1 else self.tr("{n} images").format(n=f"{len(indices):,}"))
-            title = self.tr("True {true}, predicted {predicted}: {count}").format(
-                true=names[true], predicted=names[predicted], count=count)
+                     if len(indices) == 1 else fill(self.tr("%1 images"), f"{len(indices):,}"))
+            title = fill(self.tr("True %1, predicted %2: %3"), names[true], names[predicted],
+                         count)
             if len(indices) > MAX_GALLERY:
-                title += self.tr(" (showing the first {n})").format(n=f"{MAX_GALLERY:,}")
+                title += fill(self.tr(" (showing the first %1)"), f"{MAX_GALLERY:,}")
             self.gallery_title.setText(title)
         self.wrong_button.setVisible(bool(result.most_confident_wrong))
 
@@ -369,9 +371,9 @@ class EvaluationView(QWidget):
         assert result is not None
         total = len(result.predictions) or len(self._labels) or result.count
         correct = round(result.accuracy * total)
-        text = self.tr("Validation accuracy {percent} % ({correct} of {total})").format(
-            percent=f"{result.accuracy * 100:.2f}", correct=f"{correct:,}", total=f"{total:,}")
-        loss = self.tr("loss {loss}").format(loss=f"{result.loss:.4g}")
+        text = fill(self.tr("Validation accuracy %1 % (%2 of %3)"),
+                    f"{result.accuracy * 100:.2f}", f"{correct:,}", f"{total:,}")
+        loss = fill(self.tr("loss %1"), f"{result.loss:.4g}")
         self.accuracy_label.setText(f"{text} · {loss}")
 
     def _fill_plot(self) -> None:
@@ -405,8 +407,8 @@ class EvaluationView(QWidget):
         table.setHorizontalHeaderLabels(names)
         table.setVerticalHeaderLabels(names)
         for c, name in enumerate(names):
-            table.horizontalHeaderItem(c).setToolTip(self.tr("Predicted {name}").format(name=name))
-            table.verticalHeaderItem(c).setToolTip(self.tr("True {name}").format(name=name))
+            table.horizontalHeaderItem(c).setToolTip(fill(self.tr("Predicted %1"), name))
+            table.verticalHeaderItem(c).setToolTip(fill(self.tr("True %1"), name))
         for r, row in enumerate(result.confusion):
             row_total = sum(row)
             for c, count in enumerate(row):
@@ -415,9 +417,9 @@ class EvaluationView(QWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 share = f"{count / row_total * 100:.1f}" if row_total else "0"
-                item.setToolTip(self.tr(
-                    "True {true}, predicted {predicted}: {count} ({share} % of the {true}s)"
-                ).format(true=names[r], predicted=names[c], count=count, share=share))
+                item.setToolTip(fill(self.tr(
+                    "True %1, predicted %2: %3 (%4 % of the %1s)"),
+                    names[r], names[c], count, share))
                 table.setItem(r, c, item)
         self._colour_table()
         table.blockSignals(blocked)
@@ -433,10 +435,9 @@ class EvaluationView(QWidget):
             caption = f"{names[true]} → {names[predicted]} ({percent} %)"
             item = QListWidgetItem(QIcon(thumbnail(images[index])), caption)
             item.setData(INDEX_ROLE, int(index))
-            item.setToolTip(self.tr(
-                "Validation image #{index}\ntrue: {true}\npredicted: {predicted} "
-                "with {percent} % confidence"
-            ).format(index=index, true=names[true], predicted=names[predicted], percent=percent))
+            item.setToolTip(fill(self.tr(
+                "Validation image #%1\ntrue: %2\npredicted: %3 with %4 % confidence"),
+                index, names[true], names[predicted], percent))
             self.gallery.addItem(item)
 
     # -- colours ---------------------------------------------------------------------------------

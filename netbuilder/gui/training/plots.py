@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 from netbuilder.core.atomic import atomic_write_text  # noqa: E402
+from netbuilder.gui.text import fill  # noqa: E402
 
 pg.setConfigOptions(antialias=True)
 
@@ -365,7 +366,7 @@ class TrainingPlots(QWidget):
         self._overlay_items = []
         self._overlay_runs = [dict(run) for run in runs]
         for index, run in enumerate(self._overlay_runs):
-            label = str(run.get("label", "")) or self.tr("run {n}").format(n=index + 1)
+            label = str(run.get("label", "")) or fill(self.tr("run %1"), index + 1)
             color = OVERLAY_COLORS[index % len(OVERLAY_COLORS)]
             pen = pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine)
             style = dict(pen=pen, symbol="t", symbolSize=6, symbolPen=pg.mkPen(color),
@@ -384,7 +385,7 @@ class TrainingPlots(QWidget):
         exporter.parameters()["height"] = max(1, size.height())
         exporter.export(str(path))
         if not Path(path).is_file():
-            raise OSError(self.tr("Could not write {path}").format(path=path))
+            raise OSError(fill(self.tr("Could not write %1"), path))
 
     def export_csv(self, path: str | Path) -> None:
         """Write every batch and epoch point of the current run (see ``csv_text``)."""
@@ -503,24 +504,22 @@ class TrainingPlots(QWidget):
         rows = np.array(self._epochs, dtype=np.float64).reshape(-1, len(EPOCH_FIELDS))
 
         def batch_text(index: int) -> str:
-            return self.tr("step {step}: loss {loss} (smoothed {smoothed})").format(
-                step=int(steps[index]), loss=f"{self._losses.view()[index]:.4g}",
-                smoothed=f"{self._smoothed.view()[index]:.4g}")
+            return fill(self.tr("step %1: loss %2 (smoothed %3)"), int(steps[index]),
+                        f"{self._losses.view()[index]:.4g}", f"{self._smoothed.view()[index]:.4g}")
 
         def epoch_loss_text(index: int) -> str:
             row = rows[index]
-            return self.tr("epoch {epoch} (step {step}): train loss {train}, val loss {val}")\
-                .format(epoch=int(row[0]), step=int(row[1]), train=f"{row[2]:.4g}",
-                        val=f"{row[3]:.4g}")
+            return fill(self.tr("epoch %1 (step %2): train loss %3, val loss %4"),
+                        int(row[0]), int(row[1]), f"{row[2]:.4g}", f"{row[3]:.4g}")
 
         def epoch_acc_text(index: int) -> str:
             row = rows[index]
-            return self.tr("epoch {epoch}: train acc {train}, val acc {val}").format(
-                epoch=int(row[0]), train=f"{row[4]:.3f}", val=f"{row[5]:.3f}")
+            return fill(self.tr("epoch %1: train acc %2, val acc %3"),
+                        int(row[0]), f"{row[4]:.3f}", f"{row[5]:.3f}")
 
         def lr_text(index: int) -> str:
-            return self.tr("step {step}: lr {lr}").format(
-                step=int(steps[index]), lr=f"{self._lrs.view()[index]:.3g}")
+            return fill(self.tr("step %1: lr %2"), int(steps[index]),
+                        f"{self._lrs.view()[index]:.3g}")
 
         def add(x: np.ndarray, y: np.ndarray, describe: Callable[[int], str]) -> None:
             keep = _visible_index(x, y, log_y)
@@ -551,9 +550,9 @@ class TrainingPlots(QWidget):
 
                 def overlay_text(index: int, epochs=epochs, label=label, y=y, what=what,
                                  digits=digits) -> str:
-                    return self.tr("{run}, epoch {epoch}: {what} {value}").format(
-                        run=label, epoch=epochs[index].get("epoch", index), what=what,
-                        value=format(y[index], digits))
+                    return fill(self.tr("%1, epoch %2: %3 %4"), label,
+                                epochs[index].get("epoch", index), what,
+                                format(y[index], digits))
 
                 add(x, y, overlay_text)
         return found
@@ -611,8 +610,7 @@ class TrainingPlots(QWidget):
             write(path)
         except OSError as error:
             QMessageBox.warning(self, self.tr("Export failed"),
-                                self.tr("Could not write {path}:\n{error}").format(
-                                    path=path, error=error))
+                                fill(self.tr("Could not write %1:\n%2"), path, error))
 
     @Slot()
     def _ask_export_png(self) -> None:

@@ -4,65 +4,65 @@
 <context>
     <name>ActivationView</name>
     <message>
-        <location filename="../../gui/inspect/activations.py" line="226"/>
+        <location filename="../../gui/inspect/activations.py" line="227"/>
         <source>Draw a digit to see what every layer makes of it.</source>
         <translation>手写一个数字，看看每一层把它变成了什么。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/activations.py" line="295"/>
+        <location filename="../../gui/inspect/activations.py" line="296"/>
         <source>scalar</source>
         <translation>标量</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/activations.py" line="302"/>
-        <source>The first {0} of {1} feature maps</source>
-        <translation>{1} 个特征图中的前 {0} 个</translation>
+        <location filename="../../gui/inspect/activations.py" line="303"/>
+        <source>The first %1 of %2 feature maps</source>
+        <translation>%2 个特征图中的前 %1 个</translation>
     </message>
 </context>
 <context>
     <name>CardDelegate</name>
     <message>
-        <location filename="../../gui/network/cards.py" line="48"/>
+        <location filename="../../gui/network/cards.py" line="49"/>
         <source>, no bias</source>
         <translation>，无偏置</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="63"/>
+        <location filename="../../gui/network/cards.py" line="64"/>
         <source>to %1</source>
         <translation>输出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="68"/>
+        <location filename="../../gui/network/cards.py" line="69"/>
         <source>%1 in %2 groups</source>
         <translation>%1 通道，分 %2 组</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="75"/>
+        <location filename="../../gui/network/cards.py" line="76"/>
         <source>, %1 layers</source>
         <translation>，%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="79"/>
+        <location filename="../../gui/network/cards.py" line="80"/>
         <source>dims %1…%2</source>
         <translation>维度 %1…%2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="82"/>
+        <location filename="../../gui/network/cards.py" line="83"/>
         <source>dim %1 → %2</source>
         <translation>维度 %1 → %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="95"/>
+        <location filename="../../gui/network/cards.py" line="96"/>
         <source>in %1 → out %2</source>
         <translation>输入 %1 → 输出 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="97"/>
+        <location filename="../../gui/network/cards.py" line="98"/>
         <source>%1 parameters, %2 MACs</source>
         <translation>%1 个参数，%2 次乘加 (MACs)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="103"/>
+        <location filename="../../gui/network/cards.py" line="104"/>
         <source>Fix: %1</source>
         <translation>修复：%1</translation>
     </message>
@@ -105,32 +105,32 @@
 <context>
     <name>CodeView</name>
     <message>
-        <location filename="../../gui/network/code_view.py" line="53"/>
+        <location filename="../../gui/network/code_view.py" line="54"/>
         <source>nn.Module class</source>
         <translation>nn.Module 类</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="54"/>
+        <location filename="../../gui/network/code_view.py" line="55"/>
         <source>nn.Sequential</source>
         <translation>nn.Sequential</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="55"/>
+        <location filename="../../gui/network/code_view.py" line="56"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="84"/>
+        <location filename="../../gui/network/code_view.py" line="85"/>
         <source># computing…</source>
         <translation># 计算中…</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="93"/>
+        <location filename="../../gui/network/code_view.py" line="94"/>
         <source>The network has problems: %1</source>
         <translation>网络有问题：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="96"/>
+        <location filename="../../gui/network/code_view.py" line="97"/>
         <source>Shapes do not fit yet; the code is written anyway.</source>
         <translation>形状尚不匹配；代码仍照常生成。</translation>
     </message>
@@ -237,162 +237,162 @@
 <context>
     <name>EvaluationView</name>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="150"/>
+        <location filename="../../gui/training/evaluation.py" line="152"/>
         <source>Train or pause a run to see how the network does on the validation images</source>
         <translation>训练或暂停一次运行，即可查看网络在验证集图像上的表现</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="173"/>
-        <location filename="../../gui/training/evaluation.py" line="458"/>
+        <location filename="../../gui/training/evaluation.py" line="175"/>
+        <location filename="../../gui/training/evaluation.py" line="459"/>
         <source>Accuracy per class</source>
         <translation>各类别准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="177"/>
-        <location filename="../../gui/training/evaluation.py" line="459"/>
+        <location filename="../../gui/training/evaluation.py" line="179"/>
+        <location filename="../../gui/training/evaluation.py" line="460"/>
         <source>True class</source>
         <translation>真实类别</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="184"/>
+        <location filename="../../gui/training/evaluation.py" line="186"/>
         <source>Rows: the true class; columns: the predicted class. Click a cell to see its images.</source>
         <translation>行：真实类别；列：预测类别。点击单元格可查看其中的图像。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="193"/>
+        <location filename="../../gui/training/evaluation.py" line="195"/>
         <source>Confusion matrix: rows are the true class, columns the predicted one</source>
         <translation>混淆矩阵：行为真实类别，列为预测类别</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="202"/>
+        <location filename="../../gui/training/evaluation.py" line="204"/>
         <source>Show the most confidently wrong</source>
         <translation>显示置信度最高的错误</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="312"/>
+        <location filename="../../gui/training/evaluation.py" line="314"/>
         <source>Most confidently wrong</source>
         <translation>置信度最高的错误</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="315"/>
+        <location filename="../../gui/training/evaluation.py" line="317"/>
         <source>Most confidently wrong: none, every validation image is right</source>
         <translation>置信度最高的错误：无，所有验证集图像均预测正确</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="317"/>
+        <location filename="../../gui/training/evaluation.py" line="319"/>
         <source>Most confidently wrong: none were kept</source>
         <translation>置信度最高的错误：未保留任何图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="331"/>
-        <source>True {true}, predicted {predicted}: the images were not kept with this result</source>
-        <translation>真实 {true}，预测 {predicted}：此结果未保留图像</translation>
+        <location filename="../../gui/training/evaluation.py" line="333"/>
+        <source>True %1, predicted %2: the images were not kept with this result</source>
+        <translation>真实 %1，预测 %2：此结果未保留图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="339"/>
+        <location filename="../../gui/training/evaluation.py" line="341"/>
         <source>no images</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="339"/>
+        <location filename="../../gui/training/evaluation.py" line="341"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="340"/>
-        <source>{n} images</source>
-        <translation>{n} 张图像</translation>
+        <location filename="../../gui/training/evaluation.py" line="342"/>
+        <source>%1 images</source>
+        <translation>%1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="341"/>
-        <source>True {true}, predicted {predicted}: {count}</source>
-        <translation>真实 {true}，预测 {predicted}：{count}</translation>
+        <location filename="../../gui/training/evaluation.py" line="343"/>
+        <source>True %1, predicted %2: %3</source>
+        <translation>真实 %1，预测 %2：%3</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="344"/>
-        <source> (showing the first {n})</source>
-        <translation>（显示前 {n} 张）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/training/evaluation.py" line="372"/>
-        <source>Validation accuracy {percent} % ({correct} of {total})</source>
-        <translation>验证集准确率 {percent} %（{total} 张中 {correct} 张正确）</translation>
+        <location filename="../../gui/training/evaluation.py" line="346"/>
+        <source> (showing the first %1)</source>
+        <translation>（显示前 %1 张）</translation>
     </message>
     <message>
         <location filename="../../gui/training/evaluation.py" line="374"/>
-        <source>loss {loss}</source>
-        <translation>损失 {loss}</translation>
+        <source>Validation accuracy %1 % (%2 of %3)</source>
+        <translation>验证集准确率 %1 %（%3 张中 %2 张正确）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="408"/>
-        <source>Predicted {name}</source>
-        <translation>预测为 {name}</translation>
+        <location filename="../../gui/training/evaluation.py" line="376"/>
+        <source>loss %1</source>
+        <translation>损失 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="409"/>
-        <source>True {name}</source>
-        <translation>真实为 {name}</translation>
+        <location filename="../../gui/training/evaluation.py" line="410"/>
+        <source>Predicted %1</source>
+        <translation>预测为 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="419"/>
-        <source>True {true}, predicted {predicted}: {count} ({share} % of the {true}s)</source>
-        <translation>真实 {true}，预测 {predicted}：{count}（占真实 {true} 的 {share} %）</translation>
+        <location filename="../../gui/training/evaluation.py" line="411"/>
+        <source>True %1</source>
+        <translation>真实为 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="437"/>
-        <source>Validation image #{index}
-true: {true}
-predicted: {predicted} with {percent} % confidence</source>
-        <translation>验证集图像 #{index}
-真实：{true}
-预测：{predicted}，置信度 {percent} %</translation>
+        <location filename="../../gui/training/evaluation.py" line="421"/>
+        <source>True %1, predicted %2: %3 (%4 % of the %1s)</source>
+        <translation>真实 %1，预测 %2：%3（占真实 %1 的 %4 %）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/evaluation.py" line="439"/>
+        <source>Validation image #%1
+true: %2
+predicted: %3 with %4 % confidence</source>
+        <translation>验证集图像 #%1
+真实：%2
+预测：%3，置信度 %4 %</translation>
     </message>
 </context>
 <context>
     <name>HealthView</name>
     <message>
-        <location filename="../../gui/inspect/health.py" line="28"/>
-        <location filename="../../gui/inspect/health.py" line="73"/>
+        <location filename="../../gui/inspect/health.py" line="29"/>
+        <location filename="../../gui/inspect/health.py" line="74"/>
         <source>Health appears while a run trains.</source>
         <translation>训练运行时会在此显示健康状况。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="32"/>
+        <location filename="../../gui/inspect/health.py" line="33"/>
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="32"/>
+        <location filename="../../gui/inspect/health.py" line="33"/>
         <source>Gradient norm</source>
         <translation>梯度范数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="33"/>
+        <location filename="../../gui/inspect/health.py" line="34"/>
         <source>Update / weight</source>
         <translation>更新量 / 权重</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="33"/>
+        <location filename="../../gui/inspect/health.py" line="34"/>
         <source>Dead units</source>
         <translation>死亡单元</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="43"/>
+        <location filename="../../gui/inspect/health.py" line="44"/>
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="49"/>
+        <location filename="../../gui/inspect/health.py" line="50"/>
         <source>Measured at step %1</source>
         <translation>于第 %1 步测得</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="55"/>
+        <location filename="../../gui/inspect/health.py" line="56"/>
         <source>model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="67"/>
+        <location filename="../../gui/inspect/health.py" line="68"/>
         <source>Nothing unusual.</source>
         <translation>未发现异常。</translation>
     </message>
@@ -400,7 +400,7 @@ predicted: {predicted} with {percent} % confidence</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gui/app.py" line="105"/>
+        <location filename="../../gui/app.py" line="106"/>
         <source>Could not open %1</source>
         <translation>无法打开 %1</translation>
     </message>
@@ -1188,83 +1188,83 @@ Note: these weights are untrained.</source>
 <context>
     <name>ParameterTree</name>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="385"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="121"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="385"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="121"/>
         <source>Kind / shape</source>
         <translation>类型 / 形状</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="385"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="121"/>
         <source>numel</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="385"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="121"/>
         <source>dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="386"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
         <source>device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="386"/>
-        <location filename="../../gui/inspect/parameter_tree.py" line="624"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="360"/>
         <source>trainable</source>
         <translation>可训练</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="504"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="240"/>
         <source>model ({kind})</source>
         <translation>模型 ({kind})</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="513"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="249"/>
         <source>model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="526"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="262"/>
         <source>parameter {name}</source>
         <translation>参数 {name}</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="539"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="275"/>
         <source>buffer {name}: saved in state_dict, not trained</source>
         <translation>缓冲区 {name}：保存在 state_dict 中，不参与训练</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="541"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="277"/>
         <source>buffer {name}: not trained, not saved in state_dict</source>
         <translation>缓冲区 {name}：不参与训练，不保存在 state_dict 中</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="617"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="353"/>
         <source>buffer {shape}</source>
         <translation>缓冲区 {shape}</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="624"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="360"/>
         <source>frozen</source>
         <translation>已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="630"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="366"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="632"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="368"/>
         <source>Parameters: {total} total · {trainable} trainable · {frozen} frozen</source>
         <translation>参数：共 {total} 个 · {trainable} 个可训练 · {frozen} 个已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="636"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="372"/>
         <source> · buffers: {count} values</source>
         <translation> · 缓冲区：{count} 个值</translation>
     </message>
@@ -1272,19 +1272,19 @@ Note: these weights are untrained.</source>
 <context>
     <name>PropertiesPanel</name>
     <message>
-        <location filename="../../gui/network/properties.py" line="84"/>
-        <location filename="../../gui/network/properties.py" line="119"/>
+        <location filename="../../gui/network/properties.py" line="85"/>
+        <location filename="../../gui/network/properties.py" line="118"/>
         <source>an integer</source>
         <translation>一个整数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="86"/>
+        <location filename="../../gui/network/properties.py" line="87"/>
         <source>a list of %1 integers</source>
         <translation>由 %1 个整数组成的列表</translation>
     </message>
     <message>
         <location filename="../../gui/network/properties.py" line="89"/>
-        <location filename="../../gui/network/properties.py" line="130"/>
+        <location filename="../../gui/network/properties.py" line="129"/>
         <source>one of: %1</source>
         <translation>以下之一：%1</translation>
     </message>
@@ -1299,166 +1299,166 @@ Note: these weights are untrained.</source>
         <translation>%1 或 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="100"/>
-        <location filename="../../gui/network/properties.py" line="581"/>
+        <location filename="../../gui/network/properties.py" line="99"/>
+        <location filename="../../gui/network/properties.py" line="578"/>
         <source>expected %1, got %2</source>
         <translation>应为%1，实际为 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="116"/>
+        <location filename="../../gui/network/properties.py" line="115"/>
         <source>a number</source>
         <translation>一个数字</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="124"/>
+        <location filename="../../gui/network/properties.py" line="123"/>
         <source>true or false</source>
         <translation>true 或 false</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="143"/>
+        <location filename="../../gui/network/properties.py" line="142"/>
         <source>a list of integers like 1, 28, 28</source>
         <translation>整数列表，例如 1, 28, 28</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="308"/>
+        <location filename="../../gui/network/properties.py" line="307"/>
         <source>Select a layer to edit its arguments</source>
         <translation>选择一个层以编辑其构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="329"/>
+        <location filename="../../gui/network/properties.py" line="328"/>
         <source>The name in the state_dict and in generated code. Press Enter to rename.</source>
         <translation>在 state_dict 和生成代码中使用的名称。按 Enter 键重命名。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="334"/>
+        <location filename="../../gui/network/properties.py" line="333"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="342"/>
+        <location filename="../../gui/network/properties.py" line="341"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="349"/>
+        <location filename="../../gui/network/properties.py" line="348"/>
         <source>Input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="350"/>
+        <location filename="../../gui/network/properties.py" line="349"/>
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="351"/>
+        <location filename="../../gui/network/properties.py" line="350"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="357"/>
+        <location filename="../../gui/network/properties.py" line="356"/>
         <source>Frozen (not trained)</source>
         <translation>已冻结（不训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="375"/>
+        <location filename="../../gui/network/properties.py" line="374"/>
         <source>Block (nn.Sequential)</source>
         <translation>块 (nn.Sequential)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="376"/>
+        <location filename="../../gui/network/properties.py" line="375"/>
         <source>Contents</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="377"/>
+        <location filename="../../gui/network/properties.py" line="376"/>
         <source>Freeze or unfreeze every layer of the block</source>
         <translation>冻结或解冻块中的每一层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="383"/>
+        <location filename="../../gui/network/properties.py" line="382"/>
         <source>Unknown layer kind</source>
         <translation>未知的层类型</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="388"/>
+        <location filename="../../gui/network/properties.py" line="387"/>
         <source>Keep this layer&apos;s parameters fixed while training</source>
         <translation>训练时保持该层的参数不变</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="390"/>
+        <location filename="../../gui/network/properties.py" line="389"/>
         <source>Arguments</source>
         <translation>构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="396"/>
+        <location filename="../../gui/network/properties.py" line="395"/>
         <source>This layer has no arguments.</source>
         <translation>该层没有构造参数。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="407"/>
+        <location filename="../../gui/network/properties.py" line="406"/>
         <source>Always written in generated code</source>
         <translation>总会写入生成的代码</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="439"/>
-        <location filename="../../gui/network/properties.py" line="443"/>
+        <location filename="../../gui/network/properties.py" line="438"/>
+        <location filename="../../gui/network/properties.py" line="442"/>
         <source>empty: none</source>
         <translation>留空：None</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="483"/>
-        <location filename="../../gui/network/properties.py" line="487"/>
-        <location filename="../../gui/network/properties.py" line="489"/>
+        <location filename="../../gui/network/properties.py" line="482"/>
+        <location filename="../../gui/network/properties.py" line="486"/>
+        <location filename="../../gui/network/properties.py" line="488"/>
         <source>Error: </source>
         <translation>错误：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="483"/>
+        <location filename="../../gui/network/properties.py" line="482"/>
         <source>Warning: </source>
         <translation>警告：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="499"/>
+        <location filename="../../gui/network/properties.py" line="498"/>
         <source>(%1 frozen)</source>
         <translation>（%1 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="505"/>
+        <location filename="../../gui/network/properties.py" line="504"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="505"/>
+        <location filename="../../gui/network/properties.py" line="504"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="508"/>
+        <location filename="../../gui/network/properties.py" line="506"/>
         <source>1 inner block</source>
         <translation>1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="509"/>
+        <location filename="../../gui/network/properties.py" line="506"/>
         <source>%1 inner blocks</source>
         <translation>%1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="551"/>
+        <location filename="../../gui/network/properties.py" line="548"/>
         <source>Set %1</source>
         <translation>设置 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="600"/>
+        <location filename="../../gui/network/properties.py" line="597"/>
         <source>Freeze %1</source>
         <translation>冻结 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="600"/>
+        <location filename="../../gui/network/properties.py" line="597"/>
         <source>Unfreeze %1</source>
         <translation>解冻 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="641"/>
+        <location filename="../../gui/network/properties.py" line="638"/>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -1466,34 +1466,34 @@ Note: these weights are untrained.</source>
 <context>
     <name>ReconcileDialog</name>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="24"/>
+        <location filename="../../gui/dialogs/weights.py" line="25"/>
         <source>matching</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="25"/>
+        <location filename="../../gui/dialogs/weights.py" line="26"/>
         <source>missing</source>
         <translation>缺失</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="26"/>
+        <location filename="../../gui/dialogs/weights.py" line="27"/>
         <source>unexpected</source>
         <translation>多余</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="27"/>
+        <location filename="../../gui/dialogs/weights.py" line="28"/>
         <source>shape mismatch</source>
         <translation>形状不符</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="36"/>
+        <location filename="../../gui/dialogs/weights.py" line="37"/>
         <source>Load weights from %1</source>
         <translation>从 %1 加载权重</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="40"/>
-        <source>{matching} keys match. {missing} are missing from the file, {unexpected} are not in the network, {mismatched} have other shapes.</source>
-        <translation>{matching} 个键匹配。{missing} 个在文件中缺失，{unexpected} 个不在网络中，{mismatched} 个形状不同。</translation>
+        <location filename="../../gui/dialogs/weights.py" line="41"/>
+        <source>%1 keys match. %2 are missing from the file, %3 are not in the network, %4 have other shapes.</source>
+        <translation>%1 个键匹配。%2 个在文件中缺失，%3 个不在网络中，%4 个形状不同。</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/weights.py" line="47"/>
@@ -1531,7 +1531,7 @@ Note: these weights are untrained.</source>
         <translation>加载匹配项</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="71"/>
+        <location filename="../../gui/dialogs/weights.py" line="72"/>
         <source>Load the %1 matching keys; leave the rest as they are</source>
         <translation>加载 %1 个匹配的键；其余保持不变</translation>
     </message>
@@ -1663,125 +1663,125 @@ Note: these weights are untrained.</source>
 <context>
     <name>TemplateDialog</name>
     <message>
-        <location filename="../../gui/dialogs/template.py" line="28"/>
+        <location filename="../../gui/dialogs/template.py" line="29"/>
         <source>New from Template</source>
         <translation>从模板新建</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/template.py" line="69"/>
-        <source>&lt;b&gt;{name}&lt;/b&gt; — {description}&lt;br&gt;{layers} layers · {params} parameters · input {inp} → output {out}</source>
-        <translation>&lt;b&gt;{name}&lt;/b&gt; — {description}&lt;br&gt;{layers} 层 · {params} 个参数 · 输入 {inp} → 输出 {out}</translation>
+        <location filename="../../gui/dialogs/template.py" line="70"/>
+        <source>&lt;b&gt;%1&lt;/b&gt; — %2&lt;br&gt;%3 layers · %4 parameters · input %5 → output %6</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; — %2&lt;br&gt;%3 层 · %4 个参数 · 输入 %5 → 输出 %6</translation>
     </message>
 </context>
 <context>
     <name>TensorInspector</name>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="715"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="84"/>
         <source>Mean</source>
         <translation>均值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="715"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="84"/>
         <source>Std</source>
         <translation>标准差</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="716"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="85"/>
         <source>Min</source>
         <translation>最小值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="716"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="85"/>
         <source>Max</source>
         <translation>最大值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="717"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="86"/>
         <source>L2 norm</source>
         <translation>L2 范数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="717"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="86"/>
         <source>Last gradient norm</source>
         <translation>最近一次梯度范数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="730"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="99"/>
         <source>Histogram of the values ({bins} bins)</source>
         <translation>数值直方图（{bins} 个区间）</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="763"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="132"/>
         <source>output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="764"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="133"/>
         <source>input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="806"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="175"/>
         <source>Select a parameter or buffer</source>
         <translation>选择一个参数或缓冲区</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="821"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="190"/>
         <source>No tensor of this name in the model.</source>
         <translation>模型中没有该名称的张量。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="826"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="195"/>
         <source>{shape} · {numel} value · {dtype} · {device}</source>
         <translation>{shape} · {numel} 个值 · {dtype} · {device}</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="827"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="196"/>
         <source>{shape} · {numel} values · {dtype} · {device}</source>
         <translation>{shape} · {numel} 个值 · {dtype} · {device}</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="855"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="224"/>
         <source>A meta tensor has a shape but no values.</source>
         <translation>meta 张量只有形状，没有数值。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="857"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="226"/>
         <source>Empty tensor.</source>
         <translation>空张量。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="859"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="228"/>
         <source>Not a floating-point tensor: no histogram.</source>
         <translation>不是浮点张量：无直方图。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="861"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="230"/>
         <source>Complex tensor: statistics of the magnitudes.</source>
         <translation>复数张量：统计的是模长。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="876"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="245"/>
         <source>{nan} NaN and {inf} infinite values are left out of the statistics</source>
         <translation>统计中略去了 {nan} 个 NaN 和 {inf} 个无穷值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="897"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="266"/>
         <source>{shown} filters, each averaged over its input channels and scaled on its own</source>
         <translation>{shown} 个卷积核，各自在输入通道上取平均并单独缩放</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="900"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="269"/>
         <source> (first {shown} of {total})</source>
         <translation>（共 {total} 个，显示前 {shown} 个）</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="911"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="280"/>
         <source>rows: outputs, columns: inputs; colours centred at 0</source>
         <translation>行：输出，列：输入；颜色以 0 为中心</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="913"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="282"/>
         <source> (averaged down to {rows} × {cols})</source>
         <translation>（平均缩减为 {rows} × {cols}）</translation>
     </message>
@@ -1789,77 +1789,77 @@ Note: these weights are untrained.</source>
 <context>
     <name>TrainingController</name>
     <message>
-        <location filename="../../gui/controllers/training.py" line="137"/>
+        <location filename="../../gui/controllers/training.py" line="138"/>
         <source>The network cannot run yet: %1</source>
         <translation>网络还无法运行：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="143"/>
+        <location filename="../../gui/controllers/training.py" line="145"/>
         <source>Choose an image folder first.</source>
         <translation>请先选择一个图像文件夹。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="150"/>
+        <location filename="../../gui/controllers/training.py" line="151"/>
         <source>The network takes input %1, but %2 images are %3.</source>
         <translation>网络的输入为 %1，但 %2 的图像是 %3。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="165"/>
+        <location filename="../../gui/controllers/training.py" line="168"/>
         <source>Run %1 · %2, lr %3</source>
         <translation>运行 %1 · %2，学习率 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="189"/>
+        <location filename="../../gui/controllers/training.py" line="185"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="227"/>
+        <location filename="../../gui/controllers/training.py" line="224"/>
         <source>Weights reset: the network is untrained.</source>
         <translation>权重已重置：网络处于未训练状态。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="237"/>
+        <location filename="../../gui/controllers/training.py" line="232"/>
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="249"/>
+        <location filename="../../gui/controllers/training.py" line="244"/>
         <source>%1 is ready.</source>
         <translation>%1 已就绪。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="268"/>
+        <location filename="../../gui/controllers/training.py" line="263"/>
         <source>A run is going on.</source>
         <translation>有一次运行正在进行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="270"/>
+        <location filename="../../gui/controllers/training.py" line="265"/>
         <source>Add a few labelled drawings first.</source>
         <translation>请先添加几个已标注的手写样本。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="284"/>
+        <location filename="../../gui/controllers/training.py" line="280"/>
         <source>Fine-tune on %1 drawn examples</source>
         <translation>在 %1 个手写样本上微调</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="320"/>
+        <location filename="../../gui/controllers/training.py" line="343"/>
         <source>Training on %1 (%2 images)…</source>
         <translation>正在 %1 上训练（%2 张图像）…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="336"/>
+        <location filename="../../gui/controllers/training.py" line="334"/>
         <source>Epoch %1, step %2: loss %3</source>
         <translation>第 %1 轮，第 %2 步：损失 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="356"/>
+        <location filename="../../gui/controllers/training.py" line="351"/>
         <source>Paused at epoch %1, step %2.</source>
         <translation>已暂停于第 %1 轮，第 %2 步。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="417"/>
+        <location filename="../../gui/controllers/training.py" line="414"/>
         <source>Finished: validation accuracy %1 after %2 epochs.</source>
         <translation>完成：%2 轮后验证集准确率为 %1。</translation>
     </message>
@@ -2011,147 +2011,147 @@ Note: these weights are untrained.</source>
 <context>
     <name>TrainingPlots</name>
     <message>
-        <location filename="../../gui/training/plots.py" line="165"/>
+        <location filename="../../gui/training/plots.py" line="166"/>
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="166"/>
-        <location filename="../../gui/training/plots.py" line="173"/>
+        <location filename="../../gui/training/plots.py" line="167"/>
+        <location filename="../../gui/training/plots.py" line="174"/>
         <source>step</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="167"/>
+        <location filename="../../gui/training/plots.py" line="168"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="168"/>
+        <location filename="../../gui/training/plots.py" line="169"/>
         <source>epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="172"/>
+        <location filename="../../gui/training/plots.py" line="173"/>
         <source>learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="182"/>
+        <location filename="../../gui/training/plots.py" line="183"/>
         <source>batch loss</source>
         <translation>批损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="184"/>
+        <location filename="../../gui/training/plots.py" line="185"/>
         <source>smoothed</source>
         <translation>平滑后</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="186"/>
+        <location filename="../../gui/training/plots.py" line="187"/>
         <source>train loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="188"/>
-        <location filename="../../gui/training/plots.py" line="544"/>
+        <location filename="../../gui/training/plots.py" line="189"/>
+        <location filename="../../gui/training/plots.py" line="543"/>
         <source>val loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="189"/>
+        <location filename="../../gui/training/plots.py" line="190"/>
         <source>train acc</source>
         <translation>训练准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="191"/>
-        <location filename="../../gui/training/plots.py" line="546"/>
+        <location filename="../../gui/training/plots.py" line="192"/>
+        <location filename="../../gui/training/plots.py" line="545"/>
         <source>val acc</source>
         <translation>验证准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="203"/>
+        <location filename="../../gui/training/plots.py" line="204"/>
         <source>Log scale</source>
         <translation>对数坐标</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="205"/>
+        <location filename="../../gui/training/plots.py" line="206"/>
         <source>Logarithmic y axis on the loss and learning-rate plots</source>
         <translation>损失图和学习率图的 y 轴使用对数刻度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="209"/>
+        <location filename="../../gui/training/plots.py" line="210"/>
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="212"/>
+        <location filename="../../gui/training/plots.py" line="213"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="368"/>
-        <source>run {n}</source>
-        <translation>运行 {n}</translation>
+        <location filename="../../gui/training/plots.py" line="369"/>
+        <source>run %1</source>
+        <translation>运行 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="387"/>
-        <source>Could not write {path}</source>
-        <translation>无法写入 {path}</translation>
+        <location filename="../../gui/training/plots.py" line="388"/>
+        <source>Could not write %1</source>
+        <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="506"/>
-        <source>step {step}: loss {loss} (smoothed {smoothed})</source>
-        <translation>第 {step} 步：损失 {loss}（平滑后 {smoothed}）</translation>
+        <location filename="../../gui/training/plots.py" line="507"/>
+        <source>step %1: loss %2 (smoothed %3)</source>
+        <translation>第 %1 步：损失 %2（平滑后 %3）</translation>
     </message>
     <message>
         <location filename="../../gui/training/plots.py" line="512"/>
-        <source>epoch {epoch} (step {step}): train loss {train}, val loss {val}</source>
-        <translation>第 {epoch} 轮（第 {step} 步）：训练损失 {train}，验证损失 {val}</translation>
+        <source>epoch %1 (step %2): train loss %3, val loss %4</source>
+        <translation>第 %1 轮（第 %2 步）：训练损失 %3，验证损失 %4</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="518"/>
-        <source>epoch {epoch}: train acc {train}, val acc {val}</source>
-        <translation>第 {epoch} 轮：训练准确率 {train}，验证准确率 {val}</translation>
+        <location filename="../../gui/training/plots.py" line="517"/>
+        <source>epoch %1: train acc %2, val acc %3</source>
+        <translation>第 %1 轮：训练准确率 %2，验证准确率 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="522"/>
-        <source>step {step}: lr {lr}</source>
-        <translation>第 {step} 步：学习率 {lr}</translation>
+        <location filename="../../gui/training/plots.py" line="521"/>
+        <source>step %1: lr %2</source>
+        <translation>第 %1 步：学习率 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="554"/>
-        <source>{run}, epoch {epoch}: {what} {value}</source>
-        <translation>{run}，第 {epoch} 轮：{what} {value}</translation>
+        <location filename="../../gui/training/plots.py" line="553"/>
+        <source>%1, epoch %2: %3 %4</source>
+        <translation>%1，第 %2 轮：%3 %4</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="613"/>
+        <location filename="../../gui/training/plots.py" line="612"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="614"/>
-        <source>Could not write {path}:
-{error}</source>
-        <translation>无法写入 {path}：
-{error}</translation>
+        <location filename="../../gui/training/plots.py" line="613"/>
+        <source>Could not write %1:
+%2</source>
+        <translation>无法写入 %1：
+%2</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="619"/>
+        <location filename="../../gui/training/plots.py" line="617"/>
         <source>Export plots as PNG</source>
         <translation>将图表导出为 PNG</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="619"/>
+        <location filename="../../gui/training/plots.py" line="617"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="626"/>
+        <location filename="../../gui/training/plots.py" line="624"/>
         <source>Export curves as CSV</source>
         <translation>将曲线导出为 CSV</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="626"/>
+        <location filename="../../gui/training/plots.py" line="624"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
@@ -2159,17 +2159,17 @@ Note: these weights are untrained.</source>
 <context>
     <name>TrainingWorker</name>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="60"/>
+        <location filename="../../gui/controllers/training_worker.py" line="70"/>
         <source>training stopped by an unexpected error: %1</source>
         <translation>训练因意外错误而停止：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="128"/>
+        <location filename="../../gui/controllers/training_worker.py" line="125"/>
         <source>evaluation failed: %1</source>
         <translation>评估失败：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="153"/>
+        <location filename="../../gui/controllers/training_worker.py" line="150"/>
         <source>loading %1 failed: %2</source>
         <translation>加载 %1 失败：%2</translation>
     </message>
