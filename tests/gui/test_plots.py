@@ -39,11 +39,6 @@ def feed(plots: TrainingPlots, batches: int = 30, epochs: int = 3) -> None:
         plots.add_epoch(e, steps[-1], 1.0 / e, 1.2 / e, 0.5 + 0.1 * e, 0.45 + 0.1 * e, 0.01 / e)
 
 
-def shown(item) -> tuple[np.ndarray, np.ndarray]:
-    x, y = item.getOriginalDataset()
-    return (np.array([]), np.array([])) if x is None else (np.asarray(x), np.asarray(y))
-
-
 def test_batches_and_epochs_show_after_redraw(plots):
     feed(plots, batches=30, epochs=3)
     assert plots.counts()["batch_loss"] == 0  # add_* only buffer; nothing is drawn yet
@@ -52,16 +47,16 @@ def test_batches_and_epochs_show_after_redraw(plots):
         "batch_loss": 30, "smoothed_loss": 30, "train_loss": 3, "val_loss": 3,
         "train_accuracy": 3, "val_accuracy": 3, "lr": 30, "overlays": 0,
     }
-    x, y = shown(plots._val_loss_item)
+    x, y = plots.curve_data("val_loss")
     assert x.tolist() == [10, 20, 30]  # placed at the global step where each epoch ended
     assert y.tolist() == pytest.approx([1.2, 0.6, 0.4])
-    x, y = shown(plots._val_acc_item)
+    x, y = plots.curve_data("val_accuracy")
     assert x.tolist() == [1, 2, 3]  # accuracy is against the epoch
     assert y.tolist() == pytest.approx([0.55, 0.65, 0.75])
-    x, y = shown(plots._smoothed_item)
+    x, y = plots.curve_data("smoothed_loss")
     assert y[0] == pytest.approx(1.0) and y[1] == pytest.approx(0.95 + 0.05 * 0.5)
     assert np.all(np.diff(y) < 0)  # EMA of a falling loss falls, and lags behind it
-    assert np.all(y[1:] > shown(plots._batch_item)[1][1:])
+    assert np.all(y[1:] > plots.curve_data("batch_loss")[1][1:])
 
 
 def test_accuracy_axis_spans_zero_to_one(plots):
@@ -81,10 +76,13 @@ def test_timer_redraws_on_its_own(plots, qtbot):
 
 def test_redraw_without_new_data_leaves_curves_alone(plots):
     feed(plots)
-    plots.redraw()
-    before = plots._batch_item.getOriginalDataset()[0]
-    plots.redraw()
-    assert plots._batch_item.getOriginalDataset()[0] is before
+    assert plots.redraw()
+    before = plots.curve_data("batch_loss")
+    assert not plots.redraw()  # nothing new: no curve is set again
+    after = plots.curve_data("batch_loss")
+    assert after[0].tolist() == before[0].tolist() and after[1].tolist() == before[1].tolist()
+    plots.add_epoch(4, 31, 0.2, 0.3, 0.9, 0.85, 0.001)
+    assert plots.redraw()
 
 
 def test_start_run_clears_the_run_but_keeps_overlays(plots):
@@ -100,7 +98,7 @@ def test_start_run_clears_the_run_but_keeps_overlays(plots):
     assert plots.csv_text().splitlines()[1:] == []
     feed(plots, batches=10, epochs=1)  # the smoothing starts afresh too
     plots.redraw()
-    assert shown(plots._smoothed_item)[1][0] == pytest.approx(1.0)
+    assert plots.curve_data("smoothed_loss")[1][0] == pytest.approx(1.0)
 
 
 def test_add_batches_rejects_ragged_lists(plots):
@@ -152,10 +150,9 @@ def test_non_finite_values_are_not_shown(plots):
     assert counts["lr"] == 3
     assert (counts["train_loss"], counts["val_loss"]) == (1, 1)
     assert (counts["train_accuracy"], counts["val_accuracy"]) == (1, 1)
-    for item in (plots._batch_item, plots._smoothed_item, plots._lr_item,
-                 plots._train_loss_item, plots._val_loss_item):
-        assert np.all(np.isfinite(shown(item)[1]))
-    assert shown(plots._smoothed_item)[1][-1] == pytest.approx(0.5 + 0.05 * (0.4 - 0.5))
+    for name in ("batch_loss", "smoothed_loss", "lr", "train_loss", "val_loss"):
+        assert np.all(np.isfinite(plots.curve_data(name)[1]))
+    assert plots.curve_data("smoothed_loss")[1][-1] == pytest.approx(0.5 + 0.05 * (0.4 - 0.5))
     plots.log_scale.setChecked(True)  # and log scale copes as well
     plots.grab()
     assert plots.counts()["batch_loss"] == 2
@@ -179,13 +176,14 @@ def test_overlays_add_dashed_curves_and_can_be_removed(plots):
     assert plots.counts()["overlays"] == 4  # val loss and val accuracy per run
     for legend in (plots.loss_legend, plots.accuracy_legend):
         assert {"lr 0.1", "lr 0.01"} <= set(legend_labels(legend))
-    items = [item for _plot, item in plots._overlay_items]
-    assert all(item.opts["pen"].style() == Qt.PenStyle.DashLine for item in items)
-    assert len({item.opts["pen"].color().name() for item in items}) == 2  # a colour per run
-    loss_items = [item for plot, item in plots._overlay_items if plot is plots.loss_plot]
-    x, y = shown(loss_items[0])
-    assert x.tolist() == [100, 200, 300, 400]
-    assert y.tolist() == pytest.approx([1.1, 0.55, 1.1 / 3, 0.275])
+    curves = plots.overlay_curves()
+    assert [(c.plot, c.label) for c in curves] == [
+        ("loss", "lr 0.1"), ("accuracy", "lr 0.1"), ("loss", "lr 0.01"), ("accuracy", "lr 0.01")]
+    assert all(c.dashed for c in curves)
+    assert curves[0].colour == curves[1].colour != curves[2].colour  # a colour per run
+    assert curves[0].x.tolist() == [100, 200, 300, 400]
+    assert curves[0].y.tolist() == pytest.approx([1.1, 0.55, 1.1 / 3, 0.275])
+    items_before = list(plots.loss_plot.items)
 
     plots.set_overlays([overlay_run("other", 0.3)])  # replaces, not adds
     assert plots.counts()["overlays"] == 2
@@ -193,7 +191,8 @@ def test_overlays_add_dashed_curves_and_can_be_removed(plots):
 
     plots.set_overlays([])
     assert plots.counts()["overlays"] == 0
-    assert not any(item in plots.loss_plot.items for item in items)
+    assert plots.overlay_curves() == []
+    assert len(plots.loss_plot.items) == len(items_before) - 2  # the two loss overlays left
     assert "other" not in legend_labels(plots.loss_legend)
     assert "other" not in legend_labels(plots.accuracy_legend)
     assert plots.counts()["val_loss"] == 3  # the current run is untouched
@@ -206,10 +205,11 @@ def test_overlays_tolerate_missing_and_non_finite_values(plots):
         {"epoch": 3, "global_step": 30, "val_loss": 0.3, "val_accuracy": None},
     ]}, {"label": "empty", "epochs": []}])
     assert plots.counts()["overlays"] == 4
-    loss_item = plots._overlay_items[0][1]
-    acc_item = plots._overlay_items[1][1]
-    assert shown(loss_item)[0].tolist() == [30]
-    assert shown(acc_item)[0].tolist() == [1]
+    partial_loss, partial_accuracy, empty_loss, empty_accuracy = plots.overlay_curves()
+    assert (partial_loss.plot, partial_loss.label) == ("loss", "partial")
+    assert partial_loss.x.tolist() == [30] and partial_loss.y.tolist() == [0.3]
+    assert partial_accuracy.x.tolist() == [1] and partial_accuracy.y.tolist() == [0.5]
+    assert len(empty_loss.x) == len(empty_accuracy.x) == 0
 
 
 @pytest.fixture
@@ -301,14 +301,14 @@ def hover(plots, qtbot, plot, x: float, y: float) -> str:
     qtbot.mouseMove(viewport, plots.graphics.mapFromScene(scene_pos))
     qtbot.wait(20)
     if not readout.text():  # offscreen platforms may drop synthetic moves: call the slot
-        plots._on_scene_mouse_moved(scene_pos)
+        plots.show_readout_at(scene_pos)
     return readout.text()
 
 
 def test_hover_readout_names_the_nearest_point(plots, qtbot):
     feed(plots, batches=30, epochs=3)
     plots.redraw()
-    for plot in plots._plots:
+    for plot in (plots.loss_plot, plots.accuracy_plot, plots.lr_plot):
         plot.vb.updateAutoRange()
     qtbot.wait(10)
     text = hover(plots, qtbot, plots.loss_plot, 3.2, 1 / 3)
@@ -317,7 +317,7 @@ def test_hover_readout_names_the_nearest_point(plots, qtbot):
     assert text == "epoch 3: train acc 0.800, val acc 0.750"
     text = hover(plots, qtbot, plots.lr_plot, 25, 0.01 / 3)
     assert text == "step 25: lr 0.00333"
-    plots._on_scene_mouse_moved(QPointF(-50, -50))  # outside every plot
+    plots.show_readout_at(QPointF(-50, -50))  # outside every plot
     assert plots.readout.text() == ""
 
 
@@ -355,7 +355,7 @@ def test_one_hundred_thousand_batches_redraw(plots, qtbot):
     counts = plots.counts()
     assert counts["batch_loss"] == counts["smoothed_loss"] == counts["lr"] == n
     plots.grab()  # one full paint with downsampling and clipping
-    assert len(plots._batch_item.getData()[0]) < n  # what is painted is downsampled
+    assert 0 < plots.painted_points("batch_loss") < n  # what is painted is downsampled
     assert len(plots.csv_text().splitlines()) == n + 1
 
 

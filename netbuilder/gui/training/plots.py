@@ -61,6 +61,8 @@ CSV_COLUMNS = [
 ]
 EPOCH_FIELDS = ["epoch", "global_step", "train_loss", "val_loss", "train_accuracy",
                 "val_accuracy", "lr"]
+CURVES = ("batch_loss", "smoothed_loss", "train_loss", "val_loss", "train_accuracy",
+          "val_accuracy", "lr")  # the current run's curves, as curve_data() and counts() name them
 
 
 class _LogAxis(pg.AxisItem):
@@ -104,6 +106,25 @@ class _Candidate:
     x: np.ndarray
     y: np.ndarray
     describe: Callable[[int], str]  # index into x/y -> readout text
+
+
+@dataclass(frozen=True)
+class OverlayCurve:
+    """An earlier run's curve as drawn, for callers that check what the overlays show."""
+
+    plot: str  # "loss" or "accuracy"
+    label: str
+    x: np.ndarray
+    y: np.ndarray
+    colour: str  # "#rrggbb"
+    dashed: bool
+
+
+def _points(item: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
+    x, y = item.getOriginalDataset()
+    if x is None or y is None:
+        return np.empty(0), np.empty(0)
+    return np.array(x, dtype=np.float64), np.array(y, dtype=np.float64)
 
 
 def _number(value: object) -> float:
@@ -180,18 +201,19 @@ class TrainingPlots(QWidget):
 
         faint = QColor(BATCH_COLOR)
         faint.setAlpha(70)
-        self._batch_item = self._curve(self.loss_plot, self.tr("batch loss"), pen=pg.mkPen(faint))
-        self._smoothed_item = self._curve(
-            self.loss_plot, self.tr("smoothed"), pen=pg.mkPen(BATCH_COLOR, width=2.5)
-        )
-        self._train_loss_item = self._epoch_curve(self.loss_plot, self.tr("train loss"),
-                                                  TRAIN_COLOR, "o")
-        self._val_loss_item = self._epoch_curve(self.loss_plot, self.tr("val loss"), VAL_COLOR, "s")
-        self._train_acc_item = self._epoch_curve(self.accuracy_plot, self.tr("train acc"),
-                                                 TRAIN_COLOR, "o")
-        self._val_acc_item = self._epoch_curve(self.accuracy_plot, self.tr("val acc"),
-                                               VAL_COLOR, "s")
-        self._lr_item = self._curve(self.lr_plot, None, pen=pg.mkPen(LR_COLOR, width=2))
+        self._curves: dict[str, pg.PlotDataItem] = {
+            "batch_loss": self._curve(self.loss_plot, self.tr("batch loss"), pen=pg.mkPen(faint)),
+            "smoothed_loss": self._curve(self.loss_plot, self.tr("smoothed"),
+                                         pen=pg.mkPen(BATCH_COLOR, width=2.5)),
+            "train_loss": self._epoch_curve(self.loss_plot, self.tr("train loss"),
+                                            TRAIN_COLOR, "o"),
+            "val_loss": self._epoch_curve(self.loss_plot, self.tr("val loss"), VAL_COLOR, "s"),
+            "train_accuracy": self._epoch_curve(self.accuracy_plot, self.tr("train acc"),
+                                                TRAIN_COLOR, "o"),
+            "val_accuracy": self._epoch_curve(self.accuracy_plot, self.tr("val acc"),
+                                              VAL_COLOR, "s"),
+            "lr": self._curve(self.lr_plot, None, pen=pg.mkPen(LR_COLOR, width=2)),
+        }
 
         self._markers: dict[pg.PlotItem, pg.ScatterPlotItem] = {}
         for plot in self._plots:
@@ -230,7 +252,7 @@ class TrainingPlots(QWidget):
         layout.addLayout(toolbar)
         layout.addWidget(self.graphics, 1)
 
-        self.graphics.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self.graphics.scene().sigMouseMoved.connect(self.show_readout_at)
         self._apply_palette()
 
         self._timer = QTimer(self)
@@ -340,24 +362,28 @@ class TrainingPlots(QWidget):
         self._epochs_dirty = True
 
     @Slot()
-    def redraw(self) -> None:
-        """Push new buffer contents into the curves; nothing to do when nothing changed."""
+    def redraw(self) -> bool:
+        """Push new buffer contents into the curves; nothing to do when nothing changed.
+        Returns whether any curve was set again, so that callers can see the timer is cheap."""
         log_y = self.log_scale.isChecked()
+        changed = self._batches_dirty or self._epochs_dirty
+        curves = self._curves
         if self._batches_dirty:
             self._batches_dirty = False
             steps = self._steps.view()
-            self._batch_item.setData(*_visible(steps, self._losses.view(), log_y))
-            self._smoothed_item.setData(*_visible(steps, self._smoothed.view(), log_y))
-            self._lr_item.setData(*_visible(steps, self._lrs.view(), log_y))
+            curves["batch_loss"].setData(*_visible(steps, self._losses.view(), log_y))
+            curves["smoothed_loss"].setData(*_visible(steps, self._smoothed.view(), log_y))
+            curves["lr"].setData(*_visible(steps, self._lrs.view(), log_y))
             self._fit_y()
         if self._epochs_dirty:
             self._epochs_dirty = False
             rows = np.array(self._epochs, dtype=np.float64).reshape(-1, len(EPOCH_FIELDS))
             epoch, step = rows[:, 0], rows[:, 1]
-            self._train_loss_item.setData(*_visible(step, rows[:, 2], log_y))
-            self._val_loss_item.setData(*_visible(step, rows[:, 3], log_y))
-            self._train_acc_item.setData(*_visible(epoch, rows[:, 4], False))
-            self._val_acc_item.setData(*_visible(epoch, rows[:, 5], False))
+            curves["train_loss"].setData(*_visible(step, rows[:, 2], log_y))
+            curves["val_loss"].setData(*_visible(step, rows[:, 3], log_y))
+            curves["train_accuracy"].setData(*_visible(epoch, rows[:, 4], False))
+            curves["val_accuracy"].setData(*_visible(epoch, rows[:, 5], False))
+        return changed
 
     def set_overlays(self, runs: list[dict]) -> None:
         """Draw earlier runs' validation loss and accuracy as dashed curves, replacing any."""
@@ -418,22 +444,32 @@ class TrainingPlots(QWidget):
         return out.getvalue()
 
     def counts(self) -> dict[str, int]:
-        """How many points each curve shows now (after the last redraw)."""
+        """How many points each curve of :data:`CURVES` shows now (after the last redraw), and
+        how many overlay curves there are."""
+        counts = {name: len(self.curve_data(name)[0]) for name in CURVES}
+        counts["overlays"] = len(self._overlay_items)
+        return counts
 
-        def shown(item: pg.PlotDataItem) -> int:
-            x, _ = item.getOriginalDataset()
-            return 0 if x is None else len(x)
+    def curve_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A copy of the (x, y) points the curve ``name`` (one of :data:`CURVES`) shows now: after
+        the last redraw, without non-finite points, in data units even on a log axis."""
+        return _points(self._curves[name])
 
-        return {
-            "batch_loss": shown(self._batch_item),
-            "smoothed_loss": shown(self._smoothed_item),
-            "train_loss": shown(self._train_loss_item),
-            "val_loss": shown(self._val_loss_item),
-            "train_accuracy": shown(self._train_acc_item),
-            "val_accuracy": shown(self._val_acc_item),
-            "lr": shown(self._lr_item),
-            "overlays": len(self._overlay_items),
-        }
+    def painted_points(self, name: str) -> int:
+        """How many points of the curve ``name`` the last paint drew: fewer than
+        :meth:`curve_data` holds once downsampling and clipping to the view set in."""
+        x, _ = self._curves[name].getData()
+        return 0 if x is None else len(x)
+
+    def overlay_curves(self) -> list[OverlayCurve]:
+        """The earlier runs' curves as drawn: val loss then val accuracy for each run."""
+        found = []
+        for plot, item in self._overlay_items:
+            pen = item.opts["pen"]
+            found.append(OverlayCurve(
+                "loss" if plot is self.loss_plot else "accuracy", item.name() or "",
+                *_points(item), pen.color().name(), pen.style() == Qt.PenStyle.DashLine))
+        return found
 
     # ------------------------------------------------------------------ drawing helpers
 
@@ -579,7 +615,9 @@ class TrainingPlots(QWidget):
         return candidate.describe(index)
 
     @Slot(object)
-    def _on_scene_mouse_moved(self, scene_pos: QPointF) -> None:
+    def show_readout_at(self, scene_pos: QPointF) -> None:
+        """Show the readout of the point nearest to ``scene_pos``, as a mouse move there does
+        (offscreen platforms may drop synthetic mouse moves; tests call this instead)."""
         for plot in self._plots:
             if plot.vb.sceneBoundingRect().contains(scene_pos):
                 text = self.readout_at(plot, plot.vb.mapSceneToView(scene_pos))
