@@ -324,7 +324,7 @@ class ActivationView(QWidget):
     def _gap_colour(self) -> QColor:
         return self.palette().color(QPalette.ColorRole.Mid)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+    def changeEvent(self, event: QEvent) -> None:
         if (event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
                 and hasattr(self, "_table")):
             self._table = colour_table(self._gap_colour())

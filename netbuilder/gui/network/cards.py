@@ -113,7 +113,7 @@ class CardDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.document = document
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         item = self.document.spec.find(index.data(PATH_ROLE) or "")
         height = BLOCK_HEIGHT if isinstance(item, BlockSpec) else CARD_HEIGHT
         return QSize(240, height + FLOW_HEIGHT)
@@ -237,23 +237,23 @@ class CardDelegate(QStyledItemDelegate):
 
     # -- rename in place (F2) -------------------------------------------------------------------
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,  # noqa: N802
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
                      index: QModelIndex) -> QWidget:
         editor = QLineEdit(parent)
         editor.setObjectName("rename_edit")
         return editor
 
-    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:  # noqa: N802
+    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
         path = index.data(PATH_ROLE) or ""
         editor.setText(path.rpartition(".")[2])
         editor.selectAll()
 
-    def updateEditorGeometry(self, editor: QWidget, option: QStyleOptionViewItem,  # noqa: N802
+    def updateEditorGeometry(self, editor: QWidget, option: QStyleOptionViewItem,
                              index: QModelIndex) -> None:
         rect = QRect(option.rect.left() + 14, option.rect.top() + 5, 200, 22)
         editor.setGeometry(rect)
 
-    def setModelData(self, editor: QWidget, model, index: QModelIndex) -> None:  # noqa: N802
+    def setModelData(self, editor: QWidget, model, index: QModelIndex) -> None:
         from netbuilder.core import editing
 
         path = index.data(PATH_ROLE) or ""

@@ -38,7 +38,7 @@ class PythonHighlighter(QSyntaxHighlighter):
             fmt.setForeground(QColor(colour))
             self._rules.append((re.compile(pattern), fmt))
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802
+    def highlightBlock(self, text: str) -> None:
         for pattern, fmt in self._rules:
             for match in pattern.finditer(text):
                 self.setFormat(match.start(), match.end() - match.start(), fmt)

@@ -45,10 +45,10 @@ class KindTree(QTreeWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.itemDoubleClicked.connect(self._double_clicked)
 
-    def mimeTypes(self) -> list[str]:  # noqa: N802
+    def mimeTypes(self) -> list[str]:
         return [KINDS_MIME]
 
-    def mimeData(self, items) -> QMimeData:  # noqa: N802
+    def mimeData(self, items) -> QMimeData:
         return kinds_mime([i.data(0, KIND_ROLE) for i in items if i.data(0, KIND_ROLE)])
 
     def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
@@ -56,7 +56,7 @@ class KindTree(QTreeWidget):
         if kind:
             self.activated_kind.emit(kind)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             item = self.currentItem()
             if item is not None and item.data(0, KIND_ROLE):

@@ -77,14 +77,14 @@ class StackModel(QStandardItemModel):
                 return QModelIndex()
         return parent
 
-    def mimeTypes(self) -> list[str]:  # noqa: N802
+    def mimeTypes(self) -> list[str]:
         return [LAYERS_MIME, KINDS_MIME]
 
-    def mimeData(self, indexes) -> QMimeData:  # noqa: N802
+    def mimeData(self, indexes) -> QMimeData:
         paths = [i.data(PATH_ROLE) for i in indexes if i.data(PATH_ROLE)]
         return layers_mime(self.document, paths)
 
-    def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802
+    def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
 
 
@@ -230,13 +230,13 @@ class StackView(QTreeView):
     def _accepts(self, mime: QMimeData) -> bool:
         return mime.hasFormat(LAYERS_MIME) or mime.hasFormat(KINDS_MIME)
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event) -> None:
         if self._accepts(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:  # noqa: N802
+    def dragMoveEvent(self, event) -> None:
         if not self._accepts(event.mimeData()):
             event.ignore()
             return
@@ -249,7 +249,7 @@ class StackView(QTreeView):
         event.setDropAction(Qt.DropAction.MoveAction if own else Qt.DropAction.CopyAction)
         event.accept()
 
-    def dragLeaveEvent(self, event) -> None:  # noqa: N802
+    def dragLeaveEvent(self, event) -> None:
         self._drop_line = None
         self.viewport().update()
         super().dragLeaveEvent(event)
@@ -260,7 +260,7 @@ class StackView(QTreeView):
         data = json.loads(bytes(mime.data(LAYERS_MIME)).decode("utf-8"))
         return data.get("document") == id(self.document)
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:
         self._drop_line = None
         self.viewport().update()
         mime = event.mimeData()
@@ -274,7 +274,7 @@ class StackView(QTreeView):
         event.setDropAction(Qt.DropAction.CopyAction)
         event.accept() if handled else event.ignore()
 
-    def drawBranches(self, painter: QPainter, rect, index: QModelIndex) -> None:  # noqa: N802
+    def drawBranches(self, painter: QPainter, rect, index: QModelIndex) -> None:
         """Blocks as frames: a bar in the block's colour beside everything inside it, and an
         arrow on the block itself (no selection colour here)."""
         painter.save()
@@ -302,7 +302,7 @@ class StackView(QTreeView):
                 painter.fillRect(x - 2, y + 8, 4, rect.bottom() - y - 7, bar)
         painter.restore()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         super().paintEvent(event)
         if self._drop_line is not None:
             y, x0, x1 = self._drop_line

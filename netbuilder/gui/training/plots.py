@@ -68,7 +68,7 @@ CURVES = ("batch_loss", "smoothed_loss", "train_loss", "val_loss", "train_accura
 class _LogAxis(pg.AxisItem):
     """Labels only the 1-2-5 minor ticks of a log axis that spans several of them."""
 
-    def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph override)
+    def logTickStrings(self, values, scale, spacing):
         strings = super().logTickStrings(values, scale, spacing)
         if spacing is not None or len(values) <= 4:
             return strings
@@ -525,7 +525,7 @@ class TrainingPlots(QWidget):
             for _sample, label in legend.items:  # setLabelTextColor does not re-render these
                 label.setText(label.text)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_palette()
         super().changeEvent(event)
