@@ -1,9 +1,8 @@
-"""The activation column: rows per layer, grid and strip pictures, reuse, timing, saliency."""
+"""The activation column: rows per layer, grid and strip pictures, reuse, saliency.
+
+The time an update takes is measured by benchmarks/activations.py."""
 
 from __future__ import annotations
-
-import statistics
-import time
 
 import numpy as np
 import pytest
@@ -228,24 +227,3 @@ def test_saliency_pixmap():
     assert colour.red() > 150 and colour.green() < 40 and colour.blue() < 40
     with pytest.raises(ValueError):
         saliency_pixmap(image, np.zeros((14, 14)))
-
-
-def test_show_activations_timing(view, qtbot):
-    """Prints the median time of one update for digits_cnn (no assertion: machines differ)."""
-    torch.manual_seed(1)
-    model = build(load_template("digits_cnn"))
-    inputs = [digit(seed) for seed in range(20)]
-    view.show_activations(layer_activations(model, inputs[0]))
-    show, forward = [], []
-    for x in inputs:
-        start = time.perf_counter()
-        acts = layer_activations(model, x)
-        middle = time.perf_counter()
-        view.show_activations(acts)
-        end = time.perf_counter()
-        forward.append(middle - start)
-        show.append(end - middle)
-        qtbot.wait(1)  # let the pictures paint between updates, as while drawing
-    print(f"\nactivation view, digits_cnn: show_activations median "
-          f"{statistics.median(show) * 1e3:.2f} ms, layer_activations median "
-          f"{statistics.median(forward) * 1e3:.2f} ms (of 20)")

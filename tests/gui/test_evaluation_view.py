@@ -173,8 +173,7 @@ def test_an_empty_cell_shows_no_images(qtbot, view, evaluated):
     shown(view, evaluated)
     empty = next(((r, c) for r in range(10) for c in range(10) if not result.confusion[r][c]),
                  None)
-    if empty is None:
-        pytest.skip("every cell has images")
+    assert empty is not None  # 500 images in 100 cells: a seeded run always leaves some empty
     click_cell(qtbot, table_of(view), *empty)
     assert view.gallery_indices() == []
     assert gallery_title(view).endswith(": no images")

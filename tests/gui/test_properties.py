@@ -376,10 +376,12 @@ def test_a_bad_name_is_shown_inline_and_changes_nothing(make_panel, qtbot, name,
     before = document.spec.copy()
     name_edit = child(panel, QLineEdit, "name_edit")
     retype(qtbot, name_edit, name)
-    assert reason in (error_text(panel, "name") or "")  # shown while typing
+    shown = error_text(panel, "name")
+    assert shown is not None and reason in shown  # shown while typing
     qtbot.keyClick(name_edit, Qt.Key.Key_Return)
 
-    assert reason in (error_text(panel, "name") or "")
+    shown = error_text(panel, "name")
+    assert shown is not None and reason in shown  # and still after Return
     assert name_edit.property("invalid") is True
     assert document.spec == before
     assert document.undo_stack.count() == 0
