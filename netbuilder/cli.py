@@ -13,6 +13,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from netbuilder import __version__
+from netbuilder.core.registry import (
+    DEFAULT_DATASET,
+    DEVICE_CHOICES,
+    LOSS_CHOICES,
+    OPTIMIZER_CHOICES,
+    SCHEDULE_CHOICES,
+    Choice,
+    choice_help,
+    dataset_help,
+    names,
+)
 
 EXPORT_FORMATS = ("python", "script", "onnx", "torchscript", "pt2")
 
@@ -38,9 +49,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Print a table of the network (name, kind, output shape, parameters, MACs) "
                     "and its problems; exit 1 when it cannot run.")
     summary.add_argument("spec", type=Path, help="network spec (.json)")
-    summary.add_argument("--loss", default="cross_entropy",
-                         choices=("cross_entropy", "nll", "mse"),
-                         help="the loss it will train with (for lint warnings)")
+    _choice_option(summary, "--loss", LOSS_CHOICES, "cross_entropy",
+                   "the loss it will train with, for lint warnings")
 
     export = commands.add_parser(
         "export", help="write the network as code, a training script or a program",
@@ -101,10 +111,17 @@ def _number_in(setting: str):
     return parse
 
 
+def _choice_option(parser: argparse.ArgumentParser, flag: str, choices: tuple[Choice, ...],
+                   default: str, what: str = "") -> None:
+    """An option whose values, and what each means, come from core.registry."""
+    meanings = choice_help(choices, default)
+    parser.add_argument(flag, default=default, choices=names(choices),
+                        help=f"{what}. {meanings}" if what else meanings)
+
+
 def _dataset_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", default="digits", metavar="NAME",
-                        help="digits (embedded, default), mnist, fashion-mnist, kmnist, or "
-                             "folder:PATH (one sub-folder per class)")
+    parser.add_argument("--dataset", default=DEFAULT_DATASET, metavar="NAME",
+                        help=dataset_help())
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="where torchvision datasets are kept or downloaded "
                              "(default: $NETBUILDER_DATA or ~/.cache/netbuilder/datasets)")
@@ -125,14 +142,14 @@ def _add_train_parser(commands) -> None:
     train.add_argument("--epochs", type=_integer_in("epochs"), default=5)
     train.add_argument("--batch-size", type=_integer_in("batch_size"), default=64)
     train.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 1e-3)")
-    train.add_argument("--optimizer", default="adam", choices=("adam", "sgd", "adamw", "rmsprop"))
+    _choice_option(train, "--optimizer", OPTIMIZER_CHOICES, "adam")
     train.add_argument("--weight-decay", type=_number_in("weight_decay"), default=0.0)
-    train.add_argument("--schedule", default="none", choices=("none", "step", "cosine",
-                                                              "onecycle"))
-    train.add_argument("--loss", default="cross_entropy", choices=("cross_entropy", "nll", "mse"))
+    _choice_option(train, "--schedule", SCHEDULE_CHOICES, "none",
+                   "how the learning rate changes over the run")
+    _choice_option(train, "--loss", LOSS_CHOICES, "cross_entropy")
     train.add_argument("--augment", action="store_true",
                        help="random small rotation, scale and shift of each batch")
-    train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    _choice_option(train, "--device", DEVICE_CHOICES, "auto")
     train.add_argument("--out", type=Path, required=True, help="plain state_dict to write (.pth)")
     train.add_argument("--checkpoint", type=Path, default=None,
                        help="also write a full checkpoint (architecture, weights, optimizer, "
@@ -147,7 +164,7 @@ def _add_evaluate_parser(commands) -> None:
     evaluate.add_argument("spec", type=Path, help="network spec (.json) or full checkpoint")
     evaluate.add_argument("weights", type=Path, nargs="?", help="state_dict (.pth)")
     _dataset_options(evaluate)
-    evaluate.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    _choice_option(evaluate, "--device", DEVICE_CHOICES, "auto")
 
 
 def _load_spec(path: Path):

@@ -17,15 +17,23 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from netbuilder.core.registry import (
+    DATASET_NAMES,
+    DATASETS,
+    FOLDER_CHOICE,
+    dataset_info,
+    folder_name,
+    folder_path,
+    is_folder,
+)
 from netbuilder.core.resources import DIGITS_FILE
 
 DIGITS = "digits"
-TORCHVISION_SETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}
-DATASET_CHOICES = (DIGITS, *TORCHVISION_SETS, "folder:PATH")
+# The loaders' view of core.registry.
+TORCHVISION_SETS = {name: info.torchvision_class for name, info in DATASETS.items()
+                    if info.torchvision_class}
+DATASET_CHOICES = (*DATASET_NAMES, FOLDER_CHOICE)
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm"}
-FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                   "Sneaker", "Bag", "Ankle boot"]
-KMNIST_CLASSES = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
 
 
 class DatasetError(Exception):
@@ -154,7 +162,7 @@ def load_digits(val_fraction: float = 0.2, seed: int = 0, path: Path | str | Non
     if images.dim() == 3:
         images = images.unsqueeze(1)
     parts = split(images, labels, val_fraction, seed)
-    return Dataset(DIGITS, *parts, class_names=[str(i) for i in range(10)])
+    return Dataset(DIGITS, *parts, class_names=list(DATASETS[DIGITS].class_names))
 
 
 def load_torchvision(name: str, root: Path | str | None = None, download: bool = True
@@ -183,8 +191,7 @@ def load_torchvision(name: str, root: Path | str | None = None, download: bool =
             f"Connect to the internet once, or copy the {cls_name} files into "
             f"{root / cls_name / 'raw'}; the embedded 'digits' dataset needs no download."
         ) from None
-    names = {"mnist": [str(i) for i in range(10)], "fashion-mnist": FASHION_CLASSES,
-             "kmnist": KMNIST_CLASSES}[name]
+    names = list(dataset_info(name).class_names)
     return Dataset(name, train.data.unsqueeze(1).clone(), train.targets.long().clone(),
                    test.data.unsqueeze(1).clone(), test.targets.long().clone(), names)
 
@@ -224,7 +231,7 @@ def load_folder(folder: Path | str, size: int = 28, val_fraction: float = 0.2, s
         raise DatasetError(f"{folder}: no readable images (unreadable: {', '.join(unreadable)})")
     stacked = torch.from_numpy(np.stack(images)).unsqueeze(1)
     parts = split(stacked, torch.tensor(labels, dtype=torch.int64), val_fraction, seed)
-    return Dataset(f"folder:{folder}", *parts, class_names=classes)
+    return Dataset(folder_name(str(folder)), *parts, class_names=classes)
 
 
 def load_dataset(name: str, root: Path | str | None = None, val_fraction: float = 0.2,
@@ -234,6 +241,6 @@ def load_dataset(name: str, root: Path | str | None = None, val_fraction: float 
         return load_digits(val_fraction, seed)
     if name in TORCHVISION_SETS:
         return load_torchvision(name, root, download)
-    if name.startswith("folder:"):
-        return load_folder(name[len("folder:"):], val_fraction=val_fraction, seed=seed)
+    if is_folder(name):
+        return load_folder(folder_path(name), val_fraction=val_fraction, seed=seed)
     raise DatasetError(f"unknown dataset {name!r}; expected one of {', '.join(DATASET_CHOICES)}")

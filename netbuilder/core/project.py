@@ -16,22 +16,27 @@ from typing import Any
 
 from netbuilder.core.atomic import atomic_write_text
 from netbuilder.core.jsonfile import JsonFileError, read_json_file
+from netbuilder.core.registry import (
+    DATASET_NAMES,
+    DEFAULT_DATASET,
+    FOLDER_CHOICE,
+    TRAINING_CHOICES,
+    is_dataset_name,
+    names,
+)
 from netbuilder.core.spec import FORMAT as NETWORK_FORMAT
 from netbuilder.core.spec import NetworkSpec, Problem, SpecError, parse
-from netbuilder.core.training import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES
 
 PROJECT_FORMAT = "netbuilder.project"
 PROJECT_VERSION = 1
-DATASETS = ("digits", "mnist", "fashion-mnist", "kmnist")
-FOLDER_PREFIX = "folder:"
+DATASETS = DATASET_NAMES  # the older name of core.registry.DATASET_NAMES
 # What the app's controls accept; a file asking for more is refused, not clamped.
 SETTING_LIMITS: dict[str, tuple[float, float]] = {
     "lr": (1e-6, 10.0), "weight_decay": (0.0, 1.0), "momentum": (0.0, 0.999),
     "val_split": (0.01, 0.9), "batch_size": (1, 65536), "epochs": (1, 10000),
     "seed": (0, 2**31 - 1),
 }
-SETTING_CHOICES = {"loss": LOSSES, "optimizer": OPTIMIZERS, "schedule": SCHEDULES,
-                   "device": DEVICES}
+SETTING_CHOICES = {key: names(choices) for key, choices in TRAINING_CHOICES.items()}
 INTEGER_SETTINGS = ("batch_size", "epochs", "seed")
 BOOLEAN_SETTINGS = ("augment", "fresh")
 SECTIONS = ("runs", "user_examples")  # kept in Project.extra
@@ -51,7 +56,7 @@ class ProjectError(ValueError):
 @dataclass
 class Project:
     spec: NetworkSpec
-    dataset: str = "digits"
+    dataset: str = DEFAULT_DATASET
     training: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # runs and user_examples, checked
 
@@ -90,7 +95,7 @@ class Project:
         spec, spec_problems = parse(data.get("network"))
         problems = [Problem(f"network.{p.where}" if p.where else "network", p.message)
                     for p in spec_problems]
-        dataset = check_dataset(data.get("dataset", "digits"), problems)
+        dataset = check_dataset(data.get("dataset", DEFAULT_DATASET), problems)
         training = check_settings(data.get("training", {}), "training", problems)
         extra = {"runs": check_runs(data.get("runs", []), problems),
                  "user_examples": check_examples(data.get("user_examples", []), problems)}
@@ -120,13 +125,11 @@ class Project:
 
 def check_dataset(value: Any, problems: list[Problem]) -> str:
     """A dataset name the app knows, or ``folder:PATH``."""
-    if isinstance(value, str) and (value in DATASETS or (
-            value.startswith(FOLDER_PREFIX) and len(value) > len(FOLDER_PREFIX)
-            and len(value) <= 4096 and "\0" not in value)):
+    if is_dataset_name(value):
         return value
-    problems.append(Problem("dataset", f"expected one of {', '.join(DATASETS)} or "
-                                       f"folder:PATH, got {_shown(value)}"))
-    return "digits"
+    problems.append(Problem("dataset", f"expected one of {', '.join(DATASET_NAMES)} or "
+                                       f"{FOLDER_CHOICE}, got {_shown(value)}"))
+    return DEFAULT_DATASET
 
 
 def check_settings(value: Any, where: str, problems: list[Problem]) -> dict[str, Any]:
@@ -225,7 +228,7 @@ def project_from_checkpoint(data: dict[str, Any], spec: NetworkSpec,
     problems: list[Problem] = []
     extra = data.get("extra")
     extra = extra if isinstance(extra, dict) else {}
-    dataset = check_dataset(extra.get("dataset", "digits"), problems)
+    dataset = check_dataset(extra.get("dataset", DEFAULT_DATASET), problems)
     training = check_settings(data.get("training", {}), "training", problems)
     history = data.get("history")
     runs = [r for r in history if isinstance(r, dict) and "epochs" in r] if isinstance(

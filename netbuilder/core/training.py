@@ -36,11 +36,15 @@ from netbuilder.core.evaluation import (  # noqa: F401  (re-exported: callers im
     loss_value,
 )
 from netbuilder.core.health import Health
+from netbuilder.core.registry import (  # noqa: F401  (LOSSES etc. re-exported for callers)
+    DEVICES,
+    LOSSES,
+    OPTIMIZERS,
+    SCHEDULES,
+    TRAINING_CHOICES,
+    names,
+)
 
-LOSSES = ("cross_entropy", "nll", "mse")
-OPTIMIZERS = ("adam", "sgd", "adamw", "rmsprop")
-SCHEDULES = ("none", "step", "cosine", "onecycle")
-DEVICES = ("auto", "cpu", "cuda", "mps")
 # A validation loss this many times above the reference loss (see divergence_limit) means the
 # run diverged. Normal runs, noisy or overfitting, stay within a few times of it.
 DIVERGENCE_FACTOR = 1000.0
@@ -67,8 +71,8 @@ class TrainConfig:
 
     def problems(self, train_size: int | None = None) -> list[str]:
         found = []
-        for name, allowed in (("loss", LOSSES), ("optimizer", OPTIMIZERS),
-                              ("schedule", SCHEDULES), ("device", DEVICES)):
+        for name, choices in TRAINING_CHOICES.items():
+            allowed = names(choices)
             value = getattr(self, name)
             if value not in allowed:
                 found.append(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
