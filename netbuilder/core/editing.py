@@ -8,7 +8,6 @@ keeping them here keeps them testable without Qt.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
 from typing import Any
 
 from netbuilder.core.catalog import BLOCK, Catalog, default_catalog
@@ -21,6 +20,7 @@ from netbuilder.core.spec import (
     check_name,
     name_base,
     parse,
+    walk_items,
 )
 
 Shape = tuple[int, ...]
@@ -55,13 +55,9 @@ def locate(spec: NetworkSpec, path: str) -> tuple[list[Item], int]:
     raise EditError(f"there is no layer {path}")
 
 
-def _all_names(items: Iterable[Item]) -> set[str]:
-    names: set[str] = set()
-    for item in items:
-        names.add(item.name)
-        if isinstance(item, BlockSpec):
-            names |= _all_names(item.items)
-    return names
+def _all_names(items: list[Item]) -> set[str]:
+    """The own names (not paths) of every item at any depth."""
+    return {item.name for _path, item, _depth in walk_items(items)}
 
 
 def fresh_name(spec: NetworkSpec, base: str, taken: set[str] | None = None) -> str:
@@ -294,17 +290,10 @@ def set_args(spec: NetworkSpec, path: str, changes: dict[str, Any],
 def set_frozen(spec: NetworkSpec, paths: list[str], frozen: bool) -> list[str]:
     for path in paths:
         item = spec.find(path)
-        for layer in _walk_items([item]) if item is not None else []:
+        for _inner, layer, _depth in walk_items([item]) if item is not None else []:
             if isinstance(layer, LayerSpec):
                 layer.frozen = frozen
     return paths
-
-
-def _walk_items(items: Iterable[Item]) -> Iterable[Item]:
-    for item in items:
-        yield item
-        if isinstance(item, BlockSpec):
-            yield from _walk_items(item.items)
 
 
 def _outermost(paths: list[str]) -> list[str]:

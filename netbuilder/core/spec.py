@@ -161,7 +161,7 @@ class NetworkSpec:
 
     def walk(self) -> Iterator[tuple[str, Item, int]]:
         """Every item depth-first as (dotted path, item, depth): 'block1', 'block1.0', ..."""
-        yield from _walk(self.items, "", 0)
+        yield from walk_items(self.items)
 
     def layers(self) -> Iterator[tuple[str, LayerSpec]]:
         """Leaf layers in forward order, with their dotted paths."""
@@ -196,8 +196,13 @@ def _copy_items(items: list[Item]) -> list[Item]:
             for item in items]
 
 
-def _walk(items: list[Item], prefix: str, depth: int) -> Iterator[tuple[str, Item, int]]:
-    """Depth-first with an explicit stack, so any nesting depth walks without recursion."""
+def walk_items(items: list[Item], prefix: str = "", depth: int = 0
+               ) -> Iterator[tuple[str, Item, int]]:
+    """Every item under ``items`` depth-first as (dotted path, item, depth), blocks before
+    their contents; :meth:`NetworkSpec.walk` for a whole spec, this for a block's items.
+
+    An explicit stack, not recursion, so any nesting depth walks without running out of frames.
+    """
     stack = [(prefix, depth, iter(items))]
     while stack:
         here, level, rest = stack[-1]
@@ -214,7 +219,7 @@ def _walk(items: list[Item], prefix: str, depth: int) -> Iterator[tuple[str, Ite
 def nesting_depth(items: list[Item]) -> int:
     """How many blocks nest inside each other at most (0: no blocks)."""
     deepest = 0
-    for _path, item, depth in _walk(items, "", 0):
+    for _path, item, depth in walk_items(items):
         if isinstance(item, BlockSpec):
             deepest = max(deepest, depth + 1)
     return deepest

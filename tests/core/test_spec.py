@@ -22,6 +22,7 @@ from netbuilder.core.spec import (
     name_base,
     parse,
     validate,
+    walk_items,
 )
 
 
@@ -215,6 +216,22 @@ def test_deep_specs_in_memory_walk_copy_and_validate():
     copied = deepest.copy()
     assert copied == deepest and copied.items[0] is not deepest.items[0]
     assert validate(copied) == []
+
+
+def test_walk_gives_paths_depths_and_blocks_before_their_contents():
+    spec = NetworkSpec([4], [
+        LayerSpec("Linear", "fc1", {"in_features": 4, "out_features": 3}),
+        BlockSpec("block", [LayerSpec("ReLU", "0"), BlockSpec("inner", [LayerSpec("Tanh", "t")])]),
+        LayerSpec("Linear", "fc2", {"in_features": 3, "out_features": 2}),
+    ])
+    assert [(path, depth) for path, _item, depth in spec.walk()] == [
+        ("fc1", 0), ("block", 0), ("block.0", 1), ("block.inner", 1), ("block.inner.t", 2),
+        ("fc2", 0)]
+    assert [path for path, _layer in spec.layers()] == ["fc1", "block.0", "block.inner.t", "fc2"]
+    block = spec.items[1]
+    assert [(path, item.name, depth) for path, item, depth in walk_items(block.items, "b.", 1)] \
+        == [("b.0", "0", 1), ("b.inner", "inner", 1), ("b.inner.t", "t", 2)]
+    assert list(walk_items([])) == []
 
 
 # -- random specs never crash the core --------------------------------------------------------
