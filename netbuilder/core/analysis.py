@@ -13,6 +13,7 @@ editor.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -343,97 +344,143 @@ def _explain(kind: str, args: dict[str, Any], shape: Shape, exc: BaseException) 
 # Lint: runs, but likely not what was meant
 
 
-def lint(spec: NetworkSpec, analysis: Analysis, loss: str = "cross_entropy") -> list[Finding]:
-    leaves = [(path, layer, analysis.row(path)) for path, layer in spec.layers()]
-    found: list[Finding] = []
+Leaf = tuple[str, LayerSpec, LayerInfo | None]  # path, layer, its analysis row
 
-    def warn(rule: str, path: str, message: str, fix: str) -> None:
-        found.append(Finding(WARNING, path, message, fix, rule))
 
-    # Softmax / LogSoftmax as the output, before a loss that applies it itself.
-    if leaves:
-        path, layer, _row = leaves[-1]
-        if layer.kind == "Softmax" and loss in {"cross_entropy", "nll"}:
-            warn("softmax-before-loss", path,
-                 f"{path} (Softmax) is the output, but CrossEntropyLoss applies log-softmax "
-                 "itself: training sees doubly squashed scores and learns slowly.",
-                 f"remove {path}; apply softmax only when you want probabilities.")
-        elif layer.kind == "LogSoftmax" and loss == "cross_entropy":
-            warn("softmax-before-loss", path,
-                 f"{path} (LogSoftmax) is the output, but CrossEntropyLoss applies log-softmax "
-                 "itself.", f"remove {path}, or train with NLLLoss.")
+@dataclass(frozen=True)
+class LintContext:
+    """What every lint rule reads: the spec, its analysis, the loss it will train with, and
+    the leaf layers in forward order with their rows (computed once for all rules)."""
 
-    # Two Linear layers with nothing nonlinear between them.
+    spec: NetworkSpec
+    analysis: Analysis
+    loss: str
+    leaves: list[Leaf]
+
+
+def _warning(rule: str, path: str, message: str, fix: str) -> Finding:
+    return Finding(WARNING, path, message, fix, rule)
+
+
+def softmax_before_loss(context: LintContext) -> Iterator[Finding]:
+    """Softmax / LogSoftmax as the output, before a loss that applies it itself."""
+    if not context.leaves:
+        return
+    path, layer, _row = context.leaves[-1]
+    if layer.kind == "Softmax" and context.loss in {"cross_entropy", "nll"}:
+        yield _warning("softmax-before-loss", path,
+                       f"{path} (Softmax) is the output, but CrossEntropyLoss applies "
+                       "log-softmax itself: training sees doubly squashed scores and learns "
+                       "slowly.",
+                       f"remove {path}; apply softmax only when you want probabilities.")
+    elif layer.kind == "LogSoftmax" and context.loss == "cross_entropy":
+        yield _warning("softmax-before-loss", path,
+                       f"{path} (LogSoftmax) is the output, but CrossEntropyLoss applies "
+                       "log-softmax itself.", f"remove {path}, or train with NLLLoss.")
+
+
+def linear_linear(context: LintContext) -> Iterator[Finding]:
+    """Two Linear layers with nothing nonlinear between them."""
     previous_linear: str | None = None
-    for path, layer, _row in leaves:
+    for path, layer, _row in context.leaves:
         if layer.kind == "Linear":
             if previous_linear is not None:
-                warn("linear-linear", path,
-                     f"{previous_linear} and {path} are Linear layers with no nonlinearity "
-                     "between them: together they are just one linear map.",
-                     f"add an activation such as ReLU between {previous_linear} and {path}.")
+                yield _warning("linear-linear", path,
+                               f"{previous_linear} and {path} are Linear layers with no "
+                               "nonlinearity between them: together they are just one linear "
+                               "map.",
+                               f"add an activation such as ReLU between {previous_linear} and "
+                               f"{path}.")
             previous_linear = path
         elif layer.kind not in LINEAR_PASSTHROUGH:
             previous_linear = None
 
-    # BatchNorm whose dimensionality does not fit its input.
-    for path, layer, row in leaves:
+
+def batchnorm_rank(context: LintContext) -> Iterator[Finding]:
+    """BatchNorm whose dimensionality does not fit its input."""
+    for path, layer, row in context.leaves:
         if not layer.kind.startswith("BatchNorm") or row is None or row.input_shape is None:
             continue
         fitting = BATCHNORM_FOR_RANK.get(len(row.input_shape))
         if fitting and fitting != layer.kind:
-            warn("batchnorm-rank", path,
-                 f"{path} is {layer.kind}, but its input {format_shape(row.input_shape)} has "
-                 f"{len(row.input_shape)} dimensions.",
-                 f"use {fitting} here.")
+            yield _warning("batchnorm-rank", path,
+                           f"{path} is {layer.kind}, but its input "
+                           f"{format_shape(row.input_shape)} has {len(row.input_shape)} "
+                           "dimensions.",
+                           f"use {fitting} here.")
 
-    # Final width versus the number of classes.
-    out = analysis.output_shape
-    if spec.num_classes is not None and out is not None and leaves:
-        last_path = _last_with_params(leaves)
-        if len(out) != 2:
-            warn("classes", leaves[-1][0],
-                 f"the output is {format_shape(out)}, but a classifier of {spec.num_classes} "
-                 f"classes outputs [N, {spec.num_classes}].",
-                 f"add Flatten and a Linear layer with out_features={spec.num_classes}.")
-        elif out[1] != spec.num_classes:
-            target = f"set {last_path}.out_features to {spec.num_classes}" if last_path else (
-                f"end with a Linear layer of out_features={spec.num_classes}")
-            warn("classes", last_path or leaves[-1][0],
-                 f"the network outputs {out[1]} values per sample, but the data has "
-                 f"{spec.num_classes} classes.", f"{target}.")
 
-    # Dropout right before the output.
-    trailing = [leaf for leaf in leaves if leaf[1].kind not in {"Softmax", "LogSoftmax"}]
+def class_count(context: LintContext) -> Iterator[Finding]:
+    """The final width versus the number of classes."""
+    leaves, classes = context.leaves, context.spec.num_classes
+    out = context.analysis.output_shape
+    if classes is None or out is None or not leaves:
+        return
+    last_path = _last_with_params(leaves)
+    if len(out) != 2:
+        yield _warning("classes", leaves[-1][0],
+                       f"the output is {format_shape(out)}, but a classifier of {classes} "
+                       f"classes outputs [N, {classes}].",
+                       f"add Flatten and a Linear layer with out_features={classes}.")
+    elif out[1] != classes:
+        target = f"set {last_path}.out_features to {classes}" if last_path else (
+            f"end with a Linear layer of out_features={classes}")
+        yield _warning("classes", last_path or leaves[-1][0],
+                       f"the network outputs {out[1]} values per sample, but the data has "
+                       f"{classes} classes.", f"{target}.")
+
+
+def dropout_last(context: LintContext) -> Iterator[Finding]:
+    """Dropout right before the output."""
+    trailing = [leaf for leaf in context.leaves if leaf[1].kind not in {"Softmax", "LogSoftmax"}]
     if trailing and trailing[-1][1].kind in DROPOUT:
         path = trailing[-1][0]
-        warn("dropout-last", path,
-             f"{path} drops output scores at random while training.",
-             f"move {path} before the last Linear layer, or remove it.")
+        yield _warning("dropout-last", path,
+                       f"{path} drops output scores at random while training.",
+                       f"move {path} before the last Linear layer, or remove it.")
 
-    # Softmax across the batch: it runs, but each sample's scores then depend on the others'.
-    for path, layer, row in leaves:
+
+def softmax_across_batch(context: LintContext) -> Iterator[Finding]:
+    """Softmax across the batch: it runs, but each sample's scores then depend on the others'."""
+    for path, layer, row in context.leaves:
         if layer.kind in {"Softmax", "LogSoftmax"} and row is not None and (
             row.input_shape is not None and row.error is None
             and layer.args.get("dim", 1) % len(row.input_shape) == 0
         ):
-            warn("softmax-batch", path,
-                 f"{path} ({layer.kind}) normalizes along dim={layer.args.get('dim', 1)}, the "
-                 "batch: each sample's result depends on the other samples in the batch.",
-                 f"set {path}.dim to 1 (or -1, the last dimension).")
+            yield _warning("softmax-batch", path,
+                           f"{path} ({layer.kind}) normalizes along "
+                           f"dim={layer.args.get('dim', 1)}, the batch: each sample's result "
+                           "depends on the other samples in the batch.",
+                           f"set {path}.dim to 1 (or -1, the last dimension).")
 
-    # Pooling that shrinks a dimension to nothing (torch: "Output size is too small").
-    for path, layer, row in leaves:
+
+def pool_to_zero(context: LintContext) -> Iterator[Finding]:
+    """Pooling that shrinks a dimension to nothing (torch: "Output size is too small")."""
+    for path, layer, row in context.leaves:
         if layer.kind in POOLING and row is not None and row.input_shape is not None and (
             row.error is not None and "too small" in row.error
         ):
-            warn("pool-to-zero", path,
-                 f"{path} ({layer.kind}) shrinks {format_shape(row.input_shape)} below one "
-                 "element.", "remove this pooling layer, use a smaller kernel, or pad earlier.")
-    return found
+            yield _warning("pool-to-zero", path,
+                           f"{path} ({layer.kind}) shrinks {format_shape(row.input_shape)} "
+                           "below one element.",
+                           "remove this pooling layer, use a smaller kernel, or pad earlier.")
 
 
-def _last_with_params(leaves: list[tuple[str, LayerSpec, LayerInfo | None]]) -> str | None:
+LintRule = Callable[[LintContext], Iterable[Finding]]
+# In the order their findings are listed.
+LINT_RULES: tuple[LintRule, ...] = (softmax_before_loss, linear_linear, batchnorm_rank,
+                                    class_count, dropout_last, softmax_across_batch, pool_to_zero)
+
+
+def lint(spec: NetworkSpec, analysis: Analysis, loss: str = "cross_entropy",
+         rules: tuple[LintRule, ...] = LINT_RULES) -> list[Finding]:
+    """Warnings of networks that run but likely not as meant: every rule, in order."""
+    leaves = [(path, layer, analysis.row(path)) for path, layer in spec.layers()]
+    context = LintContext(spec, analysis, loss, leaves)
+    return [finding for rule in rules for finding in rule(context)]
+
+
+def _last_with_params(leaves: list[Leaf]) -> str | None:
     for path, layer, _row in reversed(leaves):
         if layer.kind == "Linear":
             return path
