@@ -137,17 +137,17 @@ class CardDelegate(QStyledItemDelegate):
         warned = info is not None and any(f.severity == "warning" for f in info.findings)
         base = palette.color(QPalette.ColorRole.Base)
         dark = base.lightness() < 128
-        fill = QColor(base).darker(112) if not dark else QColor(base).lighter(160)
+        background = QColor(base).darker(112) if not dark else QColor(base).lighter(160)
         if error:
-            fill = QColor("#5c1f1f") if dark else QColor("#fde2e1")
+            background = QColor("#5c1f1f") if dark else QColor("#fde2e1")
         if selected:
-            fill = QColor(palette.color(QPalette.ColorRole.Highlight))
-            fill.setAlpha(70 if not dark else 110)
+            background = QColor(palette.color(QPalette.ColorRole.Highlight))
+            background.setAlpha(70 if not dark else 110)
         border = QColor("#c62828") if error else QColor("#e0a000") if warned else (
             palette.color(QPalette.ColorRole.Highlight) if selected
             else palette.color(QPalette.ColorRole.Mid))
         painter.setPen(QPen(border, 2 if (error or warned or selected) else 1))
-        painter.setBrush(fill)
+        painter.setBrush(background)
         painter.drawRoundedRect(card, 6, 6)
         strip = QRect(card.left(), card.top(), 6, card.height())
         painter.setPen(Qt.PenStyle.NoPen)
