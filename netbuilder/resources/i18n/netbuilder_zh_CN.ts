@@ -146,7 +146,7 @@
 <context>
     <name>DrawCanvas</name>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="166"/>
+        <location filename="../../gui/inspect/draw.py" line="167"/>
         <source>Draw a digit here</source>
         <translation>在此手写一个数字</translation>
     </message>
@@ -154,84 +154,172 @@
 <context>
     <name>DrawPanel</name>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="190"/>
+        <location filename="../../gui/inspect/draw.py" line="191"/>
         <source>Clear (Esc)</source>
         <translation>清除 (Esc)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="192"/>
+        <location filename="../../gui/inspect/draw.py" line="193"/>
         <source>Undo stroke</source>
         <translation>撤销笔画</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="197"/>
+        <location filename="../../gui/inspect/draw.py" line="198"/>
         <source>The 28×28 image the network receives</source>
         <translation>网络接收到的 28×28 图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="198"/>
+        <location filename="../../gui/inspect/draw.py" line="199"/>
         <source>Saliency</source>
         <translation>显著性图</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="200"/>
+        <location filename="../../gui/inspect/draw.py" line="201"/>
         <source>Where a change of the input would change the top class most</source>
         <translation>输入在哪些位置变化时，对最高得分类别的影响最大</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="225"/>
+        <location filename="../../gui/inspect/draw.py" line="226"/>
         <source>Show what the network sees</source>
         <translation>显示网络看到的内容</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="231"/>
+        <location filename="../../gui/inspect/draw.py" line="232"/>
         <source>Add as example</source>
         <translation>添加为样本</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="235"/>
+        <location filename="../../gui/inspect/draw.py" line="236"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="237"/>
+        <location filename="../../gui/inspect/draw.py" line="238"/>
         <source>A short run on your examples mixed with training images</source>
         <translation>在你的样本与训练图像混合的数据上做一次短时训练</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="241"/>
+        <location filename="../../gui/inspect/draw.py" line="242"/>
         <source>Brush</source>
         <translation>笔刷</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="249"/>
+        <location filename="../../gui/inspect/draw.py" line="250"/>
         <source>Network input (28×28)</source>
         <translation>网络输入 (28×28)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="259"/>
+        <location filename="../../gui/inspect/draw.py" line="260"/>
         <source>This is a</source>
         <translation>这是</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="317"/>
+        <location filename="../../gui/inspect/draw.py" line="319"/>
         <source>No network to ask yet: train one (F5) or load weights.</source>
         <translation>还没有可用的网络：请先训练一个 (F5) 或加载权重。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="375"/>
+        <location filename="../../gui/inspect/draw.py" line="377"/>
         <source>Draw a clear digit first, then label it.</source>
         <translation>请先写一个清晰的数字，再为它标注。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="391"/>
+        <location filename="../../gui/inspect/draw.py" line="389"/>
         <source>1 example</source>
         <translation>1 个样本</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="392"/>
+        <location filename="../../gui/inspect/draw.py" line="390"/>
         <source>%1 examples</source>
         <translation>%1 个样本</translation>
+    </message>
+</context>
+<context>
+    <name>EditingController</name>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="41"/>
+        <source>1 item</source>
+        <translation>1 项</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="42"/>
+        <source>%1 items</source>
+        <translation>%1 项</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="43"/>
+        <source>Delete %1</source>
+        <translation>删除 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="48"/>
+        <source>Duplicate</source>
+        <translation>创建副本</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="53"/>
+        <source>Move Up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="53"/>
+        <source>Move Down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="58"/>
+        <source>Group into Block</source>
+        <translation>组合为块</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="64"/>
+        <source>Ungroup %1</source>
+        <translation>取消组合 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="75"/>
+        <source>Copied 1 item</source>
+        <translation>已复制 1 项</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="76"/>
+        <source>Copied %1 items</source>
+        <translation>已复制 %1 项</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="89"/>
+        <source>The clipboard holds no netbuilder layers.</source>
+        <translation>剪贴板中没有 netbuilder 层。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="92"/>
+        <source>Paste 1 item</source>
+        <translation>粘贴 1 项</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="92"/>
+        <source>Paste %1 items</source>
+        <translation>粘贴 %1 项</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="98"/>
+        <source>the whole network</source>
+        <translation>整个网络</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="99"/>
+        <source>Freeze %1</source>
+        <translation>冻结 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="99"/>
+        <source>Unfreeze %1</source>
+        <translation>解冻 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="110"/>
+        <source>Stop the run to change what trains.</source>
+        <translation>请先停止本次运行，再更改要训练的部分。</translation>
     </message>
 </context>
 <context>
@@ -349,6 +437,85 @@ predicted: %3 with %4 % confidence</source>
     </message>
 </context>
 <context>
+    <name>FilesController</name>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="54"/>
+        <source>Untitled</source>
+        <translation>未命名</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="55"/>
+        <source>%1 (template)</source>
+        <translation>%1（模板）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="62"/>
+        <source>Unsaved changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="63"/>
+        <source>Save the changes to %1?</source>
+        <translation>是否保存对 %1 的更改？</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="86"/>
+        <source>Open network</source>
+        <translation>打开网络</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="86"/>
+        <source>netbuilder files (*.json)</source>
+        <translation>netbuilder 文件 (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="95"/>
+        <location filename="../../gui/controllers/files.py" line="110"/>
+        <source>Cannot open %1</source>
+        <translation>无法打开 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="102"/>
+        <source>Opened %1</source>
+        <translation>已打开 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="111"/>
+        <source>%1 is not a file netbuilder opens: drop a project or network (.json), or weights or a checkpoint (.pth).</source>
+        <translation>netbuilder 无法打开 %1：请拖入项目或网络文件 (.json)，或者权重或检查点文件 (.pth)。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="126"/>
+        <source>Save network</source>
+        <translation>保存网络</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="127"/>
+        <source>netbuilder project (*.json)</source>
+        <translation>netbuilder 项目 (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="139"/>
+        <source>Cannot save</source>
+        <translation>无法保存</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="140"/>
+        <source>%1 could not be written: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="145"/>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="178"/>
+        <source>Autosave failed: %1</source>
+        <translation>自动保存失败：%1</translation>
+    </message>
+</context>
+<context>
     <name>HealthView</name>
     <message>
         <location filename="../../gui/inspect/health.py" line="29"/>
@@ -405,719 +572,157 @@ predicted: %3 with %4 % confidence</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="98"/>
+        <location filename="../../gui/main_window.py" line="93"/>
         <source>Training: the network is locked. Stop the run to edit it.</source>
         <translation>训练中：网络已锁定。请停止本次运行后再编辑。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="129"/>
+        <location filename="../../gui/main_window.py" line="122"/>
         <source>Layers</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="131"/>
+        <location filename="../../gui/main_window.py" line="124"/>
         <source>Properties</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="133"/>
-        <location filename="../../gui/main_window.py" line="825"/>
+        <location filename="../../gui/main_window.py" line="126"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="135"/>
+        <location filename="../../gui/main_window.py" line="128"/>
         <source>Summary and problems</source>
         <translation>摘要与问题</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="136"/>
+        <location filename="../../gui/main_window.py" line="129"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="137"/>
+        <location filename="../../gui/main_window.py" line="130"/>
         <source>Curves</source>
         <translation>曲线</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="138"/>
+        <location filename="../../gui/main_window.py" line="131"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="139"/>
+        <location filename="../../gui/main_window.py" line="132"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="140"/>
+        <location filename="../../gui/main_window.py" line="133"/>
         <source>Parameters</source>
         <translation>参数</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="142"/>
+        <location filename="../../gui/main_window.py" line="135"/>
         <source>Health</source>
         <translation>健康状况</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="143"/>
+        <location filename="../../gui/main_window.py" line="136"/>
         <source>Draw</source>
         <translation>手写</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="152"/>
+        <location filename="../../gui/main_window.py" line="86"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="184"/>
+        <location filename="../../gui/main_window.py" line="87"/>
         <source>Loading PyTorch&apos;s shape analysis…</source>
         <translation>正在加载 PyTorch 的形状分析…</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="266"/>
-        <source>&amp;New</source>
-        <translation>新建(&amp;N)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="267"/>
-        <source>New from &amp;Template…</source>
-        <translation>从模板新建(&amp;T)…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="269"/>
-        <source>New &amp;Window</source>
-        <translation>新建窗口(&amp;W)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="270"/>
-        <source>&amp;Open…</source>
-        <translation>打开(&amp;O)…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="271"/>
-        <source>&amp;Save</source>
-        <translation>保存(&amp;S)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="272"/>
-        <source>Save &amp;As…</source>
-        <translation>另存为(&amp;A)…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="273"/>
-        <source>&amp;Python code…</source>
-        <translation>Python 代码(&amp;P)…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="275"/>
-        <source>&amp;Weights (state_dict)…</source>
-        <translation>权重 (state_dict)(&amp;W)…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="277"/>
-        <source>&amp;Training Script…</source>
-        <translation>训练脚本(&amp;T)…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="279"/>
-        <source>&amp;ONNX…</source>
-        <translation>ONNX(&amp;O)…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="281"/>
-        <source>Torch&amp;Script…</source>
-        <translation>TorchScript(&amp;S)…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="284"/>
-        <source>torch.e&amp;xport Program…</source>
-        <translation>torch.export 程序(&amp;X)…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="286"/>
-        <source>Save &amp;Checkpoint…</source>
-        <translation>保存检查点(&amp;C)…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="288"/>
-        <source>&amp;Load Weights…</source>
-        <translation>加载权重(&amp;L)…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="290"/>
-        <source>Open C&amp;heckpoint or Weights…</source>
-        <translation>打开检查点或权重(&amp;H)…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="292"/>
-        <source>&amp;Quit</source>
-        <translation>退出(&amp;Q)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="294"/>
-        <source>&amp;Undo</source>
-        <translation>撤销(&amp;U)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="297"/>
-        <source>&amp;Redo</source>
-        <translation>重做(&amp;R)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="304"/>
-        <source>Cu&amp;t</source>
-        <translation>剪切(&amp;T)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="305"/>
-        <source>&amp;Copy</source>
-        <translation>复制(&amp;C)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="306"/>
-        <source>&amp;Paste</source>
-        <translation>粘贴(&amp;P)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="307"/>
-        <source>&amp;Delete</source>
-        <translation>删除(&amp;D)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="308"/>
-        <source>D&amp;uplicate</source>
-        <translation>创建副本(&amp;U)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="310"/>
-        <source>Re&amp;name</source>
-        <translation>重命名(&amp;N)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="312"/>
-        <source>Move &amp;Up</source>
-        <translation>上移(&amp;U)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="313"/>
-        <source>Move Do&amp;wn</source>
-        <translation>下移(&amp;W)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="315"/>
-        <source>&amp;Group into Block</source>
-        <translation>组合为块(&amp;G)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="316"/>
-        <source>Ungr&amp;oup Block</source>
-        <translation>取消组合块(&amp;O)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="318"/>
-        <source>Select &amp;All</source>
-        <translation>全选(&amp;A)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="320"/>
-        <source>&amp;About netbuilder</source>
-        <translation>关于 netbuilder(&amp;A)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="321"/>
-        <source>&amp;Start Training</source>
-        <translation>开始训练(&amp;S)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="322"/>
-        <source>&amp;Pause / Resume</source>
-        <translation>暂停 / 继续(&amp;P)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="324"/>
-        <source>S&amp;top</source>
-        <translation>停止(&amp;T)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="325"/>
-        <source>&amp;Reset Weights</source>
-        <translation>重置权重(&amp;R)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="337"/>
-        <source>&amp;File</source>
-        <translation>文件(&amp;F)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="342"/>
-        <source>Open &amp;Recent</source>
-        <translation>最近打开(&amp;R)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="349"/>
-        <source>&amp;Export</source>
-        <translation>导出(&amp;E)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="358"/>
-        <source>&amp;Edit</source>
-        <translation>编辑(&amp;E)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="368"/>
-        <source>&amp;View</source>
-        <translation>视图(&amp;V)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="373"/>
-        <source>&amp;Theme</source>
-        <translation>主题(&amp;T)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="383"/>
-        <source>&amp;Language</source>
-        <translation>语言(&amp;L)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="387"/>
         <location filename="../../gui/theme.py" line="10"/>
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="394"/>
-        <source>&amp;Train</source>
-        <translation>训练(&amp;T)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="399"/>
-        <source>&amp;Help</source>
-        <translation>帮助(&amp;H)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="408"/>
-        <source>Untitled</source>
-        <translation>未命名</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="409"/>
-        <source>%1 (template)</source>
-        <translation>%1（模板）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="419"/>
+        <location filename="../../gui/main_window.py" line="212"/>
         <source>shapes OK</source>
         <translation>形状正确</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="420"/>
+        <location filename="../../gui/main_window.py" line="213"/>
         <source>1 shape error</source>
         <translation>1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="420"/>
+        <location filename="../../gui/main_window.py" line="213"/>
         <source>%1 shape errors</source>
         <translation>%1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="422"/>
+        <location filename="../../gui/main_window.py" line="214"/>
         <source>%1 parameters · %2 MACs · %3</source>
         <translation>%1 个参数 · %2 次乘加 (MACs) · %3</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="455"/>
-        <source>1 item</source>
-        <translation>1 项</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="456"/>
-        <source>%1 items</source>
-        <translation>%1 项</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="457"/>
-        <source>Delete %1</source>
-        <translation>删除 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="462"/>
-        <source>Duplicate</source>
-        <translation>创建副本</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="467"/>
-        <source>Move Up</source>
-        <translation>上移</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="467"/>
-        <source>Move Down</source>
-        <translation>下移</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="472"/>
-        <source>Group into Block</source>
-        <translation>组合为块</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="478"/>
-        <source>Ungroup %1</source>
-        <translation>取消组合 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="490"/>
-        <source>Copied 1 item</source>
-        <translation>已复制 1 项</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="491"/>
-        <source>Copied %1 items</source>
-        <translation>已复制 %1 项</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="504"/>
-        <source>The clipboard holds no netbuilder layers.</source>
-        <translation>剪贴板中没有 netbuilder 层。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="508"/>
-        <source>Paste 1 item</source>
-        <translation>粘贴 1 项</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="508"/>
-        <source>Paste %1 items</source>
-        <translation>粘贴 %1 项</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="514"/>
-        <source>Dataset: %1</source>
-        <translation>数据集：%1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="542"/>
-        <location filename="../../gui/main_window.py" line="964"/>
+        <location filename="../../gui/main_window.py" line="250"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="562"/>
-        <source>the whole network</source>
-        <translation>整个网络</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="563"/>
-        <source>Freeze %1</source>
-        <translation>冻结 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="563"/>
-        <source>Unfreeze %1</source>
-        <translation>解冻 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="574"/>
-        <source>Stop the run to change what trains.</source>
-        <translation>请先停止本次运行，再更改要训练的部分。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="590"/>
+        <location filename="../../gui/main_window.py" line="275"/>
         <source>Training: drawings are classified when the run pauses or ends.</source>
         <translation>训练中：运行暂停或结束后才会识别手写内容。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="594"/>
+        <location filename="../../gui/main_window.py" line="279"/>
         <source>No trained network yet: train it (F5) or load weights, then draw.</source>
         <translation>还没有训练好的网络：请先训练 (F5) 或加载权重，然后再手写。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="597"/>
+        <location filename="../../gui/main_window.py" line="282"/>
         <source>These weights are untrained: the guesses mean nothing yet.</source>
         <translation>这些权重尚未训练：目前的猜测没有意义。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="635"/>
-        <source>Unsaved changes</source>
-        <translation>未保存的更改</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="636"/>
-        <source>Save the changes to %1?</source>
-        <translation>是否保存对 %1 的更改？</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="680"/>
-        <source>Open network</source>
-        <translation>打开网络</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="680"/>
-        <source>netbuilder files (*.json)</source>
-        <translation>netbuilder 文件 (*.json)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="689"/>
-        <location filename="../../gui/main_window.py" line="806"/>
-        <location filename="../../gui/main_window.py" line="1014"/>
-        <location filename="../../gui/main_window.py" line="1023"/>
-        <location filename="../../gui/main_window.py" line="1036"/>
-        <location filename="../../gui/main_window.py" line="1046"/>
-        <source>Cannot open %1</source>
-        <translation>无法打开 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="697"/>
-        <source>Opened %1</source>
-        <translation>已打开 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="709"/>
-        <source>Save network</source>
-        <translation>保存网络</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="710"/>
-        <source>netbuilder project (*.json)</source>
-        <translation>netbuilder 项目 (*.json)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="722"/>
-        <source>Cannot save</source>
-        <translation>无法保存</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="723"/>
-        <source>%1 could not be written: %2</source>
-        <translation>无法写入 %1：%2</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="731"/>
-        <source>Saved %1</source>
-        <translation>已保存 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="738"/>
-        <location filename="../../gui/main_window.py" line="758"/>
-        <location filename="../../gui/main_window.py" line="874"/>
-        <location filename="../../gui/main_window.py" line="877"/>
-        <source>Cannot export</source>
-        <translation>无法导出</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="739"/>
-        <source>The shapes do not fit together yet:
-%1</source>
-        <translation>形状尚不匹配：
-%1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="748"/>
-        <source>Export Python code</source>
-        <translation>导出 Python 代码</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="749"/>
-        <location filename="../../gui/main_window.py" line="861"/>
-        <source>Python (*.py)</source>
-        <translation>Python (*.py)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="760"/>
-        <source>Wrote %1</source>
-        <translation>已写入 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="781"/>
-        <source>(none)</source>
-        <translation>（无）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="807"/>
-        <source>%1 is not a file netbuilder opens: drop a project or network (.json), or weights or a checkpoint (.pth).</source>
-        <translation>netbuilder 无法打开 %1：请拖入项目或网络文件 (.json)，或者权重或检查点文件 (.pth)。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="817"/>
-        <source>PyTorch weights (*.pth *.pt)</source>
-        <translation>PyTorch 权重 (*.pth *.pt)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="826"/>
-        <source>Stop the run first: the weights are changing.</source>
-        <translation>请先停止本次运行：权重正在变化。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="831"/>
-        <source>Export weights</source>
-        <translation>导出权重</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="843"/>
-        <source>%1 could not be written: %2. The file that was there is unchanged.</source>
-        <translation>无法写入 %1：%2。原有文件保持不变。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="851"/>
-        <location filename="../../gui/main_window.py" line="856"/>
-        <source>Cannot export weights</source>
-        <translation>无法导出权重</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="856"/>
-        <source>Wrote %1 (plain state_dict)</source>
-        <translation>已写入 %1（纯 state_dict）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="860"/>
-        <source>Export training script</source>
-        <translation>导出训练脚本</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="878"/>
-        <source>Wrote %1 — run it with python or torchrun</source>
-        <translation>已写入 %1 — 可用 python 或 torchrun 运行</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="885"/>
-        <source>Export %1</source>
-        <translation>导出 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="895"/>
-        <location filename="../../gui/main_window.py" line="902"/>
-        <source>Export failed</source>
-        <translation>导出失败</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="909"/>
-        <source>
-
-Note: these weights are untrained.</source>
-        <translation>
-
-注意：这些权重尚未训练。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="910"/>
-        <source>Exported %1</source>
-        <translation>已导出 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="916"/>
-        <source>Save checkpoint</source>
-        <translation>保存检查点</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="923"/>
-        <location filename="../../gui/main_window.py" line="934"/>
-        <source>Cannot save checkpoint</source>
-        <translation>无法保存检查点</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="935"/>
-        <source>Wrote %1 (full checkpoint)</source>
-        <translation>已写入 %1（完整检查点）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="938"/>
-        <source>Load weights into this network</source>
-        <translation>将权重加载到此网络</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="949"/>
-        <location filename="../../gui/main_window.py" line="977"/>
-        <location filename="../../gui/main_window.py" line="987"/>
-        <source>Cannot load weights</source>
-        <translation>无法加载权重</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="970"/>
-        <source>Weights hold NaN or infinity</source>
-        <translation>权重含有 NaN 或无穷大</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="971"/>
-        <source>%1 holds NaN or infinite values in %2. The network&apos;s outputs will not be numbers until it is trained again or other weights are loaded.</source>
-        <translation>%1 的 %2 中含有 NaN 或无穷大的值。在重新训练或加载其他权重之前，网络的输出都不是有效数字。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="992"/>
-        <source>Loaded all %1 tensors from %2</source>
-        <translation>已从 %2 加载全部 %1 个张量</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="996"/>
-        <source>Loaded %1 matching tensors from %2; %3 left as they were</source>
-        <translation>已从 %2 加载 %1 个匹配的张量；%3 个保持不变</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="1002"/>
-        <source>Open checkpoint or weights</source>
-        <translation>打开检查点或权重</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="1033"/>
-        <source>Opened checkpoint %1</source>
-        <translation>已打开检查点 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="1050"/>
-        <source>Open %1</source>
-        <translation>打开 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="1051"/>
-        <source>These weights do not fit the current network. Open them as a new network?
-
-%1</source>
-        <translation>这些权重与当前网络不匹配。是否将其作为新网络打开？
-
-%1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="1087"/>
-        <source>Autosave failed: %1</source>
-        <translation>自动保存失败：%1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/main_window.py" line="1107"/>
+        <location filename="../../gui/main_window.py" line="330"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1108"/>
+        <location filename="../../gui/main_window.py" line="331"/>
         <source>The language changes when netbuilder starts again.</source>
         <translation>语言将在 netbuilder 下次启动时更改。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1111"/>
+        <location filename="../../gui/main_window.py" line="334"/>
         <source>About netbuilder</source>
         <translation>关于 netbuilder</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1137"/>
+        <location filename="../../gui/main_window.py" line="352"/>
         <source>Stack layers into a torch.nn.Sequential, see the shapes that flow, and export readable PyTorch code.</source>
         <translation>将各层堆叠成 torch.nn.Sequential，查看张量形状如何流动，并导出易读的 PyTorch 代码。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1140"/>
+        <location filename="../../gui/main_window.py" line="355"/>
         <source>Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).</source>
         <translation>内置手写数字：MNIST 数据库（LeCun、Cortes、Burges；CC BY-SA 3.0）。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1185"/>
+        <location filename="../../gui/main_window.py" line="372"/>
         <source>an unsaved network</source>
         <translation>一个未保存的网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1187"/>
+        <location filename="../../gui/main_window.py" line="374"/>
         <source>Restore unsaved work?</source>
         <translation>恢复未保存的工作？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="1188"/>
+        <location filename="../../gui/main_window.py" line="375"/>
         <source>netbuilder did not close properly. Restore %1 as it was at %2?</source>
         <translation>netbuilder 上次未正常关闭。是否将 %1 恢复为 %2 时的状态？</translation>
     </message>
@@ -1130,6 +735,186 @@ Note: these weights are untrained.</source>
         <location filename="../../gui/theme.py" line="12"/>
         <source>Dark</source>
         <translation>深色</translation>
+    </message>
+    <message>
+        <source>&amp;New</source>
+        <translation>新建(&amp;N)</translation>
+    </message>
+    <message>
+        <source>New from &amp;Template…</source>
+        <translation>从模板新建(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>New &amp;Window</source>
+        <translation>新建窗口(&amp;W)</translation>
+    </message>
+    <message>
+        <source>&amp;Open…</source>
+        <translation>打开(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Save &amp;As…</source>
+        <translation>另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Python code…</source>
+        <translation>Python 代码(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>&amp;Weights (state_dict)…</source>
+        <translation>权重 (state_dict)(&amp;W)…</translation>
+    </message>
+    <message>
+        <source>&amp;Training Script…</source>
+        <translation>训练脚本(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>&amp;ONNX…</source>
+        <translation>ONNX(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Torch&amp;Script…</source>
+        <translation>TorchScript(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>torch.e&amp;xport Program…</source>
+        <translation>torch.export 程序(&amp;X)…</translation>
+    </message>
+    <message>
+        <source>Save &amp;Checkpoint…</source>
+        <translation>保存检查点(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>&amp;Load Weights…</source>
+        <translation>加载权重(&amp;L)…</translation>
+    </message>
+    <message>
+        <source>Open C&amp;heckpoint or Weights…</source>
+        <translation>打开检查点或权重(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Cu&amp;t</source>
+        <translation>剪切(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>复制(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Paste</source>
+        <translation>粘贴(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation>删除(&amp;D)</translation>
+    </message>
+    <message>
+        <source>D&amp;uplicate</source>
+        <translation>创建副本(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Re&amp;name</source>
+        <translation>重命名(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Move &amp;Up</source>
+        <translation>上移(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Move Do&amp;wn</source>
+        <translation>下移(&amp;W)</translation>
+    </message>
+    <message>
+        <source>&amp;Group into Block</source>
+        <translation>组合为块(&amp;G)</translation>
+    </message>
+    <message>
+        <source>Ungr&amp;oup Block</source>
+        <translation>取消组合块(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Select &amp;All</source>
+        <translation>全选(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;About netbuilder</source>
+        <translation>关于 netbuilder(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Start Training</source>
+        <translation>开始训练(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Pause / Resume</source>
+        <translation>暂停 / 继续(&amp;P)</translation>
+    </message>
+    <message>
+        <source>S&amp;top</source>
+        <translation>停止(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Reset Weights</source>
+        <translation>重置权重(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Open &amp;Recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Export</source>
+        <translation>导出(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Theme</source>
+        <translation>主题(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Train</source>
+        <translation>训练(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Dataset: %1</source>
+        <translation>数据集：%1</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
     </message>
 </context>
 <context>
@@ -1539,27 +1324,27 @@ Note: these weights are untrained.</source>
 <context>
     <name>RunsPanel</name>
     <message>
-        <location filename="../../gui/training/runs.py" line="23"/>
+        <location filename="../../gui/training/runs.py" line="26"/>
         <source> — val acc %1 after %2 ep.</source>
         <translation> — 验证准确率 %1（%2 轮后）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs.py" line="27"/>
+        <location filename="../../gui/training/runs.py" line="29"/>
         <source> (stopped)</source>
         <translation>（已停止）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs.py" line="29"/>
+        <location filename="../../gui/training/runs.py" line="31"/>
         <source> (failed)</source>
         <translation>（失败）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs.py" line="42"/>
+        <location filename="../../gui/training/runs.py" line="46"/>
         <source>Remove selected run</source>
         <translation>删除所选运行</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs.py" line="45"/>
+        <location filename="../../gui/training/runs.py" line="49"/>
         <source>Tick runs to compare their curves:</source>
         <translation>勾选运行以比较其曲线：</translation>
     </message>
@@ -1867,143 +1652,143 @@ Note: these weights are untrained.</source>
 <context>
     <name>TrainingPanel</name>
     <message>
-        <location filename="../../gui/training/panel.py" line="51"/>
+        <location filename="../../gui/training/panel.py" line="55"/>
         <source>Image folder…</source>
         <translation>图像文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="55"/>
+        <location filename="../../gui/training/panel.py" line="59"/>
         <source>one sub-folder per class</source>
         <translation>每个类别一个子文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="56"/>
+        <location filename="../../gui/training/panel.py" line="60"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="58"/>
+        <location filename="../../gui/training/panel.py" line="62"/>
         <source>Fetch this dataset with torchvision into the data folder (needs the internet once)</source>
         <translation>用 torchvision 将该数据集下载到数据文件夹（仅首次需要联网）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="61"/>
+        <location filename="../../gui/training/panel.py" line="65"/>
         <source>Random rotation, scale, shift</source>
         <translation>随机旋转、缩放、平移</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="73"/>
+        <location filename="../../gui/training/panel.py" line="77"/>
         <source>Fresh weights (else continue)</source>
         <translation>全新权重（否则继续训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="74"/>
+        <location filename="../../gui/training/panel.py" line="78"/>
         <source>Start the run from newly initialised weights instead of continuing from the current ones</source>
         <translation>从重新初始化的权重开始本次运行，而不是在当前权重上继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="77"/>
+        <location filename="../../gui/training/panel.py" line="81"/>
         <source>Start (F5)</source>
         <translation>开始 (F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="79"/>
-        <location filename="../../gui/training/panel.py" line="230"/>
+        <location filename="../../gui/training/panel.py" line="83"/>
+        <location filename="../../gui/training/panel.py" line="256"/>
         <source>Pause (F6)</source>
         <translation>暂停 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="81"/>
+        <location filename="../../gui/training/panel.py" line="85"/>
         <source>Stop (Shift+F5)</source>
         <translation>停止 (Shift+F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="83"/>
+        <location filename="../../gui/training/panel.py" line="87"/>
         <source>Reset weights</source>
         <translation>重置权重</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="89"/>
+        <location filename="../../gui/training/panel.py" line="93"/>
         <source>Not trained yet.</source>
         <translation>尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="97"/>
+        <location filename="../../gui/training/panel.py" line="101"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="98"/>
+        <location filename="../../gui/training/panel.py" line="102"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="99"/>
+        <location filename="../../gui/training/panel.py" line="103"/>
         <source>Validation share</source>
         <translation>验证集比例</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="100"/>
+        <location filename="../../gui/training/panel.py" line="104"/>
         <source>Augmentation</source>
         <translation>数据增强</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="101"/>
+        <location filename="../../gui/training/panel.py" line="105"/>
         <source>Loss</source>
         <translation>损失函数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="102"/>
+        <location filename="../../gui/training/panel.py" line="106"/>
         <source>Optimizer</source>
         <translation>优化器</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="103"/>
+        <location filename="../../gui/training/panel.py" line="107"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="104"/>
+        <location filename="../../gui/training/panel.py" line="108"/>
         <source>Weight decay</source>
         <translation>权重衰减</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="105"/>
+        <location filename="../../gui/training/panel.py" line="109"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="106"/>
+        <location filename="../../gui/training/panel.py" line="110"/>
         <source>Epochs</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="107"/>
+        <location filename="../../gui/training/panel.py" line="111"/>
         <source>LR schedule</source>
         <translation>学习率调度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="108"/>
+        <location filename="../../gui/training/panel.py" line="112"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="109"/>
+        <location filename="../../gui/training/panel.py" line="113"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="176"/>
+        <location filename="../../gui/training/panel.py" line="180"/>
         <source>Image folder (one sub-folder per class)</source>
         <translation>图像文件夹（每个类别一个子文件夹）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="230"/>
+        <location filename="../../gui/training/panel.py" line="256"/>
         <source>Resume (F6)</source>
         <translation>继续 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="247"/>
+        <location filename="../../gui/training/panel.py" line="285"/>
         <source>Epoch {epoch}/{epochs} · step {step}/{steps} · {rate:,.0f} samples/s · {elapsed} elapsed · {eta} left</source>
         <translation>第 {epoch}/{epochs} 轮 · 第 {step}/{steps} 步 · {rate:,.0f} 样本/秒 · 已用 {elapsed} · 剩余 {eta}</translation>
     </message>
@@ -2011,147 +1796,147 @@ Note: these weights are untrained.</source>
 <context>
     <name>TrainingPlots</name>
     <message>
-        <location filename="../../gui/training/plots.py" line="166"/>
+        <location filename="../../gui/training/plots.py" line="187"/>
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="167"/>
-        <location filename="../../gui/training/plots.py" line="174"/>
+        <location filename="../../gui/training/plots.py" line="188"/>
+        <location filename="../../gui/training/plots.py" line="195"/>
         <source>step</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="168"/>
+        <location filename="../../gui/training/plots.py" line="189"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="169"/>
+        <location filename="../../gui/training/plots.py" line="190"/>
         <source>epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="173"/>
+        <location filename="../../gui/training/plots.py" line="194"/>
         <source>learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="183"/>
+        <location filename="../../gui/training/plots.py" line="205"/>
         <source>batch loss</source>
         <translation>批损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="185"/>
+        <location filename="../../gui/training/plots.py" line="206"/>
         <source>smoothed</source>
         <translation>平滑后</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="187"/>
+        <location filename="../../gui/training/plots.py" line="208"/>
         <source>train loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="189"/>
-        <location filename="../../gui/training/plots.py" line="543"/>
+        <location filename="../../gui/training/plots.py" line="210"/>
+        <location filename="../../gui/training/plots.py" line="579"/>
         <source>val loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="190"/>
+        <location filename="../../gui/training/plots.py" line="211"/>
         <source>train acc</source>
         <translation>训练准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="192"/>
-        <location filename="../../gui/training/plots.py" line="545"/>
+        <location filename="../../gui/training/plots.py" line="213"/>
+        <location filename="../../gui/training/plots.py" line="581"/>
         <source>val acc</source>
         <translation>验证准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="204"/>
+        <location filename="../../gui/training/plots.py" line="226"/>
         <source>Log scale</source>
         <translation>对数坐标</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="206"/>
+        <location filename="../../gui/training/plots.py" line="228"/>
         <source>Logarithmic y axis on the loss and learning-rate plots</source>
         <translation>损失图和学习率图的 y 轴使用对数刻度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="210"/>
+        <location filename="../../gui/training/plots.py" line="232"/>
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="213"/>
+        <location filename="../../gui/training/plots.py" line="235"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="369"/>
+        <location filename="../../gui/training/plots.py" line="395"/>
         <source>run %1</source>
         <translation>运行 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="388"/>
+        <location filename="../../gui/training/plots.py" line="414"/>
         <source>Could not write %1</source>
         <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="507"/>
+        <location filename="../../gui/training/plots.py" line="543"/>
         <source>step %1: loss %2 (smoothed %3)</source>
         <translation>第 %1 步：损失 %2（平滑后 %3）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="512"/>
+        <location filename="../../gui/training/plots.py" line="548"/>
         <source>epoch %1 (step %2): train loss %3, val loss %4</source>
         <translation>第 %1 轮（第 %2 步）：训练损失 %3，验证损失 %4</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="517"/>
+        <location filename="../../gui/training/plots.py" line="553"/>
         <source>epoch %1: train acc %2, val acc %3</source>
         <translation>第 %1 轮：训练准确率 %2，验证准确率 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="521"/>
+        <location filename="../../gui/training/plots.py" line="557"/>
         <source>step %1: lr %2</source>
         <translation>第 %1 步：学习率 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="553"/>
+        <location filename="../../gui/training/plots.py" line="589"/>
         <source>%1, epoch %2: %3 %4</source>
         <translation>%1，第 %2 轮：%3 %4</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="612"/>
+        <location filename="../../gui/training/plots.py" line="650"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="613"/>
+        <location filename="../../gui/training/plots.py" line="651"/>
         <source>Could not write %1:
 %2</source>
         <translation>无法写入 %1：
 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="617"/>
+        <location filename="../../gui/training/plots.py" line="655"/>
         <source>Export plots as PNG</source>
         <translation>将图表导出为 PNG</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="617"/>
+        <location filename="../../gui/training/plots.py" line="655"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="624"/>
+        <location filename="../../gui/training/plots.py" line="662"/>
         <source>Export curves as CSV</source>
         <translation>将曲线导出为 CSV</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="624"/>
+        <location filename="../../gui/training/plots.py" line="662"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
@@ -2172,6 +1957,193 @@ Note: these weights are untrained.</source>
         <location filename="../../gui/controllers/training_worker.py" line="150"/>
         <source>loading %1 failed: %2</source>
         <translation>加载 %1 失败：%2</translation>
+    </message>
+</context>
+<context>
+    <name>WeightsController</name>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="63"/>
+        <source>PyTorch weights (*.pth *.pt)</source>
+        <translation>PyTorch 权重 (*.pth *.pt)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="71"/>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="72"/>
+        <source>Stop the run first: the weights are changing.</source>
+        <translation>请先停止本次运行：权重正在变化。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="80"/>
+        <location filename="../../gui/controllers/weights.py" line="128"/>
+        <location filename="../../gui/controllers/weights.py" line="162"/>
+        <location filename="../../gui/controllers/weights.py" line="165"/>
+        <source>Cannot export</source>
+        <translation>无法导出</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="81"/>
+        <source>The shapes do not fit together yet:
+%1</source>
+        <translation>形状尚不匹配：
+%1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="96"/>
+        <source>The network cannot be built: %1</source>
+        <translation>无法构建网络：%1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="107"/>
+        <source>%1 could not be written: %2. The file that was there is unchanged.</source>
+        <translation>无法写入 %1：%2。原有文件保持不变。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="119"/>
+        <source>Export Python code</source>
+        <translation>导出 Python 代码</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="120"/>
+        <location filename="../../gui/controllers/weights.py" line="150"/>
+        <source>Python (*.py)</source>
+        <translation>Python (*.py)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="130"/>
+        <source>Wrote %1</source>
+        <translation>已写入 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="134"/>
+        <source>Export weights</source>
+        <translation>导出权重</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="140"/>
+        <location filename="../../gui/controllers/weights.py" line="144"/>
+        <source>Cannot export weights</source>
+        <translation>无法导出权重</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="145"/>
+        <source>Wrote %1 (plain state_dict)</source>
+        <translation>已写入 %1（纯 state_dict）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="149"/>
+        <source>Export training script</source>
+        <translation>导出训练脚本</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="166"/>
+        <source>Wrote %1 — run it with python or torchrun</source>
+        <translation>已写入 %1 — 可用 python 或 torchrun 运行</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="171"/>
+        <source>Export %1</source>
+        <translation>导出 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="180"/>
+        <location filename="../../gui/controllers/weights.py" line="187"/>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="194"/>
+        <source>
+
+Note: these weights are untrained.</source>
+        <translation>
+
+注意：这些权重尚未训练。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="195"/>
+        <source>Exported %1</source>
+        <translation>已导出 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="203"/>
+        <source>Save checkpoint</source>
+        <translation>保存检查点</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="210"/>
+        <location filename="../../gui/controllers/weights.py" line="221"/>
+        <source>Cannot save checkpoint</source>
+        <translation>无法保存检查点</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="222"/>
+        <source>Wrote %1 (full checkpoint)</source>
+        <translation>已写入 %1（完整检查点）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="225"/>
+        <source>Load weights into this network</source>
+        <translation>将权重加载到此网络</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="236"/>
+        <location filename="../../gui/controllers/weights.py" line="249"/>
+        <location filename="../../gui/controllers/weights.py" line="259"/>
+        <source>Cannot load weights</source>
+        <translation>无法加载权重</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="243"/>
+        <source>Weights hold NaN or infinity</source>
+        <translation>权重含有 NaN 或无穷大</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="244"/>
+        <source>%1 holds NaN or infinite values in %2. The network&apos;s outputs will not be numbers until it is trained again or other weights are loaded.</source>
+        <translation>%1 的 %2 中含有 NaN 或无穷大的值。在重新训练或加载其他权重之前，网络的输出都不是有效数字。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="264"/>
+        <source>Loaded all %1 tensors from %2</source>
+        <translation>已从 %2 加载全部 %1 个张量</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="268"/>
+        <source>Loaded %1 matching tensors from %2; %3 left as they were</source>
+        <translation>已从 %2 加载 %1 个匹配的张量；%3 个保持不变</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="273"/>
+        <source>Open checkpoint or weights</source>
+        <translation>打开检查点或权重</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="282"/>
+        <source>Cannot open %1</source>
+        <translation>无法打开 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="302"/>
+        <source>Opened checkpoint %1</source>
+        <translation>已打开检查点 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="317"/>
+        <source>Open %1</source>
+        <translation>打开 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="318"/>
+        <source>These weights do not fit the current network. Open them as a new network?
+
+%1</source>
+        <translation>这些权重与当前网络不匹配。是否将其作为新网络打开？
+
+%1</translation>
     </message>
 </context>
 </TS>
