@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLineEdit, QStyle, QStyledItemDelegate, QStyleOpti
 from netbuilder.core.analysis import LayerInfo, flow_text, format_shape
 from netbuilder.core.catalog import default_catalog
 from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args
-from netbuilder.gui.text import fill, plural  # plural: main_window.py still imports it here
+from netbuilder.gui.text import fill, plural
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 
