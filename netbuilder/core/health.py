@@ -9,7 +9,7 @@ dead: it passes no gradient and will not recover.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import nn
@@ -113,6 +113,15 @@ def collect(step: int, grad_norms: dict[str, float], ratios: dict[str, float],
             path, squares[path] ** 0.5 if path in squares else None, ratios.get(path),
             dead.get(path))
     return health
+
+
+def with_dead_fractions(health: Health, dead: dict[str, float]) -> Health:
+    """A copy of ``health`` with the dead fractions of ``dead`` set; ``health`` itself is left
+    as it was, since it may already be on its way to another thread."""
+    modules = {path: replace(module) for path, module in health.modules.items()}
+    for path, fraction in dead.items():
+        modules[path] = replace(modules.get(path) or ModuleHealth(path), dead_fraction=fraction)
+    return Health(health.step, modules, dict(health.parameter_grad_norms))
 
 
 def diagnose(health: Health) -> list[str]:

@@ -20,8 +20,8 @@ import copy
 import math
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Generator, Iterator
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
@@ -43,6 +43,18 @@ from netbuilder.core.registry import (  # noqa: F401  (LOSSES etc. re-exported f
     SCHEDULES,
     TRAINING_CHOICES,
     names,
+)
+from netbuilder.core.training_events import (
+    BatchEnd,
+    EpochEnd,
+    Event,
+    Failed,
+    Finished,
+    HealthReport,
+    Paused,
+    Resumed,
+    Started,
+    Stopped,
 )
 
 # A validation loss this many times above the reference loss (see divergence_limit) means the
@@ -137,99 +149,6 @@ def reset_weights(model: nn.Module, seed: int | None = None) -> None:
             module.reset_running_stats()
 
 
-# ---------------------------------------------------------------------------------------------
-# Events: plain numbers only, so they cross threads and processes as they are.
-
-
-@dataclass(frozen=True)
-class Started:
-    epochs: int
-    steps_per_epoch: int
-    train_size: int
-    val_size: int
-    device: str
-    kind: str = "started"
-
-
-@dataclass(frozen=True)
-class BatchEnd:
-    epoch: int
-    step: int  # within the epoch, from 1
-    global_step: int
-    loss: float
-    lr: float
-    samples_per_s: float
-    kind: str = "batch"
-
-
-@dataclass(frozen=True)
-class EpochEnd:
-    epoch: int
-    train_loss: float
-    train_accuracy: float
-    val_loss: float
-    val_accuracy: float
-    lr: float
-    seconds: float
-    samples_per_s: float
-    kind: str = "epoch"
-
-
-@dataclass(frozen=True)
-class Paused:
-    epoch: int
-    step: int
-    kind: str = "paused"
-
-
-@dataclass(frozen=True)
-class Resumed:
-    epoch: int
-    step: int
-    kind: str = "resumed"
-
-
-@dataclass(frozen=True)
-class Stopped:
-    """Training ended early: 'user' (stop flag) or 'non_finite' (weights restored)."""
-
-    reason: str
-    message: str
-    epoch: int
-    step: int
-    kind: str = "stopped"
-
-
-@dataclass(frozen=True)
-class Failed:
-    """The run cannot go on; the last good weights (or those from before the run) are back.
-
-    ``reason``: 'error' (shape, memory, data), 'non_finite' (weights, outputs or validation
-    loss became inf/NaN at an epoch's end) or 'diverged' (see :func:`divergence_limit`).
-    """
-
-    message: str
-    reason: str = "error"
-    kind: str = "failed"
-
-
-@dataclass(frozen=True)
-class Finished:
-    epochs_done: int
-    seconds: float
-    kind: str = "finished"
-
-
-@dataclass(frozen=True)
-class HealthReport:
-    """Gradient norms, update/weight ratios and dead units (see core.health)."""
-
-    health: Health
-    kind: str = "health"
-
-
-Event = (Started | BatchEnd | EpochEnd | Paused | Resumed | Stopped | Failed | Finished
-         | HealthReport)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,6 +191,62 @@ def _restored(good_epoch: int | None) -> str:
     if good_epoch is None:
         return "no good weights: the network was left as it was before this run"
     return f"the weights of epoch {good_epoch} were restored"
+
+
+@dataclass
+class _RunState:
+    """What one call of :meth:`Trainer.run` carries from batch to batch and epoch to epoch."""
+
+    optimizer: torch.optim.Optimizer
+    schedule: Any
+    per_batch: bool  # the schedule steps per batch, else per epoch
+    generator: torch.Generator  # shuffling and augmentation
+    steps_per_epoch: int
+    # The rollback point: weights and optimizer state, and the epoch they come from.
+    good_weights: dict[str, torch.Tensor]
+    good_moments: dict[str, Any]
+    good_epoch: int | None = None
+    best: tuple[int, float] | None = None  # the good epoch with the lowest validation loss
+    start_loss: float | None = None  # the first batch's loss: that of the starting weights
+    global_step: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    # The epoch in progress.
+    order: torch.Tensor | None = None
+    predicted: torch.Tensor | None = None
+    epoch_start: float = 0.0
+    loss_sum: float = 0.0
+    seen: int = 0
+
+    def begin_epoch(self, n: int, device: torch.device) -> None:
+        self.epoch_start = time.perf_counter()
+        self.loss_sum, self.seen = 0.0, 0
+        self.order = torch.randperm(n, generator=self.generator).to(device)
+        self.predicted = torch.empty(n, dtype=torch.int64, device=device)
+
+    def lr(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]
+
+    def roll_back(self, model: nn.Module) -> None:
+        model.load_state_dict(self.good_weights)
+        self.optimizer.load_state_dict(self.good_moments)
+
+    def keep(self, model: nn.Module, epoch: int, val_loss: float) -> None:
+        """Make the weights at the end of ``epoch`` (checked good) the rollback point."""
+        self.good_weights = _snapshot(model)
+        self.good_moments = copy.deepcopy(self.optimizer.state_dict())
+        self.good_epoch = epoch
+        if self.best is None or val_loss < self.best[1]:
+            self.best = (epoch, val_loss)
+
+
+@dataclass(frozen=True)
+class _Stepped:
+    """A batch that trained: its loss, and the gradients and weights before the optimizer's
+    step when health was due."""
+
+    loss: float
+    grads: dict[str, float] | None = None
+    before: dict[str, torch.Tensor] | None = None
 
 
 class Trainer:
@@ -397,150 +372,162 @@ class Trainer:
         return False
 
     def run(self) -> Iterator[Event]:
-        c, d, model = self.config, self.data, self.model
-        model.to(self.device)
-        mismatch = self._check_output()
-        if mismatch:
-            yield Failed(mismatch)
-            return
+        """Train, yielding events; see the module docstring for what ends a run and how."""
+        c, n = self.config, len(self.data.train_y)
         try:
-            if self.optimizer is None:
-                self.optimizer = self._make_optimizer()
+            state = self._prepare()
         except TrainingError as exc:
             yield Failed(str(exc))
             return
+        yield Started(c.epochs, state.steps_per_epoch, n, len(self.data.val_y), str(self.device))
+        for epoch in range(1, c.epochs + 1):
+            state.begin_epoch(n, self.device)
+            for step, start in enumerate(range(0, n, c.batch_size), 1):
+                yield from self._wait_while_paused(epoch, step - 1)
+                if self.stop.is_set():
+                    yield self._stopped_by_user(state, epoch, step - 1)
+                    return
+                stepped = self._step(state, epoch, step, start)
+                if isinstance(stepped, (Stopped, Failed)):
+                    yield stepped
+                    return
+                yield from self._maybe_measure_health(state, stepped)
+                elapsed = time.perf_counter() - state.epoch_start
+                yield BatchEnd(epoch, step, state.global_step, stepped.loss, state.lr(),
+                               state.seen / elapsed if elapsed > 0 else 0.0)
+            if not (yield from self._end_epoch(state, epoch)):
+                return
+        self.model.eval()
+        yield Finished(c.epochs, time.perf_counter() - state.started)
+
+    def _prepare(self) -> _RunState:
+        """Check the model against the data, then set up the optimizer, the schedule, the
+        seeds and the rollback point; raises TrainingError when the run cannot start."""
+        c = self.config
+        self.model.to(self.device)
+        mismatch = self._check_output()
+        if mismatch:
+            raise TrainingError(mismatch)
+        if self.optimizer is None:
+            self.optimizer = self._make_optimizer()
         optimizer = self.optimizer
         for group in optimizer.param_groups:  # settings may have changed since the last run
             group["lr"] = c.lr
             group.setdefault("initial_lr", c.lr)
             group["initial_lr"] = c.lr
-        n = len(d.train_y)
-        steps_per_epoch = math.ceil(n / c.batch_size)
+        steps_per_epoch = math.ceil(len(self.data.train_y) / c.batch_size)
         schedule, per_batch = self._make_schedule(optimizer, steps_per_epoch * c.epochs)
         generator = torch.Generator().manual_seed(c.seed)
         torch.manual_seed(c.seed)  # dropout and other random layers
-        # The rollback point: weights and optimizer state, and the epoch they come from.
-        good_weights = _snapshot(model)
-        good_moments = copy.deepcopy(optimizer.state_dict())
-        good_epoch: int | None = None
-        best: tuple[int, float] | None = None  # the good epoch with the lowest validation loss
-        start_loss: float | None = None  # the first batch's loss: that of the starting weights
+        return _RunState(optimizer, schedule, per_batch, generator, steps_per_epoch,
+                         _snapshot(self.model), copy.deepcopy(optimizer.state_dict()))
 
-        def roll_back() -> None:
-            model.load_state_dict(good_weights)
-            optimizer.load_state_dict(good_moments)
+    def _wait_while_paused(self, epoch: int, step: int) -> Iterator[Event]:
+        if self.pause.is_set() and not self.stop.is_set():
+            yield Paused(epoch, step)
+            while self.pause.is_set() and not self.stop.is_set():
+                time.sleep(0.02)
+            yield Resumed(epoch, step)
 
-        started = time.perf_counter()
-        global_step = 0
-        yield Started(c.epochs, steps_per_epoch, n, len(d.val_y), str(self.device))
-        for epoch in range(1, c.epochs + 1):
-            model.train()
-            epoch_start = time.perf_counter()
-            loss_sum, seen = 0.0, 0
-            # Predictions go into one buffer and are compared once per epoch: per-batch
-            # bookkeeping costs more than it seems on small, fast models.
-            order = torch.randperm(n, generator=generator).to(self.device)
-            predicted = torch.empty(n, dtype=torch.int64, device=self.device)
-            for step, start in enumerate(range(0, n, c.batch_size), 1):
-                index = order[start:start + c.batch_size]
-                if self.pause.is_set() and not self.stop.is_set():
-                    yield Paused(epoch, step - 1)
-                    while self.pause.is_set() and not self.stop.is_set():
-                        time.sleep(0.02)
-                    yield Resumed(epoch, step - 1)
-                if self.stop.is_set():
-                    message = f"stopped at epoch {epoch}, step {step - 1}"
-                    if non_finite_state(model) is not None:
-                        roll_back()
-                        message += f"; the weights had become non-finite: {_restored(good_epoch)}"
-                    model.eval()
-                    yield Stopped("user", message, epoch, step - 1)
-                    return
-                x, y = d.train_x[index], d.train_y[index]
-                if c.augment:
-                    x = augment(x, generator)
-                try:
-                    out = model(x)
-                    loss = loss_value(c.loss, out, y, d.num_classes)
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    value = loss.item()
-                    if not math.isfinite(value):
-                        roll_back()
-                        model.eval()
-                        where = (f"the end of epoch {good_epoch}" if good_epoch is not None
-                                 else "the start")
-                        yield Stopped(
-                            "non_finite",
-                            f"the loss became {value} at epoch {epoch}, step {step}; the weights "
-                            f"from {where} are back. Try a lower learning rate.",
-                            epoch, step)
-                        return
-                    if start_loss is None:
-                        start_loss = value
-                    measure = self._measure_now(global_step + 1, start + c.batch_size >= n)
-                    if measure:
-                        grads = health_module.gradient_norms(model)
-                        before = health_module.snapshot(model)
-                    optimizer.step()
-                except torch.OutOfMemoryError:
-                    roll_back()
-                    yield Failed(f"out of memory on {self.device} at batch size {c.batch_size}; "
-                                 "try a smaller batch size or the CPU")
-                    return
-                except RuntimeError as exc:
-                    roll_back()
-                    yield Failed(f"training failed at epoch {epoch}, step {step}: {exc}")
-                    return
-                if schedule is not None and per_batch:
-                    schedule.step()
-                global_step += 1
-                seen += len(y)
-                if measure:
-                    previous = self.latest_health
-                    dead = {p: m.dead_fraction for p, m in previous.modules.items()
-                            if m.dead_fraction is not None} if previous else {}
-                    self.latest_health = health_module.collect(
-                        global_step, grads, health_module.update_ratios(model, before), dead)
-                    yield HealthReport(self.latest_health)
-                loss_sum += value * len(y)
-                torch.argmax(out.detach(), dim=1, out=predicted[start:start + len(y)])
-                elapsed = time.perf_counter() - epoch_start
-                yield BatchEnd(epoch, step, global_step, value, optimizer.param_groups[0]["lr"],
-                               seen / elapsed if elapsed > 0 else 0.0)
-            lr = optimizer.param_groups[0]["lr"]
-            if schedule is not None and not per_batch:
-                schedule.step()
-            seconds = time.perf_counter() - epoch_start
-            result = evaluate(model, d.val_x, d.val_y, d.num_classes, c.loss, top_wrong=0,
-                              keep_predictions=False)
-            correct = int((predicted[:seen] == d.train_y[order[:seen]]).sum())
-            event = EpochEnd(epoch, loss_sum / seen, correct / seen, result.loss,
-                             result.accuracy, lr, seconds, seen / seconds if seconds else 0.0)
-            fault = self._epoch_fault(epoch, result.loss, start_loss, best)
-            if fault is not None:
-                roll_back()
+    def _stopped_by_user(self, state: _RunState, epoch: int, step: int) -> Stopped:
+        message = f"stopped at epoch {epoch}, step {step}"
+        if non_finite_state(self.model) is not None:
+            state.roll_back(self.model)
+            message += f"; the weights had become non-finite: {_restored(state.good_epoch)}"
+        self.model.eval()
+        return Stopped("user", message, epoch, step)
+
+    def _step(self, state: _RunState, epoch: int, step: int, start: int
+              ) -> _Stepped | Stopped | Failed:
+        """One batch: forward, backward, optimizer step. A non-finite loss or a run-time
+        failure (out of memory first) puts the rollback point back and returns the event that
+        ends the run."""
+        c, d, model, optimizer = self.config, self.data, self.model, state.optimizer
+        index = state.order[start:start + c.batch_size]
+        x, y = d.train_x[index], d.train_y[index]
+        if c.augment:
+            x = augment(x, state.generator)
+        grads = before = None
+        try:
+            out = model(x)
+            loss = loss_value(c.loss, out, y, d.num_classes)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            value = loss.item()
+            if not math.isfinite(value):
+                state.roll_back(model)
                 model.eval()
-                yield event  # what happened, for the curves; it never enters the history
-                reason, text = fault
-                yield Failed(f"{text}; {_restored(good_epoch)}. Try a lower learning rate.",
-                             reason)
-                return
-            self.history.append(event)
-            good_weights, good_moments = _snapshot(model), copy.deepcopy(optimizer.state_dict())
-            good_epoch = epoch
-            if best is None or result.loss < best[1]:
-                best = (epoch, result.loss)
-            yield event
-            if (self.health_every or self.health_seconds) and self.latest_health is not None:
-                dead = health_module.dead_fractions(model, d.val_x[:256])
-                for path, fraction in dead.items():
-                    entry = self.latest_health.modules.setdefault(
-                        path, health_module.ModuleHealth(path))
-                    entry.dead_fraction = fraction
-                yield HealthReport(self.latest_health)
-        model.eval()
-        yield Finished(c.epochs, time.perf_counter() - started)
+                where = (f"the end of epoch {state.good_epoch}" if state.good_epoch is not None
+                         else "the start")
+                return Stopped("non_finite",
+                               f"the loss became {value} at epoch {epoch}, step {step}; the "
+                               f"weights from {where} are back. Try a lower learning rate.",
+                               epoch, step)
+            if state.start_loss is None:
+                state.start_loss = value
+            if self._measure_now(state.global_step + 1, start + c.batch_size >= len(d.train_y)):
+                grads, before = health_module.gradient_norms(model), health_module.snapshot(model)
+            optimizer.step()
+        except torch.OutOfMemoryError:
+            state.roll_back(model)
+            return Failed(f"out of memory on {self.device} at batch size {c.batch_size}; "
+                          "try a smaller batch size or the CPU")
+        except RuntimeError as exc:
+            state.roll_back(model)
+            return Failed(f"training failed at epoch {epoch}, step {step}: {exc}")
+        if state.schedule is not None and state.per_batch:
+            state.schedule.step()
+        state.global_step += 1
+        state.seen += len(y)
+        state.loss_sum += value * len(y)
+        # Predictions go into one buffer and are compared once per epoch: per-batch
+        # bookkeeping costs more than it seems on small, fast models.
+        torch.argmax(out.detach(), dim=1, out=state.predicted[start:start + len(y)])
+        return _Stepped(value, grads, before)
+
+    def _maybe_measure_health(self, state: _RunState, stepped: _Stepped) -> Iterator[Event]:
+        """Health of the step just taken, when ``_step`` kept its gradients for it."""
+        if stepped.grads is None:
+            return
+        previous = self.latest_health
+        dead = {p: m.dead_fraction for p, m in previous.modules.items()
+                if m.dead_fraction is not None} if previous else {}
+        self.latest_health = health_module.collect(
+            state.global_step, stepped.grads,
+            health_module.update_ratios(self.model, stepped.before), dead)
+        yield HealthReport(self.latest_health)
+
+    def _end_epoch(self, state: _RunState, epoch: int) -> Generator[Event, None, bool]:
+        """Validate, check that the weights are good (else roll back and fail), keep them as
+        the rollback point; returns whether the run goes on."""
+        c, d, model = self.config, self.data, self.model
+        lr = state.lr()
+        if state.schedule is not None and not state.per_batch:
+            state.schedule.step()
+        seconds = time.perf_counter() - state.epoch_start
+        result = evaluate(model, d.val_x, d.val_y, d.num_classes, c.loss, top_wrong=0,
+                          keep_predictions=False)
+        seen = state.seen
+        correct = int((state.predicted[:seen] == d.train_y[state.order[:seen]]).sum())
+        event = EpochEnd(epoch, state.loss_sum / seen, correct / seen, result.loss,
+                         result.accuracy, lr, seconds, seen / seconds if seconds else 0.0)
+        fault = self._epoch_fault(epoch, result.loss, state.start_loss, state.best)
+        if fault is not None:
+            state.roll_back(model)
+            model.eval()
+            yield event  # what happened, for the curves; it never enters the history
+            reason, text = fault
+            yield Failed(f"{text}; {_restored(state.good_epoch)}. Try a lower learning rate.",
+                         reason)
+            return False
+        self.history.append(event)
+        state.keep(model, epoch, result.loss)
+        yield event
+        if (self.health_every or self.health_seconds) and self.latest_health is not None:
+            dead = health_module.dead_fractions(model, d.val_x[:256])
+            self.latest_health = health_module.with_dead_fractions(self.latest_health, dead)
+            yield HealthReport(self.latest_health)
+        return True
 
     def train(self) -> list[EpochEnd]:
         """Run to the end, ignoring events; raises TrainingError on failure."""

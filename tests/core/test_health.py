@@ -59,3 +59,14 @@ def test_dead_units_and_diagnosis():
     assert any("60% of 1 units never fire" in f for f in found)
     calm = health.collect(10, {"0.weight": 1.0}, {"0": 1e-3}, {"1": 0.1})
     assert calm.diagnosis() == []
+
+
+def test_dead_fractions_go_into_a_copy_never_into_a_report_already_sent():
+    sent = health.collect(5, {"fc.weight": 3.0}, {"fc": 1e-3}, {"relu": 0.25})
+    updated = health.with_dead_fractions(sent, {"relu": 0.5, "act": 1.0})
+    assert sent.modules["relu"].dead_fraction == 0.25 and "act" not in sent.modules
+    assert updated.modules["relu"].dead_fraction == 0.5
+    assert updated.modules["act"].dead_fraction == 1.0 and updated.modules["act"].grad_norm is None
+    assert updated.modules["fc"] == sent.modules["fc"]
+    assert updated.modules["fc"] is not sent.modules["fc"]
+    assert updated.step == 5 and updated.parameter_grad_norms == {"fc.weight": 3.0}
