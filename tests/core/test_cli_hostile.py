@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 import torch
@@ -79,11 +78,9 @@ def test_out_of_range_numbers_are_refused_by_name(tmp_path, capsys, option, valu
     assert not (tmp_path / "w.pth").exists()
 
 
-def test_summary_of_dev_zero_is_refused_at_once(capsys):
-    started = time.monotonic()
+def test_summary_of_dev_zero_is_refused_unread(capsys):
     assert main(["summary", "/dev/zero"]) == 1
     assert "not a regular file" in capsys.readouterr().err
-    assert time.monotonic() - started < 30
 
 
 @pytest.mark.parametrize("text, message", [

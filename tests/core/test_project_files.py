@@ -1,7 +1,6 @@
 """Project and spec files are checked whole: a bad field is named, nothing else escapes."""
 
 import json
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -101,11 +100,9 @@ def test_brackets_inside_strings_do_not_count_as_nesting():
     assert parse_json(text)["description"].startswith("[[[")
 
 
-def test_dev_zero_is_refused_at_once():
-    started = time.monotonic()
+def test_dev_zero_is_refused_unread():
     with pytest.raises(JsonFileError, match="not a regular file"):
         read_json_file("/dev/zero")
-    assert time.monotonic() - started < 5  # it returned: nothing read forever
 
 
 def test_a_file_over_the_size_limit_is_refused_before_parsing(tmp_path):
