@@ -122,7 +122,7 @@ def app_run(app: QApplication, template: str) -> tuple[float, list[float], float
     watcher.stop()
     stop_latency = outcome.get("stop")
     probe.stop()
-    run = window.training.runs[-1]
+    run = window.session.runs[-1]
     rates = [e["samples_per_s"] for e in run["epochs"][:epochs_wanted]]
     window.document.undo_stack.setClean()
     window.close()

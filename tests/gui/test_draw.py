@@ -116,18 +116,18 @@ def test_examples_are_kept_with_the_project_and_fine_tune_runs(qtbot, window, tm
     assert len(draw.examples) == 1 and draw.examples[0]["label"] == 1
     assert window.isWindowModified()
     path = tmp_path / "with_examples.json"
-    window._write(path)
+    window.files.write(path)
     other = MainWindow()
     qtbot.addWidget(other)
-    assert other.open_path(path)
+    assert other.files.open_path(path)
     assert other.draw.examples == draw.examples
     window.training_panel.device.setCurrentIndex(
         window.training_panel.device.findData("cpu"))
     qtbot.mouseClick(draw.fine_tune_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.training.running, timeout=5000)
     qtbot.waitUntil(lambda: not window.training.running, timeout=60_000)
-    assert window.training.runs[-1]["label"].startswith("Fine-tune on 1 drawn example")
-    assert window.training.runs[-1]["final"]["epochs_done"] == 1
+    assert window.session.runs[-1].label.startswith("Fine-tune on 1 drawn example")
+    assert window.session.runs[-1].final["epochs_done"] == 1
     other.document.undo_stack.setClean()
 
 

@@ -198,7 +198,7 @@ def test_the_window_in_chinese(chinese_window):
     assert docks["training"] == "训练"
     assert docks["plots"] == "曲线"
     assert docks["parameters"] == "参数"
-    assert window.act_open.text() == "打开(&O)…"
+    assert window.actions["open"].text() == "打开(&O)…"
     assert window.training_panel.start.text() == "开始 (F5)"
     assert window.palette_panel.filter.placeholderText() == "筛选层…"
     # layer kinds are torch.nn names: they stay as they are; their categories are translated

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
 
 from netbuilder.core.analysis import analyze, format_shape
 from netbuilder.core.project import Project
 from netbuilder.core.resources import load_template, template_names
-from netbuilder.gui import main_window as main_window_module
 from netbuilder.gui.main_window import MainWindow, offer_recovery
 from netbuilder.gui.network.stack_view import LAYERS_MIME
 
@@ -163,8 +162,9 @@ def test_drag_from_palette_inserts_where_dropped_with_fitted_inputs(window):
     mime = palette.tree.mimeData([palette.item("Linear")])
     drop(window, mime, card_point(window, "fc1", "top"))
     spec = window.document.spec
-    assert names(spec) == ["flatten", "fc2", "fc1", "relu", "fc4", "relu2", "fc3"] or \
-        spec.items[1].kind == "Linear"
+    assert [item.kind for item in spec.items] == ["Flatten", "Linear", "Linear", "ReLU",
+                                                  "Linear", "ReLU", "Linear"]
+    assert spec.items[2].name == "fc1"  # the new layer went above the card it was dropped on
     new = spec.items[1]
     assert new.args["in_features"] == 784  # fitted to the flattened digit
     assert window.document.undo_stack.undoText().startswith("Insert Linear")
@@ -224,7 +224,7 @@ def test_delete_undo_redo_and_the_edit_menu_names_them(qtbot, window):
     key(qtbot, window, Qt.Key.Key_Delete)
     assert "fc2" not in names(window.document.spec)
     assert window.document.selection == ["relu2"]
-    assert window.act_undo.text() == "&Undo Delete fc2"
+    assert window.actions["undo"].text() == "&Undo Delete fc2"
     assert window.document.analysis.errors[0].path == "fc3"  # 128 now reaches fc3
     assert window.windowTitle().endswith("[*] — netbuilder") and window.isWindowModified()
     key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -338,7 +338,7 @@ def test_code_view_follows_edits_and_copies(qtbot, window):
 
 def test_save_and_open_round_trip(qtbot, window, tmp_path, monkeypatch):
     target = tmp_path / "mine.json"
-    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName",
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *a, **k: (str(tmp_path / "mine"), ""))
     click_card(qtbot, window, "relu2")
     key(qtbot, window, Qt.Key.Key_Delete)
@@ -350,9 +350,9 @@ def test_save_and_open_round_trip(qtbot, window, tmp_path, monkeypatch):
     assert saved["format"] == "netbuilder.project" and saved["dataset"] == "digits"
     other = MainWindow()
     qtbot.addWidget(other)
-    assert other.open_path(target)
+    assert other.files.open_path(target)
     assert other.document.spec == window.document.spec
-    assert str(target.resolve()) == other.recent_files()[0]
+    assert str(target.resolve()) == other.files.recent_files()[0]
 
 
 def test_bad_files_leave_the_project_untouched(window, tmp_path, answers):
@@ -365,16 +365,16 @@ def test_bad_files_leave_the_project_untouched(window, tmp_path, answers):
     for (name, content), text in zip(cases.items(), expected, strict=True):
         path = tmp_path / name
         path.write_text(content)
-        assert not window.open_path(path)
+        assert not window.files.open_path(path)
         assert said[-1][0] == "warning" and text in said[-1][2], said[-1]
         assert window.document.spec == before
     weights = tmp_path / "w.pth"
     weights.write_bytes(b"x")
-    assert not window.open_dropped(weights)
+    assert not window.files.open_dropped(weights)
     assert "is not a PyTorch file netbuilder can read" in said[-1][2]
     notes = tmp_path / "notes.txt"
     notes.write_text("hello")
-    assert not window.open_dropped(notes)
+    assert not window.files.open_dropped(notes)
     assert "is not a file netbuilder opens" in said[-1][2]
     assert window.document.spec == before
 
@@ -392,7 +392,7 @@ def test_dropping_a_project_file_on_the_window_opens_it(qtbot, window, tmp_path)
                                               Qt.MouseButton.LeftButton,
                                               Qt.KeyboardModifier.NoModifier))
     assert window.document.spec.class_name == "LeNet5"
-    assert window.path == path.resolve()
+    assert window.session.path == path.resolve()
 
 
 def test_close_with_unsaved_changes_asks(qtbot, window, answers):
@@ -422,13 +422,13 @@ def test_autosave_and_restore_after_a_crash(qtbot, window, answers, isolated_set
     replies, said = answers
     click_card(qtbot, window, "relu2")
     key(qtbot, window, Qt.Key.Key_Delete)
-    window.write_recovery()
-    assert window.recovery_file.exists()
+    window.files.write_recovery()
+    assert window.files.recovery_file.exists()
     # pretend the process that wrote it died
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True).stdout.strip()
-    crashed = window.recovery_file.with_name(f"recovery-{dead}-deadbeef.json")
-    window.recovery_file.rename(crashed)
+    crashed = window.files.recovery_file.with_name(f"recovery-{dead}-deadbeef.json")
+    window.files.recovery_file.rename(crashed)
     replies.append(QMessageBox.StandardButton.Yes)
     restored = offer_recovery()
     assert len(restored) == 1 and "did not close properly" in said[-1][2]
@@ -436,7 +436,7 @@ def test_autosave_and_restore_after_a_crash(qtbot, window, answers, isolated_set
     assert "relu2" not in names(restored[0].document.spec)
     assert restored[0].isWindowModified()
     assert not crashed.exists()
-    assert Path(restored[0].recovery_file).exists()
+    assert Path(restored[0].files.recovery_file).exists()
     restored[0].document.undo_stack.setClean()
 
 
@@ -457,7 +457,7 @@ def test_dark_theme_and_about(qtbot, window, monkeypatch):
     assert QApplication.instance().palette().base().color().lightness() < 100
     window.grab()  # paints in the dark palette without errors
     window.set_theme("system")
-    window.act_about.trigger()
+    window.actions["about"].trigger()
     assert "netbuilder 0.1.0" in shown[0] and "PyTorch" in shown[0] and "Qt" in shown[0]
 
 
@@ -476,9 +476,9 @@ def test_no_subcommand_starts_the_gui_entry(monkeypatch, tmp_path):
 def test_export_python_code_from_the_file_menu(qtbot, make_window, tmp_path, monkeypatch, answers):
     window = make_window("complex_model")
     target = tmp_path / "complex.py"
-    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName",
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *a, **k: (str(target), ""))
-    window.act_export_code.trigger()
+    window.actions["export_code"].trigger()
     check = subprocess.run([sys.executable, "-c", "from complex import ComplexModel as M; "
                             "print(sum(p.numel() for p in M().parameters()))"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
@@ -486,5 +486,5 @@ def test_export_python_code_from_the_file_menu(qtbot, make_window, tmp_path, mon
     assert check.stdout.strip() == "387466"
     window.document.edit("break", lambda spec: spec.find("fc").args.update(in_features=5))
     target.unlink()
-    window.act_export_code.trigger()
+    window.actions["export_code"].trigger()
     assert not target.exists() and "do not fit" in answers[1][-1][2]

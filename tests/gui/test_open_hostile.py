@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 from netbuilder.core.builder import build
 from netbuilder.core.project import Project
 from netbuilder.core.resources import load_template
-from netbuilder.gui import main_window as main_window_module
+from netbuilder.gui.controllers import weights as weights_module
 from netbuilder.gui.main_window import MainWindow
 
 
@@ -36,7 +36,7 @@ def window(qtbot, said, tmp_path):
     Project(load_template("mnist_mlp")).save(path)
     window = MainWindow()
     qtbot.addWidget(window)
-    assert window.open_path(path)
+    assert window.files.open_path(path)
     window.show()
     yield window
     window.document.undo_stack.setClean()
@@ -64,14 +64,14 @@ def test_a_bad_project_changes_nothing_and_save_keeps_writing_the_old_file(
     other = tmp_path / "theirs.json"
     other.write_text(json.dumps(data))
     original = other.read_text()
-    own_path, own_spec = window.path, window.document.spec.copy()
-    assert not window.open_path(other)
+    own_path, own_spec = window.session.path, window.document.spec.copy()
+    assert not window.files.open_path(other)
     kind, title, text = said[-1]
     assert kind == "warning" and "theirs.json" in title and field in text
-    assert window.path == own_path and window.document.spec == own_spec
+    assert window.session.path == own_path and window.document.spec == own_spec
     window.document.edit("tweak", lambda spec: spec.find("fc2").args.update(out_features=65))
     window.document.edit("tweak", lambda spec: spec.find("fc3").args.update(in_features=65))
-    assert window.save()
+    assert window.files.save()
     assert other.read_text() == original  # Ctrl+S never overwrote the file that failed
     saved = Project.load(own_path)
     assert saved.spec.find("fc2").args["out_features"] == 65
@@ -81,7 +81,7 @@ def test_a_deep_or_huge_number_file_is_a_message(window, said, tmp_path):
     for text in ("[" * 100_000 + "]" * 100_000, '{"version": ' + "1" * 5001 + "}"):
         path = tmp_path / "odd.json"
         path.write_text(text)
-        assert not window.open_path(path)
+        assert not window.files.open_path(path)
         assert "odd.json" in said[-1][1]
 
 
@@ -93,7 +93,7 @@ def test_a_checkpoint_whose_weights_do_not_fit_its_spec_is_refused_whole(window,
     torch.save({"format": "netbuilder.checkpoint", "version": 1, "spec": spec.to_dict(),
                 "state_dict": state, "training": {}, "history": [], "extra": {}}, path)
     before_spec, before = window.document.spec.copy(), weights(window)
-    assert not window.open_checkpoint(path)
+    assert not window.weights.open_checkpoint(path)
     assert said[-1][0] == "warning" and "liar.pth" in said[-1][1]
     assert window.document.spec == before_spec
     assert unchanged(window, before)
@@ -105,7 +105,7 @@ def test_sparse_weights_are_refused_without_a_half_load(window, said, tmp_path):
     path = tmp_path / "sparse.pth"
     torch.save(state, path)
     before = weights(window)
-    assert not window.load_weights_from(path)
+    assert not window.weights.load_weights_from(path)
     assert said[-1][0] == "warning" and "fc3.weight" in said[-1][2]
     assert unchanged(window, before)
 
@@ -115,7 +115,7 @@ def test_non_finite_weights_load_with_a_warning(window, said, tmp_path):
     state["fc2.bias"][3] = float("inf")
     path = tmp_path / "inf.pth"
     torch.save(state, path)
-    assert window.load_weights_from(path)
+    assert window.weights.load_weights_from(path)
     kind, title, text = said[-1]
     assert kind == "warning" and "NaN or infinity" in title and "fc2.bias" in text
 
@@ -126,13 +126,13 @@ def test_a_network_too_big_to_allocate_is_explained(qtbot, said, tmp_path):
     spec.find("fc2").args.update(in_features=2**31 - 1)
     window = MainWindow(Project(spec), template="huge")
     qtbot.addWidget(window)
-    assert not window.export_weights_to(tmp_path / "w.pth")
+    assert not window.weights.export_weights_to(tmp_path / "w.pth")
     assert "cannot be built: the network needs" in said[-1][2] and "TB" in said[-1][2]
-    assert not window.save_checkpoint_to(tmp_path / "c.pth")
-    assert not window.export_program_to("torchscript", tmp_path / "m.pt")
+    assert not window.weights.save_checkpoint_to(tmp_path / "c.pth")
+    assert not window.weights.export_program_to("torchscript", tmp_path / "m.pt")
     assert "cannot be built" in said[-1][2]
     torch.save(build(load_template("mnist_mlp")).state_dict(), tmp_path / "small.pth")
-    assert not window.load_weights_from(tmp_path / "small.pth")
+    assert not window.weights.load_weights_from(tmp_path / "small.pth")
     assert "cannot be built" in said[-1][2]
     assert not (tmp_path / "w.pth").exists() and not (tmp_path / "c.pth").exists()
     window.document.undo_stack.setClean()
@@ -142,7 +142,7 @@ def test_any_failure_of_a_save_is_a_message(window, said, tmp_path, monkeypatch)
     def zip_writer_fails(*args, **kwargs):
         raise RuntimeError("[enforce fail at inline_container.cc:664] unexpected pos 1024")
 
-    monkeypatch.setattr(main_window_module, "save_state_dict", zip_writer_fails)
-    assert not window.export_weights_to(tmp_path / "w.pth")
+    monkeypatch.setattr(weights_module, "save_state_dict", zip_writer_fails)
+    assert not window.weights.export_weights_to(tmp_path / "w.pth")
     assert said[-1][0] == "warning" and "unexpected pos 1024" in said[-1][2]
     assert not (tmp_path / "w.pth").exists()

@@ -2,13 +2,12 @@
 
 import pytest
 import torch
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from netbuilder.core import atomic
 from netbuilder.core.builder import build
 from netbuilder.core.project import Project
 from netbuilder.core.resources import load_template
-from netbuilder.gui import main_window as main_window_module
 from netbuilder.gui.dialogs.weights import MATCHING, ReconcileDialog
 from netbuilder.gui.main_window import MainWindow
 from tests.core.article_models import MNISTClassifier
@@ -42,9 +41,9 @@ def window(qtbot, said):
 
 def test_export_weights_loads_into_the_article_class(window, tmp_path, monkeypatch):
     path = tmp_path / "model.pth"
-    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName",
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *a, **k: (str(tmp_path / "model"), ""))
-    window.act_export_weights.trigger()
+    window.actions["export_weights"].trigger()
     model = MNISTClassifier()
     model.load_state_dict(torch.load(path))  # the article's own line
     x = torch.rand(2, 1, 28, 28)
@@ -70,7 +69,7 @@ def test_load_matching_shows_the_keys_and_loads_exactly_those(window, tmp_path, 
         return MATCHING
 
     monkeypatch.setattr(ReconcileDialog, "exec", choose)
-    assert window.load_weights_from(path)
+    assert window.weights.load_weights_from(path)
     statuses = dict(shown)
     assert statuses["fc3.weight"] == "shape mismatch" and statuses["fc3.bias"] == "shape mismatch"
     assert statuses["fc2.bias"] == "missing" and statuses["extra.weight"] == "unexpected"
@@ -88,7 +87,7 @@ def test_cancel_in_the_dialog_changes_nothing(window, tmp_path, monkeypatch):
     model = window.training.ensure_model()
     before = model.fc1.weight.clone()
     monkeypatch.setattr(ReconcileDialog, "exec", lambda dialog: 0)
-    assert not window.load_weights_from(tmp_path / "part.pth")
+    assert not window.weights.load_weights_from(tmp_path / "part.pth")
     assert torch.equal(model.fc1.weight, before)
 
 
@@ -96,21 +95,21 @@ def test_malicious_and_damaged_files_are_refused(window, tmp_path, said):
     path, marker = malicious_file(tmp_path)
     model = window.training.ensure_model()
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    assert not window.load_weights_from(path)
-    assert not window.open_checkpoint(path)
-    assert not window.open_dropped(path)
+    assert not window.weights.load_weights_from(path)
+    assert not window.weights.open_checkpoint(path)
+    assert not window.files.open_dropped(path)
     assert not marker.exists()
     assert "refused because loading it could run code" in said[-1][2]
     damaged = tmp_path / "damaged.pth"
     damaged.write_bytes(b"PK\x03\x04 not really a zip")
-    assert not window.load_weights_from(damaged)
+    assert not window.weights.load_weights_from(damaged)
     assert "is not a PyTorch file" in said[-1][2]
     assert all(torch.equal(model.state_dict()[k], before[k]) for k in before)
 
 
 def test_a_save_that_fails_reports_and_keeps_the_old_file(window, tmp_path, monkeypatch, said):
     path = tmp_path / "keep.pth"
-    assert window.export_weights_to(path)
+    assert window.weights.export_weights_to(path)
     old = path.read_bytes()
 
     def read_only(*args, **kwargs):
@@ -118,8 +117,8 @@ def test_a_save_that_fails_reports_and_keeps_the_old_file(window, tmp_path, monk
 
     monkeypatch.setattr(atomic.tempfile, "mkstemp", read_only)  # as a read-only folder does
     window.training.reset()
-    assert not window.export_weights_to(path)
-    assert not window.save_checkpoint_to(path)
+    assert not window.weights.export_weights_to(path)
+    assert not window.weights.save_checkpoint_to(path)
     assert "Permission denied" in said[-1][2] and "unchanged" in said[-1][2]
     assert path.read_bytes() == old
 
@@ -129,11 +128,11 @@ def test_checkpoint_round_trip_restores_network_weights_and_settings(qtbot, wind
     window.document.edit("widen", lambda spec: (spec.find("fc2").args.update(out_features=32),
                                                 spec.find("fc3").args.update(in_features=32)))
     path = tmp_path / "ckpt.pth"
-    assert window.save_checkpoint_to(path)
+    assert window.weights.save_checkpoint_to(path)
     weights = {k: v.clone() for k, v in window.training.model.state_dict().items()}
     other = MainWindow()
     qtbot.addWidget(other)
-    assert other.open_checkpoint(path)
+    assert other.weights.open_checkpoint(path)
     assert other.document.spec == window.document.spec
     assert other.training_panel.epochs.value() == 3
     assert all(torch.equal(other.training.model.state_dict()[k], v) for k, v in weights.items())
@@ -145,7 +144,7 @@ def test_plain_weights_of_a_linear_chain_open_as_a_network(qtbot, tmp_path, said
     qtbot.addWidget(window)
     article = MNISTClassifier()
     torch.save(article.state_dict(), tmp_path / "mnist_classifier.pth")
-    assert window.open_dropped(tmp_path / "mnist_classifier.pth")
+    assert window.files.open_dropped(tmp_path / "mnist_classifier.pth")
     assert said[-1][0] == "question" and "ReLU assumed" in said[-1][2]
     spec = window.document.spec
     assert [i.kind for i in spec.items] == ["Flatten", "Linear", "ReLU", "Linear", "ReLU",
@@ -162,7 +161,7 @@ def test_weights_that_cannot_be_placed_say_what_is_needed(qtbot, tmp_path, said)
     qtbot.addWidget(window)
     torch.save(ComplexModel().state_dict(), tmp_path / "complex.pth")
     before = window.document.spec.copy()
-    assert not window.open_checkpoint(tmp_path / "complex.pth")
+    assert not window.weights.open_checkpoint(tmp_path / "complex.pth")
     assert "Open or build the network first" in said[-1][2]
     assert window.document.spec == before
 
@@ -171,11 +170,11 @@ def test_export_programs_and_training_script_from_the_menu(window, tmp_path, sai
     shown = []
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
     for fmt, suffix in (("onnx", ".onnx"), ("torchscript", ".pt"), ("pt2", ".pt2")):
-        assert window.export_program_to(fmt, tmp_path / f"m{suffix}")
+        assert window.weights.export_program_to(fmt, tmp_path / f"m{suffix}")
         assert "verification passed" in shown[-1] and "untrained" in shown[-1]
         assert (tmp_path / f"m{suffix}.verification.json").exists()
-    assert window.export_script_to(tmp_path / "train.py")
+    assert window.weights.export_script_to(tmp_path / "train.py")
     assert "DistributedDataParallel" in (tmp_path / "train.py").read_text()
     window.document.edit("break", lambda spec: spec.find("fc2").args.update(in_features=5))
-    assert not window.export_program_to("pt2", tmp_path / "broken.pt2")
+    assert not window.weights.export_program_to("pt2", tmp_path / "broken.pt2")
     assert not (tmp_path / "broken.pt2").exists()

@@ -1,8 +1,9 @@
 """The training run on a worker thread.
 
 A :class:`TrainingWorker` is moved to a ``QThread`` and drives ``core.training.Trainer``.
-Progress crosses to the GUI thread as queued signals carrying plain Python numbers; batch
-results are sent in bundles (at most every 50 ms), never one signal per batch. Stop and pause
+Progress crosses to the GUI thread as queued signals carrying the core's frozen event
+dataclasses (plain numbers); batch events are sent in bundles (at most every 50 ms), never one
+signal per batch. Stop and pause
 are ``threading.Event`` flags set from the GUI thread: a busy loop never runs queued slots.
 """
 
@@ -15,24 +16,32 @@ import traceback
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from netbuilder.core.data import Dataset, DatasetError, load_dataset
-from netbuilder.core.training import TrainConfig, Trainer, TrainingError, evaluate
+from netbuilder.core.training import (
+    BatchEnd,
+    Failed,
+    Finished,
+    HealthReport,
+    Paused,
+    Stopped,
+    TrainConfig,
+    Trainer,
+    TrainingError,
+    evaluate,
+)
 
 BUNDLE_SECONDS = 0.05
 HEALTH_SECONDS = 0.5  # between measurements of gradient norms and update ratios
 
 
 class TrainingWorker(QObject):
+    """Runs a Trainer and passes its events on, as they are (frozen dataclasses of plain
+    numbers); batch events travel in bundles (tuples of ``BatchEnd``)."""
+
     dataset_loaded = Signal(object)  # the Dataset, to keep for evaluation and the next run
-    started = Signal(dict)  # epochs, steps_per_epoch, train_size, val_size, device
-    batches = Signal(list)  # [(epoch, step, global_step, loss, lr, samples_per_s), ...]
-    epoch_done = Signal(dict)  # EpochEnd fields
-    paused = Signal(int, int)
-    resumed = Signal(int, int)
-    stopped = Signal(str, str)  # reason ('user', 'non_finite'), message
+    event = Signal(object)  # Started, EpochEnd, Paused, Resumed, Stopped, Failed, Finished
+    batches = Signal(object)  # tuple[BatchEnd, ...], at most every BUNDLE_SECONDS
     evaluated = Signal(object)  # an Evaluation (plain lists and numbers), on pause and at the end
     health = Signal(object)  # a core.health.Health (plain numbers), at most twice a second
-    failed = Signal(str)
-    rolled_back = Signal()
     finished = Signal()  # always last
 
     def __init__(self, model, config: TrainConfig, dataset: Dataset | None, dataset_name: str,
@@ -58,9 +67,9 @@ class TrainingWorker(QObject):
             self._run()
         except Exception as exc:  # never let a worker exception take the app down
             detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            self.failed.emit(QCoreApplication.translate(
+            self.event.emit(Failed(QCoreApplication.translate(
                 "TrainingWorker", "training stopped by an unexpected error: %1").replace(
-                "%1", detail))
+                "%1", detail)))
         finally:
             self.finished.emit()
 
@@ -70,55 +79,40 @@ class TrainingWorker(QObject):
                 self.dataset = load_dataset(self.dataset_name, self.data_dir, self.val_fraction,
                                             self.config.seed)
             except DatasetError as exc:
-                self.failed.emit(str(exc))
+                self.event.emit(Failed(str(exc)))
                 return
             self.dataset_loaded.emit(self.dataset)
         try:
             self.trainer = Trainer(self.model, self.dataset, self.config, self.stop_flag,
                                    self.pause_flag, health_seconds=HEALTH_SECONDS)
         except TrainingError as exc:
-            self.failed.emit(str(exc))
+            self.event.emit(Failed(str(exc)))
             return
-        pending: list[tuple] = []
+        pending: list[BatchEnd] = []
         last_sent = time.monotonic()
         for event in self.trainer.run():
-            if event.kind == "batch":
-                pending.append((event.epoch, event.step, event.global_step, event.loss,
-                                event.lr, event.samples_per_s))
-                now = time.monotonic()
-                if now - last_sent >= BUNDLE_SECONDS:
-                    self.batches.emit(pending)
-                    pending, last_sent = [], now
-                continue
-            if event.kind == "health":
-                self.health.emit(event.health)
-                continue
+            match event:
+                case BatchEnd():
+                    pending.append(event)
+                    now = time.monotonic()
+                    if now - last_sent >= BUNDLE_SECONDS:
+                        self.batches.emit(tuple(pending))
+                        pending, last_sent = [], now
+                    continue
+                case HealthReport():
+                    self.health.emit(event.health)
+                    continue
             if pending:
-                self.batches.emit(pending)
+                self.batches.emit(tuple(pending))
                 pending = []
-            if event.kind == "started":
-                self.started.emit({"epochs": event.epochs, "steps_per_epoch":
-                                   event.steps_per_epoch, "train_size": event.train_size,
-                                   "val_size": event.val_size, "device": event.device})
-            elif event.kind == "epoch":
-                self.epoch_done.emit({k: getattr(event, k) for k in (
-                    "epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr",
-                    "seconds", "samples_per_s")})
-            elif event.kind == "paused":
-                self.paused.emit(event.epoch, event.step)
-                self._evaluate()  # here, on this thread, so the window never waits for it
-            elif event.kind == "resumed":
-                self.resumed.emit(event.epoch, event.step)
-            elif event.kind == "stopped":
-                self.stopped.emit(event.reason, event.message)
-            elif event.kind == "failed":
-                if getattr(event, "reason", "error") in ("non_finite", "diverged"):
-                    self.rolled_back.emit()  # the last epoch's weights were not kept
-                self.failed.emit(event.message)
-            elif event.kind == "finished" or (event.kind == "stopped" and event.reason == "user"):
-                self._evaluate()
+            self.event.emit(event)
+            match event:
+                case Paused():
+                    self._evaluate()  # here, on this thread, so the window never waits for it
+                case Finished() | Stopped(reason="user"):
+                    self._evaluate()
         if pending:
-            self.batches.emit(pending)
+            self.batches.emit(tuple(pending))
 
     def _evaluate(self) -> None:
         data = self.trainer.data if self.trainer is not None else None
@@ -128,8 +122,8 @@ class TrainingWorker(QObject):
             result = evaluate(self.model, data.val_x, data.val_y, data.num_classes,
                               self.config.loss)
         except RuntimeError as exc:
-            self.failed.emit(QCoreApplication.translate(
-                "TrainingWorker", "evaluation failed: %1").replace("%1", str(exc)))
+            self.event.emit(Failed(QCoreApplication.translate(
+                "TrainingWorker", "evaluation failed: %1").replace("%1", str(exc))))
             return
         self.evaluated.emit(result)
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 from netbuilder.core.activations import layer_activations, saliency  # noqa: E402
 from netbuilder.core.digits import Prepared, check_model, classify, preprocess  # noqa: E402
 from netbuilder.gui.inspect.activations import ActivationView, saliency_pixmap  # noqa: E402
+from netbuilder.gui.text import plural  # noqa: E402
 
 CANVAS = 280  # pixels of the drawing, ten times MNIST's 28
 CLASSIFY_MS = 40  # classify at most this often while drawing
@@ -170,15 +171,15 @@ class DrawCanvas(QWidget):
 class DrawPanel(QWidget):
     """Canvas, live probabilities, the 28×28 input, activations and user examples."""
 
-    example_added = Signal()
     fine_tune_requested = Signal()
 
-    def __init__(self, model_source, parent=None):
-        """``model_source()`` gives (model or None, class names, why-not message or '')."""
+    def __init__(self, model_source, session, parent=None):
+        """``model_source()`` gives (model or None, class names, why-not message or '');
+        labelled drawings go into ``session`` (they are saved with the project)."""
         super().__init__(parent)
         self.setObjectName("draw_panel")
         self.model_source = model_source
-        self.examples: list[dict] = []
+        self.session = session
         self.prepared: Prepared | None = None
         self.probabilities: list[float] = []
         self.canvas = DrawCanvas(self)
@@ -286,6 +287,7 @@ class DrawPanel(QWidget):
         self.add_button.clicked.connect(self.add_example)
         self.fine_tune_button.clicked.connect(self.fine_tune_requested)
         self.set_class_names([str(i) for i in range(10)])
+        session.examples_changed.connect(self._update_examples)
         self._update_examples()
         self.classify_now()
 
@@ -374,20 +376,16 @@ class DrawPanel(QWidget):
         if self.prepared is None or not self.canvas.strokes or self.prepared.problem:
             self.message.setText(self.tr("Draw a clear digit first, then label it."))
             return
-        self.examples.append({"label": self.label_box.currentIndex(),
+        self.session.add_example({"label": self.label_box.currentIndex(),
                               "pixels": self.prepared.image.reshape(-1).tolist()})
-        self._update_examples()
-        self.example_added.emit()
         self.canvas.clear()
 
-    def set_examples(self, examples: list[dict]) -> None:
-        self.examples = [e for e in examples if isinstance(e, dict)
-                         and isinstance(e.get("label"), int)
-                         and isinstance(e.get("pixels"), list) and len(e["pixels"]) == 784]
-        self._update_examples()
+    @property
+    def examples(self) -> list[dict]:
+        return self.session.examples
 
     def _update_examples(self) -> None:
         count = len(self.examples)
-        self.examples_label.setText(self.tr("1 example") if count == 1 else
-                                    self.tr("%1 examples").replace("%1", str(count)))
+        self.examples_label.setText(plural(count, self.tr("1 example"),
+                                           self.tr("%1 examples")))
         self.fine_tune_button.setEnabled(count > 0)

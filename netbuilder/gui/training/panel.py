@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -44,6 +46,8 @@ class TrainingPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("training_panel")
+        self.session = None
+        self._showing = False
         self.dataset = QComboBox(self)
         self.dataset.setObjectName("train_dataset")
         for name in DATASET_NAMES:
@@ -197,30 +201,52 @@ class TrainingPanel(QWidget):
             schedule=self.schedule.currentData(), seed=self.seed.value(),
             device=self.device.currentData(), augment=self.augment.isChecked())
 
-    def settings(self) -> dict:
-        data = self.config().to_dict()
-        data["val_split"] = self.val_split.value()
-        data["fresh"] = self.fresh.isChecked()
-        return data
+    def bind(self, session) -> None:
+        """Show the session's settings and write every change back to it (which marks the
+        project modified); the session's own changes (Open, New) come back the same way."""
+        self.session = session
+        self.show_settings()
+        self.set_dataset(session.dataset)
+        session.config_changed.connect(self.show_settings)
+        session.dataset_changed.connect(self.set_dataset)
+        self.dataset_changed.connect(session.set_dataset)
+        for box in (self.loss, self.optimizer, self.schedule, self.device):
+            box.currentIndexChanged.connect(self._edited)
+        for box in (self.lr, self.weight_decay, self.val_split, self.batch_size, self.epochs,
+                    self.seed):
+            box.valueChanged.connect(self._edited)
+        for box in (self.augment, self.fresh):
+            box.toggled.connect(self._edited)
 
-    def set_settings(self, data: dict) -> None:
-        """Apply saved settings; unknown or out-of-range values are ignored."""
-        for key, box in (("loss", self.loss), ("optimizer", self.optimizer),
-                         ("schedule", self.schedule), ("device", self.device)):
-            index = box.findData(data.get(key))
-            if index >= 0:
-                box.setCurrentIndex(index)
-        for key, box in (("lr", self.lr), ("weight_decay", self.weight_decay),
-                         ("val_split", self.val_split)):
-            if isinstance(data.get(key), (int, float)) and not isinstance(data.get(key), bool):
-                box.setValue(float(data[key]))
-        for key, box in (("batch_size", self.batch_size), ("epochs", self.epochs),
-                         ("seed", self.seed)):
-            if isinstance(data.get(key), int) and not isinstance(data.get(key), bool):
-                box.setValue(data[key])
-        for key, box in (("augment", self.augment), ("fresh", self.fresh)):
-            if isinstance(data.get(key), bool):
-                box.setChecked(data[key])
+    def show_settings(self) -> None:
+        """The session's training settings, without echoing them back as edits."""
+        session = self.session
+        config = session.config
+        self._showing = True
+        try:
+            for key, box in (("loss", self.loss), ("optimizer", self.optimizer),
+                             ("schedule", self.schedule), ("device", self.device)):
+                index = box.findData(getattr(config, key))
+                if index >= 0:
+                    box.setCurrentIndex(index)
+            self.lr.setValue(config.lr)
+            self.weight_decay.setValue(config.weight_decay)
+            self.batch_size.setValue(config.batch_size)
+            self.epochs.setValue(config.epochs)
+            self.seed.setValue(config.seed)
+            self.augment.setChecked(config.augment)
+            self.val_split.setValue(session.val_split)
+            self.fresh.setChecked(session.fresh)
+        finally:
+            self._showing = False
+
+    def _edited(self, *_args) -> None:
+        if self._showing or self.session is None:
+            return
+        self.session.set_config(replace(self.session.config, **{
+            k: v for k, v in self.config().to_dict().items() if k != "momentum"}))
+        self.session.set_val_split(self.val_split.value())
+        self.session.set_fresh(self.fresh.isChecked())
 
     # -- run state -----------------------------------------------------------------------------
 
@@ -236,6 +262,18 @@ class TrainingPanel(QWidget):
             widget.setEnabled(not running)
         if not running:
             self._update_download()
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def clear_progress(self) -> None:
+        self.progress.setValue(0)
+
+    def set_downloading(self, downloading: bool) -> None:
+        """A busy bar while a dataset downloads; no new run until it is there."""
+        self.progress.setRange(0, 0 if downloading else 1000)
+        self.download.setEnabled(not downloading)
+        self.start.setEnabled(not downloading)
 
     def show_progress(self, epoch: int, epochs: int, step: int, steps: int, samples_per_s: float,
                       elapsed: float) -> None:

@@ -13,16 +13,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from netbuilder.core.runs import Run
+from netbuilder.gui.text import fill
+
 INDEX_ROLE = Qt.ItemDataRole.UserRole + 5
 
 
-def describe_run(run: dict) -> str:
-    final = run.get("final", {})
-    text = run.get("label", run.get("id", "run"))
+def describe_run(run: Run) -> str:
+    final = run.final
+    text = run.label or run.id or "run"
     if "val_accuracy" in final:
-        text += QCoreApplication.translate("RunsPanel", " — val acc %1 after %2 ep.").replace(
-            "%1", f"{final['val_accuracy']:.4f}").replace(
-            "%2", str(final.get("epochs_done", "?")))
+        text += fill(QCoreApplication.translate("RunsPanel", " — val acc %1 after %2 ep."),
+                     f"{final['val_accuracy']:.4f}", final.get("epochs_done", "?"))
     if final.get("stopped") == "user":
         text += QCoreApplication.translate("RunsPanel", " (stopped)")
     elif final.get("stopped") == "non_finite" or final.get("failed"):
@@ -31,12 +33,14 @@ def describe_run(run: dict) -> str:
 
 
 class RunsPanel(QWidget):
-    overlays_changed = Signal(list)  # the runs (dicts) ticked for comparison
+    """The session's runs; removing one changes the session (and so marks it modified)."""
 
-    def __init__(self, controller, parent=None):
+    overlays_changed = Signal(list)  # the runs ticked for comparison, as dicts
+
+    def __init__(self, session, parent=None):
         super().__init__(parent)
         self.setObjectName("runs_panel")
-        self.controller = controller
+        self.session = session
         self.list = QListWidget(self)
         self.list.setObjectName("runs_list")
         self.remove = QPushButton(self.tr("Remove selected run"), self)
@@ -47,7 +51,7 @@ class RunsPanel(QWidget):
         layout.addWidget(self.remove)
         self.list.itemChanged.connect(self._ticked)
         self.remove.clicked.connect(self._remove)
-        controller.runs_changed.connect(self.refresh)
+        session.runs_changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
@@ -55,21 +59,21 @@ class RunsPanel(QWidget):
                   if self.list.item(i).checkState() == Qt.CheckState.Checked}
         self.list.blockSignals(True)
         self.list.clear()
-        for index, run in enumerate(self.controller.runs):
+        for index, run in enumerate(self.session.runs):
             item = QListWidgetItem(describe_run(run))
             item.setData(INDEX_ROLE, index)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if index in ticked
                                else Qt.CheckState.Unchecked)
-            settings = run.get("settings", {})
-            item.setToolTip("\n".join(f"{k}: {v}" for k, v in settings.items()))
+            item.setToolTip("\n".join(f"{k}: {v}" for k, v in run.settings.items()))
             self.list.addItem(item)
         self.list.blockSignals(False)
         self._ticked()
 
     def ticked_runs(self) -> list[dict]:
-        runs = self.controller.runs
-        return [runs[self.list.item(i).data(INDEX_ROLE)] for i in range(self.list.count())
+        runs = self.session.runs
+        return [runs[self.list.item(i).data(INDEX_ROLE)].to_dict()
+                for i in range(self.list.count())
                 if self.list.item(i).checkState() == Qt.CheckState.Checked]
 
     def _ticked(self, *_args) -> None:
@@ -79,5 +83,4 @@ class RunsPanel(QWidget):
         item = self.list.currentItem()
         if item is None:
             return
-        del self.controller.runs[item.data(INDEX_ROLE)]
-        self.controller.runs_changed.emit()
+        self.session.remove_run(item.data(INDEX_ROLE))

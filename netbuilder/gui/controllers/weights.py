@@ -1,0 +1,336 @@
+"""Weights and exports for a window: state_dicts, checkpoints, code, scripts and programs.
+
+A file is read and checked whole, and a model built from it aside, before the session changes;
+every save is atomic, and any failure of one is said in a message while the old file stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+
+from netbuilder.core.atomic import atomic_write_text
+from netbuilder.core.builder import build
+from netbuilder.core.checkpoint import (
+    CheckpointError,
+    infer_spec,
+    load_file,
+    load_weights,
+    memory_problem,
+    non_finite_keys,
+    reconcile,
+    save_checkpoint,
+    save_state_dict,
+)
+from netbuilder.core.codegen import generate
+from netbuilder.core.exporters import FORMATS, ExportError, export_verified
+from netbuilder.core.project import Project, ProjectError, project_from_checkpoint
+from netbuilder.core.spec import NetworkSpec, SpecError
+from netbuilder.core.train_script import training_script
+from netbuilder.gui.controllers.files import reason
+from netbuilder.gui.dialogs.weights import MATCHING, ReconcileDialog
+from netbuilder.gui.settings import settings
+from netbuilder.gui.text import fill
+
+
+class WeightsController(QObject):
+    message = Signal(str)  # for the status bar
+
+    def __init__(self, session, training, window: QWidget, maybe_save: Callable[[], bool],
+                 code_style: Callable[[], str]):
+        super().__init__(window)
+        self.session = session
+        self.document = session.document
+        self.training = training
+        self.window = window
+        self.maybe_save = maybe_save
+        self.code_style = code_style
+
+    # -- asking and refusing ----------------------------------------------------------------------
+
+    def _folder(self) -> Path:
+        path = self.session.path
+        return path.parent if path else Path.cwd()
+
+    def _weights_path(self, title: str, save: bool, suffix: str = ".pth") -> Path | None:
+        last = str(settings().value("files/last_dir", "") or "")
+        path = self.session.path
+        start = str(path.parent) if path else (last or str(Path.cwd()))
+        ask = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
+        name, _ = ask(self.window, title, start, self.tr("PyTorch weights (*.pth *.pt)"))
+        if not name:
+            return None
+        chosen = Path(name)
+        return chosen.with_suffix(suffix) if save and not chosen.suffix else chosen
+
+    def _refuse_while_training(self) -> bool:
+        if self.training.running:
+            QMessageBox.warning(self.window, self.tr("Training"), self.tr(
+                "Stop the run first: the weights are changing."))
+            return True
+        return False
+
+    def _refuse_shape_errors(self) -> bool:
+        """True (after saying why) when the shapes do not fit: nothing to export yet."""
+        if self.document.analysis.ok:
+            return False
+        QMessageBox.warning(self.window, self.tr("Cannot export"), fill(
+            self.tr("The shapes do not fit together yet:\n%1"),
+            "\n".join(str(f) for f in self.document.analysis.errors)))
+        return True
+
+    def model_or_explain(self, title: str):
+        """The current model, or None after saying why it cannot be built (e.g. its weights
+        would not fit in memory)."""
+        try:
+            if self.session.model is None:
+                problem = memory_problem(self.document.spec)
+                if problem:
+                    raise MemoryError(problem)
+            return self.training.ensure_model()
+        except Exception as exc:  # SpecError from the builder, an allocation failure
+            QMessageBox.warning(self.window, title, fill(
+                self.tr("The network cannot be built: %1"), reason(exc)))
+            return None
+
+    def _write(self, path: Path, write, failed_title: str, done: str) -> bool:
+        """Run ``write()`` (an atomic save); say what happened; the old file survives errors."""
+        if self._refuse_while_training():
+            return False
+        try:
+            write()
+        except Exception as exc:  # full disk, torch's zip writer, a network too big to build
+            QMessageBox.warning(self.window, failed_title, fill(
+                self.tr("%1 could not be written: %2. The file that was there is unchanged."),
+                str(path), reason(exc)))
+            return False
+        self.message.emit(fill(done, str(path)))
+        return True
+
+    # -- exports ----------------------------------------------------------------------------------
+
+    def export_code(self) -> None:
+        if self._refuse_shape_errors():
+            return
+        start = str(self._folder() / f"{self.document.spec.class_name.lower()}.py")
+        name, _ = QFileDialog.getSaveFileName(self.window, self.tr("Export Python code"), start,
+                                              self.tr("Python (*.py)"))
+        if name:
+            self.export_code_to(Path(name))
+
+    def export_code_to(self, path: Path) -> bool:
+        try:
+            atomic_write_text(path, generate(self.document.spec, self.code_style()))
+        except (OSError, ValueError) as exc:  # a failed write, or a spec codegen refuses
+            QMessageBox.warning(self.window, self.tr("Cannot export"), f"{path}: {reason(exc)}")
+            return False
+        self.message.emit(fill(self.tr("Wrote %1"), str(path)))
+        return True
+
+    def export_weights(self) -> None:
+        path = self._weights_path(self.tr("Export weights"), save=True)
+        if path is not None:
+            self.export_weights_to(path)
+
+    def export_weights_to(self, path: Path) -> bool:
+        """A plain state_dict: what model.load_state_dict(torch.load(path)) reads."""
+        model = self.model_or_explain(self.tr("Cannot export weights"))
+        if model is None:
+            return False
+        return self._write(path, lambda: save_state_dict(model, path),
+                           self.tr("Cannot export weights"),
+                           self.tr("Wrote %1 (plain state_dict)"))
+
+    def export_script(self) -> None:
+        start = str(self._folder() / "train.py")
+        name, _ = QFileDialog.getSaveFileName(self.window, self.tr("Export training script"),
+                                              start, self.tr("Python (*.py)"))
+        if name:
+            self.export_script_to(Path(name))
+
+    def export_script_to(self, path: Path) -> bool:
+        """A standalone script with the current settings: python, or torchrun for DDP."""
+        if self._refuse_shape_errors():
+            return False
+        try:
+            source = training_script(self.document.spec, self.session.config,
+                                     self.session.val_split, path.name)
+        except ValueError as exc:  # SpecError, TrainingError: said, nothing written
+            QMessageBox.warning(self.window, self.tr("Cannot export"), str(exc))
+            return False
+        return self._write(path, lambda: atomic_write_text(path, source),
+                           self.tr("Cannot export"),
+                           self.tr("Wrote %1 — run it with python or torchrun"))
+
+    def export_program(self, fmt: str) -> None:
+        suffix = FORMATS[fmt]
+        start = str(self._folder() / f"{self.document.spec.class_name.lower()}{suffix}")
+        name, _ = QFileDialog.getSaveFileName(self.window, fill(self.tr("Export %1"), fmt),
+                                              start, f"*{suffix}")
+        if name:
+            self.export_program_to(fmt, Path(name))
+
+    def export_program_to(self, fmt: str, path: Path) -> bool:
+        """ONNX, TorchScript or torch.export with the current weights, verified."""
+        if self._refuse_while_training() or self._refuse_shape_errors():
+            return False
+        model = self.model_or_explain(self.tr("Export failed"))
+        if model is None:
+            return False
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            result = export_verified(model, fmt, path)
+        except ExportError as exc:
+            QMessageBox.warning(self.window, self.tr("Export failed"), str(exc))
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+            data = self.training.device_data
+            model.to(data.train_x.device if data is not None else "cpu")
+        untrained = "" if self.document.trained_paths else self.tr(
+            "\n\nNote: these weights are untrained.")
+        QMessageBox.information(self.window, fill(self.tr("Exported %1"), path.name),
+                                result.describe() + untrained)
+        self.message.emit(result.describe())
+        return True
+
+    # -- checkpoints and loading -------------------------------------------------------------------
+
+    def save_checkpoint(self) -> None:
+        path = self._weights_path(self.tr("Save checkpoint"), save=True)
+        if path is not None:
+            self.save_checkpoint_to(path)
+
+    def save_checkpoint_to(self, path: Path) -> bool:
+        """Architecture, weights, optimizer state, settings and run history in one file."""
+        dataset = self.training.dataset
+        model = self.model_or_explain(self.tr("Cannot save checkpoint"))
+        if model is None:
+            return False
+        session = self.session
+
+        def write() -> None:
+            save_checkpoint(path, session.spec, model, self.training.optimizer_state,
+                            session.settings(), [run.to_dict() for run in session.runs],
+                            dataset.class_names if dataset else [str(i) for i in range(10)],
+                            extra={"dataset": session.dataset})
+
+        return self._write(path, write, self.tr("Cannot save checkpoint"),
+                           self.tr("Wrote %1 (full checkpoint)"))
+
+    def load_weights(self) -> None:
+        path = self._weights_path(self.tr("Load weights into this network"), save=False)
+        if path is not None:
+            self.load_weights_from(path)
+
+    def load_weights_from(self, path: Path) -> bool:
+        """Load a state_dict (or a checkpoint's weights) into the current network."""
+        if self._refuse_while_training():
+            return False
+        try:
+            loaded = load_file(path)
+        except CheckpointError as exc:
+            QMessageBox.warning(self.window, self.tr("Cannot load weights"), str(exc))
+            return False
+        return self._apply_weights(loaded.state_dict, path.name)
+
+    def _warn_non_finite(self, state_dict, file_name: str) -> None:
+        bad = non_finite_keys(state_dict)
+        if bad:
+            QMessageBox.warning(self.window, self.tr("Weights hold NaN or infinity"), fill(
+                self.tr("%1 holds NaN or infinite values in %2. The network's outputs will not "
+                        "be numbers until it is trained again or other weights are loaded."),
+                file_name, ", ".join(bad[:5]) + (" …" if len(bad) > 5 else "")))
+
+    def _apply_weights(self, state_dict, file_name: str) -> bool:
+        model = self.model_or_explain(self.tr("Cannot load weights"))
+        if model is None:
+            return False
+        report = reconcile(model, state_dict)
+        strict = report.perfect
+        if not strict and ReconcileDialog(report, file_name, self.window).exec() != MATCHING:
+            return False
+        try:
+            load_weights(model, state_dict, strict=strict)
+        except CheckpointError as exc:  # checked before anything is copied: model unchanged
+            QMessageBox.warning(self.window, self.tr("Cannot load weights"), str(exc))
+            return False
+        self.training.mark_loaded(report.matching)
+        self._warn_non_finite(state_dict, file_name)
+        if strict:
+            self.message.emit(fill(self.tr("Loaded all %1 tensors from %2"),
+                                   len(report.matching), file_name))
+        else:
+            self.message.emit(fill(
+                self.tr("Loaded %1 matching tensors from %2; %3 left as they were"),
+                len(report.matching), file_name, len(report.missing) + len(report.mismatched)))
+        return True
+
+    def open_checkpoint_dialog(self) -> None:
+        path = self._weights_path(self.tr("Open checkpoint or weights"), save=False)
+        if path is not None:
+            self.open_checkpoint(path)
+
+    def open_checkpoint(self, path: Path) -> bool:
+        """A checkpoint restores its network and weights; plain weights go into the current
+        network when they fit it, else into a network read off them where that is possible."""
+        if self._refuse_while_training():
+            return False
+        title = fill(self.tr("Cannot open %1"), path.name)
+        try:
+            loaded = load_file(path)
+        except CheckpointError as exc:
+            QMessageBox.warning(self.window, title, str(exc))
+            return False
+        if loaded.is_checkpoint:
+            data = loaded.checkpoint
+            try:  # everything checked and built before the window changes
+                project = project_from_checkpoint(data, loaded.spec, path)
+                model = self._loaded_model(loaded.spec, loaded.state_dict)
+            except (ProjectError, CheckpointError, SpecError) as exc:
+                QMessageBox.warning(self.window, title, str(exc))
+                return False
+            if not self.maybe_save():
+                return False
+            self.session.load(project)
+            self.training.use_model(model, list(loaded.state_dict))
+            self.training.optimizer_state = data.get("optimizer")
+            self._warn_non_finite(loaded.state_dict, path.name)
+            self.message.emit(fill(self.tr("Opened checkpoint %1"), path.name))
+            return True
+        current = self.model_or_explain(title)
+        if current is None:
+            return False
+        if reconcile(current, loaded.state_dict).perfect:
+            return self._apply_weights(loaded.state_dict, path.name)
+        try:
+            spec, note = infer_spec(loaded.state_dict, self.document.spec.input_shape,
+                                    path.name)
+            model = self._loaded_model(spec, loaded.state_dict)
+        except (CheckpointError, SpecError) as exc:
+            QMessageBox.warning(self.window, title, str(exc))
+            return False
+        answer = QMessageBox.question(
+            self.window, fill(self.tr("Open %1"), path.name),
+            fill(self.tr("These weights do not fit the current network. Open them as a new "
+                         "network?\n\n%1"), note),
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Open)
+        if answer != QMessageBox.StandardButton.Open or not self.maybe_save():
+            return False
+        self.session.load(Project(spec, self.session.dataset, self.session.settings()))
+        self.session.mark_unsaved()
+        self.training.use_model(model, list(loaded.state_dict))
+        self._warn_non_finite(loaded.state_dict, path.name)
+        self.message.emit(note)
+        return True
+
+    def _loaded_model(self, spec: NetworkSpec, state_dict):
+        """A model of ``spec`` holding ``state_dict`` exactly, built aside from the window."""
+        model = build(spec)
+        load_weights(model, state_dict, strict=True)
+        data = self.training.device_data
+        return model.to(data.train_x.device) if data is not None else model
