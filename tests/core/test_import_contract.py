@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 LINT_IMPORTS = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
@@ -19,16 +21,24 @@ def test_import_linter_contract_is_kept():
     result = lint(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "core stays Qt-free KEPT" in result.stdout
+    assert "views do not import controllers KEPT" in result.stdout
 
 
-def test_import_linter_catches_qt_in_the_core(tmp_path):
+@pytest.mark.parametrize("where, line, contract", [
+    ("core/sneaky.py", "from PySide6 import QtCore", "core stays Qt-free"),
+    ("training/sneaky.py", "from netbuilder.gui.controllers import training",
+     "views do not import controllers"),
+])
+def test_import_linter_catches_a_broken_rule(tmp_path, where, line, contract):
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     shutil.copytree(ROOT / "netbuilder", tmp_path / "netbuilder",
                     ignore=shutil.ignore_patterns("resources", "__pycache__"))
-    (tmp_path / "netbuilder" / "core" / "sneaky.py").write_text("from PySide6 import QtCore\n")
+    target = tmp_path / "netbuilder" / ("gui/" if not where.startswith("core") else "") / where
+    target.write_text(line + "\n")
     result = lint(tmp_path)
     assert result.returncode != 0
-    assert "core stays Qt-free BROKEN" in result.stdout
+    assert f"{contract} BROKEN" in result.stdout
+    assert sum("BROKEN" in text for text in result.stdout.splitlines()) == 1
 
 
 def test_importing_the_core_loads_no_qt():
