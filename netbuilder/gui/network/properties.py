@@ -5,14 +5,14 @@ step. An invalid value stays in its editor with a red border and the reason unde
 spec keeps its last valid value. The form is rebuilt only when another item (or another kind at
 the same path) is selected; otherwise only values that changed elsewhere (undo, redo, other
 views) are written back, so the editor being typed in is never reset under the cursor.
+How typed text becomes a value is ``arg_text``'s; one editor with its error is ``arg_field``'s.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,194 +29,19 @@ from PySide6.QtWidgets import (
 
 from netbuilder.core import editing
 from netbuilder.core.analysis import ERROR, LayerInfo, format_shape
-from netbuilder.core.catalog import (
-    BOOL,
-    CHOICE,
-    FLOAT,
-    INT,
-    SHAPE,
-    SIZE,
-    Arg,
-    default_catalog,
-)
+from netbuilder.core.catalog import BOOL, CHOICE, INT, SHAPE, SIZE, Arg, default_catalog
 from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args
 from netbuilder.gui.model.document import Document
+from netbuilder.gui.network.arg_field import ERROR_COLOUR, UNSET, ArgField
+from netbuilder.gui.network.arg_text import (  # noqa: F401  (format_arg_value re-exported)
+    expectation_error,
+    format_arg_value,
+    parse_arg_text,
+)
 from netbuilder.gui.text import fill, plural
 
-# pyside6-lupdate finds the texts of translate("Context", "literal") calls
-translate = QCoreApplication.translate
-
 SPIN_LIMIT = 1_000_000_000  # an int argument without a bound still fits a QSpinBox (int32)
-ERROR_COLOUR = "#c62828"
 WARNING_COLOUR = "#b26a00"
-_UNSET = object()
-_INTEGER = re.compile(r"^[+-]?\d+$")
-
-
-# ---------------------------------------------------------------------------------------------
-# Text ↔ value
-
-
-def format_arg_value(arg: Arg, value: Any) -> str:
-    """How an editor shows a value: '3, 5' for sizes and shapes, '1e-05' for floats."""
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    if arg.type == FLOAT and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return repr(float(value))
-    return str(value)
-
-
-def _integers(text: str) -> list[int] | None:
-    """'3, 5' / '3 5' / '[3, 5]' → [3, 5]; None when it is not a list of integers."""
-    text = text.strip()
-    if len(text) >= 2 and text[0] + text[-1] in ("[]", "()"):
-        text = text[1:-1].strip()
-    if not text:
-        return None
-    parts = [p.strip() for p in re.split(r"\s*,\s*|\s+", text)]
-    if not all(_INTEGER.match(p) for p in parts):
-        return None
-    return [int(p) for p in parts]
-
-
-def _size_expectation(arg: Arg) -> str:
-    options = [translate("PropertiesPanel", "an integer")]
-    if arg.dims > 1:
-        options.append(fill(translate("PropertiesPanel", "a list of %1 integers"), arg.dims))
-    if arg.strings:
-        options.append(fill(translate("PropertiesPanel", "one of: %1"),
-                            ", ".join(arg.strings)))
-    if arg.nullable:
-        options.append(translate("PropertiesPanel", "nothing (none)"))
-    if len(options) == 1:
-        return options[0]
-    return fill(translate("PropertiesPanel", "%1 or %2"), ", ".join(options[:-1]), options[-1])
-
-
-def _parse_error(expected: str, text: str) -> ValueError:
-    return ValueError(fill(translate("PropertiesPanel", "expected %1, got %2"),
-                           expected, repr(text)))
-
-
-def parse_arg_text(arg: Arg, text: str) -> Any:
-    """The value typed in an editor, or ValueError saying what was expected.
-
-    Only the syntax is checked here; ranges and list lengths are left to :meth:`Arg.check`.
-    """
-    raw = text.strip()
-    if not raw and arg.nullable:
-        return None
-    if arg.type == FLOAT:
-        try:
-            return float(raw)
-        except ValueError:
-            raise _parse_error(translate("PropertiesPanel", "a number"), text) from None
-    if arg.type == INT:
-        if not _INTEGER.match(raw):
-            raise _parse_error(translate("PropertiesPanel", "an integer"), text)
-        return int(raw)
-    if arg.type == BOOL:
-        words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-        if raw.lower() not in words:
-            raise _parse_error(translate("PropertiesPanel", "true or false"), text)
-        return words[raw.lower()]
-    if arg.type == CHOICE:
-        for choice in arg.choices:
-            if str(choice) == raw:
-                return choice
-        raise _parse_error(fill(translate("PropertiesPanel", "one of: %1"),
-                                ", ".join(map(str, arg.choices))), text)
-    if arg.type == SIZE:
-        if raw in arg.strings:
-            return raw
-        values = _integers(raw)
-        if values is None:
-            raise _parse_error(_size_expectation(arg), text)
-        return values[0] if len(values) == 1 else values
-    if arg.type == SHAPE:
-        values = _integers(raw)
-        if values is None:
-            raise _parse_error(
-                translate("PropertiesPanel", "a list of integers like 1, 28, 28"), text)
-        return values
-    raise _parse_error(arg.describe(), text)
-
-
-# ---------------------------------------------------------------------------------------------
-# One editor with its inline error
-
-
-class _Field:
-    """An editor, the red label under it, and the spec value it last showed."""
-
-    def __init__(self, name: str, editor: QWidget, arg: Arg | None = None):
-        self.name = name
-        self.editor = editor
-        self.arg = arg
-        self.shown: Any = _UNSET
-        self.error = QLabel()
-        self.error.setObjectName(f"error_{name}")
-        self.error.setWordWrap(True)
-        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error.setStyleSheet(f"color: {ERROR_COLOUR};")
-        self.error.hide()
-        self.container = QWidget()
-        layout = QVBoxLayout(self.container)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(editor)
-        layout.addWidget(self.error)
-
-    @property
-    def invalid(self) -> bool:
-        return bool(self.editor.property("invalid"))
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
-        cls = self.editor.metaObject().className()
-        self.editor.setStyleSheet(f"{cls} {{ border: 1px solid {ERROR_COLOUR}; }}")
-        self.editor.setProperty("invalid", True)
-
-    def clear_error(self) -> None:
-        if not self.invalid and self.error.isHidden():
-            return
-        self.error.clear()
-        self.error.hide()
-        self.editor.setStyleSheet("")
-        self.editor.setProperty("invalid", False)
-
-    def set_value(self, value: Any) -> None:
-        """Show ``value`` without emitting the editor's change signals."""
-        editor = self.editor
-        editor.blockSignals(True)
-        try:
-            if isinstance(editor, QSpinBox):
-                number = value if isinstance(value, int) else editor.minimum()
-                editor.setRange(min(editor.minimum(), number), max(editor.maximum(), number))
-                editor.setValue(number)
-            elif isinstance(editor, QCheckBox):
-                editor.setChecked(bool(value))
-            elif isinstance(editor, QComboBox):
-                index = editor.findData(value)
-                if index < 0:  # a value the catalog does not list: show it anyway
-                    editor.addItem(str(value), value)
-                    index = editor.count() - 1
-                editor.setCurrentIndex(index)
-            elif isinstance(editor, QLineEdit):
-                text = format_arg_value(self.arg, value) if self.arg else str(value)
-                if editor.text() != text:
-                    editor.setText(text)
-                    editor.setCursorPosition(0)
-        finally:
-            editor.blockSignals(False)
-        self.shown = value
-
-
-# ---------------------------------------------------------------------------------------------
-# The panel
 
 
 class PropertiesPanel(QWidget):
@@ -234,8 +59,8 @@ class PropertiesPanel(QWidget):
         self._path: str | None = None
         self._kind: str | None = None
         self._page: QWidget | None = None
-        self._fields: dict[str, _Field] = {}
-        self._name: _Field | None = None
+        self._fields: dict[str, ArgField] = {}
+        self._name: ArgField | None = None
         self._labels: dict[str, QLabel] = {}
         self._frozen: QCheckBox | None = None
         self._applying: str | None = None  # the field whose edit is being applied
@@ -329,7 +154,7 @@ class PropertiesPanel(QWidget):
                                      "Press Enter to rename."))
         name_edit.textEdited.connect(self._name_edited)
         name_edit.editingFinished.connect(self._commit_name)
-        self._name = _Field("name", name_edit)
+        self._name = ArgField("name", name_edit)
         form.addRow(self.tr("Name"), self._name.container)
 
         kind_label = self._label("kind_label", page)
@@ -400,7 +225,7 @@ class PropertiesPanel(QWidget):
             editor.setObjectName(f"arg_{arg.name}")
             tip = f"{arg.doc}\n({arg.describe()})" if arg.doc else arg.describe()
             editor.setToolTip(tip)
-            field = _Field(arg.name, editor, arg)
+            field = ArgField(arg.name, editor, arg)
             self._fields[arg.name] = field
             label = QLabel(arg.name + (" *" if arg.required else ""), page)
             label.setToolTip(tip + ("\n" + self.tr("Always written in generated code")
@@ -460,7 +285,7 @@ class PropertiesPanel(QWidget):
             if name == self._applying or name not in values:
                 continue
             value = values[name]
-            if field.shown is _UNSET or value != field.shown:
+            if field.shown is UNSET or value != field.shown:
                 field.set_value(value)  # changed elsewhere (undo, redo, another view)
                 field.clear_error()
 
@@ -575,8 +400,7 @@ class PropertiesPanel(QWidget):
         assert isinstance(spin, QSpinBox)
         if not spin.hasAcceptableInput():
             got = spin.cleanText()
-            field.show_error(fill(translate("PropertiesPanel", "expected %1, got %2"),
-                                  field.arg.describe(), repr(got)))
+            field.show_error(str(expectation_error(field.arg.describe(), got)))
         elif spin.value() == field.shown:
             field.clear_error()  # typed back to the value the spec already has
 

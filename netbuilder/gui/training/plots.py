@@ -1,17 +1,16 @@
 """Live training curves: loss, accuracy and learning rate, drawn with pyqtgraph.
 
 The training worker hands over plain numbers many times a second; ``add_batches`` and
-``add_epoch`` only append them to numpy buffers and mark the plots dirty. A 20 Hz timer calls
-``redraw``, which pushes the buffers into one ``PlotDataItem`` per curve with ``setData`` and
-does nothing when no new data arrived (pyqtgraph ``examples/scrollingPlots.py``). Non-finite
-values are kept in the buffers (and in the CSV) but never reach a curve, and non-positive ones
-stay out of a log-scaled plot.
+``add_epoch`` only append them to numpy buffers (``plot_data``) and mark the plots dirty. A
+20 Hz timer calls ``redraw``, which pushes the buffers into one ``PlotDataItem`` per curve with
+``setData`` and does nothing when no new data arrived (pyqtgraph ``examples/scrollingPlots.py``).
+Non-finite values are kept in the buffers (and in the CSV) but never reach a curve, and
+non-positive ones stay out of a log-scaled plot. The hover read-out's point picking is
+``plot_readout``'s.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import os
 import re
@@ -40,13 +39,21 @@ from PySide6.QtWidgets import (  # noqa: E402
 
 from netbuilder.core.atomic import atomic_write_text  # noqa: E402
 from netbuilder.gui.text import fill  # noqa: E402
+from netbuilder.gui.training.plot_data import (  # noqa: E402, F401  (some re-exported)
+    CSV_COLUMNS,
+    EMA_ALPHA,
+    EPOCH_FIELDS,
+    INITIAL_CAPACITY,
+    RunPoints,
+    overlay_points,
+    visible,
+)
+from netbuilder.gui.training.plot_readout import candidates, nearest  # noqa: E402
 
 pg.setConfigOptions(antialias=True)
 
 
 REDRAW_INTERVAL_MS = 50  # 20 Hz
-EMA_ALPHA = 0.05
-INITIAL_CAPACITY = 4096
 
 # Colours that read on both a light and a dark background.
 BATCH_COLOR = "#3b82f6"
@@ -55,12 +62,6 @@ VAL_COLOR = "#f97316"
 LR_COLOR = "#a855f7"
 OVERLAY_COLORS = ["#ec4899", "#06b6d4", "#eab308", "#ef4444", "#6366f1", "#84cc16", "#14b8a6"]
 
-CSV_COLUMNS = [
-    "run", "kind", "step", "epoch", "loss", "smoothed", "lr",
-    "train_loss", "val_loss", "train_accuracy", "val_accuracy",
-]
-EPOCH_FIELDS = ["epoch", "global_step", "train_loss", "val_loss", "train_accuracy",
-                "val_accuracy", "lr"]
 CURVES = ("batch_loss", "smoothed_loss", "train_loss", "val_loss", "train_accuracy",
           "val_accuracy", "lr")  # the current run's curves, as curve_data() and counts() name them
 
@@ -79,35 +80,6 @@ class _LogAxis(pg.AxisItem):
         return kept
 
 
-class _Buffer:
-    """A growing float64 array: appends are amortised O(1), ``view()`` is the filled part."""
-
-    def __init__(self, capacity: int = INITIAL_CAPACITY) -> None:
-        self._data = np.empty(capacity, dtype=np.float64)
-        self.size = 0
-
-    def extend(self, values: np.ndarray) -> None:
-        needed = self.size + len(values)
-        if needed > len(self._data):
-            grown = np.empty(max(needed, 2 * len(self._data)), dtype=np.float64)
-            grown[: self.size] = self._data[: self.size]
-            self._data = grown
-        self._data[self.size : needed] = values
-        self.size = needed
-
-    def view(self) -> np.ndarray:
-        return self._data[: self.size]
-
-
-@dataclass
-class _Candidate:
-    """One curve the hover readout may pick a point from, in data coordinates."""
-
-    x: np.ndarray
-    y: np.ndarray
-    describe: Callable[[int], str]  # index into x/y -> readout text
-
-
 @dataclass(frozen=True)
 class OverlayCurve:
     """An earlier run's curve as drawn, for callers that check what the overlays show."""
@@ -121,38 +93,11 @@ class OverlayCurve:
 
 
 def _points(item: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
+    """The (x, y) a curve was given, before downsampling and clipping."""
     x, y = item.getOriginalDataset()
     if x is None or y is None:
         return np.empty(0), np.empty(0)
     return np.array(x, dtype=np.float64), np.array(y, dtype=np.float64)
-
-
-def _number(value: object) -> float:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def _visible(x: np.ndarray, y: np.ndarray, log_y: bool) -> tuple[np.ndarray, np.ndarray]:
-    """The points that can be drawn: finite, and positive when y is log-scaled."""
-    keep = np.isfinite(x) & np.isfinite(y)
-    if log_y:
-        keep &= y > 0
-    if keep.all():
-        return x, y
-    return x[keep], y[keep]
-
-
-def _visible_index(x: np.ndarray, y: np.ndarray, log_y: bool) -> np.ndarray:
-    keep = np.isfinite(x) & np.isfinite(y)
-    if log_y:
-        keep &= y > 0
-    return np.flatnonzero(keep)
-
-
-def _cell(value: float) -> str:
-    return repr(float(value))
 
 
 class TrainingPlots(QWidget):
@@ -277,12 +222,7 @@ class TrainingPlots(QWidget):
         )
 
     def _reset_buffers(self) -> None:
-        self._steps = _Buffer()
-        self._losses = _Buffer()
-        self._smoothed = _Buffer()
-        self._lrs = _Buffer()
-        self._ema: float | None = None
-        self._epochs: list[tuple[float, ...]] = []  # rows in EPOCH_FIELDS order
+        self._run = RunPoints()
         self._batches_dirty = False
         self._epochs_dirty = False
 
@@ -319,8 +259,8 @@ class TrainingPlots(QWidget):
         """Follow the data on y with some slack, not at every point (see set_run_length)."""
         if not self._sticky or self.log_scale.isChecked():
             return
-        for plot, values in ((self.loss_plot, self._losses.view()),
-                             (self.lr_plot, self._lrs.view())):
+        for plot, values in ((self.loss_plot, self._run.losses.view()),
+                             (self.lr_plot, self._run.lrs.view())):
             finite = values[np.isfinite(values)] if len(values) else values
             if not len(finite):
                 continue
@@ -336,29 +276,15 @@ class TrainingPlots(QWidget):
     def add_batches(self, steps: Sequence[int], losses: Sequence[float],
                     lrs: Sequence[float]) -> None:
         """Append per-batch points. Cheap: no drawing happens here."""
-        if not (len(steps) == len(losses) == len(lrs)):
-            raise ValueError("steps, losses and lrs must have the same length")
-        if not len(steps):
-            return
-        losses_array = np.asarray(losses, dtype=np.float64)
-        smoothed = np.empty_like(losses_array)
-        ema = self._ema
-        for i, loss in enumerate(losses_array.tolist()):
-            if math.isfinite(loss):
-                ema = loss if ema is None else ema + EMA_ALPHA * (loss - ema)
-            smoothed[i] = math.nan if ema is None else ema
-        self._ema = ema
-        self._steps.extend(np.asarray(steps, dtype=np.float64))
-        self._losses.extend(losses_array)
-        self._smoothed.extend(smoothed)
-        self._lrs.extend(np.asarray(lrs, dtype=np.float64))
-        self._batches_dirty = True
+        self._run.add_batches(steps, losses, lrs)
+        if len(steps):
+            self._batches_dirty = True
 
     def add_epoch(self, epoch: int, global_step: int, train_loss: float, val_loss: float,
                   train_accuracy: float, val_accuracy: float, lr: float) -> None:
         """Append one epoch's summary, placed at the global step where the epoch ended."""
-        self._epochs.append(tuple(_number(v) for v in (
-            epoch, global_step, train_loss, val_loss, train_accuracy, val_accuracy, lr)))
+        self._run.add_epoch(epoch, global_step, train_loss, val_loss, train_accuracy,
+                            val_accuracy, lr)
         self._epochs_dirty = True
 
     @Slot()
@@ -370,19 +296,20 @@ class TrainingPlots(QWidget):
         curves = self._curves
         if self._batches_dirty:
             self._batches_dirty = False
-            steps = self._steps.view()
-            curves["batch_loss"].setData(*_visible(steps, self._losses.view(), log_y))
-            curves["smoothed_loss"].setData(*_visible(steps, self._smoothed.view(), log_y))
-            curves["lr"].setData(*_visible(steps, self._lrs.view(), log_y))
+            run = self._run
+            steps = run.steps.view()
+            curves["batch_loss"].setData(*visible(steps, run.losses.view(), log_y))
+            curves["smoothed_loss"].setData(*visible(steps, run.smoothed.view(), log_y))
+            curves["lr"].setData(*visible(steps, run.lrs.view(), log_y))
             self._fit_y()
         if self._epochs_dirty:
             self._epochs_dirty = False
-            rows = np.array(self._epochs, dtype=np.float64).reshape(-1, len(EPOCH_FIELDS))
+            rows = self._run.epoch_rows()
             epoch, step = rows[:, 0], rows[:, 1]
-            curves["train_loss"].setData(*_visible(step, rows[:, 2], log_y))
-            curves["val_loss"].setData(*_visible(step, rows[:, 3], log_y))
-            curves["train_accuracy"].setData(*_visible(epoch, rows[:, 4], False))
-            curves["val_accuracy"].setData(*_visible(epoch, rows[:, 5], False))
+            curves["train_loss"].setData(*visible(step, rows[:, 2], log_y))
+            curves["val_loss"].setData(*visible(step, rows[:, 3], log_y))
+            curves["train_accuracy"].setData(*visible(epoch, rows[:, 4], False))
+            curves["val_accuracy"].setData(*visible(epoch, rows[:, 5], False))
         return changed
 
     def set_overlays(self, runs: list[dict]) -> None:
@@ -423,25 +350,7 @@ class TrainingPlots(QWidget):
         Batch rows fill step, loss, smoothed and lr; epoch rows fill step (the global step
         where the epoch ended), epoch, lr and the train/val loss and accuracy columns.
         """
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        label = self._label
-        columns = (self._steps.view(), self._losses.view(), self._smoothed.view(),
-                   self._lrs.view())
-        for step, loss, smoothed, lr in zip(*(c.tolist() for c in columns), strict=True):
-            step_text = str(int(step)) if math.isfinite(step) else _cell(step)
-            writer.writerow([label, "batch", step_text, "", _cell(loss), _cell(smoothed),
-                             _cell(lr), "", "", "", ""])
-        for epoch, step, train_loss, val_loss, train_acc, val_acc, lr in self._epochs:
-            writer.writerow([
-                label, "epoch",
-                str(int(step)) if math.isfinite(step) else _cell(step),
-                str(int(epoch)) if math.isfinite(epoch) else _cell(epoch),
-                "", "", _cell(lr), _cell(train_loss), _cell(val_loss), _cell(train_acc),
-                _cell(val_acc),
-            ])
-        return out.getvalue()
+        return self._run.csv_text(self._label)
 
     def counts(self) -> dict[str, int]:
         """How many points each curve of :data:`CURVES` shows now (after the last redraw), and
@@ -473,23 +382,15 @@ class TrainingPlots(QWidget):
 
     # ------------------------------------------------------------------ drawing helpers
 
-    def _overlay_points(self, run: dict, key: str, x_key: str) -> tuple[np.ndarray, np.ndarray]:
-        epochs = run.get("epochs") or []
-        x = np.array([_number(e.get(x_key)) for e in epochs], dtype=np.float64)
-        y = np.array([_number(e.get(key)) for e in epochs], dtype=np.float64)
-        return x, y
-
     def _draw_overlays(self) -> None:
         log_y = self.log_scale.isChecked()
         for (plot, item), run in zip(self._overlay_items,
                                      (r for r in self._overlay_runs for _ in range(2)),
                                      strict=True):
             if plot is self.loss_plot:
-                item.setData(*_visible(*self._overlay_points(run, "val_loss", "global_step"),
-                                       log_y))
+                item.setData(*visible(*overlay_points(run, "val_loss", "global_step"), log_y))
             else:
-                item.setData(*_visible(*self._overlay_points(run, "val_accuracy", "epoch"),
-                                       False))
+                item.setData(*visible(*overlay_points(run, "val_accuracy", "epoch"), False))
 
     @Slot(bool)
     def _set_log_scale(self, on: bool) -> None:
@@ -532,84 +433,18 @@ class TrainingPlots(QWidget):
 
     # ------------------------------------------------------------------ hover readout
 
-    def _candidates(self, plot: pg.PlotItem) -> list[_Candidate]:
-        """The curves of ``plot`` as drawn, each with how to describe one of its points."""
-        log_y = self.log_scale.isChecked() and plot is not self.accuracy_plot
-        found: list[_Candidate] = []
-        steps = self._steps.view()
-        rows = np.array(self._epochs, dtype=np.float64).reshape(-1, len(EPOCH_FIELDS))
-
-        def batch_text(index: int) -> str:
-            return fill(self.tr("step %1: loss %2 (smoothed %3)"), int(steps[index]),
-                        f"{self._losses.view()[index]:.4g}", f"{self._smoothed.view()[index]:.4g}")
-
-        def epoch_loss_text(index: int) -> str:
-            row = rows[index]
-            return fill(self.tr("epoch %1 (step %2): train loss %3, val loss %4"),
-                        int(row[0]), int(row[1]), f"{row[2]:.4g}", f"{row[3]:.4g}")
-
-        def epoch_acc_text(index: int) -> str:
-            row = rows[index]
-            return fill(self.tr("epoch %1: train acc %2, val acc %3"),
-                        int(row[0]), f"{row[4]:.3f}", f"{row[5]:.3f}")
-
-        def lr_text(index: int) -> str:
-            return fill(self.tr("step %1: lr %2"), int(steps[index]),
-                        f"{self._lrs.view()[index]:.3g}")
-
-        def add(x: np.ndarray, y: np.ndarray, describe: Callable[[int], str]) -> None:
-            keep = _visible_index(x, y, log_y)
-            if len(keep):
-                found.append(_Candidate(
-                    x[keep], np.log10(y[keep]) if log_y else y[keep],
-                    lambda i, keep=keep: describe(int(keep[i]))))
-
-        if plot is self.loss_plot:
-            add(steps, self._losses.view(), batch_text)
-            add(steps, self._smoothed.view(), batch_text)
-            add(rows[:, 1], rows[:, 2], epoch_loss_text)
-            add(rows[:, 1], rows[:, 3], epoch_loss_text)
-        elif plot is self.accuracy_plot:
-            add(rows[:, 0], rows[:, 4], epoch_acc_text)
-            add(rows[:, 0], rows[:, 5], epoch_acc_text)
-        else:
-            add(steps, self._lrs.view(), lr_text)
-        if plot is not self.lr_plot:
-            key, x_key, what, digits = (
-                ("val_loss", "global_step", self.tr("val loss"), ".4g")
-                if plot is self.loss_plot else
-                ("val_accuracy", "epoch", self.tr("val acc"), ".3f"))
-            for run in self._overlay_runs:
-                x, y = self._overlay_points(run, key, x_key)
-                epochs = run.get("epochs") or []
-                label = str(run.get("label", ""))
-
-                def overlay_text(index: int, epochs=epochs, label=label, y=y, what=what,
-                                 digits=digits) -> str:
-                    return fill(self.tr("%1, epoch %2: %3 %4"), label,
-                                epochs[index].get("epoch", index), what,
-                                format(y[index], digits))
-
-                add(x, y, overlay_text)
-        return found
-
     def readout_at(self, plot: pg.PlotItem, view_point: QPointF) -> str:
         """The readout for the point of ``plot`` nearest on screen to ``view_point``."""
-        pixel = plot.vb.viewPixelSize()
-        px = pixel[0] or 1.0
-        py = pixel[1] or 1.0
-        best: tuple[float, _Candidate, int] | None = None
-        for candidate in self._candidates(plot):
-            d2 = ((candidate.x - view_point.x()) / px) ** 2 + \
-                ((candidate.y - view_point.y()) / py) ** 2
-            index = int(np.argmin(d2))
-            if best is None or d2[index] < best[0]:
-                best = (float(d2[index]), candidate, index)
+        name = "loss" if plot is self.loss_plot else \
+            "accuracy" if plot is self.accuracy_plot else "lr"
+        log_y = self.log_scale.isChecked() and plot is not self.accuracy_plot
+        found = nearest(candidates(name, self._run, self._overlay_runs, log_y),
+                        view_point.x(), view_point.y(), plot.vb.viewPixelSize())
         marker = self._markers[plot]
-        if best is None:
+        if found is None:
             marker.hide()
             return ""
-        _, candidate, index = best
+        candidate, index = found
         marker.setData([candidate.x[index]], [candidate.y[index]])
         marker.show()
         return candidate.describe(index)
