@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from netbuilder.core.data import Dataset, DatasetError, load_dataset, mix_examples
 from netbuilder.core.model_state import carry_over
+from netbuilder.core.registry import DOWNLOADABLE_DATASETS
 from netbuilder.core.runs import Run
 from netbuilder.core.spec import SpecError
 from netbuilder.core.training import (
@@ -35,7 +36,6 @@ from netbuilder.gui.controllers.training_worker import (
 from netbuilder.gui.text import fill
 
 PROGRESS_SECONDS = 0.25
-ONLINE = ("mnist", "fashion", "kmnist")
 
 
 class TrainingController(QObject):
@@ -94,7 +94,7 @@ class TrainingController(QObject):
         self.status_changed.emit(text)
 
     def _dataset_key(self, name: str, val_split: float, seed: int) -> tuple:
-        return (name, round(val_split, 4), 0 if name.startswith(ONLINE) else seed)
+        return (name, round(val_split, 4), 0 if name in DOWNLOADABLE_DATASETS else seed)
 
     @Slot()
     def _architecture_changed(self) -> None:

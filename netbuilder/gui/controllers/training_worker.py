@@ -28,6 +28,7 @@ from netbuilder.core.training import (
     TrainingError,
     evaluate,
 )
+from netbuilder.gui.text import fill
 
 BUNDLE_SECONDS = 0.05
 HEALTH_SECONDS = 0.5  # between measurements of gradient norms and update ratios
@@ -67,9 +68,8 @@ class TrainingWorker(QObject):
             self._run()
         except Exception as exc:  # never let a worker exception take the app down
             detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            self.event.emit(Failed(QCoreApplication.translate(
-                "TrainingWorker", "training stopped by an unexpected error: %1").replace(
-                "%1", detail)))
+            self.event.emit(Failed(fill(QCoreApplication.translate(
+                "TrainingWorker", "training stopped by an unexpected error: %1"), detail)))
         finally:
             self.finished.emit()
 
@@ -122,8 +122,8 @@ class TrainingWorker(QObject):
             result = evaluate(self.model, data.val_x, data.val_y, data.num_classes,
                               self.config.loss)
         except RuntimeError as exc:
-            self.event.emit(Failed(QCoreApplication.translate(
-                "TrainingWorker", "evaluation failed: %1").replace("%1", str(exc))))
+            self.event.emit(Failed(fill(QCoreApplication.translate(
+                "TrainingWorker", "evaluation failed: %1"), exc)))
             return
         self.evaluated.emit(result)
 
@@ -147,9 +147,8 @@ class DatasetLoader(QObject):
         except DatasetError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # never take the app down from a worker
-            self.failed.emit(QCoreApplication.translate(
-                "TrainingWorker", "loading %1 failed: %2").replace("%1", self.name).replace(
-                "%2", str(exc)))
+            self.failed.emit(fill(QCoreApplication.translate(
+                "TrainingWorker", "loading %1 failed: %2"), self.name, exc))
         finally:
             self.finished.emit()
 

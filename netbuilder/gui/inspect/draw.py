@@ -117,21 +117,21 @@ class DrawCanvas(QWidget):
 
     # -- events ----------------------------------------------------------------------------------
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802
+    def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.setFocus()
             self._begin(event.position(), 1.0)
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event) -> None:
         if event.buttons() & Qt.MouseButton.LeftButton:
             self._extend(event.position(), 1.0)
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._extend(event.position(), 1.0)
             self._end()
 
-    def tabletEvent(self, event) -> None:  # noqa: N802
+    def tabletEvent(self, event) -> None:
         pressure = max(0.05, event.pressure())
         kind = event.type()
         if kind == QEvent.Type.TabletPress:
@@ -150,7 +150,7 @@ class DrawCanvas(QWidget):
             return True
         return super().event(event)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802
+    def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Escape:
             self.clear()
         elif event.matches(QKeySequence.StandardKey.Undo):
@@ -158,7 +158,7 @@ class DrawCanvas(QWidget):
         else:
             super().keyPressEvent(event)
 
-    def paintEvent(self, _event) -> None:  # noqa: N802
+    def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         painter.drawImage(QRectF(0, 0, CANVAS, CANVAS), self.image)
         if not self.strokes:

@@ -29,10 +29,10 @@ class SpecCommand(QUndoCommand):
         self.selection_before, self.selection_after = selection_before, selection_after
         self.merge_key = merge_key
 
-    def id(self) -> int:  # noqa: A003 - Qt's name
+    def id(self) -> int:
         return ARG_EDIT_ID if self.merge_key else -1
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+    def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, SpecCommand) or other.merge_key != self.merge_key:
             return False
         self.after, self.selection_after = other.after, other.selection_after

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLineEdit, QStyle, QStyledItemDelegate, QStyleOpti
 
 from netbuilder.core.analysis import LayerInfo, flow_text, format_shape
 from netbuilder.core.catalog import default_catalog
-from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args
+from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args, walk_items
 from netbuilder.gui.text import fill, plural
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -264,8 +264,5 @@ class CardDelegate(QStyledItemDelegate):
 
 
 def _leaves(block: BlockSpec):
-    for item in block.items:
-        if isinstance(item, BlockSpec):
-            yield from _leaves(item)
-        else:
-            yield item
+    return (item for _path, item, _depth in walk_items(block.items)
+            if not isinstance(item, BlockSpec))

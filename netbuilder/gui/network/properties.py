@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from netbuilder.core import editing
 from netbuilder.core.analysis import ERROR, LayerInfo, format_shape
 from netbuilder.core.catalog import BOOL, CHOICE, INT, SHAPE, SIZE, Arg, default_catalog
-from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args
+from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args, walk_items
 from netbuilder.gui.model.document import Document
 from netbuilder.gui.network.arg_field import ERROR_COLOUR, UNSET, ArgField
 from netbuilder.gui.network.arg_text import (  # noqa: F401  (format_arg_value re-exported)
@@ -473,10 +473,7 @@ class PropertiesPanel(QWidget):
 
 
 def _all_items(items: list[Item]):
-    for item in items:
-        yield item
-        if isinstance(item, BlockSpec):
-            yield from _all_items(item.items)
+    return (item for _path, item, _depth in walk_items(items))
 
 
 def _leaves(items: list[Item]):

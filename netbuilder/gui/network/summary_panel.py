@@ -23,12 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.analysis import format_shape
+from netbuilder.core.registry import DATASETS
+from netbuilder.gui.text import fill
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 3
-DATASETS = [  # name, input shape, classes
-    ("digits", [1, 28, 28], 10), ("mnist", [1, 28, 28], 10), ("fashion-mnist", [1, 28, 28], 10),
-    ("kmnist", [1, 28, 28], 10),
-]
 
 
 def parse_shape(text: str) -> list[int] | None:
@@ -48,7 +46,7 @@ class SummaryPanel(QWidget):
         self.document = document
         self.dataset = QComboBox(self)
         self.dataset.setObjectName("dataset_combo")
-        for name, _shape, _classes in DATASETS:
+        for name in DATASETS:
             self.dataset.addItem(name, name)
         self.input_shape = QLineEdit(self)
         self.input_shape.setObjectName("input_shape_edit")
@@ -95,15 +93,16 @@ class SummaryPanel(QWidget):
         self.classes.blockSignals(False)
         errors, warnings = len(analysis.errors), len(analysis.warnings)
         out = format_shape(analysis.output_shape)
-        self.totals.setText(self.tr(
-            "<b>{params}</b> parameters ({trainable} trainable, {frozen} frozen)<br>"
-            "<b>{macs}</b> MACs per sample · {size:.2f} MB<br>"
-            "output {out} · <span style='color:{ecol}'>{errors} errors</span> · "
-            "<span style='color:{wcol}'>{warnings} warnings</span>").format(
-                params=f"{analysis.total_params:,}", trainable=f"{analysis.trainable_params:,}",
-                frozen=f"{analysis.frozen_params:,}", macs=f"{analysis.macs:,}",
-                size=analysis.size_mb, out=out, errors=errors, warnings=warnings,
-                ecol="#c62828" if errors else "gray", wcol="#e0a000" if warnings else "gray"))
+        self.totals.setText("<br>".join([
+            fill(self.tr("<b>%1</b> parameters (%2 trainable, %3 frozen)"),
+                 f"{analysis.total_params:,}", f"{analysis.trainable_params:,}",
+                 f"{analysis.frozen_params:,}"),
+            fill(self.tr("<b>%1</b> MACs per sample · %2 MB"), f"{analysis.macs:,}",
+                 f"{analysis.size_mb:.2f}"),
+            fill(self.tr("output %1 · <span style='color:%2'>%3 errors</span> · "
+                         "<span style='color:%4'>%5 warnings</span>"),
+                 out, "#c62828" if errors else "gray", errors,
+                 "#e0a000" if warnings else "gray", warnings)]))
         self.problems.clear()
         for finding in analysis.errors + analysis.warnings:
             text = str(finding)
@@ -126,11 +125,12 @@ class SummaryPanel(QWidget):
     def _dataset_activated(self, index: int) -> None:
         name = self.dataset.itemData(index)
         self.dataset_chosen.emit(name)
-        for dataset, shape, classes in DATASETS:
-            if dataset == name and (shape != self.document.spec.input_shape
-                                    or classes != self.document.spec.num_classes):
-                self._set_data_shape(shape, classes, self.tr("Use the shape of %1").replace(
-                    "%1", name))
+        info = DATASETS.get(name)
+        if info is not None:
+            shape, classes = list(info.input_shape), info.num_classes
+            if shape != self.document.spec.input_shape or classes != self.document.spec.num_classes:
+                self._set_data_shape(shape, classes,
+                                     fill(self.tr("Use the shape of %1"), name))
 
     def _set_data_shape(self, shape, classes, text) -> None:
         def change(spec):

@@ -22,9 +22,16 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.project import SETTING_LIMITS as LIMITS
-from netbuilder.core.training import LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig, available_devices
+from netbuilder.core.registry import (
+    DATASET_NAMES,
+    DOWNLOADABLE_DATASETS,
+    LOSSES,
+    OPTIMIZERS,
+    SCHEDULES,
+)
+from netbuilder.core.training import TrainConfig, available_devices
+from netbuilder.gui.text import fill
 
-DATASET_NAMES = ["digits", "mnist", "fashion-mnist", "kmnist"]
 FOLDER = "folder"
 
 
@@ -187,7 +194,7 @@ class TrainingPanel(QWidget):
             self.dataset_changed.emit(self.dataset_name())
 
     def _update_download(self) -> None:
-        online = self.dataset.currentData() in ("mnist", "fashion-mnist", "kmnist")
+        online = self.dataset.currentData() in DOWNLOADABLE_DATASETS
         self.download.setVisible(online)
         self.folder.setEnabled(self.dataset.currentData() == FOLDER)
 
@@ -281,8 +288,7 @@ class TrainingPanel(QWidget):
         done = min(total, (epoch - 1) * steps + step)
         self.progress.setValue(int(1000 * done / total))
         eta = elapsed / done * (total - done) if done else 0.0
-        self.status.setText(self.tr(
-            "Epoch {epoch}/{epochs} · step {step}/{steps} · {rate:,.0f} samples/s · "
-            "{elapsed} elapsed · {eta} left").format(
-                epoch=epoch, epochs=epochs, step=step, steps=steps, rate=samples_per_s,
-                elapsed=format_seconds(elapsed), eta=format_seconds(eta)))
+        self.status.setText(fill(
+            self.tr("Epoch %1/%2 · step %3/%4 · %5 samples/s · %6 elapsed · %7 left"),
+            epoch, epochs, step, steps, f"{samples_per_s:,.0f}", format_seconds(elapsed),
+            format_seconds(eta)))

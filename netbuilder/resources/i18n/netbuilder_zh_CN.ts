@@ -632,16 +632,12 @@ predicted: %3 with %4 % confidence</source>
         <translation>手写</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="86"/>
-        <source>Ready</source>
-        <translation>就绪</translation>
-    </message>
-    <message>
         <location filename="../../gui/main_window.py" line="87"/>
         <source>Loading PyTorch&apos;s shape analysis…</source>
         <translation>正在加载 PyTorch 的形状分析…</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="354"/>
         <location filename="../../gui/theme.py" line="10"/>
         <source>System</source>
         <translation>跟随系统</translation>
@@ -737,182 +733,222 @@ predicted: %3 with %4 % confidence</source>
         <translation>深色</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="35"/>
         <source>&amp;New</source>
         <translation>新建(&amp;N)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="38"/>
         <source>New from &amp;Template…</source>
         <translation>从模板新建(&amp;T)…</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="42"/>
         <source>New &amp;Window</source>
         <translation>新建窗口(&amp;W)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="43"/>
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="44"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="46"/>
         <source>Save &amp;As…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="49"/>
         <source>&amp;Python code…</source>
         <translation>Python 代码(&amp;P)…</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="53"/>
         <source>&amp;Weights (state_dict)…</source>
         <translation>权重 (state_dict)(&amp;W)…</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="58"/>
         <source>&amp;Training Script…</source>
         <translation>训练脚本(&amp;T)…</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="63"/>
         <source>&amp;ONNX…</source>
         <translation>ONNX(&amp;O)…</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="69"/>
         <source>Torch&amp;Script…</source>
         <translation>TorchScript(&amp;S)…</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="75"/>
         <source>torch.e&amp;xport Program…</source>
         <translation>torch.export 程序(&amp;X)…</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="81"/>
         <source>Save &amp;Checkpoint…</source>
         <translation>保存检查点(&amp;C)…</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="85"/>
         <source>&amp;Load Weights…</source>
         <translation>加载权重(&amp;L)…</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="89"/>
         <source>Open C&amp;heckpoint or Weights…</source>
         <translation>打开检查点或权重(&amp;H)…</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="92"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="295"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="297"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="94"/>
         <source>Cu&amp;t</source>
         <translation>剪切(&amp;T)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="98"/>
         <source>&amp;Copy</source>
         <translation>复制(&amp;C)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="105"/>
         <source>&amp;Paste</source>
         <translation>粘贴(&amp;P)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="109"/>
         <source>&amp;Delete</source>
         <translation>删除(&amp;D)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="117"/>
         <source>D&amp;uplicate</source>
         <translation>创建副本(&amp;U)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="125"/>
         <source>Re&amp;name</source>
         <translation>重命名(&amp;N)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="133"/>
         <source>Move &amp;Up</source>
         <translation>上移(&amp;U)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="142"/>
         <source>Move Do&amp;wn</source>
         <translation>下移(&amp;W)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="151"/>
         <source>&amp;Group into Block</source>
         <translation>组合为块(&amp;G)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="159"/>
         <source>Ungr&amp;oup Block</source>
         <translation>取消组合块(&amp;O)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="167"/>
         <source>Select &amp;All</source>
         <translation>全选(&amp;A)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="189"/>
         <source>&amp;About netbuilder</source>
         <translation>关于 netbuilder(&amp;A)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="174"/>
         <source>&amp;Start Training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="178"/>
         <source>&amp;Pause / Resume</source>
         <translation>暂停 / 继续(&amp;P)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="184"/>
         <source>S&amp;top</source>
         <translation>停止(&amp;T)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="187"/>
         <source>&amp;Reset Weights</source>
         <translation>重置权重(&amp;R)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="194"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="335"/>
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="210"/>
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="227"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="248"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="345"/>
         <source>&amp;Theme</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="357"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="249"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
+        <location filename="../../gui/actions.py" line="250"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <source>Dataset: %1</source>
-        <translation>数据集：%1</translation>
-    </message>
-    <message>
+        <location filename="../../gui/actions.py" line="390"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
@@ -1057,193 +1093,192 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>PropertiesPanel</name>
     <message>
-        <location filename="../../gui/network/properties.py" line="85"/>
-        <location filename="../../gui/network/properties.py" line="118"/>
+        <location filename="../../gui/network/arg_text.py" line="48"/>
+        <location filename="../../gui/network/arg_text.py" line="82"/>
         <source>an integer</source>
         <translation>一个整数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="87"/>
+        <location filename="../../gui/network/arg_text.py" line="50"/>
         <source>a list of %1 integers</source>
         <translation>由 %1 个整数组成的列表</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="89"/>
-        <location filename="../../gui/network/properties.py" line="129"/>
+        <location filename="../../gui/network/arg_text.py" line="52"/>
+        <location filename="../../gui/network/arg_text.py" line="93"/>
         <source>one of: %1</source>
         <translation>以下之一：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="92"/>
+        <location filename="../../gui/network/arg_text.py" line="55"/>
         <source>nothing (none)</source>
         <translation>空 (None)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="95"/>
+        <location filename="../../gui/network/arg_text.py" line="58"/>
         <source>%1 or %2</source>
         <translation>%1 或 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="99"/>
-        <location filename="../../gui/network/properties.py" line="578"/>
+        <location filename="../../gui/network/arg_text.py" line="63"/>
         <source>expected %1, got %2</source>
         <translation>应为%1，实际为 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="115"/>
+        <location filename="../../gui/network/arg_text.py" line="79"/>
         <source>a number</source>
         <translation>一个数字</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="123"/>
+        <location filename="../../gui/network/arg_text.py" line="87"/>
         <source>true or false</source>
         <translation>true 或 false</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="142"/>
+        <location filename="../../gui/network/arg_text.py" line="106"/>
         <source>a list of integers like 1, 28, 28</source>
         <translation>整数列表，例如 1, 28, 28</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="307"/>
+        <location filename="../../gui/network/properties.py" line="132"/>
         <source>Select a layer to edit its arguments</source>
         <translation>选择一个层以编辑其构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="328"/>
+        <location filename="../../gui/network/properties.py" line="153"/>
         <source>The name in the state_dict and in generated code. Press Enter to rename.</source>
         <translation>在 state_dict 和生成代码中使用的名称。按 Enter 键重命名。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="333"/>
+        <location filename="../../gui/network/properties.py" line="158"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="341"/>
+        <location filename="../../gui/network/properties.py" line="166"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="348"/>
+        <location filename="../../gui/network/properties.py" line="173"/>
         <source>Input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="349"/>
+        <location filename="../../gui/network/properties.py" line="174"/>
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="350"/>
+        <location filename="../../gui/network/properties.py" line="175"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="356"/>
+        <location filename="../../gui/network/properties.py" line="181"/>
         <source>Frozen (not trained)</source>
         <translation>已冻结（不训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="374"/>
+        <location filename="../../gui/network/properties.py" line="199"/>
         <source>Block (nn.Sequential)</source>
         <translation>块 (nn.Sequential)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="375"/>
+        <location filename="../../gui/network/properties.py" line="200"/>
         <source>Contents</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="376"/>
+        <location filename="../../gui/network/properties.py" line="201"/>
         <source>Freeze or unfreeze every layer of the block</source>
         <translation>冻结或解冻块中的每一层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="382"/>
+        <location filename="../../gui/network/properties.py" line="207"/>
         <source>Unknown layer kind</source>
         <translation>未知的层类型</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="387"/>
+        <location filename="../../gui/network/properties.py" line="212"/>
         <source>Keep this layer&apos;s parameters fixed while training</source>
         <translation>训练时保持该层的参数不变</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="389"/>
+        <location filename="../../gui/network/properties.py" line="214"/>
         <source>Arguments</source>
         <translation>构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="395"/>
+        <location filename="../../gui/network/properties.py" line="220"/>
         <source>This layer has no arguments.</source>
         <translation>该层没有构造参数。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="406"/>
+        <location filename="../../gui/network/properties.py" line="231"/>
         <source>Always written in generated code</source>
         <translation>总会写入生成的代码</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="438"/>
-        <location filename="../../gui/network/properties.py" line="442"/>
+        <location filename="../../gui/network/properties.py" line="263"/>
+        <location filename="../../gui/network/properties.py" line="267"/>
         <source>empty: none</source>
         <translation>留空：None</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="482"/>
-        <location filename="../../gui/network/properties.py" line="486"/>
-        <location filename="../../gui/network/properties.py" line="488"/>
+        <location filename="../../gui/network/properties.py" line="307"/>
+        <location filename="../../gui/network/properties.py" line="311"/>
+        <location filename="../../gui/network/properties.py" line="313"/>
         <source>Error: </source>
         <translation>错误：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="482"/>
+        <location filename="../../gui/network/properties.py" line="307"/>
         <source>Warning: </source>
         <translation>警告：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="498"/>
+        <location filename="../../gui/network/properties.py" line="323"/>
         <source>(%1 frozen)</source>
         <translation>（%1 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="504"/>
+        <location filename="../../gui/network/properties.py" line="329"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="504"/>
+        <location filename="../../gui/network/properties.py" line="329"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="506"/>
+        <location filename="../../gui/network/properties.py" line="331"/>
         <source>1 inner block</source>
         <translation>1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="506"/>
+        <location filename="../../gui/network/properties.py" line="331"/>
         <source>%1 inner blocks</source>
         <translation>%1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="548"/>
+        <location filename="../../gui/network/properties.py" line="373"/>
         <source>Set %1</source>
         <translation>设置 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="597"/>
+        <location filename="../../gui/network/properties.py" line="421"/>
         <source>Freeze %1</source>
         <translation>冻结 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="597"/>
+        <location filename="../../gui/network/properties.py" line="421"/>
         <source>Unfreeze %1</source>
         <translation>解冻 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="638"/>
+        <location filename="../../gui/network/properties.py" line="462"/>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -1385,62 +1420,72 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>SummaryPanel</name>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="55"/>
+        <location filename="../../gui/network/summary_panel.py" line="56"/>
         <source>Shape of one sample, without the batch: channels, height, width</source>
         <translation>单个样本的形状（不含批维度）：通道、高、宽</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="60"/>
+        <location filename="../../gui/network/summary_panel.py" line="61"/>
         <source>not set</source>
         <translation>未设置</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="71"/>
+        <location filename="../../gui/network/summary_panel.py" line="72"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="72"/>
+        <location filename="../../gui/network/summary_panel.py" line="73"/>
         <source>Input shape</source>
         <translation>输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="74"/>
+        <location filename="../../gui/network/summary_panel.py" line="75"/>
         <source>Classes</source>
         <translation>类别数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="78"/>
+        <location filename="../../gui/network/summary_panel.py" line="79"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="99"/>
-        <source>&lt;b&gt;{params}&lt;/b&gt; parameters ({trainable} trainable, {frozen} frozen)&lt;br&gt;&lt;b&gt;{macs}&lt;/b&gt; MACs per sample · {size:.2f} MB&lt;br&gt;output {out} · &lt;span style=&apos;color:{ecol}&apos;&gt;{errors} errors&lt;/span&gt; · &lt;span style=&apos;color:{wcol}&apos;&gt;{warnings} warnings&lt;/span&gt;</source>
-        <translation>&lt;b&gt;{params}&lt;/b&gt; 个参数（{trainable} 个可训练，{frozen} 个已冻结）&lt;br&gt;每个样本 &lt;b&gt;{macs}&lt;/b&gt; 次乘加 (MACs) · {size:.2f} MB&lt;br&gt;输出 {out} · &lt;span style=&apos;color:{ecol}&apos;&gt;{errors} 个错误&lt;/span&gt; · &lt;span style=&apos;color:{wcol}&apos;&gt;{warnings} 个警告&lt;/span&gt;</translation>
+        <location filename="../../gui/network/summary_panel.py" line="100"/>
+        <source>&lt;b&gt;%1&lt;/b&gt; parameters (%2 trainable, %3 frozen)</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; 个参数（%2 个可训练，%3 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="117"/>
+        <location filename="../../gui/network/summary_panel.py" line="103"/>
+        <source>&lt;b&gt;%1&lt;/b&gt; MACs per sample · %2 MB</source>
+        <translation>每个样本 &lt;b&gt;%1&lt;/b&gt; 次乘加 (MACs) · %2 MB</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/summary_panel.py" line="105"/>
+        <source>output %1 · &lt;span style=&apos;color:%2&apos;&gt;%3 errors&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5 warnings&lt;/span&gt;</source>
+        <translation>输出 %1 · &lt;span style=&apos;color:%2&apos;&gt;%3 个错误&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5 个警告&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/summary_panel.py" line="119"/>
         <source>No problems found.</source>
         <translation>未发现问题。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="132"/>
+        <location filename="../../gui/network/summary_panel.py" line="135"/>
         <source>Use the shape of %1</source>
         <translation>使用 %1 的形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="146"/>
+        <location filename="../../gui/network/summary_panel.py" line="148"/>
         <source>expected 1 to 6 integers ≥ 1 separated by commas, e.g. 1, 28, 28</source>
         <translation>应为 1 到 6 个 ≥ 1 的整数，以逗号分隔，例如 1, 28, 28</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="157"/>
+        <location filename="../../gui/network/summary_panel.py" line="159"/>
         <source>Set input shape</source>
         <translation>设置输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="163"/>
+        <location filename="../../gui/network/summary_panel.py" line="165"/>
         <source>Set number of classes</source>
         <translation>设置类别数</translation>
     </message>
@@ -1652,291 +1697,291 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>TrainingPanel</name>
     <message>
-        <location filename="../../gui/training/panel.py" line="55"/>
+        <location filename="../../gui/training/panel.py" line="56"/>
         <source>Image folder…</source>
         <translation>图像文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="59"/>
+        <location filename="../../gui/training/panel.py" line="60"/>
         <source>one sub-folder per class</source>
         <translation>每个类别一个子文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="60"/>
+        <location filename="../../gui/training/panel.py" line="61"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="62"/>
+        <location filename="../../gui/training/panel.py" line="63"/>
         <source>Fetch this dataset with torchvision into the data folder (needs the internet once)</source>
         <translation>用 torchvision 将该数据集下载到数据文件夹（仅首次需要联网）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="65"/>
+        <location filename="../../gui/training/panel.py" line="66"/>
         <source>Random rotation, scale, shift</source>
         <translation>随机旋转、缩放、平移</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="77"/>
+        <location filename="../../gui/training/panel.py" line="78"/>
         <source>Fresh weights (else continue)</source>
         <translation>全新权重（否则继续训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="78"/>
+        <location filename="../../gui/training/panel.py" line="79"/>
         <source>Start the run from newly initialised weights instead of continuing from the current ones</source>
         <translation>从重新初始化的权重开始本次运行，而不是在当前权重上继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="81"/>
+        <location filename="../../gui/training/panel.py" line="82"/>
         <source>Start (F5)</source>
         <translation>开始 (F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="83"/>
-        <location filename="../../gui/training/panel.py" line="256"/>
+        <location filename="../../gui/training/panel.py" line="84"/>
+        <location filename="../../gui/training/panel.py" line="257"/>
         <source>Pause (F6)</source>
         <translation>暂停 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="85"/>
+        <location filename="../../gui/training/panel.py" line="86"/>
         <source>Stop (Shift+F5)</source>
         <translation>停止 (Shift+F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="87"/>
+        <location filename="../../gui/training/panel.py" line="88"/>
         <source>Reset weights</source>
         <translation>重置权重</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="93"/>
+        <location filename="../../gui/training/panel.py" line="94"/>
         <source>Not trained yet.</source>
         <translation>尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="101"/>
+        <location filename="../../gui/training/panel.py" line="102"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="102"/>
+        <location filename="../../gui/training/panel.py" line="103"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="103"/>
+        <location filename="../../gui/training/panel.py" line="104"/>
         <source>Validation share</source>
         <translation>验证集比例</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="104"/>
+        <location filename="../../gui/training/panel.py" line="105"/>
         <source>Augmentation</source>
         <translation>数据增强</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="105"/>
+        <location filename="../../gui/training/panel.py" line="106"/>
         <source>Loss</source>
         <translation>损失函数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="106"/>
+        <location filename="../../gui/training/panel.py" line="107"/>
         <source>Optimizer</source>
         <translation>优化器</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="107"/>
+        <location filename="../../gui/training/panel.py" line="108"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="108"/>
+        <location filename="../../gui/training/panel.py" line="109"/>
         <source>Weight decay</source>
         <translation>权重衰减</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="109"/>
+        <location filename="../../gui/training/panel.py" line="110"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="110"/>
+        <location filename="../../gui/training/panel.py" line="111"/>
         <source>Epochs</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="111"/>
+        <location filename="../../gui/training/panel.py" line="112"/>
         <source>LR schedule</source>
         <translation>学习率调度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="112"/>
+        <location filename="../../gui/training/panel.py" line="113"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="113"/>
+        <location filename="../../gui/training/panel.py" line="114"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="180"/>
+        <location filename="../../gui/training/panel.py" line="181"/>
         <source>Image folder (one sub-folder per class)</source>
         <translation>图像文件夹（每个类别一个子文件夹）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="256"/>
+        <location filename="../../gui/training/panel.py" line="257"/>
         <source>Resume (F6)</source>
         <translation>继续 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="285"/>
-        <source>Epoch {epoch}/{epochs} · step {step}/{steps} · {rate:,.0f} samples/s · {elapsed} elapsed · {eta} left</source>
-        <translation>第 {epoch}/{epochs} 轮 · 第 {step}/{steps} 步 · {rate:,.0f} 样本/秒 · 已用 {elapsed} · 剩余 {eta}</translation>
+        <location filename="../../gui/training/panel.py" line="286"/>
+        <source>Epoch %1/%2 · step %3/%4 · %5 samples/s · %6 elapsed · %7 left</source>
+        <translation>第 %1/%2 轮 · 第 %3/%4 步 · %5 样本/秒 · 已用 %6 · 剩余 %7</translation>
     </message>
 </context>
 <context>
     <name>TrainingPlots</name>
     <message>
-        <location filename="../../gui/training/plots.py" line="187"/>
+        <location filename="../../gui/training/plots.py" line="132"/>
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="188"/>
-        <location filename="../../gui/training/plots.py" line="195"/>
+        <location filename="../../gui/training/plots.py" line="133"/>
+        <location filename="../../gui/training/plots.py" line="140"/>
         <source>step</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="189"/>
+        <location filename="../../gui/training/plots.py" line="134"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="190"/>
+        <location filename="../../gui/training/plots.py" line="135"/>
         <source>epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="194"/>
+        <location filename="../../gui/training/plots.py" line="139"/>
         <source>learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="205"/>
+        <location filename="../../gui/training/plots.py" line="150"/>
         <source>batch loss</source>
         <translation>批损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="206"/>
+        <location filename="../../gui/training/plots.py" line="151"/>
         <source>smoothed</source>
         <translation>平滑后</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="208"/>
+        <location filename="../../gui/training/plots.py" line="153"/>
         <source>train loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="210"/>
-        <location filename="../../gui/training/plots.py" line="579"/>
+        <location filename="../../gui/training/plot_readout.py" line="79"/>
+        <location filename="../../gui/training/plots.py" line="155"/>
         <source>val loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="211"/>
+        <location filename="../../gui/training/plots.py" line="156"/>
         <source>train acc</source>
         <translation>训练准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="213"/>
-        <location filename="../../gui/training/plots.py" line="581"/>
+        <location filename="../../gui/training/plot_readout.py" line="81"/>
+        <location filename="../../gui/training/plots.py" line="158"/>
         <source>val acc</source>
         <translation>验证准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="226"/>
+        <location filename="../../gui/training/plots.py" line="171"/>
         <source>Log scale</source>
         <translation>对数坐标</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="228"/>
+        <location filename="../../gui/training/plots.py" line="173"/>
         <source>Logarithmic y axis on the loss and learning-rate plots</source>
         <translation>损失图和学习率图的 y 轴使用对数刻度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="232"/>
+        <location filename="../../gui/training/plots.py" line="177"/>
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="235"/>
+        <location filename="../../gui/training/plots.py" line="180"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="395"/>
+        <location filename="../../gui/training/plots.py" line="322"/>
         <source>run %1</source>
         <translation>运行 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="414"/>
+        <location filename="../../gui/training/plots.py" line="341"/>
         <source>Could not write %1</source>
         <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="543"/>
+        <location filename="../../gui/training/plot_readout.py" line="42"/>
         <source>step %1: loss %2 (smoothed %3)</source>
         <translation>第 %1 步：损失 %2（平滑后 %3）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="548"/>
+        <location filename="../../gui/training/plot_readout.py" line="48"/>
         <source>epoch %1 (step %2): train loss %3, val loss %4</source>
         <translation>第 %1 轮（第 %2 步）：训练损失 %3，验证损失 %4</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="553"/>
+        <location filename="../../gui/training/plot_readout.py" line="53"/>
         <source>epoch %1: train acc %2, val acc %3</source>
         <translation>第 %1 轮：训练准确率 %2，验证准确率 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="557"/>
+        <location filename="../../gui/training/plot_readout.py" line="57"/>
         <source>step %1: lr %2</source>
         <translation>第 %1 步：学习率 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="589"/>
+        <location filename="../../gui/training/plot_readout.py" line="89"/>
         <source>%1, epoch %2: %3 %4</source>
         <translation>%1，第 %2 轮：%3 %4</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="650"/>
+        <location filename="../../gui/training/plots.py" line="485"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="651"/>
+        <location filename="../../gui/training/plots.py" line="486"/>
         <source>Could not write %1:
 %2</source>
         <translation>无法写入 %1：
 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="655"/>
+        <location filename="../../gui/training/plots.py" line="490"/>
         <source>Export plots as PNG</source>
         <translation>将图表导出为 PNG</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="655"/>
+        <location filename="../../gui/training/plots.py" line="490"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="662"/>
+        <location filename="../../gui/training/plots.py" line="497"/>
         <source>Export curves as CSV</source>
         <translation>将曲线导出为 CSV</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="662"/>
+        <location filename="../../gui/training/plots.py" line="497"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
@@ -1944,7 +1989,7 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>TrainingWorker</name>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="70"/>
+        <location filename="../../gui/controllers/training_worker.py" line="71"/>
         <source>training stopped by an unexpected error: %1</source>
         <translation>训练因意外错误而停止：%1</translation>
     </message>
