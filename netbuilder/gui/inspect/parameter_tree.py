@@ -48,6 +48,7 @@ from netbuilder.core.tensor_stats import (
     summarize_tensor,
 )
 from netbuilder.gui.inspect.tensor_inspector import TensorInspector
+from netbuilder.gui.text import fill
 
 COL_NAME, COL_KIND, COL_NUMEL, COL_DTYPE, COL_DEVICE, COL_TRAINABLE = range(6)
 NAME_ROLE = Qt.ItemDataRole.UserRole  # full dotted name ("" for the model itself)
@@ -237,7 +238,7 @@ class ParameterTree(QWidget):
                 cls = type(entry.module).__name__
                 if entry.parent is None:
                     item = QTreeWidgetItem(self.tree)
-                    text = self.tr("model ({kind})").format(kind=cls)
+                    text = fill(self.tr("model (%1)"), cls)
                 else:
                     item = QTreeWidgetItem(self._module_items[entry.parent])
                     text = entry.path.rpartition(".")[2]
@@ -259,7 +260,7 @@ class ParameterTree(QWidget):
                     row.setIcon(COL_NAME, self._param_icon)
                     row.setData(COL_NAME, NAME_ROLE, full)
                     row.setData(COL_NAME, KIND_ROLE, PARAMETER)
-                    row.setToolTip(COL_NAME, self.tr("parameter {name}").format(name=full))
+                    row.setToolTip(COL_NAME, fill(self.tr("parameter %1"), full))
                     row.setTextAlignment(COL_NUMEL, right)
                     row.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                                  | Qt.ItemFlag.ItemIsUserCheckable)
@@ -272,10 +273,10 @@ class ParameterTree(QWidget):
                     row.setData(COL_NAME, NAME_ROLE, full)
                     row.setData(COL_NAME, KIND_ROLE, BUFFER)
                     persistent = own not in entry.module._non_persistent_buffers_set
-                    tip = (self.tr("buffer {name}: saved in state_dict, not trained")
+                    tip = (self.tr("buffer %1: saved in state_dict, not trained")
                            if persistent else
-                           self.tr("buffer {name}: not trained, not saved in state_dict"))
-                    row.setToolTip(COL_NAME, tip.format(name=full))
+                           self.tr("buffer %1: not trained, not saved in state_dict"))
+                    row.setToolTip(COL_NAME, fill(tip, full))
                     row.setTextAlignment(COL_NUMEL, right)
                     row.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                     for column in range(self.tree.columnCount()):
@@ -350,7 +351,7 @@ class ParameterTree(QWidget):
                            param_trainable: bool | None) -> None:
         shape = shape_text(tensor.shape)
         if param_trainable is None:
-            shape = self.tr("buffer {shape}").format(shape=shape)
+            shape = fill(self.tr("buffer %1"), shape)
         _set_text(row, COL_KIND, shape)
         _set_text(row, COL_NUMEL, f"{tensor.numel():,}")
         _set_text(row, COL_DTYPE, dtype_text(tensor.dtype))
@@ -365,11 +366,10 @@ class ParameterTree(QWidget):
         if self._model is None:
             self.totals_label.setText(self.tr("No model"))
             return
-        text = self.tr("Parameters: {total} total · {trainable} trainable · {frozen} frozen"
-                       ).format(total=f"{t['total']:,}", trainable=f"{t['trainable']:,}",
-                                frozen=f"{t['frozen']:,}")
+        text = fill(self.tr("Parameters: %1 total · %2 trainable · %3 frozen"),
+                    f"{t['total']:,}", f"{t['trainable']:,}", f"{t['frozen']:,}")
         if t["buffers"]:
-            text += self.tr(" · buffers: {count} values").format(count=f"{t['buffers']:,}")
+            text += fill(self.tr(" · buffers: %1 values"), f"{t['buffers']:,}")
         self.totals_label.setText(text)
 
     # ------------------------------------------------------------------ reactions

@@ -31,6 +31,7 @@ from netbuilder.core.tensor_stats import (  # noqa: E402
     shape_text,
     summarize_tensor,
 )
+from netbuilder.gui.text import fill  # noqa: E402
 
 HISTOGRAM_COLOR = "#3b82f6"
 NAN_COLOR = "#ef4444"
@@ -96,8 +97,7 @@ class TensorInspector(QWidget):
         self.histogram.setMouseEnabled(x=False, y=False)
         self.histogram.hideButtons()
         self.histogram.setMinimumHeight(120)
-        self.histogram.setToolTip(self.tr("Histogram of the values ({bins} bins)").format(
-            bins=HIST_BINS))
+        self.histogram.setToolTip(fill(self.tr("Histogram of the values (%1 bins)"), HIST_BINS))
         self._curve = pg.PlotDataItem(
             stepMode="center", fillLevel=0, pen=pg.mkPen(HISTOGRAM_COLOR, width=1),
             brush=pg.mkBrush(QColor(HISTOGRAM_COLOR).lighter(130)),
@@ -192,11 +192,10 @@ class TensorInspector(QWidget):
         else:
             summary = summarize_tensor(tensor)
             self._summary = summary
-            text = (self.tr("{shape} · {numel} value · {dtype} · {device}") if summary.numel == 1
-                    else self.tr("{shape} · {numel} values · {dtype} · {device}"))
-            self.shape_label.setText(text.format(
-                shape=shape_text(summary.shape), numel=f"{summary.numel:,}",
-                dtype=summary.dtype, device=summary.device))
+            text = (self.tr("%1 · %2 value · %3 · %4") if summary.numel == 1
+                    else self.tr("%1 · %2 values · %3 · %4"))
+            self.shape_label.setText(fill(text, shape_text(summary.shape), f"{summary.numel:,}",
+                                          summary.dtype, summary.device))
             self._set_note(self._note_for(summary))
             self._show_stats(grad_norm)
         self._show_histogram()
@@ -241,9 +240,9 @@ class TensorInspector(QWidget):
             self._stat_labels[key].setText(_fmt(value))
         self._stat_labels["grad"].setText("—" if grad_norm is None else _fmt(grad_norm))
         if s.nan_count or s.inf_count:
-            self.nonfinite.setText(self.tr(
-                "{nan} NaN and {inf} infinite values are left out of the statistics"
-            ).format(nan=f"{s.nan_count:,}", inf=f"{s.inf_count:,}"))
+            self.nonfinite.setText(fill(self.tr(
+                "%1 NaN and %2 infinite values are left out of the statistics"
+            ), f"{s.nan_count:,}", f"{s.inf_count:,}"))
             self.nonfinite.show()
         else:
             self.nonfinite.hide()
@@ -263,11 +262,10 @@ class TensorInspector(QWidget):
             self.filters_image.setImage(s.picture, levels=s.picture_levels, autoLevels=False)
             self.filters_view.show()
             self.heatmap_view.hide()
-            caption = self.tr("{shown} filters, each averaged over its input channels "
-                              "and scaled on its own").format(shown=s.filters_shown)
+            caption = fill(self.tr("%1 filters, each averaged over its input channels "
+                                   "and scaled on its own"), s.filters_shown)
             if s.filters_shown < s.filters_total:
-                caption += self.tr(" (first {shown} of {total})").format(
-                    shown=s.filters_shown, total=s.filters_total)
+                caption += fill(self.tr(" (first %1 of %2)"), s.filters_shown, s.filters_total)
             self.picture_caption.setText(caption)
             self.picture_area.show()
         elif s.picture_kind == "heatmap" and s.picture is not None:
@@ -279,8 +277,8 @@ class TensorInspector(QWidget):
             self.filters_view.hide()
             caption = self.tr("rows: outputs, columns: inputs; colours centred at 0")
             if s.downsampled:
-                caption += self.tr(" (averaged down to {rows} × {cols})").format(
-                    rows=s.picture.shape[0], cols=s.picture.shape[1])
+                caption += fill(self.tr(" (averaged down to %1 × %2)"),
+                                s.picture.shape[0], s.picture.shape[1])
             self.picture_caption.setText(caption)
             self.picture_area.show()
         else:

@@ -1009,85 +1009,85 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>ParameterTree</name>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="121"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="121"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
         <source>Kind / shape</source>
         <translation>类型 / 形状</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="121"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
         <source>numel</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="121"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
         <source>dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="123"/>
         <source>device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
-        <location filename="../../gui/inspect/parameter_tree.py" line="360"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="123"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="361"/>
         <source>trainable</source>
         <translation>可训练</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="240"/>
-        <source>model ({kind})</source>
-        <translation>模型 ({kind})</translation>
+        <location filename="../../gui/inspect/parameter_tree.py" line="241"/>
+        <source>model (%1)</source>
+        <translation>模型 (%1)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="249"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="263"/>
+        <source>parameter %1</source>
+        <translation>参数 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/parameter_tree.py" line="276"/>
+        <source>buffer %1: saved in state_dict, not trained</source>
+        <translation>缓冲区 %1：保存在 state_dict 中，不参与训练</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/parameter_tree.py" line="278"/>
+        <source>buffer %1: not trained, not saved in state_dict</source>
+        <translation>缓冲区 %1：不参与训练，不保存在 state_dict 中</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/parameter_tree.py" line="354"/>
+        <source>buffer %1</source>
+        <translation>缓冲区 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/parameter_tree.py" line="369"/>
+        <source>Parameters: %1 total · %2 trainable · %3 frozen</source>
+        <translation>参数：共 %1 个 · %2 个可训练 · %3 个已冻结</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/parameter_tree.py" line="372"/>
+        <source> · buffers: %1 values</source>
+        <translation> · 缓冲区：%1 个值</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/parameter_tree.py" line="250"/>
         <source>model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="262"/>
-        <source>parameter {name}</source>
-        <translation>参数 {name}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="275"/>
-        <source>buffer {name}: saved in state_dict, not trained</source>
-        <translation>缓冲区 {name}：保存在 state_dict 中，不参与训练</translation>
-    </message>
-    <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="277"/>
-        <source>buffer {name}: not trained, not saved in state_dict</source>
-        <translation>缓冲区 {name}：不参与训练，不保存在 state_dict 中</translation>
-    </message>
-    <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="353"/>
-        <source>buffer {shape}</source>
-        <translation>缓冲区 {shape}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="360"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="361"/>
         <source>frozen</source>
         <translation>已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="366"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="367"/>
         <source>No model</source>
         <translation>无模型</translation>
-    </message>
-    <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="368"/>
-        <source>Parameters: {total} total · {trainable} trainable · {frozen} frozen</source>
-        <translation>参数：共 {total} 个 · {trainable} 个可训练 · {frozen} 个已冻结</translation>
-    </message>
-    <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="372"/>
-        <source> · buffers: {count} values</source>
-        <translation> · 缓冲区：{count} 个值</translation>
     </message>
 </context>
 <context>
@@ -1420,72 +1420,72 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>SummaryPanel</name>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="56"/>
+        <location filename="../../gui/network/summary_panel.py" line="53"/>
         <source>Shape of one sample, without the batch: channels, height, width</source>
         <translation>单个样本的形状（不含批维度）：通道、高、宽</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="61"/>
+        <location filename="../../gui/network/summary_panel.py" line="58"/>
         <source>not set</source>
         <translation>未设置</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="72"/>
+        <location filename="../../gui/network/summary_panel.py" line="69"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="73"/>
+        <location filename="../../gui/network/summary_panel.py" line="70"/>
         <source>Input shape</source>
         <translation>输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="75"/>
+        <location filename="../../gui/network/summary_panel.py" line="72"/>
         <source>Classes</source>
         <translation>类别数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="79"/>
+        <location filename="../../gui/network/summary_panel.py" line="76"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="100"/>
+        <location filename="../../gui/network/summary_panel.py" line="97"/>
         <source>&lt;b&gt;%1&lt;/b&gt; parameters (%2 trainable, %3 frozen)</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; 个参数（%2 个可训练，%3 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="103"/>
+        <location filename="../../gui/network/summary_panel.py" line="100"/>
         <source>&lt;b&gt;%1&lt;/b&gt; MACs per sample · %2 MB</source>
         <translation>每个样本 &lt;b&gt;%1&lt;/b&gt; 次乘加 (MACs) · %2 MB</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="105"/>
+        <location filename="../../gui/network/summary_panel.py" line="102"/>
         <source>output %1 · &lt;span style=&apos;color:%2&apos;&gt;%3 errors&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5 warnings&lt;/span&gt;</source>
         <translation>输出 %1 · &lt;span style=&apos;color:%2&apos;&gt;%3 个错误&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5 个警告&lt;/span&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="119"/>
+        <location filename="../../gui/network/summary_panel.py" line="116"/>
         <source>No problems found.</source>
         <translation>未发现问题。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="135"/>
+        <location filename="../../gui/network/summary_panel.py" line="133"/>
         <source>Use the shape of %1</source>
         <translation>使用 %1 的形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="148"/>
+        <location filename="../../gui/network/summary_panel.py" line="146"/>
         <source>expected 1 to 6 integers ≥ 1 separated by commas, e.g. 1, 28, 28</source>
         <translation>应为 1 到 6 个 ≥ 1 的整数，以逗号分隔，例如 1, 28, 28</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="159"/>
+        <location filename="../../gui/network/summary_panel.py" line="157"/>
         <source>Set input shape</source>
         <translation>设置输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="165"/>
+        <location filename="../../gui/network/summary_panel.py" line="163"/>
         <source>Set number of classes</source>
         <translation>设置类别数</translation>
     </message>
@@ -1506,39 +1506,69 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>TensorInspector</name>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="84"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="85"/>
         <source>Mean</source>
         <translation>均值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="84"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="85"/>
         <source>Std</source>
         <translation>标准差</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="85"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="86"/>
         <source>Min</source>
         <translation>最小值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="85"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="86"/>
         <source>Max</source>
         <translation>最大值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="86"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="87"/>
         <source>L2 norm</source>
         <translation>L2 范数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="86"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="87"/>
         <source>Last gradient norm</source>
         <translation>最近一次梯度范数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="99"/>
-        <source>Histogram of the values ({bins} bins)</source>
-        <translation>数值直方图（{bins} 个区间）</translation>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="100"/>
+        <source>Histogram of the values (%1 bins)</source>
+        <translation>数值直方图（%1 个区间）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="195"/>
+        <source>%1 · %2 value · %3 · %4</source>
+        <translation>%1 · %2 个值 · %3 · %4</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="196"/>
+        <source>%1 · %2 values · %3 · %4</source>
+        <translation>%1 · %2 个值 · %3 · %4</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="244"/>
+        <source>%1 NaN and %2 infinite values are left out of the statistics</source>
+        <translation>统计中略去了 %1 个 NaN 和 %2 个无穷值</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="265"/>
+        <source>%1 filters, each averaged over its input channels and scaled on its own</source>
+        <translation>%1 个卷积核，各自在输入通道上取平均并单独缩放</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="268"/>
+        <source> (first %1 of %2)</source>
+        <translation>（共 %2 个，显示前 %1 个）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="280"/>
+        <source> (averaged down to %1 × %2)</source>
+        <translation>（平均缩减为 %1 × %2）</translation>
     </message>
     <message>
         <location filename="../../gui/inspect/tensor_inspector.py" line="132"/>
@@ -1561,59 +1591,29 @@ predicted: %3 with %4 % confidence</source>
         <translation>模型中没有该名称的张量。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="195"/>
-        <source>{shape} · {numel} value · {dtype} · {device}</source>
-        <translation>{shape} · {numel} 个值 · {dtype} · {device}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="196"/>
-        <source>{shape} · {numel} values · {dtype} · {device}</source>
-        <translation>{shape} · {numel} 个值 · {dtype} · {device}</translation>
-    </message>
-    <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="224"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="223"/>
         <source>A meta tensor has a shape but no values.</source>
         <translation>meta 张量只有形状，没有数值。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="226"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="225"/>
         <source>Empty tensor.</source>
         <translation>空张量。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="228"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="227"/>
         <source>Not a floating-point tensor: no histogram.</source>
         <translation>不是浮点张量：无直方图。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="230"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="229"/>
         <source>Complex tensor: statistics of the magnitudes.</source>
         <translation>复数张量：统计的是模长。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="245"/>
-        <source>{nan} NaN and {inf} infinite values are left out of the statistics</source>
-        <translation>统计中略去了 {nan} 个 NaN 和 {inf} 个无穷值</translation>
-    </message>
-    <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="266"/>
-        <source>{shown} filters, each averaged over its input channels and scaled on its own</source>
-        <translation>{shown} 个卷积核，各自在输入通道上取平均并单独缩放</translation>
-    </message>
-    <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="269"/>
-        <source> (first {shown} of {total})</source>
-        <translation>（共 {total} 个，显示前 {shown} 个）</translation>
-    </message>
-    <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="280"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="278"/>
         <source>rows: outputs, columns: inputs; colours centred at 0</source>
         <translation>行：输出，列：输入；颜色以 0 为中心</translation>
-    </message>
-    <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="282"/>
-        <source> (averaged down to {rows} × {cols})</source>
-        <translation>（平均缩减为 {rows} × {cols}）</translation>
     </message>
 </context>
 <context>
@@ -1697,143 +1697,143 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>TrainingPanel</name>
     <message>
-        <location filename="../../gui/training/panel.py" line="56"/>
+        <location filename="../../gui/training/panel.py" line="62"/>
         <source>Image folder…</source>
         <translation>图像文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="60"/>
+        <location filename="../../gui/training/panel.py" line="66"/>
         <source>one sub-folder per class</source>
         <translation>每个类别一个子文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="61"/>
+        <location filename="../../gui/training/panel.py" line="67"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="63"/>
+        <location filename="../../gui/training/panel.py" line="69"/>
         <source>Fetch this dataset with torchvision into the data folder (needs the internet once)</source>
         <translation>用 torchvision 将该数据集下载到数据文件夹（仅首次需要联网）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="66"/>
+        <location filename="../../gui/training/panel.py" line="72"/>
         <source>Random rotation, scale, shift</source>
         <translation>随机旋转、缩放、平移</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="78"/>
+        <location filename="../../gui/training/panel.py" line="84"/>
         <source>Fresh weights (else continue)</source>
         <translation>全新权重（否则继续训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="79"/>
+        <location filename="../../gui/training/panel.py" line="85"/>
         <source>Start the run from newly initialised weights instead of continuing from the current ones</source>
         <translation>从重新初始化的权重开始本次运行，而不是在当前权重上继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="82"/>
+        <location filename="../../gui/training/panel.py" line="88"/>
         <source>Start (F5)</source>
         <translation>开始 (F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="84"/>
-        <location filename="../../gui/training/panel.py" line="257"/>
+        <location filename="../../gui/training/panel.py" line="90"/>
+        <location filename="../../gui/training/panel.py" line="263"/>
         <source>Pause (F6)</source>
         <translation>暂停 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="86"/>
+        <location filename="../../gui/training/panel.py" line="92"/>
         <source>Stop (Shift+F5)</source>
         <translation>停止 (Shift+F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="88"/>
+        <location filename="../../gui/training/panel.py" line="94"/>
         <source>Reset weights</source>
         <translation>重置权重</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="94"/>
+        <location filename="../../gui/training/panel.py" line="100"/>
         <source>Not trained yet.</source>
         <translation>尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="102"/>
+        <location filename="../../gui/training/panel.py" line="108"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="103"/>
+        <location filename="../../gui/training/panel.py" line="109"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="104"/>
+        <location filename="../../gui/training/panel.py" line="110"/>
         <source>Validation share</source>
         <translation>验证集比例</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="105"/>
+        <location filename="../../gui/training/panel.py" line="111"/>
         <source>Augmentation</source>
         <translation>数据增强</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="106"/>
+        <location filename="../../gui/training/panel.py" line="112"/>
         <source>Loss</source>
         <translation>损失函数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="107"/>
+        <location filename="../../gui/training/panel.py" line="113"/>
         <source>Optimizer</source>
         <translation>优化器</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="108"/>
+        <location filename="../../gui/training/panel.py" line="114"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="109"/>
+        <location filename="../../gui/training/panel.py" line="115"/>
         <source>Weight decay</source>
         <translation>权重衰减</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="110"/>
+        <location filename="../../gui/training/panel.py" line="116"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="111"/>
+        <location filename="../../gui/training/panel.py" line="117"/>
         <source>Epochs</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="112"/>
+        <location filename="../../gui/training/panel.py" line="118"/>
         <source>LR schedule</source>
         <translation>学习率调度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="113"/>
+        <location filename="../../gui/training/panel.py" line="119"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="114"/>
+        <location filename="../../gui/training/panel.py" line="120"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="181"/>
+        <location filename="../../gui/training/panel.py" line="187"/>
         <source>Image folder (one sub-folder per class)</source>
         <translation>图像文件夹（每个类别一个子文件夹）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="257"/>
+        <location filename="../../gui/training/panel.py" line="263"/>
         <source>Resume (F6)</source>
         <translation>继续 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="286"/>
+        <location filename="../../gui/training/panel.py" line="292"/>
         <source>Epoch %1/%2 · step %3/%4 · %5 samples/s · %6 elapsed · %7 left</source>
         <translation>第 %1/%2 轮 · 第 %3/%4 步 · %5 样本/秒 · 已用 %6 · 剩余 %7</translation>
     </message>
