@@ -17,8 +17,7 @@ from netbuilder.core.tensor_stats import (
     summarize_tensor,
 )
 
-
-@pytest.mark.parametrize(("tensor", "kind", "hist"), [
+ODD_TENSORS = [
     (torch.empty(0, 5), "none", 0),
     (torch.tensor(7), "none", 0),
     (torch.tensor([True, False]), "none", 0),
@@ -32,7 +31,10 @@ from netbuilder.core.tensor_stats import (
     (torch.randn(10, 36864), "heatmap", 368640),
     (torch.randn(300, 4, 5, 5), "filters", 30000),
     (torch.randn(4, 3, 5), "none", 60),
-])
+]  # also drawn by tests/gui/test_parameter_tree.py
+
+
+@pytest.mark.parametrize(("tensor", "kind", "hist"), ODD_TENSORS)
 def test_summaries_of_odd_tensors(tensor, kind, hist):
     summary = summarize_tensor(tensor)
     assert summary.picture_kind == kind

@@ -12,22 +12,12 @@ from netbuilder.core.project import Project
 from netbuilder.core.resources import load_template
 from netbuilder.gui.controllers import weights as weights_module
 from netbuilder.gui.main_window import MainWindow
+from tests.gui.conftest import record_message_boxes
 
 
 @pytest.fixture
 def said(monkeypatch):
-    messages = []
-
-    def record(kind, answer):
-        def box(parent, title, text, *args, **kwargs):
-            messages.append((kind, title, text))
-            return answer
-        return box
-
-    monkeypatch.setattr(QMessageBox, "warning", record("warning", QMessageBox.StandardButton.Ok))
-    monkeypatch.setattr(QMessageBox, "question",
-                        record("question", QMessageBox.StandardButton.Discard))
-    return messages
+    return record_message_boxes(monkeypatch, QMessageBox.StandardButton.Discard)
 
 
 @pytest.fixture

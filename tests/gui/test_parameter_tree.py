@@ -22,6 +22,7 @@ from netbuilder.gui.inspect.parameter_tree import (
     filter_grid_shape,
     find_tensor,
 )
+from tests.core.test_tensor_stats import ODD_TENSORS
 
 CHECKED, UNCHECKED, PARTIAL = (Qt.CheckState.Checked, Qt.CheckState.Unchecked,
                                Qt.CheckState.PartiallyChecked)
@@ -472,21 +473,7 @@ def test_panel_widgets_have_object_names(panel):
 # Tensor summaries
 
 
-@pytest.mark.parametrize(("tensor", "kind", "hist"), [
-    (torch.empty(0, 5), "none", 0),
-    (torch.tensor(7), "none", 0),
-    (torch.tensor([True, False]), "none", 0),
-    (torch.randn(10, 10).half(), "heatmap", 100),
-    (torch.randn(8, 3, 3, 3).bfloat16(), "filters", 216),
-    (torch.randn(3, 3, dtype=torch.cfloat), "heatmap", 9),
-    (torch.tensor([3e38, -3e38, 1.0]), "none", 3),
-    (torch.empty(3, 4, device="meta"), "none", 0),
-    (torch.ones(4, 4), "heatmap", 16),
-    (torch.tensor(2.5), "none", 1),
-    (torch.randn(10, 36864), "heatmap", 368640),
-    (torch.randn(300, 4, 5, 5), "filters", 30000),
-    (torch.randn(4, 3, 5), "none", 60),
-])
+@pytest.mark.parametrize(("tensor", "kind", "hist"), ODD_TENSORS)
 def test_odd_tensors_are_drawn(qtbot, tensor, kind, hist):
     inspector = TensorInspector()
     qtbot.addWidget(inspector)

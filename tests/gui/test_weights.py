@@ -12,22 +12,12 @@ from netbuilder.gui.dialogs.weights import MATCHING, ReconcileDialog
 from netbuilder.gui.main_window import MainWindow
 from tests.core.article_models import MNISTClassifier
 from tests.core.test_checkpoint import malicious_file
+from tests.gui.conftest import record_message_boxes
 
 
 @pytest.fixture
 def said(monkeypatch):
-    messages = []
-
-    def record(kind, answer):
-        def box(parent, title, text, *args, **kwargs):
-            messages.append((kind, title, text))
-            return answer
-        return box
-
-    monkeypatch.setattr(QMessageBox, "warning", record("warning", QMessageBox.StandardButton.Ok))
-    monkeypatch.setattr(QMessageBox, "question",
-                        record("question", QMessageBox.StandardButton.Open))
-    return messages
+    return record_message_boxes(monkeypatch, QMessageBox.StandardButton.Open)
 
 
 @pytest.fixture
