@@ -62,7 +62,7 @@ def main() -> None:
         times = sorted(measure(app, window, activations))
         print(f"digits_cnn, stroke end → {label}: median {statistics.median(times):.1f} ms, "
               f"p95 {times[int(0.95 * len(times)) - 1]:.1f} ms")
-    window.document.undo_stack.setClean()
+    window.session.discard_changes()
     window.close()
 
 

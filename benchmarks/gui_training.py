@@ -105,7 +105,7 @@ def app_run(app: QApplication, template: str) -> tuple[float, list[float], float
         run = window.training.run
         if not window.training.running:
             loop.quit()
-        elif template == "digits_cnn" and run is not None and len(run["epochs"]) >= \
+        elif template == "digits_cnn" and run is not None and len(run.epochs) >= \
                 epochs_wanted and "stop" not in outcome:
             thread = window.training.thread
             started = time.perf_counter()
@@ -123,8 +123,8 @@ def app_run(app: QApplication, template: str) -> tuple[float, list[float], float
     stop_latency = outcome.get("stop")
     probe.stop()
     run = window.session.runs[-1]
-    rates = [e["samples_per_s"] for e in run["epochs"][:epochs_wanted]]
-    window.document.undo_stack.setClean()
+    rates = [e["samples_per_s"] for e in run.epochs[:epochs_wanted]]
+    window.session.discard_changes()
     window.close()
     return statistics.median(rates), probe.late, stop_latency
 

@@ -53,7 +53,7 @@ def main() -> None:
     window.training.shutdown()
     print(f"{params:,}-parameter model, fc1.weight selected, during training: one refresh "
           f"median {statistics.median(times):.1f} ms, max {max(times):.1f} ms ({len(times)})")
-    window.document.undo_stack.setClean()
+    window.session.discard_changes()
     window.close()
 
 

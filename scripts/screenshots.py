@@ -29,7 +29,7 @@ def train_until(app, window, epochs: int) -> None:
     while time.monotonic() < deadline:
         app.processEvents()
         run = window.training.run
-        if run is not None and len(run["epochs"]) >= epochs:
+        if run is not None and len(run.epochs) >= epochs:
             break
         time.sleep(0.01)
     window.plots.redraw()
@@ -118,7 +118,7 @@ def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
         written.append(path)
     window.training.stop()
     window.training.shutdown()
-    window.document.undo_stack.setClean()
+    window.session.discard_changes()
     window.close()
     return written
 

@@ -186,6 +186,13 @@ class Session(QObject):
         self.path_changed.emit()
         self._dirty_may_have_changed()
 
+    def discard_changes(self) -> None:
+        """Treat the current state as saved without writing it (scripts and benchmarks that
+        close their window; the File menu always asks)."""
+        self._modified = False
+        self.document.undo_stack.setClean()
+        self._dirty_may_have_changed()
+
     def mark_unsaved(self) -> None:
         """Work that no file holds yet (a restored autosave, weights read off a file)."""
         self._mark_modified()
