@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 
 import torch
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -113,6 +113,14 @@ class ParameterTree(QWidget):
         self._module_by_path: dict[str, QTreeWidgetItem] = {}
         self._updating = False
         self._last_selected: str | None = None
+        # A freeze request can replace the model while Qt is still inside the check box's
+        # itemChanged: rebuilding then would delete the very item Qt is using. Such rebuilds
+        # wait for the event loop.
+        self._in_item_change = False
+        self._deferred = QTimer(self)
+        self._deferred.setSingleShot(True)
+        self._deferred.setInterval(0)
+        self._deferred.timeout.connect(self.refresh)
         self._totals = {"total": 0, "trainable": 0, "frozen": 0, "buffers": 0}
 
         self.tree = QTreeWidget(self)
@@ -153,7 +161,10 @@ class ParameterTree(QWidget):
         """Show ``model`` (None: an empty tree); keeps the selection when the name still exists."""
         self._model = model
         self._signature = None  # always rebuild: a new model may share names but not tensors
-        self.refresh()
+        if self._in_item_change:
+            self._deferred.start()
+        else:
+            self.refresh()
 
     def refresh(self) -> None:
         """Re-read shapes, dtypes, devices and ``requires_grad``; rebuild only when modules,
@@ -383,12 +394,17 @@ class ParameterTree(QWidget):
             return
         name = item.data(COL_NAME, NAME_ROLE)
         frozen = item.checkState(COL_NAME) != Qt.CheckState.Checked
-        if kind == MODULE:
-            self.module_freeze_requested.emit(name, frozen)
-        else:
-            self.parameter_freeze_requested.emit(name, frozen)
-        # Show the model as it is: changed if a receiver applied the request, else unchanged.
-        if self._model is not None:
+        self._in_item_change = True
+        try:
+            if kind == MODULE:
+                self.module_freeze_requested.emit(name, frozen)
+            else:
+                self.parameter_freeze_requested.emit(name, frozen)
+        finally:
+            self._in_item_change = False
+        # Show the model as it is: changed if a receiver applied the request, else unchanged
+        # (rows only; a rebuild for a replaced model is already waiting for the event loop).
+        if self._model is not None and not self._deferred.isActive():
             self.refresh()
 
     @Slot()
