@@ -3,7 +3,8 @@
 A plain file is exactly ``torch.save(model.state_dict(), path)``, what the tutorial's
 ``model.load_state_dict(torch.load(path))`` reads. A full checkpoint is one dict holding the spec
 next to the weights (as nanoGPT keeps ``model_args`` beside its ``state_dict``), the optimizer
-state, training settings, history and class names — only tensors and plain types, so it loads
+state, training settings, history, class names and, after a run, where it stands (its resume
+point, see ``core.resume``) — only tensors and plain types, so it loads
 with ``weights_only=True``. Every load uses ``weights_only=True``; every save is atomic.
 
 Loading trusts nothing: the zip's declared sizes are checked before ``torch.load`` (see
@@ -42,6 +43,7 @@ from netbuilder.core.pth_guard import (
     short_repr,
     tensor_problem,
 )
+from netbuilder.core.resume import ResumeError, ResumePoint
 from netbuilder.core.spec import NetworkSpec, SpecError
 
 __all__ = [
@@ -206,8 +208,12 @@ def save_checkpoint(path: str | Path, spec: NetworkSpec, model: nn.Module,
                     training: dict[str, Any] | None = None,
                     history: list[dict[str, Any]] | None = None,
                     class_names: list[str] | None = None,
-                    extra: dict[str, Any] | None = None) -> Path:
-    """Architecture, weights, optimizer state, settings and history in one file."""
+                    extra: dict[str, Any] | None = None,
+                    resume: ResumePoint | None = None) -> Path:
+    """Architecture, weights, optimizer state, settings and history in one file; with
+    ``resume`` (``Trainer.resume_point()`` taken with these weights) also where the run stands,
+    so that training the checkpoint continues it exactly (key "resume", tensors and plain
+    values only)."""
     opt_state = optimizer.state_dict() if isinstance(optimizer, torch.optim.Optimizer) else (
         optimizer)
     payload = {
@@ -222,6 +228,7 @@ def save_checkpoint(path: str | Path, spec: NetworkSpec, model: nn.Module,
         "class_names": list(class_names or []),
         "preprocessing": dict(PREPROCESSING),
         "extra": dict(extra or {}),
+        "resume": resume.to_payload() if resume is not None else None,
     }
     return _save(payload, path)
 
@@ -419,7 +426,29 @@ def _checked_checkpoint(name: str, data: dict) -> tuple[dict[str, Any], NetworkS
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise refuse("class_names", "are not a list of text")
     checked["class_names"] = names
+    checked["resume"] = _checked_resume(_field(data, "resume"), model, refuse)
     return checked, spec
+
+
+def _checked_resume(value: Any, model: nn.Module, refuse) -> ResumePoint | None:
+    """None (older checkpoints have none), or a checked ResumePoint whose best weights fit the
+    checkpoint's own network."""
+    if value is None:
+        return None
+    try:
+        point = ResumePoint.from_payload(value)
+    except ResumeError as exc:
+        raise refuse("resume point", f"is not usable: {exc}") from None
+    if point.best_weights is not None:
+        report = reconcile(model, point.best_weights)
+        if not report.perfect:
+            raise refuse("resume point", f"holds best weights that do not fit its network: "
+                                         f"{report.describe()}")
+        problems = _copy_problems(model, point.best_weights, report.matching)
+        if problems:
+            raise refuse("resume point", "holds best weights that cannot be loaded: "
+                                         + "; ".join(problems))
+    return point
 
 
 def _bad_numbers(history: list[dict]) -> str | None:

@@ -12,6 +12,11 @@ diverged (see :func:`divergence_limit`). Only then do they become the rollback p
 the first good epoch it is the weights the model had when the run started. An epoch that fails
 the check ends the run with a ``Failed`` event, the rollback point back in the model (and the
 optimizer's moments with it, so that training again does not inherit exploded state).
+
+A run can be stopped and continued later as if it had never stopped: ``Trainer.resume_point()``
+describes where it stands (see ``core.resume``), and a new ``Trainer(…, resume=point)`` goes on
+from there. Each run also keeps its best epoch (the lowest validation loss) with a copy of its
+weights, and with ``patience`` ends early when the validation loss stops improving.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from netbuilder.core.evaluation import (  # noqa: F401  (re-exported: callers im
     loss_value,
 )
 from netbuilder.core.health import Health
+from netbuilder.core.pth_guard import is_finite_number, is_number, short_repr
 from netbuilder.core.registry import (  # noqa: F401  (LOSSES etc. re-exported for callers)
     DEVICES,
     LOSSES,
@@ -44,6 +50,7 @@ from netbuilder.core.registry import (  # noqa: F401  (LOSSES etc. re-exported f
     TRAINING_CHOICES,
     names,
 )
+from netbuilder.core.resume import ResumeError, ResumePoint, cpu_copy  # noqa: F401  (re-exported)
 from netbuilder.core.training_events import (
     BatchEnd,
     EpochEnd,
@@ -81,26 +88,41 @@ class TrainConfig:
     device: str = "auto"
     augment: bool = False
 
+    patience: int = 0  # 0: off; N: stop once the validation loss has not improved for N epochs
+
     def problems(self, train_size: int | None = None) -> list[str]:
+        """What is wrong with these settings, one line each (any values: never raises)."""
         found = []
         for name, choices in TRAINING_CHOICES.items():
             allowed = names(choices)
             value = getattr(self, name)
-            if value not in allowed:
-                found.append(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            found.append(f"learning rate: expected a number > 0, got {self.lr!r}")
-        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            found.append(f"weight decay: expected a number ≥ 0, got {self.weight_decay!r}")
-        if not (math.isfinite(self.momentum) and 0 <= self.momentum < 1):
-            found.append(f"momentum: expected a number from 0 to below 1, got {self.momentum!r}")
-        if not isinstance(self.batch_size, int) or self.batch_size < 1:
-            found.append(f"batch size: expected an integer ≥ 1, got {self.batch_size!r}")
+            if not isinstance(value, str) or value not in allowed:
+                found.append(f"{name}: expected one of {', '.join(allowed)}, got "
+                             f"{short_repr(value)}")
+        if not (is_finite_number(self.lr) and self.lr > 0):
+            found.append(f"learning rate: expected a number > 0, got {short_repr(self.lr)}")
+        if not (is_finite_number(self.weight_decay) and self.weight_decay >= 0):
+            found.append(f"weight decay: expected a number ≥ 0, got "
+                         f"{short_repr(self.weight_decay)}")
+        if not (is_finite_number(self.momentum) and 0 <= self.momentum < 1):
+            found.append(f"momentum: expected a number from 0 to below 1, got "
+                         f"{short_repr(self.momentum)}")
+        if not _is_int(self.batch_size) or self.batch_size < 1:
+            found.append(f"batch size: expected an integer ≥ 1, got "
+                         f"{short_repr(self.batch_size)}")
         elif train_size is not None and self.batch_size > train_size:
             found.append(f"batch size {self.batch_size} is larger than the {train_size} "
                          "training images")
-        if not isinstance(self.epochs, int) or self.epochs < 1:
-            found.append(f"epochs: expected an integer ≥ 1, got {self.epochs!r}")
+        if not _is_int(self.epochs) or self.epochs < 1:
+            found.append(f"epochs: expected an integer ≥ 1, got {short_repr(self.epochs)}")
+        if not _is_int(self.seed) or not 0 <= self.seed < 2**63:
+            found.append(f"seed: expected an integer from 0 to 2^63 - 1, got "
+                         f"{short_repr(self.seed)}")
+        if not isinstance(self.augment, bool):
+            found.append(f"augment: expected true or false, got {short_repr(self.augment)}")
+        if not _is_int(self.patience) or self.patience < 0:
+            found.append(f"patience: expected an integer ≥ 0 (0: off), got "
+                         f"{short_repr(self.patience)}")
         return found
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,6 +132,10 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -206,11 +232,22 @@ class _RunState:
     good_weights: dict[str, torch.Tensor]
     good_moments: dict[str, Any]
     good_epoch: int | None = None
-    best: tuple[int, float] | None = None  # the good epoch with the lowest validation loss
     start_loss: float | None = None  # the first batch's loss: that of the starting weights
     global_step: int = 0
     started: float = field(default_factory=time.perf_counter)
-    # The epoch in progress.
+    # Where the run stands (see ResumePoint).
+    epochs_done: int = 0
+    step: int = 0  # batches done in the epoch in progress
+    ended: str = ""  # "", "finished", "early_stopped"
+    lost: bool = False  # rolled back or failed: the position cannot be described
+    stopped_at: tuple[torch.Tensor, torch.Tensor] | None = None  # generator and RNG at the end
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best: dict[str, Any] | None = None  # the good epoch with the lowest validation loss
+    best_weights: dict[str, torch.Tensor] | None = None  # its weights, on the CPU
+    epochs_since_best: int = 0
+    # The epoch in progress; ``boundary`` holds the generator and RNG states from before it
+    # drew its order, for a stop before its first batch.
+    boundary: tuple[torch.Tensor, torch.Tensor] | None = None
     order: torch.Tensor | None = None
     predicted: torch.Tensor | None = None
     epoch_start: float = 0.0
@@ -218,10 +255,17 @@ class _RunState:
     seen: int = 0
 
     def begin_epoch(self, n: int, device: torch.device) -> None:
+        self.boundary = (self.generator.get_state(), torch.get_rng_state())
         self.epoch_start = time.perf_counter()
         self.loss_sum, self.seen = 0.0, 0
         self.order = torch.randperm(n, generator=self.generator).to(device)
-        self.predicted = torch.empty(n, dtype=torch.int64, device=device)
+        self.predicted = torch.zeros(n, dtype=torch.int64, device=device)
+
+    def end_epoch(self, epoch: int, record: dict[str, Any]) -> None:
+        self.epochs_done, self.step = epoch, 0
+        self.order = self.predicted = self.boundary = None
+        self.loss_sum, self.seen = 0.0, 0
+        self.history.append(record)
 
     def lr(self) -> float:
         return self.optimizer.param_groups[0]["lr"]
@@ -229,14 +273,28 @@ class _RunState:
     def roll_back(self, model: nn.Module) -> None:
         model.load_state_dict(self.good_weights)
         self.optimizer.load_state_dict(self.good_moments)
+        self.lost = True
 
-    def keep(self, model: nn.Module, epoch: int, val_loss: float) -> None:
-        """Make the weights at the end of ``epoch`` (checked good) the rollback point."""
+    def keep(self, model: nn.Module, epoch: int, val_loss: float, val_accuracy: float) -> None:
+        """Make the weights at the end of ``epoch`` (checked good) the rollback point, and the
+        best weights when their validation loss is the lowest so far."""
         self.good_weights = _snapshot(model)
         self.good_moments = copy.deepcopy(self.optimizer.state_dict())
         self.good_epoch = epoch
-        if self.best is None or val_loss < self.best[1]:
-            self.best = (epoch, val_loss)
+        if self.best is None or val_loss < self.best["val_loss"]:
+            self.best = {"epoch": epoch, "val_loss": val_loss, "val_accuracy": val_accuracy}
+            self.best_weights = {k: v.detach().to("cpu", copy=True)
+                                 for k, v in model.state_dict().items()}
+            self.epochs_since_best = 0
+        else:
+            self.epochs_since_best += 1
+
+    def freeze_position(self) -> None:
+        """The run has ended: keep the generator states of this moment for its resume point."""
+        if self.step == 0 and self.order is not None and self.boundary is not None:
+            self.stopped_at = self.boundary  # the epoch drew its order but trained no batch
+        else:
+            self.stopped_at = (self.generator.get_state(), torch.get_rng_state())
 
 
 @dataclass(frozen=True)
@@ -249,16 +307,92 @@ class _Stepped:
     before: dict[str, torch.Tensor] | None = None
 
 
+# The per-parameter state each optimizer needs to go on (others may be present too).
+_OPTIMIZER_STATE = {"adam": {"step", "exp_avg", "exp_avg_sq"},
+                    "adamw": {"step", "exp_avg", "exp_avg_sq"},
+                    "sgd": set(), "rmsprop": {"step", "square_avg"}}
+
+
+def _moments_fit(saved: dict, params: list[nn.Parameter], kind: str) -> bool:
+    """Whether an optimizer state dict (checked by ResumePoint.from_payload) holds the moments
+    of ``kind`` for exactly these parameters: the same number, each state tensor of its
+    parameter's shape (a step count may be a scalar)."""
+    try:
+        ids = [i for group in saved["param_groups"] for i in group["params"]]
+        state = saved["state"]
+    except (KeyError, TypeError):
+        return False
+    if len(ids) != len(params) or len(set(ids)) != len(ids):
+        return False
+    by_id = dict(zip(ids, params, strict=True))
+    for index, values in state.items():
+        param = by_id.get(index)
+        if param is None or not isinstance(values, dict):
+            return False
+        if not _OPTIMIZER_STATE.get(kind, set()) <= set(values):
+            return False
+        for key, value in values.items():
+            if isinstance(value, torch.Tensor):
+                if key == "step":
+                    if value.numel() != 1 or not value.is_floating_point():
+                        return False
+                elif (tuple(value.shape) != tuple(param.shape) or not (
+                        value.is_floating_point() or value.is_complex())):
+                    return False
+            elif not (key == "step" and is_finite_number(value)
+                      or key == "momentum_buffer" and value is None):
+                return False
+    return True
+
+
+def _alike(saved: Any, fresh: Any) -> bool:
+    """Whether a saved optimizer group or schedule state has the structure of a fresh one made
+    with the same settings: the same keys, lists of the same length, the same texts, finite
+    numbers where numbers are (so that loading it cannot break a later step)."""
+    if isinstance(saved, bool) or isinstance(fresh, bool):
+        return type(saved) is type(fresh)
+    if is_number(fresh):
+        return is_finite_number(saved)
+    if fresh is None or isinstance(fresh, str):
+        return saved == fresh
+    if isinstance(fresh, (list, tuple)):
+        return (isinstance(saved, (list, tuple)) and len(saved) == len(fresh)
+                and all(_alike(a, b) for a, b in zip(saved, fresh, strict=True)))
+    if isinstance(fresh, dict):
+        return (isinstance(saved, dict) and set(saved) == set(fresh)
+                and all(_alike(saved[k], fresh[k]) for k in fresh))
+    return False
+
+
 class Trainer:
     """Trains ``model`` on ``data`` with ``config``; iterate :meth:`run` to drive it.
 
     The optimizer (and its state) lives as long as the trainer, so running again continues
     from the current weights and moments; call ``reset_weights`` first to start afresh.
+
+    ``resume``, a :class:`ResumePoint` of an earlier run (with the model holding the weights
+    saved with it), is used by the first :meth:`run`:
+
+    * when it resumes ``config`` (an unfinished run with the same settings but the device) and
+      fits the model, the run goes on exactly where it stopped: optimizer and schedule state,
+      generator and RNG states, epoch, step, the epoch in progress, history, best weights and
+      patience count (``resumed`` is True);
+    * otherwise, when its optimizer state is of the same optimizer for the same parameters, a
+      new run starts (epoch 1, fresh schedule, seeded generators) keeping the optimizer's
+      moments, with the new settings (``moments_kept`` is True);
+    * otherwise it is ignored.
+
+    ``best``/``best_weights``: the epoch of this run with the lowest validation loss
+    ({"epoch", "val_loss", "val_accuracy"}) and a CPU copy of the model's state_dict at its
+    end, or None before the first good epoch. With ``config.patience`` N > 0 the run ends
+    with ``Stopped("early", …)`` once N epochs in a row did not lower the validation loss below
+    the best one; the model keeps the last weights.
     """
 
     def __init__(self, model: nn.Module, data: Dataset | DeviceData, config: TrainConfig,
                  stop: threading.Event | None = None, pause: threading.Event | None = None,
-                 health_every: int = 0, health_seconds: float = 0.0):
+                 health_every: int = 0, health_seconds: float = 0.0,
+                 resume: ResumePoint | None = None):
         self.model = model
         # Measure health every N steps, or at most every so many seconds (0: never).
         self.health_every = health_every
@@ -271,14 +405,22 @@ class Trainer:
         self.data = data.on_device(self.device) if isinstance(data, Dataset) else data
         self.history: list[EpochEnd] = []
         self.optimizer: torch.optim.Optimizer | None = None
+        self._state: _RunState | None = None
         problems = config.problems(len(self.data.train_y))
         if problems:
             raise TrainingError("; ".join(problems))
+        self._resume = resume
+        mode = self._resume_mode(resume) if resume is not None else "cold"
+        self.resumed = mode == "exact"  # the first run continues ``resume`` exactly
+        self.moments_kept = mode in ("exact", "warm")  # it starts with the run's moments
 
     # -- set-up --------------------------------------------------------------------------------
 
+    def _trainable(self) -> list[nn.Parameter]:
+        return [p for p in self.model.parameters() if p.requires_grad]
+
     def _make_optimizer(self) -> torch.optim.Optimizer:
-        params = [p for p in self.model.parameters() if p.requires_grad]
+        params = self._trainable()
         if not params:
             raise TrainingError("every parameter is frozen: there is nothing to train")
         c = self.config
@@ -304,6 +446,52 @@ class Trainer:
         if c.schedule == "onecycle":
             return sched.OneCycleLR(optimizer, max_lr=c.lr, total_steps=total_steps), True
         return None, False
+
+    def _steps_per_epoch(self) -> int:
+        return math.ceil(len(self.data.train_y) / self.config.batch_size)
+
+    def _resume_mode(self, resume: ResumePoint) -> str:
+        """'exact', 'warm' (a new run keeping the optimizer's moments) or 'cold'; checks only,
+        changes nothing."""
+        params = self._trainable()
+        kind = self.config.optimizer
+        if (not params or resume.config.get("optimizer") != kind
+                or not _moments_fit(resume.optimizer, params, kind)):
+            return "cold"
+        if resume.resumes(self.config) and self._position_fits(resume):
+            return "exact"
+        return "warm"
+
+    def _position_fits(self, resume: ResumePoint) -> bool:
+        """Whether ``resume`` can continue here exactly: one parameter group and a schedule
+        state shaped like fresh ones, step counts that fit this data's batches, the epoch's
+        order over these training images, best weights that fit the model."""
+        spe, n = self._steps_per_epoch(), len(self.data.train_y)
+        if resume.global_step != resume.epochs_done * spe + resume.step:
+            return False  # another number of batches per epoch: other data
+        if resume.step >= spe or (resume.step and (resume.order is None
+                                                     or len(resume.order) != n)):
+            return False
+        probe = self._make_optimizer()
+        for group in probe.param_groups:  # as _prepare leaves them
+            group["initial_lr"] = self.config.lr
+        schedule, per_batch = self._make_schedule(probe, spe * self.config.epochs)
+        fresh_groups = probe.state_dict()["param_groups"]
+        if not _alike(resume.optimizer["param_groups"], fresh_groups):
+            return False
+        if schedule is not None:
+            if resume.schedule is None or not _alike(resume.schedule, schedule.state_dict()):
+                return False
+            expected = resume.global_step if per_batch else resume.epochs_done
+            if resume.schedule.get("last_epoch") != expected:
+                return False
+        if resume.best_weights is not None:
+            own = self.model.state_dict()
+            if set(own) != set(resume.best_weights) or any(
+                    tuple(own[k].shape) != tuple(resume.best_weights[k].shape)
+                    or own[k].dtype != resume.best_weights[k].dtype for k in own):
+                return False
+        return True
 
     def _check_output(self) -> str | None:
         """Why the model's output does not fit the data, or None (checked on 2 images)."""
@@ -337,10 +525,10 @@ class Trainer:
             self.model.train(was_training)
 
     def _epoch_fault(self, epoch: int, val_loss: float, start_loss: float,
-                     best: tuple[int, float] | None) -> tuple[str, str] | None:
+                     best: dict[str, Any] | None) -> tuple[str, str] | None:
         """Why the weights at the end of ``epoch`` are not good: (reason, text), or None.
 
-        ``best`` is the good epoch with the lowest validation loss so far, and that loss.
+        ``best`` is the good epoch with the lowest validation loss so far (see _RunState).
         """
         where = f"at epoch {epoch}"
         bad = non_finite_state(self.model)
@@ -353,9 +541,57 @@ class Trainer:
         limit = divergence_limit(self.config.loss, self.data.num_classes, start_loss)
         if abs(val_loss) <= limit:
             return None
-        start = f"{best[1]:.4g} (epoch {best[0]})" if best else f"{start_loss:.4g} at the start"
+        start = (f"{best['val_loss']:.4g} (epoch {best['epoch']})" if best
+                 else f"{start_loss:.4g} at the start")
         return "diverged", (f"training diverged: the validation loss rose from {start} to "
                             f"{val_loss:.3g} {where} (limit {limit:.4g})")
+
+    # -- where the run stands -------------------------------------------------------------------
+
+    @property
+    def best(self) -> dict[str, Any] | None:
+        """{"epoch", "val_loss", "val_accuracy"} of the run's epoch with the lowest validation
+        loss, or None before its first good epoch."""
+        return None if self._state is None else self._state.best
+
+    @property
+    def best_weights(self) -> dict[str, torch.Tensor] | None:
+        """The model's state_dict (CPU copies) at the end of the :attr:`best` epoch, or None."""
+        return None if self._state is None else self._state.best_weights
+
+    def resume_point(self) -> ResumePoint | None:
+        """Where the run stands now, to continue it later with ``Trainer(…, resume=…)`` and the
+        model's weights of this moment (save both together).
+
+        Call it after the run ended (a user stop, early stop or finish) or between its events.
+        After a stop in the middle of an epoch it describes that batch exactly. It is None
+        before a run has started, after a ``Failed`` event, and after a stop that had to put
+        earlier weights back (non-finite loss or weights): then the position is lost.
+        """
+        state = self._state
+        if state is None or state.lost:
+            return None
+        if state.stopped_at is not None:
+            generator, rng = state.stopped_at
+        elif state.step == 0 and state.order is not None and state.boundary is not None:
+            generator, rng = state.boundary
+        else:
+            generator, rng = state.generator.get_state(), torch.get_rng_state()
+        mid = state.step > 0
+        return ResumePoint(
+            config=self.config.to_dict(), epochs_done=state.epochs_done, step=state.step,
+            global_step=state.global_step,
+            optimizer=cpu_copy(state.optimizer.state_dict()),
+            schedule=copy.deepcopy(state.schedule.state_dict()) if state.schedule else None,
+            generator=generator.clone(), rng=rng.clone(),
+            order=cpu_copy(state.order) if mid else None,
+            predicted=cpu_copy(state.predicted) if mid else None,
+            loss_sum=state.loss_sum if mid else 0.0, seen=state.seen if mid else 0,
+            start_loss=state.start_loss,
+            best=dict(state.best) if state.best else None,
+            best_weights=dict(state.best_weights) if state.best_weights else None,
+            epochs_since_best=state.epochs_since_best,
+            history=[dict(record) for record in state.history], ended=state.ended)
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -374,15 +610,22 @@ class Trainer:
     def run(self) -> Iterator[Event]:
         """Train, yielding events; see the module docstring for what ends a run and how."""
         c, n = self.config, len(self.data.train_y)
+        self._state = None
         try:
             state = self._prepare()
         except TrainingError as exc:
             yield Failed(str(exc))
             return
-        yield Started(c.epochs, state.steps_per_epoch, n, len(self.data.val_y), str(self.device))
-        for epoch in range(1, c.epochs + 1):
-            state.begin_epoch(n, self.device)
-            for step, start in enumerate(range(0, n, c.batch_size), 1):
+        self._state = state
+        yield Started(c.epochs, state.steps_per_epoch, n, len(self.data.val_y), str(self.device),
+                      first_epoch=state.epochs_done + 1, first_step=state.step,
+                      global_step=state.global_step)
+        for epoch in range(state.epochs_done + 1, c.epochs + 1):
+            if state.order is None:
+                state.begin_epoch(n, self.device)
+            first = state.step
+            for step, start in enumerate(range(first * c.batch_size, n, c.batch_size),
+                                         first + 1):
                 yield from self._wait_while_paused(epoch, step - 1)
                 if self.stop.is_set():
                     yield self._stopped_by_user(state, epoch, step - 1)
@@ -391,6 +634,7 @@ class Trainer:
                 if isinstance(stepped, (Stopped, Failed)):
                     yield stepped
                     return
+                state.step = step
                 yield from self._maybe_measure_health(state, stepped)
                 elapsed = time.perf_counter() - state.epoch_start
                 yield BatchEnd(epoch, step, state.global_step, stepped.loss, state.lr(),
@@ -398,29 +642,78 @@ class Trainer:
             if not (yield from self._end_epoch(state, epoch)):
                 return
         self.model.eval()
+        state.ended = "finished"
+        state.freeze_position()
         yield Finished(c.epochs, time.perf_counter() - state.started)
 
     def _prepare(self) -> _RunState:
         """Check the model against the data, then set up the optimizer, the schedule, the
-        seeds and the rollback point; raises TrainingError when the run cannot start."""
+        seeds and the rollback point (or take them from the resume point); raises
+        TrainingError when the run cannot start."""
         c = self.config
         self.model.to(self.device)
         mismatch = self._check_output()
         if mismatch:
             raise TrainingError(mismatch)
-        if self.optimizer is None:
+        resume, self._resume = self._resume, None  # only the first run resumes
+        if resume is not None and self.moments_kept:
+            self.optimizer = self._make_optimizer()
+            if not self.resumed:
+                self._load_moments(resume.optimizer)
+        elif self.optimizer is None:
             self.optimizer = self._make_optimizer()
         optimizer = self.optimizer
         for group in optimizer.param_groups:  # settings may have changed since the last run
             group["lr"] = c.lr
             group.setdefault("initial_lr", c.lr)
             group["initial_lr"] = c.lr
-        steps_per_epoch = math.ceil(len(self.data.train_y) / c.batch_size)
+        steps_per_epoch = self._steps_per_epoch()
         schedule, per_batch = self._make_schedule(optimizer, steps_per_epoch * c.epochs)
         generator = torch.Generator().manual_seed(c.seed)
         torch.manual_seed(c.seed)  # dropout and other random layers
-        return _RunState(optimizer, schedule, per_batch, generator, steps_per_epoch,
-                         _snapshot(self.model), copy.deepcopy(optimizer.state_dict()))
+        if resume is not None and self.resumed:
+            optimizer.load_state_dict(copy.deepcopy(resume.optimizer))
+            if schedule is not None:
+                schedule.load_state_dict(copy.deepcopy(resume.schedule))
+            generator.set_state(resume.generator)
+            torch.set_rng_state(resume.rng)
+        state = _RunState(optimizer, schedule, per_batch, generator, steps_per_epoch,
+                          _snapshot(self.model), copy.deepcopy(optimizer.state_dict()))
+        if resume is not None and self.resumed:
+            self._continue(state, resume)
+        return state
+
+    def _load_moments(self, saved: dict) -> None:
+        """A new run that keeps the moments of ``saved`` (checked by _moments_fit) with this
+        run's settings: the groups' values are the fresh optimizer's."""
+        fresh = self.optimizer.state_dict()["param_groups"]
+        ids = [i for group in saved["param_groups"] for i in group["params"]]
+        self.optimizer.load_state_dict({
+            "state": copy.deepcopy(saved["state"]),
+            "param_groups": [{**fresh[0], "params": ids}]})
+        if self.config.optimizer == "rmsprop" and self.config.momentum > 0:
+            for param in self._trainable():  # momentum was off in the run they come from
+                values = self.optimizer.state.get(param)
+                if values and "momentum_buffer" not in values:
+                    values["momentum_buffer"] = torch.zeros_like(param)
+
+    def _continue(self, state: _RunState, resume: ResumePoint) -> None:
+        """Put the run's position from ``resume`` into ``state`` (generators are set)."""
+        state.epochs_done, state.step = resume.epochs_done, resume.step
+        state.global_step = resume.global_step
+        state.good_epoch = resume.epochs_done if resume.step == 0 and resume.epochs_done else None
+        state.start_loss = resume.start_loss
+        state.history = [dict(record) for record in resume.history]
+        state.best = dict(resume.best) if resume.best else None
+        state.best_weights = ({k: v.detach().to("cpu", copy=True)
+                               for k, v in resume.best_weights.items()}
+                              if resume.best_weights else None)
+        state.epochs_since_best = resume.epochs_since_best
+        if resume.step:
+            state.order = resume.order.to(self.device, copy=True)
+            state.predicted = resume.predicted.to(self.device, copy=True)
+            state.loss_sum, state.seen = resume.loss_sum, resume.seen
+            state.epoch_start = time.perf_counter()
 
     def _wait_while_paused(self, epoch: int, step: int) -> Iterator[Event]:
         if self.pause.is_set() and not self.stop.is_set():
@@ -434,6 +727,8 @@ class Trainer:
         if non_finite_state(self.model) is not None:
             state.roll_back(self.model)
             message += f"; the weights had become non-finite: {_restored(state.good_epoch)}"
+        else:
+            state.freeze_position()
         self.model.eval()
         return Stopped("user", message, epoch, step)
 
@@ -499,7 +794,8 @@ class Trainer:
 
     def _end_epoch(self, state: _RunState, epoch: int) -> Generator[Event, None, bool]:
         """Validate, check that the weights are good (else roll back and fail), keep them as
-        the rollback point; returns whether the run goes on."""
+        the rollback point (and the best ones); returns whether the run goes on, which
+        patience may end."""
         c, d, model = self.config, self.data, self.model
         lr = state.lr()
         if state.schedule is not None and not state.per_batch:
@@ -521,25 +817,39 @@ class Trainer:
                          reason)
             return False
         self.history.append(event)
-        state.keep(model, epoch, result.loss)
+        state.end_epoch(epoch, history_dicts([event])[0])
+        state.keep(model, epoch, result.loss, result.accuracy)
         yield event
         if (self.health_every or self.health_seconds) and self.latest_health is not None:
             dead = health_module.dead_fractions(model, d.val_x[:256])
             self.latest_health = health_module.with_dead_fractions(self.latest_health, dead)
             yield HealthReport(self.latest_health)
+        if c.patience and state.epochs_since_best >= c.patience and epoch < c.epochs:
+            model.eval()
+            state.ended = "early_stopped"
+            state.freeze_position()
+            best = state.best
+            yield Stopped("early", f"stopped early: the validation loss has not improved for "
+                                   f"{_count(state.epochs_since_best, 'epoch')} (best "
+                                   f"{best['val_loss']:.4g} at epoch {best['epoch']})",
+                          epoch, 0)
+            return False
         return True
 
     def train(self) -> list[EpochEnd]:
-        """Run to the end, ignoring events; raises TrainingError on failure."""
+        """Run to the end, ignoring events; raises TrainingError on failure (a user stop and
+        an early stop are not failures)."""
         for event in self.run():
             if isinstance(event, (Failed, Stopped)) and not (
-                isinstance(event, Stopped) and event.reason == "user"
+                isinstance(event, Stopped) and event.reason in ("user", "early")
             ):
                 raise TrainingError(event.message)
         return self.history
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def history_dicts(history: list[EpochEnd]) -> list[dict[str, Any]]:
     return [{k: v for k, v in asdict(e).items() if k != "kind"} for e in history]
-
-

@@ -15,11 +15,17 @@ from netbuilder.core.health import Health
 
 @dataclass(frozen=True)
 class Started:
+    """A run begins. A resumed run begins at ``first_epoch`` with ``first_step`` of its batches
+    already done and ``global_step`` steps done before, so curves go on on the same axes."""
+
     epochs: int
     steps_per_epoch: int
     train_size: int
     val_size: int
     device: str
+    first_epoch: int = 1
+    first_step: int = 0  # batches of first_epoch already done
+    global_step: int = 0  # steps done before this run went on
     kind: str = "started"
 
 
@@ -63,7 +69,10 @@ class Resumed:
 
 @dataclass(frozen=True)
 class Stopped:
-    """Training ended early: 'user' (stop flag) or 'non_finite' (weights restored)."""
+    """Training ended early: 'user' (stop flag), 'early' (patience: the validation loss stopped
+    improving; the model keeps the last weights) or 'non_finite' (weights restored).
+
+    ``epoch``/``step``: where it stopped (for 'early': the last epoch done, step 0)."""
 
     reason: str
     message: str

@@ -78,6 +78,43 @@ def test_full_checkpoint_round_trip_with_weights_only_loading(tmp_path):
     optimizer = torch.optim.Adam(restored.parameters())
     optimizer.load_state_dict(loaded.checkpoint["optimizer"])
     assert optimizer.state_dict()["state"][0]["step"] == 4
+    assert loaded.checkpoint["resume"] is None  # none given
+
+
+def test_a_checkpoint_carries_its_run_resume_point(tmp_path):
+    from netbuilder.core.data import load_digits
+    from netbuilder.core.resume import ResumePoint
+
+    spec = load_template("mnist_mlp")
+    model = build(spec)
+    data = load_digits().on_device("cpu")
+    data.train_x, data.train_y = data.train_x[:256], data.train_y[:256]
+    config = TrainConfig(epochs=3, batch_size=64)
+    trainer = Trainer(model, data, config)
+    for event in trainer.run():
+        if event.kind == "batch" and event.global_step == 6:
+            trainer.stop.set()
+    point = trainer.resume_point()
+    path = save_checkpoint(tmp_path / "run.pth", spec, model, trainer.optimizer,
+                           config.to_dict(), [], resume=point)
+    raw = torch.load(path, weights_only=True)
+    assert raw["resume"]["step"] == 2 and raw["resume"]["epochs_done"] == 1
+    loaded = load_file(path).checkpoint["resume"]
+    assert isinstance(loaded, ResumePoint) and loaded.resumes(config)
+    assert (loaded.epochs_done, loaded.step, loaded.global_step) == (1, 2, 6)
+    assert loaded.best["epoch"] == 1 and loaded.best_weights.keys() == model.state_dict().keys()
+    continued = build(spec)
+    load_weights(continued, load_file(path).state_dict)
+    assert Trainer(continued, data, config, resume=loaded).resumed
+
+
+def test_a_checkpoint_without_a_resume_key_still_loads(tmp_path):
+    spec = load_template("mnist_mlp")
+    path = save_checkpoint(tmp_path / "old.pth", spec, build(spec))
+    raw = torch.load(path, weights_only=True)
+    del raw["resume"]  # as netbuilder wrote them before resume points
+    torch.save(raw, path)
+    assert load_file(path).checkpoint["resume"] is None
 
 
 def test_crafted_pickle_is_refused_and_runs_no_code(tmp_path):

@@ -23,6 +23,7 @@ from netbuilder.core.checkpoint import (
     load_file,
     save_checkpoint,
 )
+from netbuilder.core.resume import ResumePoint
 from netbuilder.core.spec import LayerSpec, NetworkSpec
 
 
@@ -91,6 +92,7 @@ def assert_usable_or_refused(path: Path) -> None:
         assert all(isinstance(record, dict) for record in data["history"])
         assert all(isinstance(name, str) for name in data["class_names"])
         assert data["optimizer"] is None or isinstance(data["optimizer"], dict)
+        assert data["resume"] is None or isinstance(data["resume"], ResumePoint)
         assert loaded.spec is not None
 
 
@@ -210,6 +212,8 @@ def checkpoint_with(tmp_path: Path, **changes) -> Path:
     ("spec", {"layers": 5}, "the network stored in it is not usable"),
     ("spec", KeyError, "the network stored in it is not usable"),
     ("state_dict", {"fc1.weight": 5}, "without usable weights"),
+    ("resume", 5, "its resume point is not usable: is 5, not a dict"),
+    ("resume", {"version": 1, "config": []}, "its resume point is not usable: config: is []"),
 ])
 def test_each_checkpoint_field_is_checked_by_name(tmp_path, field, value, said):
     path = checkpoint_with(tmp_path, **{field: value})
@@ -254,6 +258,33 @@ def test_a_good_checkpoint_comes_back_typed(tmp_path):
     assert loaded.checkpoint["class_names"] == ["a", "b"]
     assert loaded.checkpoint["extra"] == {"dataset": "digits"}
     assert loaded.checkpoint["optimizer"]["param_groups"][0]["params"] == [0, 1, 2, 3]
+
+
+def tiny_resume_payload(model) -> dict:
+    """A real resume point of the tiny network (one epoch on random data)."""
+    from netbuilder.core.data import DeviceData
+    from netbuilder.core.training import TrainConfig, Trainer
+
+    data = DeviceData(torch.rand(8, 4), torch.arange(8) % 2, torch.rand(4, 4),
+                      torch.arange(4) % 2, 2)
+    trainer = Trainer(model, data, TrainConfig(epochs=1, batch_size=4))
+    trainer.train()
+    return trainer.resume_point().to_payload()
+
+
+def test_a_resume_point_whose_best_weights_do_not_fit_the_network(tmp_path):
+    from netbuilder.core.builder import build
+
+    payload = tiny_resume_payload(build(tiny_spec()))
+    path = checkpoint_with(tmp_path, resume=payload)
+    assert isinstance(load_file(path).checkpoint["resume"], ResumePoint)
+    payload["best_weights"]["fc2.weight"] = torch.zeros(5, 3)
+    path = checkpoint_with(tmp_path, resume=payload)
+    with pytest.raises(CheckpointError) as caught:
+        load_file(path)
+    assert str(caught.value).startswith("ckpt.pth: its resume point holds best weights that "
+                                        "do not fit its network")
+    assert "fc2.weight: the network has shape [2, 3], the file [5, 3]" in str(caught.value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,7 +345,7 @@ plain = st.recursive(
                                             inner, max_size=4)),
     max_leaves=12)
 FIELDS = ["version", "spec", "state_dict", "optimizer", "training", "history", "class_names",
-          "preprocessing", "extra", "netbuilder_version"]
+          "preprocessing", "extra", "netbuilder_version", "resume"]
 
 
 @FUZZ
