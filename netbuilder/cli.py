@@ -26,6 +26,8 @@ from netbuilder.core.registry import (
 )
 
 EXPORT_FORMATS = ("python", "script", "onnx", "torchscript", "pt2")
+KEEP_CHOICES = ("last", "best")
+DEFAULT_VAL_SPLIT = 0.2
 
 
 class CommandError(Exception):
@@ -112,48 +114,87 @@ def _number_in(setting: str):
 
 
 def _choice_option(parser: argparse.ArgumentParser, flag: str, choices: tuple[Choice, ...],
-                   default: str, what: str = "") -> None:
-    """An option whose values, and what each means, come from core.registry."""
+                   default: str, what: str = "", inherit: bool = False) -> None:
+    """An option whose values, and what each means, come from core.registry. ``inherit``: the
+    option's value is None when not given (a checkpoint's setting may apply), ``default`` is
+    then only what the help calls the default."""
     meanings = choice_help(choices, default)
-    parser.add_argument(flag, default=default, choices=names(choices),
+    parser.add_argument(flag, default=None if inherit else default, choices=names(choices),
                         help=f"{what}. {meanings}" if what else meanings)
 
 
-def _dataset_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", default=DEFAULT_DATASET, metavar="NAME",
-                        help=dataset_help())
+def _dataset_options(parser: argparse.ArgumentParser, inherit: bool = False) -> None:
+    """--dataset, --data-dir, --val-split, --seed. ``inherit``: None when not given, so that a
+    checkpoint's values apply (the help says so)."""
+    from_file = " (default: the checkpoint's, else {})" if inherit else " (default {})"
+    parser.add_argument("--dataset", default=None if inherit else DEFAULT_DATASET,
+                        metavar="NAME", help=dataset_help())
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="where torchvision datasets are kept or downloaded "
                              "(default: $NETBUILDER_DATA or ~/.cache/netbuilder/datasets)")
-    parser.add_argument("--val-split", type=_number_in("val_split"), default=0.2,
-                        help="validation fraction for digits and image folders (default 0.2)")
-    parser.add_argument("--seed", type=_integer_in("seed"), default=0,
+    parser.add_argument("--val-split", type=_number_in("val_split"),
+                        default=None if inherit else DEFAULT_VAL_SPLIT,
+                        help="validation fraction for digits and image folders"
+                             + from_file.format(DEFAULT_VAL_SPLIT))
+    parser.add_argument("--seed", type=_integer_in("seed"), default=None if inherit else 0,
                         help="seed for splits, shuffling, augmentation and dropout "
-                             "(0 to 2147483647)")
+                             "(0 to 2147483647)" + from_file.format(0))
 
 
 def _add_train_parser(commands) -> None:
+    from netbuilder.core.training import TrainConfig
+
+    d = TrainConfig()
+
+    def inherited(default) -> str:
+        return f" (default: the checkpoint's, else {default})"
+
     train = commands.add_parser(
         "train", help="train a network and save its weights",
         description="Train SPEC.json (or continue a full checkpoint .pth) and save a plain "
-                    "state_dict that model.load_state_dict(torch.load(...)) reads.")
+                    "state_dict that model.load_state_dict(torch.load(...)) reads. A checkpoint "
+                    "written with --checkpoint remembers where its run stands: training it "
+                    "again with the same settings (the default: options not given take the "
+                    "checkpoint's values) goes on exactly where the run stopped, as if it had "
+                    "never stopped; other settings start a new run from its weights, keeping "
+                    "the optimizer's moments.")
     train.add_argument("spec", type=Path, help="network spec (.json) or full checkpoint (.pth)")
-    _dataset_options(train)
-    train.add_argument("--epochs", type=_integer_in("epochs"), default=5)
-    train.add_argument("--batch-size", type=_integer_in("batch_size"), default=64)
-    train.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 1e-3)")
-    _choice_option(train, "--optimizer", OPTIMIZER_CHOICES, "adam")
-    train.add_argument("--weight-decay", type=_number_in("weight_decay"), default=0.0)
-    _choice_option(train, "--schedule", SCHEDULE_CHOICES, "none",
-                   "how the learning rate changes over the run")
-    _choice_option(train, "--loss", LOSS_CHOICES, "cross_entropy")
-    train.add_argument("--augment", action="store_true",
-                       help="random small rotation, scale and shift of each batch")
-    _choice_option(train, "--device", DEVICE_CHOICES, "auto")
+    _dataset_options(train, inherit=True)
+    train.add_argument("--epochs", type=_integer_in("epochs"), default=None,
+                       help=f"epochs of the run{inherited(d.epochs)}")
+    train.add_argument("--batch-size", type=_integer_in("batch_size"), default=None,
+                       help=f"images per step{inherited(d.batch_size)}")
+    train.add_argument("--lr", type=float, default=None,
+                       help=f"learning rate{inherited(f'{d.lr:g}')}")
+    _choice_option(train, "--optimizer", OPTIMIZER_CHOICES, d.optimizer, inherit=True)
+    train.add_argument("--momentum", type=_number_in("momentum"), default=None,
+                       help=f"momentum of SGD and RMSprop{inherited(f'{d.momentum:g}')}")
+    train.add_argument("--weight-decay", type=_number_in("weight_decay"), default=None,
+                       help=f"L2 penalty{inherited(f'{d.weight_decay:g}')}")
+    _choice_option(train, "--schedule", SCHEDULE_CHOICES, d.schedule,
+                   "how the learning rate changes over the run", inherit=True)
+    _choice_option(train, "--loss", LOSS_CHOICES, d.loss, inherit=True)
+    train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                       help="random small rotation, scale and shift of each batch"
+                            + inherited("off"))
+    train.add_argument("--patience", type=_integer_in("patience"), default=None, metavar="N",
+                       help="end the run once the validation loss has not improved for N "
+                            "epochs in a row" + inherited("0: off"))
+    _choice_option(train, "--device", DEVICE_CHOICES, "auto", inherit=True)
     train.add_argument("--out", type=Path, required=True, help="plain state_dict to write (.pth)")
+    train.add_argument("--keep", choices=KEEP_CHOICES, default="last",
+                       help="the weights --out gets: last (those at the end, the default) or "
+                            "best (those of the epoch with the lowest validation loss)")
     train.add_argument("--checkpoint", type=Path, default=None,
-                       help="also write a full checkpoint (architecture, weights, optimizer, "
-                            "history)")
+                       help="also write a full checkpoint (architecture, the last weights, "
+                            "optimizer, settings, history and where the run stands, to resume "
+                            "it)")
+    train.add_argument("--stop-after", type=_integer_in("epochs"), default=None, metavar="N",
+                       help="stop this run after N of its epochs, leaving it in --checkpoint to "
+                            "resume later")
+    train.add_argument("--limit", type=_integer_in("batch_size"), default=None, metavar="N",
+                       help="train on the first N training images and validate on the first N "
+                            "validation images only (a quick check; default: all)")
 
 
 def _add_evaluate_parser(commands) -> None:
@@ -376,40 +417,152 @@ class _Progress:
             self.stream.flush()
 
 
+# The TrainConfig fields `train` takes from a checkpoint when their option is not given; the
+# device always comes from --device (a checkpoint may come from a machine with another one).
+INHERITED_SETTINGS = ("loss", "optimizer", "lr", "momentum", "weight_decay", "batch_size",
+                      "epochs", "schedule", "seed", "augment", "patience")
+
+
+def _train_config(args: argparse.Namespace, checkpoint: dict | None):
+    """The run's settings: each option given, else the checkpoint's run setting (its resume
+    point's, else its training settings), else the built-in default."""
+    from netbuilder.core.training import TrainConfig
+
+    defaults = TrainConfig().to_dict()
+    file: dict = {}
+    if checkpoint is not None:
+        resume = checkpoint.get("resume")
+        file = dict(resume.config) if resume is not None else dict(checkpoint["training"])
+    chosen, inherited = {}, {}
+    for key in INHERITED_SETTINGS:
+        given = getattr(args, key)
+        if given is not None:
+            chosen[key] = given
+        elif key in file:
+            chosen[key] = inherited[key] = file[key]
+        else:
+            chosen[key] = defaults[key]
+    problems = TrainConfig(**{**defaults, **inherited}).problems()
+    if problems:
+        raise CommandError(f"{args.spec}: its training settings are not usable "
+                           f"({'; '.join(problems)}); give them as options")
+    return TrainConfig(**chosen, device=args.device or "auto")
+
+
+def _inherit_dataset(args: argparse.Namespace, checkpoint: dict | None, seed: int) -> None:
+    """--dataset, --val-split and --limit: the options given, else the checkpoint's, else the
+    defaults; the seed is the run's."""
+    from netbuilder.core.project import SETTING_LIMITS
+    from netbuilder.core.pth_guard import is_finite_number, short_repr
+
+    extra = (checkpoint or {}).get("extra", {})
+    training = (checkpoint or {}).get("training", {})
+    found = {"dataset": extra.get("dataset"),
+             "val_split": extra.get("val_split", training.get("val_split")),
+             "limit": extra.get("limit")}
+    low, high = SETTING_LIMITS["val_split"]
+    valid = {"dataset": lambda v: isinstance(v, str) and v != "",
+             "val_split": lambda v: is_finite_number(v) and low <= v <= high,
+             "limit": lambda v: type(v) is int and v >= 1}
+    fallback = {"dataset": DEFAULT_DATASET, "val_split": DEFAULT_VAL_SPLIT, "limit": None}
+    for key, value in found.items():
+        if getattr(args, key) is not None:
+            continue
+        if value is None:
+            setattr(args, key, fallback[key])
+        elif valid[key](value):
+            setattr(args, key, value)
+        else:
+            raise CommandError(f"{args.spec}: its {key.replace('_', ' ')} {short_repr(value)} is "
+                               f"not usable; give --{key.replace('_', '-')}")
+    args.seed = seed
+
+
+def _limited(dataset, limit: int | None):
+    """The first ``limit`` training and validation images (all without a limit)."""
+    import dataclasses
+
+    if limit is None:
+        return dataset
+    return dataclasses.replace(
+        dataset, train_images=dataset.train_images[:limit],
+        train_labels=dataset.train_labels[:limit], val_images=dataset.val_images[:limit],
+        val_labels=dataset.val_labels[:limit])
+
+
+def _resume_note(trainer, resume, config, train_size: int) -> str:
+    """One line on what training does with a checkpoint's resume point."""
+    if trainer.resumed:
+        steps = -(-train_size // config.batch_size)
+        return (f"resuming the run at epoch {resume.epochs_done + 1} of {config.epochs}, step "
+                f"{resume.step} of {steps}")
+    if resume.ended == "early_stopped":
+        why = "its run was stopped early"
+    elif resume.finished:
+        why = "its run has finished"
+    elif resume.differences(config):
+        why = "the settings differ from its run's (" + ", ".join(resume.differences(config)) + ")"
+    else:
+        why = "its run does not fit this network or data"
+    then = ("a new run from its weights, keeping the optimizer's moments" if trainer.moments_kept
+            else "a new run from its weights")
+    return f"{why}: {then}"
+
+
 def _train(args: argparse.Namespace) -> int:
     from netbuilder.core.checkpoint import save_checkpoint, save_state_dict
-    from netbuilder.core.training import (
-        TrainConfig,
-        Trainer,
-        TrainingError,
-        history_dicts,
-        reset_weights,
-    )
+    from netbuilder.core.training import Trainer, TrainingError, history_dicts, reset_weights
 
+    if args.stop_after is not None and args.checkpoint is None:
+        raise CommandError("--stop-after needs --checkpoint: the run is left there to resume")
     spec, model, checkpoint = _model_and_weights(args.spec, None)
-    dataset = _dataset_for(args, spec)
-    config = TrainConfig(loss=args.loss, optimizer=args.optimizer, lr=args.lr,
-                         weight_decay=args.weight_decay, batch_size=args.batch_size,
-                         epochs=args.epochs, schedule=args.schedule, seed=args.seed,
-                         device=args.device, augment=args.augment)
+    config = _train_config(args, checkpoint)
+    _inherit_dataset(args, checkpoint, config.seed)
+    dataset = _limited(_dataset_for(args, spec), args.limit)
     problems = config.problems(len(dataset.train_labels))
     if problems:
         raise CommandError("; ".join(problems))
     for target in (args.out, args.checkpoint):
         if target is not None and not target.parent.resolve().is_dir():
             raise CommandError(f"cannot write {target}: folder {target.parent} does not exist")
+    resume = (checkpoint or {}).get("resume")
     if checkpoint is None:
         reset_weights(model, config.seed)  # the same seed and settings give the same weights
     try:
-        trainer = Trainer(model, dataset, config)
+        trainer = Trainer(model, dataset, config, resume=resume)
     except TrainingError as exc:
         raise CommandError(str(exc)) from None
     history = list((checkpoint or {}).get("history", []))
     print(f"{spec.class_name} on {dataset} ({trainer.device}); {config.optimizer}, lr "
           f"{config.lr:g}, batch {config.batch_size}, {config.epochs} epochs"
-          + (", augmented" if config.augment else ""))
+          + (", augmented" if config.augment else "")
+          + (f", patience {config.patience}" if config.patience else ""))
+    if resume is not None:
+        print(_resume_note(trainer, resume, config, len(dataset.train_labels)))
+    ending = _run_training(trainer, config, args.stop_after)
+    try:
+        _save_weights(trainer, args.out, args.keep, save_state_dict)
+        if args.checkpoint is not None:
+            extra = {"dataset": args.dataset, "val_split": args.val_split}
+            if args.limit is not None:
+                extra["limit"] = args.limit
+            save_checkpoint(args.checkpoint, spec, model, trainer.optimizer, config.to_dict(),
+                            history + history_dicts(trainer.history), dataset.class_names,
+                            extra=extra, resume=trainer.resume_point())
+            print(f"wrote {args.checkpoint} (full checkpoint)")
+    except (OSError, RuntimeError) as exc:  # torch's zip writer fails with RuntimeError
+        raise CommandError(f"cannot save: {_reason(exc)}") from None
+    if ending is not None and ending.reason == "user":
+        print(f"stopped after {args.stop_after} epochs of this run; resume later with: "
+              f"netbuilder train {args.checkpoint} --out {args.out}")
+    return 0
+
+
+def _run_training(trainer, config, stop_after: int | None):
+    """Drive the trainer, printing each epoch; returns the Stopped event of a --stop-after or
+    patience ending (None when the run finished). A failure raises CommandError."""
     progress = _Progress(sys.stderr)
-    steps = 0
+    steps, epochs_done, ending = 0, 0, None
     for event in trainer.run():
         if event.kind == "started":
             steps = event.steps_per_epoch
@@ -420,20 +573,31 @@ def _train(args: argparse.Namespace) -> int:
             print(f"epoch {event.epoch}/{config.epochs}  train loss {event.train_loss:.4f}  "
                   f"val loss {event.val_loss:.4f}  val acc {event.val_accuracy:.4f}  "
                   f"{event.seconds:.1f} s  {event.samples_per_s:,.0f} samples/s", flush=True)
+            epochs_done += 1
+            if stop_after is not None and epochs_done >= stop_after:
+                trainer.stop.set()  # seen before the next epoch's first batch
+        elif event.kind == "stopped" and event.reason in ("user", "early"):
+            progress.clear()
+            if event.reason == "early":
+                print(event.message)
+            ending = event
         elif event.kind in ("failed", "stopped"):
             progress.clear()
             raise CommandError(event.message.rstrip(".") + "; nothing was saved")
-    try:
-        save_state_dict(model, args.out)
-        print(f"wrote {args.out} (plain state_dict)")
-        if args.checkpoint is not None:
-            save_checkpoint(args.checkpoint, spec, model, trainer.optimizer, config.to_dict(),
-                            history + history_dicts(trainer.history), dataset.class_names,
-                            extra={"dataset": args.dataset})
-            print(f"wrote {args.checkpoint} (full checkpoint)")
-    except (OSError, RuntimeError) as exc:  # torch's zip writer fails with RuntimeError
-        raise CommandError(f"cannot save: {_reason(exc)}") from None
-    return 0
+    return ending
+
+
+def _save_weights(trainer, out: Path, keep: str, save_state_dict) -> None:
+    best = trainer.best
+    if keep == "best" and best is not None:
+        save_state_dict(trainer.best_weights, out)
+        print(f"wrote {out} (plain state_dict: the best epoch, {best['epoch']}, val loss "
+              f"{best['val_loss']:.4f})")
+        return
+    if keep == "best":
+        print("note: no epoch of this run ended with good weights: writing the last ones")
+    save_state_dict(trainer.model, out)
+    print(f"wrote {out} (plain state_dict)")
 
 
 def _evaluate(args: argparse.Namespace) -> int:

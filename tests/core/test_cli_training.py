@@ -9,6 +9,7 @@ import textwrap
 import pytest
 import torch
 
+from netbuilder.cli import main
 from tests.conftest import TEMPLATES
 from tests.core.test_checkpoint import malicious_file
 
@@ -94,6 +95,9 @@ def test_training_a_checkpoint_continues_from_its_weights(trained_mlp):
     result = netbuilder("train", "ckpt.pth", "--epochs", "1", "--out", "w2.pth",
                         "--checkpoint", "ckpt2.pth", cwd=folder)
     assert result.returncode == 0, result.stderr
+    assert ("its run has finished: a new run from its weights, keeping the optimizer's "
+            "moments") in result.stdout  # and its settings, but for the epochs given
+    assert "adam, lr 0.001, batch 64, 1 epochs" in result.stdout
     accuracy = float(re.search(r"val acc ([\d.]+)", result.stdout).group(1))
     assert accuracy > 0.9  # a fresh network after one epoch is near 0.87
     history = torch.load(folder / "ckpt2.pth", weights_only=True)["history"]
@@ -176,3 +180,126 @@ def test_corrupt_and_weights_only_inputs(tmp_path):
     assert_clean_failure(netbuilder("evaluate", weights), "holds only weights, not a network")
     assert_clean_failure(netbuilder("evaluate", TEMPLATES / "mnist_mlp.json"),
                          "give the weights to evaluate")
+
+
+# ---------------------------------------------------------------------------------------------
+# Resuming, best weights, patience (in this process: main() as the command runs it)
+
+QUICK = ["--limit", "600", "--batch-size", "50", "--augment"]  # 12 batches an epoch
+
+
+def train(capsys, *args) -> tuple[int, str, str]:
+    status = main(["train", *map(str, args)])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def same_weights(a, b) -> bool:
+    a, b = torch.load(a, weights_only=True), torch.load(b, weights_only=True)
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_run_stopped_after_two_epochs_and_resumed_gives_the_weights_of_one_run(tmp_path,
+                                                                                 capsys):
+    spec = TEMPLATES / "mnist_mlp.json"
+    status, out, _ = train(capsys, spec, "--epochs", "4", *QUICK, "--stop-after", "2",
+                           "--checkpoint", tmp_path / "c.pth", "--out", tmp_path / "a.pth")
+    assert status == 0
+    assert re.findall(r"^epoch (\d)/4", out, re.M) == ["1", "2"]
+    assert out.rstrip().endswith(f"stopped after 2 epochs of this run; resume later with: "
+                                 f"netbuilder train {tmp_path / 'c.pth'} --out "
+                                 f"{tmp_path / 'a.pth'}")
+    raw = torch.load(tmp_path / "c.pth", weights_only=True)
+    assert raw["resume"]["epochs_done"] == 2 and len(raw["history"]) == 2
+    assert raw["extra"] == {"dataset": "digits", "val_split": 0.2, "limit": 600}
+
+    # No options: the checkpoint's settings, data and limit apply.
+    status, out, _ = train(capsys, tmp_path / "c.pth", "--out", tmp_path / "b.pth",
+                           "--checkpoint", tmp_path / "c2.pth")
+    assert status == 0
+    assert "resuming the run at epoch 3 of 4, step 0 of 12" in out
+    assert re.findall(r"^epoch (\d)/4", out, re.M) == ["3", "4"]
+    finished = torch.load(tmp_path / "c2.pth", weights_only=True)
+    assert [r["epoch"] for r in finished["history"]] == [1, 2, 3, 4]
+    assert finished["resume"]["ended"] == "finished"
+
+    status, out, _ = train(capsys, spec, "--epochs", "4", *QUICK, "--out", tmp_path / "w.pth")
+    assert status == 0
+    assert same_weights(tmp_path / "b.pth", tmp_path / "w.pth")
+    assert not same_weights(tmp_path / "a.pth", tmp_path / "w.pth")
+
+
+def test_other_settings_start_a_new_run_from_a_checkpoint(tmp_path, capsys):
+    spec = TEMPLATES / "mnist_mlp.json"
+    train(capsys, spec, "--epochs", "3", *QUICK, "--stop-after", "1",
+          "--checkpoint", tmp_path / "c.pth", "--out", tmp_path / "a.pth")
+    status, out, _ = train(capsys, tmp_path / "c.pth", "--lr", "0.002", "--out",
+                           tmp_path / "b.pth")
+    assert status == 0
+    assert ("the settings differ from its run's (lr 0.001 → 0.002): a new run from its "
+            "weights, keeping the optimizer's moments") in out
+    assert re.findall(r"^epoch (\d)/3", out, re.M) == ["1", "2", "3"]
+
+
+def test_keep_best_writes_the_weights_of_the_epoch_with_the_lowest_validation_loss(tmp_path,
+                                                                                  capsys):
+    spec = TEMPLATES / "mnist_mlp.json"
+    overfit = ["--limit", "100", "--lr", "0.01", "--batch-size", "20"]
+    status, out, _ = train(capsys, spec, "--epochs", "10", *overfit, "--keep", "best",
+                           "--out", tmp_path / "best.pth", "--checkpoint", tmp_path / "c.pth")
+    assert status == 0
+    losses = [float(v) for v in re.findall(r"val loss ([\d.]+)", out)]
+    best = int(re.search(r"plain state_dict: the best epoch, (\d+), val loss", out).group(1))
+    assert losses[best - 1] == min(losses) and best < 10  # it overfits afterwards
+    train(capsys, spec, "--epochs", str(best), *overfit, "--out", tmp_path / "short.pth")
+    assert same_weights(tmp_path / "best.pth", tmp_path / "short.pth")
+    last = torch.load(tmp_path / "c.pth", weights_only=True)["state_dict"]
+    assert not torch.equal(last["fc1.weight"],
+                           torch.load(tmp_path / "best.pth", weights_only=True)["fc1.weight"])
+
+
+def test_patience_ends_the_run_early_with_a_clear_line(tmp_path, capsys):
+    status, out, _ = train(capsys, TEMPLATES / "mnist_mlp.json", "--epochs", "10", "--limit",
+                           "100", "--lr", "0.01", "--batch-size", "20", "--patience", "2",
+                           "--out", tmp_path / "w.pth", "--checkpoint", tmp_path / "c.pth")
+    assert status == 0
+    assert "10 epochs, patience 2" in out
+    epochs = re.findall(r"^epoch (\d+)/10", out, re.M)
+    assert 3 <= len(epochs) < 10
+    assert re.search(r"^stopped early: the validation loss has not improved for 2 epochs "
+                     rf"\(best [\d.]+ at epoch {len(epochs) - 2}\)$", out, re.M)
+    assert (tmp_path / "w.pth").exists()
+    resume = torch.load(tmp_path / "c.pth", weights_only=True)["resume"]
+    assert resume["ended"] == "early_stopped"
+    status, out, _ = train(capsys, tmp_path / "c.pth", "--out", tmp_path / "again.pth",
+                           "--epochs", "1")
+    assert "its run was stopped early: a new run" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--stop-after", "1"], "--stop-after needs --checkpoint"),
+    (["--patience", "-1"], "argument --patience: expected an integer from 0 to 10000"),
+    (["--keep", "first"], "argument --keep: invalid choice: 'first'"),
+])
+def test_bad_resume_options(tmp_path, args, message):
+    result = netbuilder("train", TEMPLATES / "mnist_mlp.json", "--out", "w.pth", *args,
+                        cwd=tmp_path)
+    assert result.returncode in (1, 2) and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "w.pth").exists()
+
+
+def test_unusable_settings_in_a_checkpoint_are_named(tmp_path, capsys):
+    from netbuilder.core.builder import build
+    from netbuilder.core.checkpoint import save_checkpoint
+    from netbuilder.core.resources import load_template
+
+    spec = load_template("mnist_mlp")
+    save_checkpoint(tmp_path / "c.pth", spec, build(spec), training={"lr": "fast"},
+                    extra={"dataset": "digits"})
+    status, _, err = train(capsys, tmp_path / "c.pth", "--out", tmp_path / "w.pth")
+    assert status == 1
+    assert "c.pth: its training settings are not usable (learning rate: expected a number > " \
+           "0, got 'fast'); give them as options" in err
+    save_checkpoint(tmp_path / "c.pth", spec, build(spec), extra={"val_split": 7})
+    status, _, err = train(capsys, tmp_path / "c.pth", "--out", tmp_path / "w.pth")
+    assert status == 1 and "its val split 7 is not usable; give --val-split" in err
