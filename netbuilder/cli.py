@@ -113,30 +113,57 @@ def _number_in(setting: str):
     return parse
 
 
+class _Given(argparse.Action):
+    """Store the value, and note in ``namespace.given`` that the option was given: a setting
+    not given may come from a checkpoint, before the default applies."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        _note_given(namespace, self.dest)
+
+
+class _GivenFlag(argparse.BooleanOptionalAction):
+    """--flag / --no-flag, noted like :class:`_Given`."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        super().__call__(parser, namespace, values, option_string)
+        _note_given(namespace, self.dest)
+
+
+def _note_given(namespace: argparse.Namespace, dest: str) -> None:
+    given = set(getattr(namespace, "given", ()))
+    given.add(dest)
+    namespace.given = given
+
+
+def _given(args: argparse.Namespace, dest: str) -> bool:
+    return dest in getattr(args, "given", ())
+
+
 def _choice_option(parser: argparse.ArgumentParser, flag: str, choices: tuple[Choice, ...],
                    default: str, what: str = "", inherit: bool = False) -> None:
-    """An option whose values, and what each means, come from core.registry. ``inherit``: the
-    option's value is None when not given (a checkpoint's setting may apply), ``default`` is
-    then only what the help calls the default."""
+    """An option whose values, and what each means, come from core.registry. ``inherit``: a
+    checkpoint's setting applies when the option is not given (see :class:`_Given`)."""
     meanings = choice_help(choices, default)
-    parser.add_argument(flag, default=None if inherit else default, choices=names(choices),
+    parser.add_argument(flag, default=default, choices=names(choices),
+                        action=_Given if inherit else "store",
                         help=f"{what}. {meanings}" if what else meanings)
 
 
 def _dataset_options(parser: argparse.ArgumentParser, inherit: bool = False) -> None:
-    """--dataset, --data-dir, --val-split, --seed. ``inherit``: None when not given, so that a
-    checkpoint's values apply (the help says so)."""
+    """--dataset, --data-dir, --val-split, --seed. ``inherit``: a checkpoint's values apply
+    when not given (the help says so)."""
     from_file = " (default: the checkpoint's, else {})" if inherit else " (default {})"
-    parser.add_argument("--dataset", default=None if inherit else DEFAULT_DATASET,
-                        metavar="NAME", help=dataset_help())
+    action = _Given if inherit else "store"
+    parser.add_argument("--dataset", default=DEFAULT_DATASET, action=action, metavar="NAME",
+                        help=dataset_help())
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="where torchvision datasets are kept or downloaded "
                              "(default: $NETBUILDER_DATA or ~/.cache/netbuilder/datasets)")
-    parser.add_argument("--val-split", type=_number_in("val_split"),
-                        default=None if inherit else DEFAULT_VAL_SPLIT,
-                        help="validation fraction for digits and image folders"
-                             + from_file.format(DEFAULT_VAL_SPLIT))
-    parser.add_argument("--seed", type=_integer_in("seed"), default=None if inherit else 0,
+    parser.add_argument("--val-split", type=_number_in("val_split"), default=DEFAULT_VAL_SPLIT,
+                        action=action, help="validation fraction for digits and image folders"
+                                            + from_file.format(DEFAULT_VAL_SPLIT))
+    parser.add_argument("--seed", type=_integer_in("seed"), default=0, action=action,
                         help="seed for splits, shuffling, augmentation and dropout "
                              "(0 to 2147483647)" + from_file.format(0))
 
@@ -160,27 +187,30 @@ def _add_train_parser(commands) -> None:
                     "the optimizer's moments.")
     train.add_argument("spec", type=Path, help="network spec (.json) or full checkpoint (.pth)")
     _dataset_options(train, inherit=True)
-    train.add_argument("--epochs", type=_integer_in("epochs"), default=None,
+    train.add_argument("--epochs", type=_integer_in("epochs"), default=d.epochs, action=_Given,
                        help=f"epochs of the run{inherited(d.epochs)}")
-    train.add_argument("--batch-size", type=_integer_in("batch_size"), default=None,
-                       help=f"images per step{inherited(d.batch_size)}")
-    train.add_argument("--lr", type=float, default=None,
+    train.add_argument("--batch-size", type=_integer_in("batch_size"), default=d.batch_size,
+                       action=_Given, help=f"images per step{inherited(d.batch_size)}")
+    train.add_argument("--lr", type=float, default=d.lr, action=_Given,
                        help=f"learning rate{inherited(f'{d.lr:g}')}")
     _choice_option(train, "--optimizer", OPTIMIZER_CHOICES, d.optimizer, inherit=True)
-    train.add_argument("--momentum", type=_number_in("momentum"), default=None,
+    train.add_argument("--momentum", type=_number_in("momentum"), default=d.momentum,
+                       action=_Given,
                        help=f"momentum of SGD and RMSprop{inherited(f'{d.momentum:g}')}")
-    train.add_argument("--weight-decay", type=_number_in("weight_decay"), default=None,
+    train.add_argument("--weight-decay", type=_number_in("weight_decay"),
+                       default=d.weight_decay, action=_Given,
                        help=f"L2 penalty{inherited(f'{d.weight_decay:g}')}")
     _choice_option(train, "--schedule", SCHEDULE_CHOICES, d.schedule,
                    "how the learning rate changes over the run", inherit=True)
     _choice_option(train, "--loss", LOSS_CHOICES, d.loss, inherit=True)
-    train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+    train.add_argument("--augment", action=_GivenFlag, default=d.augment,
                        help="random small rotation, scale and shift of each batch"
                             + inherited("off"))
-    train.add_argument("--patience", type=_integer_in("patience"), default=None, metavar="N",
+    train.add_argument("--patience", type=_integer_in("patience"), default=d.patience,
+                       action=_Given, metavar="N",
                        help="end the run once the validation loss has not improved for N "
                             "epochs in a row" + inherited("0: off"))
-    _choice_option(train, "--device", DEVICE_CHOICES, "auto", inherit=True)
+    _choice_option(train, "--device", DEVICE_CHOICES, "auto")
     train.add_argument("--out", type=Path, required=True, help="plain state_dict to write (.pth)")
     train.add_argument("--keep", choices=KEEP_CHOICES, default="last",
                        help="the weights --out gets: last (those at the end, the default) or "
@@ -192,9 +222,11 @@ def _add_train_parser(commands) -> None:
     train.add_argument("--stop-after", type=_integer_in("epochs"), default=None, metavar="N",
                        help="stop this run after N of its epochs, leaving it in --checkpoint to "
                             "resume later")
-    train.add_argument("--limit", type=_integer_in("batch_size"), default=None, metavar="N",
+    train.add_argument("--limit", type=_integer_in("batch_size"), default=None, action=_Given,
+                       metavar="N",
                        help="train on the first N training images and validate on the first N "
-                            "validation images only (a quick check; default: all)")
+                            "validation images only (a quick check; default: all, or the "
+                            "checkpoint's)")
 
 
 def _add_evaluate_parser(commands) -> None:
@@ -428,25 +460,18 @@ def _train_config(args: argparse.Namespace, checkpoint: dict | None):
     point's, else its training settings), else the built-in default."""
     from netbuilder.core.training import TrainConfig
 
-    defaults = TrainConfig().to_dict()
     file: dict = {}
     if checkpoint is not None:
         resume = checkpoint.get("resume")
         file = dict(resume.config) if resume is not None else dict(checkpoint["training"])
-    chosen, inherited = {}, {}
-    for key in INHERITED_SETTINGS:
-        given = getattr(args, key)
-        if given is not None:
-            chosen[key] = given
-        elif key in file:
-            chosen[key] = inherited[key] = file[key]
-        else:
-            chosen[key] = defaults[key]
-    problems = TrainConfig(**{**defaults, **inherited}).problems()
+    inherited = {key: file[key] for key in INHERITED_SETTINGS
+                 if key in file and not _given(args, key)}
+    problems = TrainConfig(**inherited).problems()
     if problems:
         raise CommandError(f"{args.spec}: its training settings are not usable "
                            f"({'; '.join(problems)}); give them as options")
-    return TrainConfig(**chosen, device=args.device or "auto")
+    chosen = {key: getattr(args, key) for key in INHERITED_SETTINGS}
+    return TrainConfig(**{**chosen, **inherited}, device=args.device)
 
 
 def _inherit_dataset(args: argparse.Namespace, checkpoint: dict | None, seed: int) -> None:
@@ -464,17 +489,13 @@ def _inherit_dataset(args: argparse.Namespace, checkpoint: dict | None, seed: in
     valid = {"dataset": lambda v: isinstance(v, str) and v != "",
              "val_split": lambda v: is_finite_number(v) and low <= v <= high,
              "limit": lambda v: type(v) is int and v >= 1}
-    fallback = {"dataset": DEFAULT_DATASET, "val_split": DEFAULT_VAL_SPLIT, "limit": None}
     for key, value in found.items():
-        if getattr(args, key) is not None:
+        if _given(args, key) or value is None:
             continue
-        if value is None:
-            setattr(args, key, fallback[key])
-        elif valid[key](value):
-            setattr(args, key, value)
-        else:
+        if not valid[key](value):
             raise CommandError(f"{args.spec}: its {key.replace('_', ' ')} {short_repr(value)} is "
                                f"not usable; give --{key.replace('_', '-')}")
+        setattr(args, key, value)
     args.seed = seed
 
 
