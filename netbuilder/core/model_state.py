@@ -7,6 +7,8 @@ does not throw away the rest.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -51,3 +53,78 @@ def carry_over(old: nn.Module | None, spec: NetworkSpec) -> tuple[nn.Module, set
     if device is not None:
         new.to(device)
     return new, kept
+
+
+def _signature(tensors: dict[str, torch.Tensor]) -> tuple:
+    return tuple(sorted((name, tuple(t.shape), str(t.dtype)) for name, t in tensors.items()))
+
+
+class WeightMemory:
+    """Weights of layers that edits dropped, so that undo and redo bring them back bit for bit.
+
+    An edit that changes a layer's shapes re-initialises it; its old tensors are remembered
+    under the layer's path and tensor shapes (the newest version of each), with whether they
+    were trained. Bounded in bytes: the oldest are forgotten first.
+    """
+
+    def __init__(self, limit_bytes: int = 512 * 2**20):
+        self.limit_bytes = limit_bytes
+        self._entries: dict[tuple, tuple[dict[str, torch.Tensor], bool]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def remember(self, path: str, tensors: dict[str, torch.Tensor], trained: bool) -> None:
+        key = (path, _signature(tensors))
+        self._entries.pop(key, None)
+        self._entries[key] = ({k: t.detach().clone() for k, t in tensors.items()}, trained)
+        while self._bytes() > self.limit_bytes and len(self._entries) > 1:
+            del self._entries[next(iter(self._entries))]
+
+    def recall(self, path: str, like: dict[str, torch.Tensor]
+               ) -> tuple[dict[str, torch.Tensor], bool] | None:
+        return self._entries.get((path, _signature(like)))
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def _bytes(self) -> int:
+        return sum(t.numel() * t.element_size() for tensors, _ in self._entries.values()
+                   for t in tensors.values())
+
+
+@dataclass
+class Rebuilt:
+    model: nn.Module
+    kept: set[str]  # layers whose weights came from the old model
+    recalled: set[str]  # layers whose weights came back from the memory
+    trained: set[str]  # layers holding trained weights now
+
+
+def rebuild(old: nn.Module, spec: NetworkSpec, trained: set[str], memory: WeightMemory,
+            recall_everywhere: bool = False) -> Rebuilt:
+    """The spec's model after an edit, undo or redo: the old model's weights wherever a layer's
+    path and shapes match; elsewhere, the remembered weights of that path and shapes — for an
+    undo or redo (``recall_everywhere``) any layer, for an edit only a layer that existed before
+    under that path (typing a kernel size back restores it; a new layer starts fresh). Every
+    old layer whose weights did not carry over is remembered."""
+    new, kept = carry_over(old, spec)
+    before = layer_tensors(old)
+    recalled, now_trained = set(), set(trained) & kept
+    for path, tensors in before.items():
+        if path not in kept:
+            memory.remember(path, tensors, path in trained)
+    with torch.no_grad():
+        for path, tensors in layer_tensors(new).items():
+            if path in kept or not (recall_everywhere or path in before):
+                continue
+            found = memory.recall(path, tensors)
+            if found is None:
+                continue
+            stored, was_trained = found
+            for key, tensor in tensors.items():
+                tensor.copy_(stored[key])
+            recalled.add(path)
+            if was_trained:
+                now_trained.add(path)
+    return Rebuilt(new, kept, recalled, now_trained)

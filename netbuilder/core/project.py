@@ -1,4 +1,10 @@
-"""A project file: the network spec with the dataset and training settings it goes with.
+"""A project file: the network spec with the dataset, training settings, runs, drawn examples
+and — once trained — the weights and the state to resume training from.
+
+A project without weights is plain JSON (``.json``: small, diffable). One with weights is a
+``.nbproj``: a zip holding that same JSON as ``project.json``, the weights as ``weights.pth``
+(a plain ``state_dict``) and the run's optimizer, schedule and random state as
+``training_state.pth`` (see :mod:`netbuilder.core.project_archive`).
 
 Opening accepts a project or a bare network spec (as the templates are). The whole file is
 checked into plain, typed values before anything uses it — every section, every run, every
@@ -28,16 +34,21 @@ from netbuilder.core.spec import FORMAT as NETWORK_FORMAT
 from netbuilder.core.spec import NetworkSpec, Problem, SpecError, parse
 
 PROJECT_FORMAT = "netbuilder.project"
-PROJECT_VERSION = 1
+PROJECT_VERSION = 2  # 2 adds the weights section and the patience setting; 1 still opens
+ARCHIVE_SUFFIX = ".nbproj"
+WEIGHTS_MEMBER = "weights.pth"
+STATE_MEMBER = "training_state.pth"
+WEIGHTS_FIELDS = ("file", "trained", "source", "training_state")
+MAX_TRAINED_PATHS = 100_000
 DATASETS = DATASET_NAMES  # the older name of core.registry.DATASET_NAMES
 # What the app's controls accept; a file asking for more is refused, not clamped.
 SETTING_LIMITS: dict[str, tuple[float, float]] = {
     "lr": (1e-6, 10.0), "weight_decay": (0.0, 1.0), "momentum": (0.0, 0.999),
     "val_split": (0.01, 0.9), "batch_size": (1, 65536), "epochs": (1, 10000),
-    "seed": (0, 2**31 - 1),
+    "seed": (0, 2**31 - 1), "patience": (0, 10000),
 }
 SETTING_CHOICES = {key: names(choices) for key, choices in TRAINING_CHOICES.items()}
-INTEGER_SETTINGS = ("batch_size", "epochs", "seed")
+INTEGER_SETTINGS = ("batch_size", "epochs", "seed", "patience")
 BOOLEAN_SETTINGS = ("augment", "fresh")
 SECTIONS = ("runs", "user_examples")  # kept in Project.extra
 RUN_FIELDS = ("id", "label", "settings", "epochs", "batches", "final", "started_at")
@@ -54,26 +65,65 @@ class ProjectError(ValueError):
 
 
 @dataclass
+class ProjectWeights:
+    """The weights a project keeps (only a ``.nbproj`` holds them): the model's whole
+    ``state_dict`` (CPU tensors, buffers included), which layers count as trained, what made
+    them, and the run's resume point (a :class:`netbuilder.core.resume.ResumePoint`) or None."""
+
+    state_dict: dict[str, Any]
+    trained: list[str] = field(default_factory=list)
+    source: str = ""
+    resume: Any = None
+
+
+@dataclass
 class Project:
     spec: NetworkSpec
     dataset: str = DEFAULT_DATASET
     training: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # runs and user_examples, checked
+    weights: ProjectWeights | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": PROJECT_FORMAT, "version": PROJECT_VERSION,
+        data = {"format": PROJECT_FORMAT, "version": PROJECT_VERSION,
                 "network": self.spec.to_dict(), "dataset": self.dataset,
                 "training": dict(self.training), **self.extra}
+        if self.weights is not None:
+            data["weights"] = {
+                "file": WEIGHTS_MEMBER, "trained": sorted(self.weights.trained),
+                "source": self.weights.source,
+                "training_state": STATE_MEMBER if self.weights.resume is not None else None}
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     def save(self, path: str | Path) -> Path:
+        """Plain JSON, or a ``.nbproj`` archive when the path says so or there are weights
+        (which a ``.json`` cannot hold: that raises ValueError, nothing written)."""
+        path = Path(path)
+        if self.weights is not None or path.suffix.lower() == ARCHIVE_SUFFIX:
+            if path.suffix.lower() != ARCHIVE_SUFFIX:
+                raise ValueError(f"{path.name}: a project with trained weights is saved as "
+                                 f"{ARCHIVE_SUFFIX}, not {path.suffix or 'a file without suffix'}")
+            from netbuilder.core.project_archive import save_archive
+
+            return save_archive(self, path)
         return atomic_write_text(path, self.to_json())
 
+    def without_weights(self) -> Project:
+        """The same project as plain JSON can hold it (Save As ▸ untrained, a spec's parts)."""
+        return Project(self.spec.copy(), self.dataset, dict(self.training), dict(self.extra))
+
     @classmethod
-    def from_dict(cls, data: Any, where: str | Path = "project") -> Project:
-        """Check all of ``data``; raises :class:`ProjectError` listing every problem."""
+    def from_dict(cls, data: Any, where: str | Path = "project", in_archive: bool = False
+                  ) -> Project:
+        """Check all of ``data``; raises :class:`ProjectError` listing every problem.
+
+        ``in_archive``: ``data`` is a ``.nbproj``'s ``project.json``, whose weights section
+        names the archive's members; the returned project's weights then hold only the checked
+        section (``resume`` is the name of the state member, or None) for the reader to fill.
+        """
         if isinstance(data, dict) and data.get("format", NETWORK_FORMAT) == NETWORK_FORMAT \
                 and "network" not in data:
             spec, problems = parse(data)
@@ -100,15 +150,32 @@ class Project:
         extra = {"runs": check_runs(data.get("runs", []), problems),
                  "user_examples": check_examples(data.get("user_examples", []), problems)}
         known = {"format", "version", "network", "dataset", "training", *SECTIONS}
+        if "weights" in data and version >= 2:
+            known.add("weights")
+            weights = check_weights_section(data["weights"], problems)
+            if not in_archive:
+                problems.append(Problem("weights", f"the project refers to {WEIGHTS_MEMBER}, "
+                                                   f"which only a {ARCHIVE_SUFFIX} file holds"))
+        else:
+            weights = None
         for unknown in sorted(set(data) - known, key=str):
             problems.append(Problem(_key(unknown), "unknown field of a project"))
         if problems or spec is None:
             raise ProjectError(where, problems)
-        return cls(spec, dataset, training, extra)
+        project = cls(spec, dataset, training, extra)
+        if weights is not None:  # the archive reader puts the tensors in
+            project.weights = ProjectWeights({}, weights["trained"], weights["source"],
+                                             weights["training_state"])
+        return project
 
     @classmethod
     def load(cls, path: str | Path) -> Project:
+        """A ``.json`` project or spec, or a ``.nbproj`` archive (told apart by content)."""
         path = Path(path)
+        from netbuilder.core.project_archive import is_archive, load_archive
+
+        if is_archive(path):
+            return load_archive(path)
         try:
             data = read_json_file(path)
         except JsonFileError as exc:
@@ -162,6 +229,34 @@ def check_settings(value: Any, where: str, problems: list[Problem]) -> dict[str,
         else:
             problems.append(Problem(here, f"expected {expected}, got {_shown(item)}"))
     return settings
+
+
+def check_weights_section(value: Any, problems: list[Problem]) -> dict[str, Any]:
+    """A ``.nbproj``'s weights section: which members hold what, and which layers are trained
+    (the paths are checked against the network by the archive reader)."""
+    checked: dict[str, Any] = {"trained": [], "source": "", "training_state": None}
+    if not isinstance(value, dict):
+        problems.append(Problem("weights", f"expected an object, got {_shown(value)}"))
+        return checked
+    for unknown in sorted(set(value) - set(WEIGHTS_FIELDS), key=str):
+        problems.append(Problem(f"weights.{_key(unknown)}", "unknown field of the weights"))
+    if value.get("file") != WEIGHTS_MEMBER:
+        problems.append(Problem("weights.file", f"expected {WEIGHTS_MEMBER!r}, got "
+                                                f"{_shown(value.get('file'))}"))
+    state = value.get("training_state")
+    if state not in (None, STATE_MEMBER):
+        problems.append(Problem("weights.training_state",
+                                f"expected {STATE_MEMBER!r} or null, got {_shown(state)}"))
+    checked["training_state"] = state
+    checked["source"] = _text(value.get("source", ""), "weights.source", problems)
+    trained = value.get("trained", [])
+    if not (isinstance(trained, list) and len(trained) <= MAX_TRAINED_PATHS
+            and all(isinstance(p, str) and 0 < len(p) <= 1000 for p in trained)):
+        problems.append(Problem("weights.trained", "expected a list of layer paths, got "
+                                                   f"{_shown(trained)}"))
+    else:
+        checked["trained"] = list(trained)
+    return checked
 
 
 def check_runs(value: Any, problems: list[Problem]) -> list[dict[str, Any]]:
