@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     warm.done.connect(window.document.finish_loading)
     if argv:
         path = Path(argv[0])
-        if not window.files.open_path(path):
+        if not window.files.open_dropped(path):
             window.statusBar().showMessage(fill(QCoreApplication.translate(
                 "MainWindow", "Could not open %1"), path), 8000)
     window.show()

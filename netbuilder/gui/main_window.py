@@ -28,6 +28,7 @@ from netbuilder.gui import docks as dock_layout
 from netbuilder.gui.controllers.editing import EditingController
 from netbuilder.gui.controllers.files import (
     FilesController,
+    project_model_or_none,
     read_recovery,
     reason,
     recovery_files,
@@ -160,6 +161,8 @@ class MainWindow(QMainWindow):
         panel.pause_requested.connect(training.pause_or_resume)
         panel.stop_requested.connect(training.stop)
         panel.reset_requested.connect(training.reset)
+        panel.use_best_requested.connect(training.use_best)
+        training.best_offered.connect(panel.offer_best)
         panel.download_requested.connect(training.download)
         training.status_changed.connect(panel.set_status)
         training.busy.connect(panel.set_running)
@@ -229,10 +232,9 @@ class MainWindow(QMainWindow):
         self.docks["plots"].raise_()
         self.training.start()
 
-    def _epoch_ended(self, event) -> None:
-        self.plots.add_epoch(event.epoch, event.epoch * self.training._steps, event.train_loss,
-                             event.val_loss, event.train_accuracy, event.val_accuracy,
-                             event.lr)
+    def _epoch_ended(self, event, global_step: int) -> None:
+        self.plots.add_epoch(event.epoch, global_step, event.train_loss, event.val_loss,
+                             event.train_accuracy, event.val_accuracy, event.lr)
 
     def _running_changed(self, running: bool) -> None:
         self.lock_banner.setVisible(running)
@@ -360,9 +362,11 @@ def about_text() -> str:
             f"<p>{digits}</p>")
 
 
-def offer_recovery(parent=None) -> list[MainWindow]:
-    """After a crash: ask to restore each unsaved project; returns the windows opened."""
-    windows = []
+def offer_recovery(window: MainWindow | None = None) -> list[MainWindow]:
+    """After a crash: ask to restore each unsaved project, trained weights included. The first
+    goes into ``window`` when that holds no work of its own (the start-up template), the others
+    into windows of their own; returns the windows that got a project."""
+    restored = []
     for path in recovery_files():
         found = read_recovery(path)
         if found is None:
@@ -371,17 +375,29 @@ def offer_recovery(parent=None) -> list[MainWindow]:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info["saved_at"]))
         original = info["path"] or QApplication.translate("MainWindow", "an unsaved network")
         answer = QMessageBox.question(
-            parent, QApplication.translate("MainWindow", "Restore unsaved work?"),
+            window, QApplication.translate("MainWindow", "Restore unsaved work?"),
             fill(QApplication.translate(
                 "MainWindow", "netbuilder did not close properly. Restore %1 as it was at %2?"),
                 original, when),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes)
+        if answer != QMessageBox.StandardButton.Yes:
+            path.unlink(missing_ok=True)
+            continue
+        try:
+            model = project_model_or_none(project)
+        except Exception as exc:  # weights that no longer fit in memory: the file stays
+            QMessageBox.warning(window, QApplication.translate("MainWindow", "Cannot restore"),
+                                fill(QApplication.translate(
+                                    "MainWindow", "The network cannot be built: %1"),
+                                     reason(exc)))
+            continue
         path.unlink(missing_ok=True)
-        if answer == QMessageBox.StandardButton.Yes:
-            window = MainWindow(project, Path(info["path"]) if info["path"] else None)
-            window.session.mark_unsaved()
-            window.files.write_recovery()
-            window.show()
-            windows.append(window)
-    return windows
+        target = window if window is not None and not window.session.dirty and (
+            window.session.path is None) and window not in restored else MainWindow()
+        target.session.load(project, Path(info["path"]) if info["path"] else None, model=model)
+        target.session.mark_unsaved()
+        target.files.write_recovery()
+        target.show()
+        restored.append(target)
+    return restored

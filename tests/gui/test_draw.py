@@ -115,8 +115,8 @@ def test_examples_are_kept_with_the_project_and_fine_tune_runs(qtbot, window, tm
     qtbot.mouseClick(draw.add_button, Qt.MouseButton.LeftButton)
     assert len(draw.examples) == 1 and draw.examples[0]["label"] == 1
     assert window.isWindowModified()
-    path = tmp_path / "with_examples.json"
-    window.files.write(path)
+    path = tmp_path / "with_examples.nbproj"  # the window's network is trained
+    assert window.files.write(path)
     other = MainWindow()
     qtbot.addWidget(other)
     assert other.files.open_path(path)

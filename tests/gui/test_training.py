@@ -1,6 +1,7 @@
 """Training in the window: the worker thread, live plots, pause/stop, faults, history."""
 
 import json
+import zipfile
 
 import pytest
 import torch
@@ -165,9 +166,10 @@ def test_run_history_survives_save_and_open(qtbot, window, tmp_path):
     settings(window, epochs=1)
     run_to_end(qtbot, window)
     run_to_end(qtbot, window)
-    path = tmp_path / "runs.json"
-    window.files.write(path)
-    saved = json.loads(path.read_text())
+    path = tmp_path / "runs.nbproj"  # trained weights: a .nbproj holding the project's JSON
+    assert window.files.write(path)
+    with zipfile.ZipFile(path) as archive:
+        saved = json.loads(archive.read("project.json"))
     assert len(saved["runs"]) == 2 and saved["training"]["epochs"] == 1
     other = MainWindow()
     qtbot.addWidget(other)

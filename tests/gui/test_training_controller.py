@@ -57,8 +57,9 @@ def test_a_run_streams_to_the_views_and_is_recorded_in_the_session(qtbot, setup,
     session, controller, views = setup
     run_to_end(qtbot, controller, dataset=digits)
     names = views.names()
-    assert names[:3] == ["run_started", "busy", "status_changed"]
-    assert views.calls[1] == ("busy", (True, False))
+    # the freshly built model clears any evaluation of earlier weights first
+    assert names[:4] == ["evaluation_cleared", "run_started", "busy", "status_changed"]
+    assert views.calls[2] == ("busy", (True, False))
     assert names.index("run_length") < names.index("batches") < names.index("epoch_ended")
     assert views.last("busy") == (False, False) and views.last("running_changed") == (False,)
     steps, losses, lrs = views.last("batches")

@@ -2,16 +2,21 @@
 
 It talks to views only through its signals (status, progress, busy, curves, evaluation), so it
 is tested against plain fakes, without a window. The network is locked while a run goes on.
-Afterwards, edits rebuild the model and keep the trained weights of every layer whose name and
-shapes did not change; those cards say so.
+
+A run leaves its resume point in the session; Start continues it exactly where it stopped when
+the settings are the same (the run's record and curves go on), else a new run starts from the
+current weights with the optimizer's moments. The evaluation always belongs to the current
+weights: it is cleared when they change outside training and computed again on a worker thread.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from netbuilder.core.checkpoint import CheckpointError, load_weights
 from netbuilder.core.data import Dataset, DatasetError, load_dataset, mix_examples
 from netbuilder.core.model_state import carry_over
 from netbuilder.core.registry import DOWNLOADABLE_DATASETS
@@ -30,12 +35,14 @@ from netbuilder.core.training import (
 )
 from netbuilder.gui.controllers.training_worker import (
     DatasetLoader,
+    EvaluationWorker,
     TrainingWorker,
     start_in_thread,
 )
 from netbuilder.gui.text import fill
 
 PROGRESS_SECONDS = 0.25
+EVALUATE_DELAY_MS = 300  # after a change of weights, wait for more before evaluating
 
 
 class TrainingController(QObject):
@@ -49,10 +56,11 @@ class TrainingController(QObject):
     run_started = Signal(str)  # the run's label: the curves start again
     run_length = Signal(int, int)  # total steps, epochs
     batches = Signal(list, list, list)  # global steps, losses, learning rates
-    epoch_ended = Signal(object)  # EpochEnd, with global_step in the run's record
+    epoch_ended = Signal(object, int)  # EpochEnd, and the global step it ends at
     evaluated = Signal(object, object, list, list)  # Evaluation, images, labels, class names
     evaluation_cleared = Signal()
     health_measured = Signal(object)  # core.health.Health
+    best_offered = Signal(str)  # "Use best epoch (3, val acc 0.98)", or "" for no offer
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
@@ -76,8 +84,17 @@ class TrainingController(QObject):
         self._last_progress = 0.0
         self._steps = 1
         self._epochs = 1
-        self.document.changed.connect(self._architecture_changed)
+        self._run_index: int | None = None  # the record a resumed run continues
+        self._resuming = False
+        self._point = None  # the finished worker's resume point
+        self.evaluation_thread: QThread | None = None
+        self.evaluator: EvaluationWorker | None = None
+        self._evaluate_timer = QTimer(self)
+        self._evaluate_timer.setSingleShot(True)
+        self._evaluate_timer.setInterval(EVALUATE_DELAY_MS)
+        self._evaluate_timer.timeout.connect(self._evaluate_now)
         session.replaced.connect(self._session_replaced)
+        session.model_changed.connect(self._model_changed)
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -97,22 +114,19 @@ class TrainingController(QObject):
         return (name, round(val_split, 4), 0 if name in DOWNLOADABLE_DATASETS else seed)
 
     @Slot()
-    def _architecture_changed(self) -> None:
-        """Rebuild the model after an edit, keeping what still fits."""
-        if self.running or self.model is None:
+    def _model_changed(self) -> None:
+        """Another model (an edit rebuilt it, a file or a reset replaced it): the evaluation
+        was of other weights."""
+        if self.running:
             return
-        try:
-            model, kept = carry_over(self.model, self.document.spec)
-        except SpecError:
-            model, kept = None, set()
-        self.session.set_model(model)
-        trained = self.document.trained_paths & kept
-        if trained != self.document.trained_paths:
-            self.document.trained_paths = trained
+        self.evaluation_cleared.emit()
+        self.best_offered.emit("")
+        self.evaluate_current()
 
     @Slot()
     def _session_replaced(self) -> None:
-        """New or Open: nothing of the previous project's training stays on screen."""
+        """New or Open: the previous project's training leaves the screen; the opened one's
+        last run is drawn again and its weights evaluated."""
         self.optimizer_state = None
         self.last_health = None
         self.dataset = None
@@ -120,7 +134,35 @@ class TrainingController(QObject):
         self._say("")
         self.progress_cleared.emit()
         self.evaluation_cleared.emit()
-        self.run_started.emit("")
+        self.best_offered.emit("")
+        runs = self.session.runs
+        if runs:
+            self._replay(runs[-1])
+            if self.session.trained:
+                self._say(fill(self.tr("Trained weights from %1."),
+                               self.session.weights_source or runs[-1].label))
+        else:
+            self.run_started.emit("")
+        self._offer_best()
+        self.evaluate_current()
+
+    def _replay(self, run: Run, length: tuple[int, int] | None = None) -> None:
+        """Draw a recorded run's curves again (after Open, or before a resumed run goes on)."""
+        self.run_started.emit(run.label)
+        steps = max([s for s, _ in run.batches] + [int(e.get("global_step", 0))
+                                                    for e in run.epochs] + [1])
+        epochs = max([int(e.get("epoch", 0)) for e in run.epochs] + [1])
+        self.run_length.emit(*(length or (steps, epochs)))
+        lr_by_epoch = {int(e.get("epoch", 0)): float(e.get("lr", 0.0)) for e in run.epochs}
+        per_epoch = max(1, steps // epochs)
+        if run.batches:
+            self.batches.emit([s for s, _ in run.batches], [v for _, v in run.batches],
+                              [lr_by_epoch.get(s // per_epoch + 1, 0.0) for s, _ in run.batches])
+        for record in run.epochs:
+            event = EpochEnd(int(record.get("epoch", 0)), *(float(record.get(key, 0.0)) for key in (
+                "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds",
+                "samples_per_s")))
+            self.epoch_ended.emit(event, int(record.get("global_step", 0)))
 
     # -- controls ----------------------------------------------------------------------------
 
@@ -152,8 +194,9 @@ class TrainingController(QObject):
                                   str(self.document.spec.input_shape), name,
                                   str(dataset.input_shape)))
             return
+        fresh = self.model is None or (session.fresh and not custom)
         try:
-            if self.model is None or (session.fresh and not custom):
+            if fresh:
                 model, _kept = carry_over(None, self.document.spec)
                 reset_weights(model, config.seed)
                 self.session.set_model(model)
@@ -161,16 +204,31 @@ class TrainingController(QObject):
         except SpecError as exc:
             self._fail_early(str(exc))
             return
+        resume = None if fresh or custom else session.resume_point
+        self._resuming = bool(resume is not None and resume.resumes(config) and session.runs
+                              and session.runs[-1].final.get("stopped") == "user")
         self.last_failure = ""
         self._rolled_back = False
+        self._point = None
         self._started_at = time.monotonic()
-        number = len(session.runs) + 1
-        self.run = Run(f"run{number}", label or fill(self.tr("Run %1 · %2, lr %3"), number,
-                                                     config.optimizer, f"{config.lr:g}"),
-                       {**config.to_dict(), "dataset": name, "val_split": session.val_split},
-                       started_at=time.time())
-        self.run_started.emit(self.run.label)
-        self.worker = TrainingWorker(self.model, config, dataset, name, session.val_split)
+        self.best_offered.emit("")
+        settings = {**config.to_dict(), "dataset": name, "val_split": session.val_split}
+        if self._resuming:  # the interrupted run goes on: its record and curves continue
+            self._run_index = len(session.runs) - 1
+            before = session.runs[-1]
+            self.run = Run(before.id, before.label, dict(before.settings),
+                           [dict(e) for e in before.epochs], list(before.batches),
+                           {k: v for k, v in before.final.items() if k != "stopped"},
+                           before.started_at)
+        else:
+            self._run_index = None
+            number = len(session.runs) + 1
+            self.run = Run(f"run{number}", label or fill(self.tr("Run %1 · %2, lr %3"), number,
+                                                         config.optimizer, f"{config.lr:g}"),
+                           settings, started_at=time.time())
+            self.run_started.emit(self.run.label)
+        self.worker = TrainingWorker(self.model, config, dataset, name, session.val_split,
+                                     resume=resume)
         self._key = key if not custom else ("custom",)
         worker = self.worker
         worker.dataset_loaded.connect(self._dataset_loaded)
@@ -219,9 +277,88 @@ class TrainingController(QObject):
         self.session.set_model(model)
         self.document.trained_paths = set()
         self.evaluation_cleared.emit()
-        self.session.weights_updated()
+        self.session.weights_updated(source="")
         self.progress_cleared.emit()
         self._say(self.tr("Weights reset: the network is untrained."))
+
+    @Slot()
+    def use_best(self) -> None:
+        """Put the best epoch's weights of the last run into the model."""
+        point = self.session.resume_point
+        if self.running or self.model is None or point is None or point.best_weights is None:
+            return
+        try:
+            load_weights(self.model, point.best_weights, strict=True)
+        except CheckpointError as exc:  # checked before anything is copied
+            self.message.emit(str(exc))
+            return
+        epoch = point.best["epoch"]
+        self.session.weights_updated(source=fill(self.tr("%1, epoch %2"),
+                                                 self.session.weights_source, epoch))
+        self.best_offered.emit("")
+        self.evaluation_cleared.emit()
+        self.evaluate_current()
+        self._say(fill(self.tr("Using the weights of epoch %1 (validation accuracy %2)."),
+                       epoch, f"{point.best['val_accuracy']:.4f}"))
+
+    def _offer_best(self) -> None:
+        point = self.session.resume_point
+        best = getattr(point, "best", None)
+        if (point is None or best is None or point.best_weights is None
+                or best["epoch"] == point.epochs_done):
+            self.best_offered.emit("")
+            return
+        self.best_offered.emit(fill(self.tr("Use best epoch (%1, val acc %2)"), best["epoch"],
+                                    f"{best['val_accuracy']:.4f}"))
+
+    # -- evaluating the current weights -----------------------------------------------------------
+
+    def evaluate_current(self) -> None:
+        """Evaluate the current weights soon, on a thread, when they are worth it."""
+        if self.session.trained and not self.running:
+            self._evaluate_timer.start()
+
+    @Slot()
+    def _evaluate_now(self) -> None:
+        session = self.session
+        if self.running or not session.trained or not self.document.analysis.ok:
+            return
+        if self.evaluation_thread is not None:  # one at a time; the next when it ends
+            self._evaluate_timer.start()
+            return
+        name = session.dataset
+        if not name:
+            return
+        key = self._dataset_key(name, session.val_split, session.config.seed)
+        model = copy.deepcopy(self.model).cpu().eval()
+        self.evaluator = EvaluationWorker(model, self.datasets.get(key), name, session.val_split,
+                                          session.config.seed, session.config.loss,
+                                          session.weights_version)
+        self.evaluator.done.connect(self._evaluated_aside)
+        self.evaluator.failed.connect(self._evaluation_failed)
+        self._evaluation_key = key
+        self.evaluation_thread = start_in_thread(self.evaluator, self)
+        self.evaluation_thread.finished.connect(self._evaluation_finished)
+
+    @Slot(object, object, int)
+    def _evaluated_aside(self, result, dataset: Dataset, version: int) -> None:
+        self.datasets[self._evaluation_key] = dataset
+        if version != self.session.weights_version or self.running:
+            return  # the weights changed meanwhile: another evaluation follows
+        self.dataset = dataset
+        self.evaluated.emit(result, dataset.val_images, dataset.val_labels.tolist(),
+                            list(dataset.class_names))
+
+    @Slot(str)
+    def _evaluation_failed(self, text: str) -> None:
+        self.message.emit(fill(self.tr("The evaluation could not run: %1"), text))
+
+    @Slot()
+    def _evaluation_finished(self) -> None:
+        if self.evaluation_thread is not None:
+            self.evaluation_thread.deleteLater()
+        self.evaluation_thread = None
+        self.evaluator = None
 
     @Slot(str)
     def download(self, name: str) -> None:
@@ -289,24 +426,25 @@ class TrainingController(QObject):
             self.session.set_model(model)
         return self.model
 
-    def use_model(self, model, loaded_keys: list[str]) -> None:
+    def use_model(self, model, loaded_keys: list[str], source: str = "") -> None:
         """A model whose weights came from a file: it becomes the session's, and the layers
         the file filled count as trained."""
         self.session.set_model(model)
-        self.mark_loaded(loaded_keys)
+        self.mark_loaded(loaded_keys, source)
 
-    def mark_loaded(self, keys: list[str]) -> None:
+    def mark_loaded(self, keys: list[str], source: str = "") -> None:
         """Layers whose weights came from a file count as trained."""
         self.document.trained_paths = self.document.trained_paths | {
             key.rpartition(".")[0] for key in keys if "." in key}
         self.evaluation_cleared.emit()  # the evaluation was of other weights
-        self.session.weights_updated()
+        self.session.weights_updated(source=source)
+        self.evaluate_current()
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
         """Stop a run and wait for its thread (before the window closes)."""
         if self.worker is not None:
             self.worker.request_stop()
-        for thread in (self.thread, self.download_thread):
+        for thread in (self.thread, self.download_thread, self.evaluation_thread):
             if thread is not None:
                 thread.quit()
                 thread.wait(timeout_ms)
@@ -339,7 +477,10 @@ class TrainingController(QObject):
         match event:
             case Started():
                 self._steps, self._epochs = event.steps_per_epoch, event.epochs
-                self.run_length.emit(self._steps * self._epochs, self._epochs)
+                if self._resuming and self.run is not None:
+                    self._replay(self.run, (self._steps * self._epochs, self._epochs))
+                else:
+                    self.run_length.emit(self._steps * self._epochs, self._epochs)
                 self._say(fill(self.tr("Training on %1 (%2 images)…"), event.device,
                                f"{event.train_size:,}"))
             case EpochEnd():
@@ -347,7 +488,7 @@ class TrainingController(QObject):
             case Paused():
                 self.paused = True
                 self.busy.emit(True, True)
-                self.session.weights_updated()
+                self.session.weights_updated(keep_resume=True)
                 self._say(fill(self.tr("Paused at epoch %1, step %2."), event.epoch,
                                event.step))
             case Resumed():
@@ -372,7 +513,7 @@ class TrainingController(QObject):
 
     def _epoch_ended(self, event: EpochEnd) -> None:
         global_step = event.epoch * self._steps
-        self.epoch_ended.emit(event)
+        self.epoch_ended.emit(event, global_step)
         if self.run is not None:
             self.run.epochs.append({
                 "epoch": event.epoch, "train_loss": event.train_loss,
@@ -381,7 +522,7 @@ class TrainingController(QObject):
                 "samples_per_s": event.samples_per_s, "global_step": global_step})
         self.progress.emit(event.epoch, self._epochs, self._steps, self._steps,
                            event.samples_per_s, time.monotonic() - self._started_at)
-        self.session.weights_updated()
+        self.session.weights_updated(keep_resume=True)
 
     @Slot()
     def _worker_finished(self) -> None:
@@ -391,6 +532,7 @@ class TrainingController(QObject):
             self.dataset = worker.dataset
             if worker.trainer.optimizer is not None:
                 self.optimizer_state = worker.trainer.optimizer.state_dict()
+            self._point = worker.trainer.resume_point()
 
     @Slot()
     def _thread_finished(self) -> None:
@@ -404,7 +546,10 @@ class TrainingController(QObject):
         run, self.run = self.run, None
         if run is not None and (run.epochs or run.batches):
             run.finish(self._rolled_back)
-            self.session.add_run(run)
+            if self._run_index is not None:
+                self.session.replace_run(self._run_index, run)
+            else:
+                self.session.add_run(run)
         if run is not None and self.device_data is not None and not self.last_failure:
             if run.epochs:
                 self.document.trained_paths = {
@@ -417,7 +562,13 @@ class TrainingController(QObject):
             self.message.emit(self.status)  # the status bar says how it ended
         self.document.finish_training()
         self.running_changed.emit(False)
-        self.session.weights_updated()
+        self.session.weights_updated(source=run.label if run is not None else None,
+                                     resume=self._point)
+        if run is not None and run.final.get("stopped") == "user" and self._point is not None \
+                and self._point.resumes(self.session.config):
+            self._say(fill(self.tr("%1. Start (F5) continues this run where it stopped."),
+                           self.status.rstrip(".")))
+        self._offer_best()
 
     # -- evaluation ---------------------------------------------------------------------------
 

@@ -46,9 +46,10 @@ class TrainingWorker(QObject):
     finished = Signal()  # always last
 
     def __init__(self, model, config: TrainConfig, dataset: Dataset | None, dataset_name: str,
-                 val_fraction: float = 0.2, data_dir: str | None = None):
+                 val_fraction: float = 0.2, data_dir: str | None = None, resume=None):
         super().__init__()
         self.model = model
+        self.resume = resume  # core.resume.ResumePoint to continue from, or None
         self.config = config
         self.dataset = dataset
         self.dataset_name = dataset_name
@@ -84,7 +85,8 @@ class TrainingWorker(QObject):
             self.dataset_loaded.emit(self.dataset)
         try:
             self.trainer = Trainer(self.model, self.dataset, self.config, self.stop_flag,
-                                   self.pause_flag, health_seconds=HEALTH_SECONDS)
+                                   self.pause_flag, health_seconds=HEALTH_SECONDS,
+                                   resume=self.resume)
         except TrainingError as exc:
             self.event.emit(Failed(str(exc)))
             return
@@ -126,6 +128,36 @@ class TrainingWorker(QObject):
                 "TrainingWorker", "evaluation failed: %1"), exc)))
             return
         self.evaluated.emit(result)
+
+
+class EvaluationWorker(QObject):
+    """Evaluates weights on a dataset's validation split on a worker thread (after Open, a
+    load, an edit): the model is a private copy, so the window may go on changing its own."""
+
+    done = Signal(object, object, int)  # Evaluation, Dataset, the weights version evaluated
+    failed = Signal(str)
+    finished = Signal()
+
+    def __init__(self, model, dataset: Dataset | None, name: str, val_fraction: float,
+                 seed: int, loss: str, version: int):
+        super().__init__()
+        self.model, self.dataset, self.name = model, dataset, name
+        self.val_fraction, self.seed, self.loss, self.version = val_fraction, seed, loss, version
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            dataset = self.dataset or load_dataset(self.name, None, self.val_fraction, self.seed)
+            data = dataset.on_device("cpu")
+            result = evaluate(self.model, data.val_x, data.val_y, data.num_classes, self.loss)
+            self.done.emit(result, dataset, self.version)
+        except DatasetError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a network that does not fit the data: said, not raised
+            self.failed.emit(fill(QCoreApplication.translate(
+                "TrainingWorker", "evaluation failed: %1"), exc))
+        finally:
+            self.finished.emit()
 
 
 class DatasetLoader(QObject):

@@ -258,7 +258,7 @@ class WeightsController(QObject):
         except CheckpointError as exc:  # checked before anything is copied: model unchanged
             QMessageBox.warning(self.window, self.tr("Cannot load weights"), str(exc))
             return False
-        self.training.mark_loaded(report.matching)
+        self.training.mark_loaded(report.matching, file_name)
         self._warn_non_finite(state_dict, file_name)
         if strict:
             self.message.emit(fill(self.tr("Loaded all %1 tensors from %2"),
@@ -296,7 +296,7 @@ class WeightsController(QObject):
             if not self.maybe_save():
                 return False
             self.session.load(project)
-            self.training.use_model(model, list(loaded.state_dict))
+            self.training.use_model(model, list(loaded.state_dict), path.name)
             self.training.optimizer_state = data.get("optimizer")
             self._warn_non_finite(loaded.state_dict, path.name)
             self.message.emit(fill(self.tr("Opened checkpoint %1"), path.name))
@@ -323,7 +323,7 @@ class WeightsController(QObject):
             return False
         self.session.load(Project(spec, self.session.dataset, self.session.settings()))
         self.session.mark_unsaved()
-        self.training.use_model(model, list(loaded.state_dict))
+        self.training.use_model(model, list(loaded.state_dict), path.name)
         self._warn_non_finite(loaded.state_dict, path.name)
         self.message.emit(note)
         return True

@@ -28,6 +28,7 @@ class SpecCommand(QUndoCommand):
         self.before, self.after = before, after
         self.selection_before, self.selection_after = selection_before, selection_after
         self.merge_key = merge_key
+        self._applied = False  # the first redo() is the edit itself; later ones replay it
 
     def id(self) -> int:
         return ARG_EDIT_ID if self.merge_key else -1
@@ -41,10 +42,11 @@ class SpecCommand(QUndoCommand):
         return True
 
     def redo(self) -> None:
-        self.document._restore(self.after, self.selection_after)
+        replay, self._applied = self._applied, True
+        self.document._restore(self.after, self.selection_after, replay)
 
     def undo(self) -> None:
-        self.document._restore(self.before, self.selection_before)
+        self.document._restore(self.before, self.selection_before, replay=True)
 
 
 class Document(QObject):
@@ -65,6 +67,7 @@ class Document(QObject):
         # At start-up the first analysis can wait until torch's shape machinery has loaded
         # (about a second, see analysis.warm_up): the window paints first, shapes follow.
         self.locked = False  # while a training run uses the model
+        self.replaying = False  # the last change was an undo or redo, not a new edit
         self._trained: set[str] = set()
         self.ready = analyze
         self.analysis: Analysis = (self.analyzer.analyze(self._spec, self.loss) if analyze
@@ -144,8 +147,9 @@ class Document(QObject):
         self.loss = loss
         self._restore(self._spec, self._selection)
 
-    def _restore(self, spec: NetworkSpec, selection: list[str]) -> None:
+    def _restore(self, spec: NetworkSpec, selection: list[str], replay: bool = False) -> None:
         self.ready = True
+        self.replaying = replay
         self._spec = spec.copy()
         self.analysis = self.analyzer.analyze(self._spec, self.loss)
         self._selection = [p for p in selection if self._spec.find(p) is not None]

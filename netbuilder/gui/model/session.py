@@ -4,8 +4,14 @@ Views read the session and change it only through its methods; it emits what cha
 view follows (napari's layer events, ndv's model). Every change to saved state marks the
 session modified; network edits go through the :class:`Document`'s undo stack, and the session
 is clean only when that stack is clean and nothing else changed since the last save.
-``to_project()`` is what a save writes; ``load()`` replaces the whole state in one step with a
-project that was checked whole first.
+``to_project()`` is what a save writes, trained weights and the run's resume point included;
+``load()`` replaces the whole state in one step with a project that was checked whole first
+(and its model, built aside).
+
+The model follows the spec: after an edit, undo or redo the session rebuilds it, keeping the
+weights of every layer whose path and shapes did not change and bringing back, from a
+:class:`WeightMemory`, the weights an earlier edit dropped — so undo restores a layer's trained
+weights bit for bit.
 """
 
 from __future__ import annotations
@@ -14,13 +20,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
-from netbuilder.core.project import Project
+from netbuilder.core.model_state import WeightMemory, rebuild
+from netbuilder.core.project import Project, ProjectWeights
 from netbuilder.core.runs import Run
-from netbuilder.core.spec import NetworkSpec
+from netbuilder.core.spec import NetworkSpec, SpecError
 from netbuilder.core.training import TrainConfig
 from netbuilder.gui.model.document import Document
+from netbuilder.gui.text import fill, plural
 
 DEFAULT_VAL_SPLIT = 0.2
 
@@ -44,10 +52,17 @@ class Session(QObject):
         self._modified = False
         self._was_dirty = False
         self._model = None
+        self._model_spec: NetworkSpec | None = None  # the spec the model was built from
+        self.memory = WeightMemory()
+        self.revision = 0  # counts every change of saved state (autosave writes when it moves)
+        self.weights_version = 0  # counts every change of the model or its weights
         self._set_state(project, path, template)
+        self._saved = self._fingerprint()
         if analyze and self._config.loss != "cross_entropy":
             self.document.set_loss(self._config.loss)
         self.document.undo_stack.cleanChanged.connect(self._dirty_may_have_changed)
+        self.document.undo_stack.indexChanged.connect(self._count_revision)
+        self.document.changed.connect(self._spec_changed)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -96,14 +111,60 @@ class Session(QObject):
     def dirty(self) -> bool:
         return self._modified or not self.document.undo_stack.isClean()
 
+    @property
+    def trained(self) -> bool:
+        """Whether the model holds weights worth keeping (trained, or read from a file)."""
+        return self._model is not None and bool(self.document.trained_paths)
+
+    @property
+    def weights_source(self) -> str:
+        """What made the current weights: a run's label or a file's name."""
+        return self._weights_source
+
+    @property
+    def resume_point(self):
+        """The resume point of the run that made the weights (core.resume), or None."""
+        return self._resume
+
     def settings(self) -> dict[str, Any]:
         """The training settings as a project stores them."""
         return {**self._config.to_dict(), "val_split": self._val_split, "fresh": self._fresh}
 
-    def to_project(self) -> Project:
+    def to_project(self, with_weights: bool = True) -> Project:
+        """What a save writes: with the trained weights (and resume point) when there are any
+        and ``with_weights``."""
+        weights = None
+        if with_weights and self.trained:
+            state = {k: v.detach().cpu().clone() for k, v in self._model.state_dict().items()}
+            weights = ProjectWeights(state, sorted(self.document.trained_paths),
+                                     self._weights_source, self._resume)
         return Project(self.spec.copy(), self._dataset, self.settings(),
                        {"runs": [run.to_dict() for run in self._runs],
-                        "user_examples": [dict(e) for e in self._examples]})
+                        "user_examples": [dict(e) for e in self._examples]}, weights)
+
+    def unsaved_changes(self) -> list[str]:
+        """What closing without saving would lose, in words ("trained weights from Run 3")."""
+        saved, now = self._saved, self._fingerprint()
+        lost = []
+        if now["weights"] != saved["weights"] and self.trained:
+            lost.append(fill(self.tr("the trained weights from %1"),
+                             self._weights_source or self.tr("training")))
+        if now["spec"] != saved["spec"]:
+            lost.append(self.tr("changes to the network"))
+        new_runs = len(self._runs) - saved["runs"]
+        if now["run_ids"] != saved["run_ids"] and new_runs > 0:
+            lost.append(plural(new_runs, self.tr("1 training run"), self.tr("%1 training runs")))
+        elif now["run_ids"] != saved["run_ids"]:
+            lost.append(self.tr("changes to the run history"))
+        if now["settings"] != saved["settings"]:
+            lost.append(self.tr("training settings"))
+        new_examples = len(self._examples) - saved["examples"]
+        if new_examples > 0:
+            lost.append(plural(new_examples, self.tr("1 drawn example"),
+                               self.tr("%1 drawn examples")))
+        if not lost and self.dirty:
+            lost.append(self.tr("changes"))
+        return lost
 
     # -- changing saved state (each marks the session modified) ---------------------------------
 
@@ -146,6 +207,12 @@ class Session(QObject):
         self.runs_changed.emit()
         self._mark_modified()
 
+    def replace_run(self, index: int, run: Run) -> None:
+        """A resumed run continues the record it started."""
+        self._runs[index] = run
+        self.runs_changed.emit()
+        self._mark_modified()
+
     def add_example(self, example: dict[str, Any]) -> None:
         self._examples.append(dict(example))
         self.examples_changed.emit()
@@ -154,23 +221,68 @@ class Session(QObject):
     # -- the model ------------------------------------------------------------------------------
 
     def set_model(self, model) -> None:
+        """Another model of the current spec (built, loaded, reset) or None."""
         if model is not self._model:
             self._model = model
+            self._model_spec = self.spec.copy() if model is not None else None
+            self.weights_version += 1
             self.model_changed.emit()
 
-    def weights_updated(self) -> None:
-        """The model's weights changed in place (an epoch, a load, a reset)."""
+    def weights_updated(self, source: str | None = None, resume=None,
+                        keep_resume: bool = False) -> None:
+        """The model's weights changed in place: an epoch, a load, a reset, the best epoch.
+
+        ``source`` says what made them (a run's label, a file's name); ``resume`` is the resume
+        point that goes with them — any other change of weights makes the old one stale, unless
+        ``keep_resume`` (an epoch of the run that will set it).
+        """
+        if source is not None:
+            self._weights_source = source
+        if not keep_resume:
+            self._resume = resume
+        self.weights_version += 1
         self.weights_changed.emit()
+        self._mark_modified()
+
+    def set_resume_point(self, resume) -> None:
+        """The resume point of the run that just made the weights (saved with them)."""
+        self._resume = resume
+        self._mark_modified()
+
+    @Slot()
+    def _spec_changed(self) -> None:
+        """After an edit, undo or redo: rebuild the model, keeping and recalling weights."""
+        model = self._model
+        if model is None or self.document.locked or self._model_spec == self.spec:
+            return
+        document = self.document
+        try:
+            rebuilt = rebuild(model, self.spec, document.trained_paths, self.memory,
+                              recall_everywhere=document.replaying)
+        except (SpecError, RuntimeError, ValueError):  # a spec that does not build yet
+            self.set_model(None)
+            return
+        self._resume = None  # another network: the run cannot continue exactly
+        self.set_model(rebuilt.model)
+        if rebuilt.trained != document.trained_paths:
+            document.trained_paths = rebuilt.trained
 
     # -- files ----------------------------------------------------------------------------------
 
     def load(self, project: Project, path: Path | None = None,
-             template: str | None = None) -> None:
-        """Replace everything with ``project`` (checked whole before): New, Open, a template."""
+             template: str | None = None, model=None) -> None:
+        """Replace everything with ``project`` (checked whole before): New, Open, a template.
+        ``model``: the project's network holding its weights, built aside by the caller."""
         self.set_model(None)
+        self.memory.clear()
         self._set_state(project, path, template)
         self.document.replace(project.spec)
+        if model is not None:
+            self.set_model(model)
+            if project.weights is not None:
+                self.document.trained_paths = set(project.weights.trained)
         self._modified = False
+        self._saved = self._fingerprint()
         self.replaced.emit()
         self.dataset_changed.emit(self._dataset)
         self.config_changed.emit()
@@ -182,6 +294,7 @@ class Session(QObject):
     def mark_saved(self, path: Path) -> None:
         self._path, self._template = path, None
         self._modified = False
+        self._saved = self._fingerprint()
         self.document.undo_stack.setClean()
         self.path_changed.emit()
         self._dirty_may_have_changed()
@@ -190,6 +303,7 @@ class Session(QObject):
         """Treat the current state as saved without writing it (scripts and benchmarks that
         close their window; the File menu always asks)."""
         self._modified = False
+        self._saved = self._fingerprint()
         self.document.undo_stack.setClean()
         self._dirty_may_have_changed()
 
@@ -207,10 +321,23 @@ class Session(QObject):
         self._examples = [dict(e) for e in project.extra.get("user_examples", [])]
         self._path, self._template = path, template
         self.document.loss = self._config.loss
+        weights = project.weights
+        self._weights_source = weights.source if weights is not None else ""
+        self._resume = weights.resume if weights is not None else None
+
+    def _fingerprint(self) -> dict[str, Any]:
+        """What a save holds, in a form cheap to compare (weights by their version)."""
+        return {"spec": self.spec.to_dict(), "settings": (self._dataset, self.settings()),
+                "runs": len(self._runs), "run_ids": [id(run) for run in self._runs],
+                "examples": len(self._examples), "weights": self.weights_version}
 
     def _mark_modified(self) -> None:
         self._modified = True
+        self._count_revision()
         self._dirty_may_have_changed()
+
+    def _count_revision(self, *_args) -> None:
+        self.revision += 1
 
     def _dirty_may_have_changed(self, *_args) -> None:
         dirty = self.dirty

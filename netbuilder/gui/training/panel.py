@@ -47,6 +47,7 @@ class TrainingPanel(QWidget):
     pause_requested = Signal()
     stop_requested = Signal()
     reset_requested = Signal()
+    use_best_requested = Signal()
     download_requested = Signal(str)
     dataset_changed = Signal(str)
 
@@ -78,6 +79,10 @@ class TrainingPanel(QWidget):
                                          "weight_decay_spin")
         self.batch_size = self._int(*LIMITS["batch_size"], 64, "batch_spin")
         self.epochs = self._int(*LIMITS["epochs"], 5, "epochs_spin")
+        self.patience = self._int(*LIMITS["patience"], 0, "patience_spin")
+        self.patience.setSpecialValueText(self.tr("off"))
+        self.patience.setToolTip(self.tr("Stop early when the validation loss has not improved "
+                                         "for this many epochs (off: run every epoch)"))
         self.schedule = self._combo(SCHEDULES, "schedule_combo")
         self.seed = self._int(*LIMITS["seed"], 0, "seed_spin")
         self.device = self._combo(["auto", *available_devices()], "device_combo")
@@ -93,6 +98,11 @@ class TrainingPanel(QWidget):
         self.stop.setObjectName("stop_button")
         self.reset = QPushButton(self.tr("Reset weights"), self)
         self.reset.setObjectName("reset_button")
+        self.use_best = QPushButton(self)
+        self.use_best.setObjectName("use_best_button")
+        self.use_best.setToolTip(self.tr("Put the weights of the run's epoch with the lowest "
+                                         "validation loss into the network"))
+        self.use_best.hide()
         self.progress = QProgressBar(self)
         self.progress.setObjectName("train_progress")
         self.progress.setRange(0, 1000)
@@ -115,6 +125,7 @@ class TrainingPanel(QWidget):
         form.addRow(self.tr("Weight decay"), self.weight_decay)
         form.addRow(self.tr("Batch size"), self.batch_size)
         form.addRow(self.tr("Epochs"), self.epochs)
+        form.addRow(self.tr("Early stopping"), self.patience)
         form.addRow(self.tr("LR schedule"), self.schedule)
         form.addRow(self.tr("Seed"), self.seed)
         form.addRow(self.tr("Device"), self.device)
@@ -127,12 +138,14 @@ class TrainingPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        layout.addWidget(self.use_best)
         layout.addStretch(1)
 
         self.start.clicked.connect(self.start_requested)
         self.pause.clicked.connect(self.pause_requested)
         self.stop.clicked.connect(self.stop_requested)
         self.reset.clicked.connect(self.reset_requested)
+        self.use_best.clicked.connect(self.use_best_requested)
         self.download.clicked.connect(lambda: self.download_requested.emit(self.dataset_name()))
         self.dataset.activated.connect(self._dataset_activated)
         self.set_running(False)
@@ -206,7 +219,8 @@ class TrainingPanel(QWidget):
             lr=self.lr.value(), weight_decay=self.weight_decay.value(),
             batch_size=self.batch_size.value(), epochs=self.epochs.value(),
             schedule=self.schedule.currentData(), seed=self.seed.value(),
-            device=self.device.currentData(), augment=self.augment.isChecked())
+            device=self.device.currentData(), augment=self.augment.isChecked(),
+            patience=self.patience.value())
 
     def bind(self, session) -> None:
         """Show the session's settings and write every change back to it (which marks the
@@ -220,7 +234,7 @@ class TrainingPanel(QWidget):
         for box in (self.loss, self.optimizer, self.schedule, self.device):
             box.currentIndexChanged.connect(self._edited)
         for box in (self.lr, self.weight_decay, self.val_split, self.batch_size, self.epochs,
-                    self.seed):
+                    self.seed, self.patience):
             box.valueChanged.connect(self._edited)
         for box in (self.augment, self.fresh):
             box.toggled.connect(self._edited)
@@ -240,6 +254,7 @@ class TrainingPanel(QWidget):
             self.weight_decay.setValue(config.weight_decay)
             self.batch_size.setValue(config.batch_size)
             self.epochs.setValue(config.epochs)
+            self.patience.setValue(config.patience)
             self.seed.setValue(config.seed)
             self.augment.setChecked(config.augment)
             self.val_split.setValue(session.val_split)
@@ -265,10 +280,15 @@ class TrainingPanel(QWidget):
         self.reset.setEnabled(not running)
         for widget in (self.dataset, self.download, self.val_split, self.augment, self.loss,
                        self.optimizer, self.lr, self.weight_decay, self.batch_size, self.epochs,
-                       self.schedule, self.seed, self.device, self.fresh):
+                       self.patience, self.schedule, self.seed, self.device, self.fresh):
             widget.setEnabled(not running)
         if not running:
             self._update_download()
+
+    def offer_best(self, text: str) -> None:
+        """Show "Use best epoch (…)" after a run whose best epoch was not its last; "" hides."""
+        self.use_best.setText(text)
+        self.use_best.setVisible(bool(text))
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
