@@ -426,18 +426,19 @@ class TrainingController(QObject):
             self.session.set_model(model)
         return self.model
 
-    def use_model(self, model, loaded_keys: list[str], source: str = "") -> None:
+    def use_model(self, model, loaded_keys: list[str], source: str = "", resume=None) -> None:
         """A model whose weights came from a file: it becomes the session's, and the layers
-        the file filled count as trained."""
+        the file filled count as trained (``resume``: the file's resume point, if any)."""
         self.session.set_model(model)
-        self.mark_loaded(loaded_keys, source)
+        self.mark_loaded(loaded_keys, source, resume)
 
-    def mark_loaded(self, keys: list[str], source: str = "") -> None:
+    def mark_loaded(self, keys: list[str], source: str = "", resume=None) -> None:
         """Layers whose weights came from a file count as trained."""
         self.document.trained_paths = self.document.trained_paths | {
             key.rpartition(".")[0] for key in keys if "." in key}
         self.evaluation_cleared.emit()  # the evaluation was of other weights
-        self.session.weights_updated(source=source)
+        self.session.weights_updated(source=source, resume=resume)
+        self._offer_best()
         self.evaluate_current()
 
     def shutdown(self, timeout_ms: int = 5000) -> None:

@@ -216,7 +216,7 @@ class WeightsController(QObject):
             save_checkpoint(path, session.spec, model, self.training.optimizer_state,
                             session.settings(), [run.to_dict() for run in session.runs],
                             dataset.class_names if dataset else [str(i) for i in range(10)],
-                            extra={"dataset": session.dataset})
+                            extra={"dataset": session.dataset}, resume=session.resume_point)
 
         return self._write(path, write, self.tr("Cannot save checkpoint"),
                            self.tr("Wrote %1 (full checkpoint)"))
@@ -296,7 +296,8 @@ class WeightsController(QObject):
             if not self.maybe_save():
                 return False
             self.session.load(project)
-            self.training.use_model(model, list(loaded.state_dict), path.name)
+            self.training.use_model(model, list(loaded.state_dict), path.name,
+                                    resume=data.get("resume"))
             self.training.optimizer_state = data.get("optimizer")
             self._warn_non_finite(loaded.state_dict, path.name)
             self.message.emit(fill(self.tr("Opened checkpoint %1"), path.name))

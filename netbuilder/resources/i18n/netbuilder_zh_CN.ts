@@ -138,7 +138,7 @@
 <context>
     <name>Document</name>
     <message>
-        <location filename="../../gui/model/document.py" line="112"/>
+        <location filename="../../gui/model/document.py" line="115"/>
         <source>The network is training: stop the run to change it.</source>
         <translation>网络正在训练：请先停止本次运行再修改。</translation>
     </message>
@@ -439,78 +439,105 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>FilesController</name>
     <message>
-        <location filename="../../gui/controllers/files.py" line="54"/>
+        <location filename="../../gui/controllers/files.py" line="69"/>
         <source>Untitled</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="55"/>
+        <location filename="../../gui/controllers/files.py" line="70"/>
         <source>%1 (template)</source>
         <translation>%1（模板）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="62"/>
+        <location filename="../../gui/controllers/files.py" line="79"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="63"/>
-        <source>Save the changes to %1?</source>
-        <translation>是否保存对 %1 的更改？</translation>
-    </message>
-    <message>
-        <location filename="../../gui/controllers/files.py" line="86"/>
-        <source>Open network</source>
-        <translation>打开网络</translation>
-    </message>
-    <message>
-        <location filename="../../gui/controllers/files.py" line="86"/>
-        <source>netbuilder files (*.json)</source>
-        <translation>netbuilder 文件 (*.json)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/controllers/files.py" line="95"/>
-        <location filename="../../gui/controllers/files.py" line="110"/>
+        <location filename="../../gui/controllers/files.py" line="116"/>
+        <location filename="../../gui/controllers/files.py" line="118"/>
+        <location filename="../../gui/controllers/files.py" line="142"/>
         <source>Cannot open %1</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="102"/>
+        <location filename="../../gui/controllers/files.py" line="133"/>
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="111"/>
-        <source>%1 is not a file netbuilder opens: drop a project or network (.json), or weights or a checkpoint (.pth).</source>
-        <translation>netbuilder 无法打开 %1：请拖入项目或网络文件 (.json)，或者权重或检查点文件 (.pth)。</translation>
+        <location filename="../../gui/controllers/files.py" line="80"/>
+        <source>Save the changes to %1?
+
+Not saved yet: %2.</source>
+        <translation>保存对 %1 的更改吗？
+
+尚未保存：%2。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="126"/>
-        <source>Save network</source>
-        <translation>保存网络</translation>
+        <location filename="../../gui/controllers/files.py" line="104"/>
+        <source>Open project</source>
+        <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="127"/>
-        <source>netbuilder project (*.json)</source>
-        <translation>netbuilder 项目 (*.json)</translation>
+        <location filename="../../gui/controllers/files.py" line="105"/>
+        <source>netbuilder projects and networks (*.nbproj *.json)</source>
+        <translation>netbuilder 项目和网络 (*.nbproj *.json)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="139"/>
+        <location filename="../../gui/controllers/files.py" line="119"/>
+        <source>The network cannot be built: %1</source>
+        <translation>无法构建网络：%1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="143"/>
+        <source>%1 is not a file netbuilder opens: drop a project (.nbproj, .json), a network (.json), or weights or a checkpoint (.pth).</source>
+        <translation>netbuilder 无法打开 %1：请拖入项目（.nbproj、.json）、网络（.json），或权重、检查点（.pth）。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="167"/>
+        <source>netbuilder project (*%1)</source>
+        <translation>netbuilder 项目 (*%1)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="168"/>
+        <source>Network spec only (*.json)</source>
+        <translation>仅网络结构 (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="170"/>
+        <source>Save project as</source>
+        <translation>项目另存为</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="187"/>
+        <location filename="../../gui/controllers/files.py" line="207"/>
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="140"/>
+        <location filename="../../gui/controllers/files.py" line="188"/>
+        <location filename="../../gui/controllers/files.py" line="208"/>
         <source>%1 could not be written: %2</source>
         <translation>无法写入 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="145"/>
+        <location filename="../../gui/controllers/files.py" line="194"/>
+        <source>Saved %1: a project with trained weights is a %2 file (%3 is left as it was)</source>
+        <translation>已保存 %1：带有训练权重的项目保存为 %2 文件（%3 保持不变）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="198"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="178"/>
+        <location filename="../../gui/controllers/files.py" line="210"/>
+        <source>Wrote the network spec %1 (the project itself is not saved)</source>
+        <translation>已写入网络结构 %1（项目本身未保存）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="256"/>
         <source>Autosave failed: %1</source>
         <translation>自动保存失败：%1</translation>
     </message>
@@ -572,67 +599,67 @@ predicted: %3 with %4 % confidence</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="93"/>
+        <location filename="../../gui/main_window.py" line="94"/>
         <source>Training: the network is locked. Stop the run to edit it.</source>
         <translation>训练中：网络已锁定。请停止本次运行后再编辑。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="122"/>
+        <location filename="../../gui/main_window.py" line="123"/>
         <source>Layers</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="124"/>
+        <location filename="../../gui/main_window.py" line="125"/>
         <source>Properties</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="126"/>
+        <location filename="../../gui/main_window.py" line="127"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="128"/>
+        <location filename="../../gui/main_window.py" line="129"/>
         <source>Summary and problems</source>
         <translation>摘要与问题</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="129"/>
+        <location filename="../../gui/main_window.py" line="130"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="130"/>
+        <location filename="../../gui/main_window.py" line="131"/>
         <source>Curves</source>
         <translation>曲线</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="131"/>
+        <location filename="../../gui/main_window.py" line="132"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="132"/>
+        <location filename="../../gui/main_window.py" line="133"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="133"/>
+        <location filename="../../gui/main_window.py" line="134"/>
         <source>Parameters</source>
         <translation>参数</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="135"/>
+        <location filename="../../gui/main_window.py" line="136"/>
         <source>Health</source>
         <translation>健康状况</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="136"/>
+        <location filename="../../gui/main_window.py" line="137"/>
         <source>Draw</source>
         <translation>手写</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="87"/>
+        <location filename="../../gui/main_window.py" line="88"/>
         <source>Loading PyTorch&apos;s shape analysis…</source>
         <translation>正在加载 PyTorch 的形状分析…</translation>
     </message>
@@ -643,84 +670,90 @@ predicted: %3 with %4 % confidence</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="212"/>
+        <location filename="../../gui/main_window.py" line="215"/>
         <source>shapes OK</source>
         <translation>形状正确</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="213"/>
+        <location filename="../../gui/main_window.py" line="216"/>
         <source>1 shape error</source>
         <translation>1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="213"/>
+        <location filename="../../gui/main_window.py" line="216"/>
         <source>%1 shape errors</source>
         <translation>%1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="214"/>
+        <location filename="../../gui/main_window.py" line="217"/>
         <source>%1 parameters · %2 MACs · %3</source>
         <translation>%1 个参数 · %2 次乘加 (MACs) · %3</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="250"/>
+        <location filename="../../gui/main_window.py" line="252"/>
+        <location filename="../../gui/main_window.py" line="391"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="275"/>
+        <location filename="../../gui/main_window.py" line="277"/>
         <source>Training: drawings are classified when the run pauses or ends.</source>
         <translation>训练中：运行暂停或结束后才会识别手写内容。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="279"/>
+        <location filename="../../gui/main_window.py" line="281"/>
         <source>No trained network yet: train it (F5) or load weights, then draw.</source>
         <translation>还没有训练好的网络：请先训练 (F5) 或加载权重，然后再手写。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="282"/>
+        <location filename="../../gui/main_window.py" line="284"/>
         <source>These weights are untrained: the guesses mean nothing yet.</source>
         <translation>这些权重尚未训练：目前的猜测没有意义。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="330"/>
+        <location filename="../../gui/main_window.py" line="332"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="331"/>
+        <location filename="../../gui/main_window.py" line="333"/>
         <source>The language changes when netbuilder starts again.</source>
         <translation>语言将在 netbuilder 下次启动时更改。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="334"/>
+        <location filename="../../gui/main_window.py" line="336"/>
         <source>About netbuilder</source>
         <translation>关于 netbuilder</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="352"/>
+        <location filename="../../gui/main_window.py" line="354"/>
         <source>Stack layers into a torch.nn.Sequential, see the shapes that flow, and export readable PyTorch code.</source>
         <translation>将各层堆叠成 torch.nn.Sequential，查看张量形状如何流动，并导出易读的 PyTorch 代码。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="355"/>
+        <location filename="../../gui/main_window.py" line="357"/>
         <source>Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).</source>
         <translation>内置手写数字：MNIST 数据库（LeCun、Cortes、Burges；CC BY-SA 3.0）。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="372"/>
+        <location filename="../../gui/main_window.py" line="376"/>
         <source>an unsaved network</source>
         <translation>一个未保存的网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="374"/>
+        <location filename="../../gui/main_window.py" line="378"/>
         <source>Restore unsaved work?</source>
         <translation>恢复未保存的工作？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="375"/>
+        <location filename="../../gui/main_window.py" line="379"/>
         <source>netbuilder did not close properly. Restore %1 as it was at %2?</source>
         <translation>netbuilder 上次未正常关闭。是否将 %1 恢复为 %2 时的状态？</translation>
+    </message>
+    <message>
+        <location filename="../../gui/main_window.py" line="390"/>
+        <source>Cannot restore</source>
+        <translation>无法恢复</translation>
     </message>
     <message>
         <location filename="../../gui/theme.py" line="11"/>
@@ -1009,83 +1042,83 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>ParameterTree</name>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="130"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="130"/>
         <source>Kind / shape</source>
         <translation>类型 / 形状</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="130"/>
         <source>numel</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="130"/>
         <source>dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="123"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="131"/>
         <source>device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="123"/>
-        <location filename="../../gui/inspect/parameter_tree.py" line="361"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="131"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="372"/>
         <source>trainable</source>
         <translation>可训练</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="241"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="252"/>
         <source>model (%1)</source>
         <translation>模型 (%1)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="263"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="274"/>
         <source>parameter %1</source>
         <translation>参数 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="276"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="287"/>
         <source>buffer %1: saved in state_dict, not trained</source>
         <translation>缓冲区 %1：保存在 state_dict 中，不参与训练</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="278"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="289"/>
         <source>buffer %1: not trained, not saved in state_dict</source>
         <translation>缓冲区 %1：不参与训练，不保存在 state_dict 中</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="354"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="365"/>
         <source>buffer %1</source>
         <translation>缓冲区 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="369"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="380"/>
         <source>Parameters: %1 total · %2 trainable · %3 frozen</source>
         <translation>参数：共 %1 个 · %2 个可训练 · %3 个已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="372"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="383"/>
         <source> · buffers: %1 values</source>
         <translation> · 缓冲区：%1 个值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="250"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="261"/>
         <source>model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="361"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="372"/>
         <source>frozen</source>
         <translation>已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="367"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="378"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
@@ -1385,6 +1418,59 @@ predicted: %3 with %4 % confidence</source>
     </message>
 </context>
 <context>
+    <name>Session</name>
+    <message>
+        <location filename="../../gui/model/session.py" line="150"/>
+        <source>the trained weights from %1</source>
+        <translation>来自 %1 的训练权重</translation>
+    </message>
+    <message>
+        <location filename="../../gui/model/session.py" line="151"/>
+        <source>training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location filename="../../gui/model/session.py" line="153"/>
+        <source>changes to the network</source>
+        <translation>对网络的更改</translation>
+    </message>
+    <message>
+        <location filename="../../gui/model/session.py" line="156"/>
+        <source>1 training run</source>
+        <translation>1 次训练运行</translation>
+    </message>
+    <message>
+        <location filename="../../gui/model/session.py" line="156"/>
+        <source>%1 training runs</source>
+        <translation>%1 次训练运行</translation>
+    </message>
+    <message>
+        <location filename="../../gui/model/session.py" line="158"/>
+        <source>changes to the run history</source>
+        <translation>对运行历史的更改</translation>
+    </message>
+    <message>
+        <location filename="../../gui/model/session.py" line="160"/>
+        <source>training settings</source>
+        <translation>训练设置</translation>
+    </message>
+    <message>
+        <location filename="../../gui/model/session.py" line="163"/>
+        <source>1 drawn example</source>
+        <translation>1 个手绘样本</translation>
+    </message>
+    <message>
+        <location filename="../../gui/model/session.py" line="164"/>
+        <source>%1 drawn examples</source>
+        <translation>%1 个手绘样本</translation>
+    </message>
+    <message>
+        <location filename="../../gui/model/session.py" line="166"/>
+        <source>changes</source>
+        <translation>更改</translation>
+    </message>
+</context>
+<context>
     <name>StackView</name>
     <message>
         <location filename="../../gui/network/stack_view.py" line="327"/>
@@ -1619,77 +1705,107 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>TrainingController</name>
     <message>
-        <location filename="../../gui/controllers/training.py" line="138"/>
+        <location filename="../../gui/controllers/training.py" line="180"/>
         <source>The network cannot run yet: %1</source>
         <translation>网络还无法运行：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="145"/>
+        <location filename="../../gui/controllers/training.py" line="187"/>
         <source>Choose an image folder first.</source>
         <translation>请先选择一个图像文件夹。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="151"/>
+        <location filename="../../gui/controllers/training.py" line="193"/>
         <source>The network takes input %1, but %2 images are %3.</source>
         <translation>网络的输入为 %1，但 %2 的图像是 %3。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="168"/>
+        <location filename="../../gui/controllers/training.py" line="226"/>
         <source>Run %1 · %2, lr %3</source>
         <translation>运行 %1 · %2，学习率 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="185"/>
+        <location filename="../../gui/controllers/training.py" line="243"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="224"/>
+        <location filename="../../gui/controllers/training.py" line="282"/>
         <source>Weights reset: the network is untrained.</source>
         <translation>权重已重置：网络处于未训练状态。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="232"/>
+        <location filename="../../gui/controllers/training.py" line="296"/>
+        <source>%1, epoch %2</source>
+        <translation>%1，第 %2 轮</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/training.py" line="301"/>
+        <source>Using the weights of epoch %1 (validation accuracy %2).</source>
+        <translation>正在使用第 %1 轮的权重（验证准确率 %2）。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/training.py" line="311"/>
+        <source>Use best epoch (%1, val acc %2)</source>
+        <translation>使用最佳轮次（%1，验证准确率 %2）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/training.py" line="354"/>
+        <source>The evaluation could not run: %1</source>
+        <translation>无法运行评估：%1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/training.py" line="369"/>
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="244"/>
+        <location filename="../../gui/controllers/training.py" line="381"/>
         <source>%1 is ready.</source>
         <translation>%1 已就绪。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="263"/>
+        <location filename="../../gui/controllers/training.py" line="400"/>
         <source>A run is going on.</source>
         <translation>有一次运行正在进行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="265"/>
+        <location filename="../../gui/controllers/training.py" line="402"/>
         <source>Add a few labelled drawings first.</source>
         <translation>请先添加几个已标注的手写样本。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="280"/>
+        <location filename="../../gui/controllers/training.py" line="417"/>
         <source>Fine-tune on %1 drawn examples</source>
         <translation>在 %1 个手写样本上微调</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="343"/>
+        <location filename="../../gui/controllers/training.py" line="485"/>
         <source>Training on %1 (%2 images)…</source>
         <translation>正在 %1 上训练（%2 张图像）…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="334"/>
+        <location filename="../../gui/controllers/training.py" line="570"/>
+        <source>%1. Start (F5) continues this run where it stopped.</source>
+        <translation>%1。开始 (F5) 将从停止处继续本次运行。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/training.py" line="473"/>
         <source>Epoch %1, step %2: loss %3</source>
         <translation>第 %1 轮，第 %2 步：损失 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="351"/>
+        <location filename="../../gui/controllers/training.py" line="142"/>
+        <source>Trained weights from %1.</source>
+        <translation>来自 %1 的训练权重。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/training.py" line="493"/>
         <source>Paused at epoch %1, step %2.</source>
         <translation>已暂停于第 %1 轮，第 %2 步。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="414"/>
+        <location filename="../../gui/controllers/training.py" line="560"/>
         <source>Finished: validation accuracy %1 after %2 epochs.</source>
         <translation>完成：%2 轮后验证集准确率为 %1。</translation>
     </message>
@@ -1697,143 +1813,163 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>TrainingPanel</name>
     <message>
-        <location filename="../../gui/training/panel.py" line="62"/>
+        <location filename="../../gui/training/panel.py" line="63"/>
         <source>Image folder…</source>
         <translation>图像文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="66"/>
+        <location filename="../../gui/training/panel.py" line="67"/>
         <source>one sub-folder per class</source>
         <translation>每个类别一个子文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="67"/>
+        <location filename="../../gui/training/panel.py" line="68"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="69"/>
+        <location filename="../../gui/training/panel.py" line="70"/>
         <source>Fetch this dataset with torchvision into the data folder (needs the internet once)</source>
         <translation>用 torchvision 将该数据集下载到数据文件夹（仅首次需要联网）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="72"/>
+        <location filename="../../gui/training/panel.py" line="73"/>
         <source>Random rotation, scale, shift</source>
         <translation>随机旋转、缩放、平移</translation>
     </message>
     <message>
+        <location filename="../../gui/training/panel.py" line="83"/>
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
         <location filename="../../gui/training/panel.py" line="84"/>
+        <source>Stop early when the validation loss has not improved for this many epochs (off: run every epoch)</source>
+        <translation>验证损失连续这么多轮没有改善时提前停止（关闭：运行所有轮次）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="89"/>
         <source>Fresh weights (else continue)</source>
         <translation>全新权重（否则继续训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="85"/>
+        <location filename="../../gui/training/panel.py" line="90"/>
         <source>Start the run from newly initialised weights instead of continuing from the current ones</source>
         <translation>从重新初始化的权重开始本次运行，而不是在当前权重上继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="88"/>
+        <location filename="../../gui/training/panel.py" line="93"/>
         <source>Start (F5)</source>
         <translation>开始 (F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="90"/>
-        <location filename="../../gui/training/panel.py" line="263"/>
+        <location filename="../../gui/training/panel.py" line="95"/>
+        <location filename="../../gui/training/panel.py" line="278"/>
         <source>Pause (F6)</source>
         <translation>暂停 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="92"/>
+        <location filename="../../gui/training/panel.py" line="97"/>
         <source>Stop (Shift+F5)</source>
         <translation>停止 (Shift+F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="94"/>
+        <location filename="../../gui/training/panel.py" line="99"/>
         <source>Reset weights</source>
         <translation>重置权重</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="100"/>
+        <location filename="../../gui/training/panel.py" line="103"/>
+        <source>Put the weights of the run&apos;s epoch with the lowest validation loss into the network</source>
+        <translation>将本次运行中验证损失最低的轮次的权重放入网络</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="110"/>
         <source>Not trained yet.</source>
         <translation>尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="108"/>
+        <location filename="../../gui/training/panel.py" line="118"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="109"/>
+        <location filename="../../gui/training/panel.py" line="119"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="110"/>
+        <location filename="../../gui/training/panel.py" line="120"/>
         <source>Validation share</source>
         <translation>验证集比例</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="111"/>
+        <location filename="../../gui/training/panel.py" line="121"/>
         <source>Augmentation</source>
         <translation>数据增强</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="112"/>
+        <location filename="../../gui/training/panel.py" line="122"/>
         <source>Loss</source>
         <translation>损失函数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="113"/>
+        <location filename="../../gui/training/panel.py" line="123"/>
         <source>Optimizer</source>
         <translation>优化器</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="114"/>
+        <location filename="../../gui/training/panel.py" line="124"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="115"/>
+        <location filename="../../gui/training/panel.py" line="125"/>
         <source>Weight decay</source>
         <translation>权重衰减</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="116"/>
+        <location filename="../../gui/training/panel.py" line="126"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="117"/>
+        <location filename="../../gui/training/panel.py" line="127"/>
         <source>Epochs</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="118"/>
+        <location filename="../../gui/training/panel.py" line="128"/>
+        <source>Early stopping</source>
+        <translation>提前停止</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="129"/>
         <source>LR schedule</source>
         <translation>学习率调度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="119"/>
+        <location filename="../../gui/training/panel.py" line="130"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="120"/>
+        <location filename="../../gui/training/panel.py" line="131"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="187"/>
+        <location filename="../../gui/training/panel.py" line="200"/>
         <source>Image folder (one sub-folder per class)</source>
         <translation>图像文件夹（每个类别一个子文件夹）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="263"/>
+        <location filename="../../gui/training/panel.py" line="278"/>
         <source>Resume (F6)</source>
         <translation>继续 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="292"/>
+        <location filename="../../gui/training/panel.py" line="312"/>
         <source>Epoch %1/%2 · step %3/%4 · %5 samples/s · %6 elapsed · %7 left</source>
         <translation>第 %1/%2 轮 · 第 %3/%4 步 · %5 样本/秒 · 已用 %6 · 剩余 %7</translation>
     </message>
@@ -1989,17 +2125,18 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>TrainingWorker</name>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="71"/>
+        <location filename="../../gui/controllers/training_worker.py" line="72"/>
         <source>training stopped by an unexpected error: %1</source>
         <translation>训练因意外错误而停止：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="125"/>
+        <location filename="../../gui/controllers/training_worker.py" line="127"/>
+        <location filename="../../gui/controllers/training_worker.py" line="157"/>
         <source>evaluation failed: %1</source>
         <translation>评估失败：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="150"/>
+        <location filename="../../gui/controllers/training_worker.py" line="182"/>
         <source>loading %1 failed: %2</source>
         <translation>加载 %1 失败：%2</translation>
     </message>
@@ -2172,17 +2309,17 @@ Note: these weights are untrained.</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="302"/>
+        <location filename="../../gui/controllers/weights.py" line="303"/>
         <source>Opened checkpoint %1</source>
         <translation>已打开检查点 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="317"/>
+        <location filename="../../gui/controllers/weights.py" line="318"/>
         <source>Open %1</source>
         <translation>打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="318"/>
+        <location filename="../../gui/controllers/weights.py" line="319"/>
         <source>These weights do not fit the current network. Open them as a new network?
 
 %1</source>
