@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
             lambda name, frozen: self.editing.freeze_parameter(name, frozen, training.running))
         self.editing.freezing_changed.connect(self.parameters.refresh)
         self.docks["parameters"].visibilityChanged.connect(self._parameters_shown)
+        self.docks["draw"].visibilityChanged.connect(self._refresh_drawing)
         self.draw.fine_tune_requested.connect(self.fine_tune)
         self.document.changed.connect(self._changed)
         self.document.selection_changed.connect(self._update_actions)
@@ -285,7 +286,8 @@ class MainWindow(QMainWindow):
                                          "nothing yet.")
         return model, names, ""
 
-    def _refresh_drawing(self) -> None:
+    def _refresh_drawing(self, *_args) -> None:
+        """Draw's verdict follows the model, also while it was hidden (shown again: asked)."""
         if self.docks["draw"].isVisible():
             self.draw.classify_now()
 

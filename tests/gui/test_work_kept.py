@@ -109,6 +109,7 @@ def test_trained_work_survives_save_quit_and_reopen(qtbot, make_window, tmp_path
         assert {"project.json", "weights.pth"} <= set(archive.namelist())
 
     again = make_window()
+    again.docks["draw"].hide()  # Draw is not shown while the project opens
     assert again.files.open_path(saved)
     assert same(state(again), weights)
     assert again.document.trained_paths == window.document.trained_paths == {"fc1", "fc2", "fc3"}
@@ -119,6 +120,8 @@ def test_trained_work_survives_save_quit_and_reopen(qtbot, make_window, tmp_path
     wait_for_evaluation(qtbot, again)
     assert again.evaluation.accuracy_label.text() == accuracy
     assert again.evaluation._result.confusion == confusion
+    again.docks["draw"].show()
+    assert "No trained network" not in again.draw.message.text()  # ready before a stroke
     assert draw_a_one(qtbot, again) == probabilities  # Draw classifies at once, the same
     assert "untrained" not in again.draw.message.text()
 
