@@ -17,6 +17,7 @@ from netbuilder.core.project import Project, ProjectError, ProjectWeights
 from netbuilder.core.project_archive import archive_bytes, is_archive, project_model
 from netbuilder.core.resources import load_template
 from netbuilder.core.spec import LayerSpec
+from tests.core.article_models import MNISTClassifier
 
 
 def trained_project(template: str = "mnist_mlp", seed: int = 1) -> Project:
@@ -55,9 +56,11 @@ def test_the_members_are_what_the_readme_says(tmp_path):
         weights = torch.load(io.BytesIO(archive.read("weights.pth")), weights_only=True)
     assert data["format"] == "netbuilder.project" and data["version"] == 2
     assert data["weights"]["file"] == "weights.pth"
-    model = project_model(Project(project.spec))
+    model = MNISTClassifier()  # the tutorial's own class, verbatim
     model.load_state_dict(weights)  # plain PyTorch: strict load of a state_dict
     assert states_equal(model.state_dict(), project.weights.state_dict)
+    with zipfile.ZipFile(path) as archive:  # as the README shows it
+        assert states_equal(torch.load(archive.open("weights.pth"), weights_only=True), weights)
 
 
 def test_the_same_project_gives_the_same_bytes():
