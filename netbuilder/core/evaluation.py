@@ -63,14 +63,15 @@ def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, num_c
     total_loss = 0.0
     predictions, confidences = [], []
     try:
-        for start in range(0, len(labels), batch_size):
-            x, y = images[start:start + batch_size], labels[start:start + batch_size]
-            out = model(x)
-            total_loss += loss_value(loss, out, y, num_classes).item() * len(y)
-            probs = out.float().softmax(dim=1)
-            conf, pred = probs.max(dim=1)
-            predictions.append(pred)
-            confidences.append(conf)
+        with torch.no_grad():  # no graph: evaluation never needs gradients
+            for start in range(0, len(labels), batch_size):
+                x, y = images[start:start + batch_size], labels[start:start + batch_size]
+                out = model(x)
+                total_loss += loss_value(loss, out, y, num_classes).item() * len(y)
+                probs = out.float().softmax(dim=1)
+                conf, pred = probs.max(dim=1)
+                predictions.append(pred)
+                confidences.append(conf)
     finally:
         model.train(was_training)
     pred = torch.cat(predictions) if predictions else labels.new_empty(0)

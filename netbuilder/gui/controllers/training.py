@@ -37,6 +37,7 @@ from netbuilder.gui.controllers.training_worker import (
     DatasetLoader,
     EvaluationWorker,
     TrainingWorker,
+    start_detached,
     start_in_thread,
 )
 from netbuilder.gui.text import fill
@@ -337,7 +338,7 @@ class TrainingController(QObject):
         self.evaluator.done.connect(self._evaluated_aside)
         self.evaluator.failed.connect(self._evaluation_failed)
         self._evaluation_key = key
-        self.evaluation_thread = start_in_thread(self.evaluator, self)
+        self.evaluation_thread = start_detached(self.evaluator)
         self.evaluation_thread.finished.connect(self._evaluation_finished)
 
     @Slot(object, object, int)
@@ -355,9 +356,7 @@ class TrainingController(QObject):
 
     @Slot()
     def _evaluation_finished(self) -> None:
-        if self.evaluation_thread is not None:
-            self.evaluation_thread.deleteLater()
-        self.evaluation_thread = None
+        self.evaluation_thread = None  # released by its keeper
         self.evaluator = None
 
     @Slot(str)

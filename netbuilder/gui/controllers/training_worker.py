@@ -9,6 +9,7 @@ are ``threading.Event`` flags set from the GUI thread: a busy loop never runs qu
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 import traceback
@@ -183,6 +184,55 @@ class DatasetLoader(QObject):
                 "TrainingWorker", "loading %1 failed: %2"), self.name, exc))
         finally:
             self.finished.emit()
+
+
+class _Keeper(QObject):
+    """Holds threads that must outlive the window that started them (a short evaluation of a
+    window being closed), releasing each from the GUI thread once it has finished."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running: dict[QThread, QObject] = {}
+
+    def keep(self, thread: QThread, worker: QObject) -> None:
+        self.running[thread] = worker
+        thread.finished.connect(self.release)
+
+    @Slot()
+    def release(self) -> None:
+        for thread in [t for t in self.running if t.isFinished()]:
+            del self.running[thread]
+            thread.deleteLater()
+
+    def wait_all(self, timeout_ms: int = 10_000) -> None:
+        for thread in list(self.running):
+            thread.wait(timeout_ms)
+
+
+_keeper: _Keeper | None = None
+
+
+def start_detached(worker: QObject) -> QThread:
+    """Run ``worker`` on a QThread that no window owns: closing the window while it runs
+    does not destroy a running thread (which aborts the process). The thread and worker are
+    kept until the thread has finished; ``wait_for_detached`` waits for all of them."""
+    global _keeper
+    if _keeper is None:
+        _keeper = _Keeper()
+        atexit.register(wait_for_detached)
+    thread = QThread()
+    thread.setObjectName("netbuilder-evaluation")
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+    _keeper.keep(thread, worker)
+    thread.start()
+    return thread
+
+
+def wait_for_detached(timeout_ms: int = 10_000) -> None:
+    if _keeper is not None:
+        _keeper.wait_all(timeout_ms)
 
 
 def start_in_thread(worker: QObject, parent: QObject) -> QThread:
