@@ -155,10 +155,13 @@ class TrainingController(QObject):
         epochs = max([int(e.get("epoch", 0)) for e in run.epochs] + [1])
         self.run_length.emit(*(length or (steps, epochs)))
         lr_by_epoch = {int(e.get("epoch", 0)): float(e.get("lr", 0.0)) for e in run.epochs}
+        last_lr = float(run.epochs[-1].get("lr", 0.0)) if run.epochs else float(
+            run.settings.get("lr", 0.0) or 0.0)  # an epoch that did not end: its last rate
         per_epoch = max(1, steps // epochs)
         if run.batches:
             self.batches.emit([s for s, _ in run.batches], [v for _, v in run.batches],
-                              [lr_by_epoch.get(s // per_epoch + 1, 0.0) for s, _ in run.batches])
+                              [lr_by_epoch.get(s // per_epoch + 1, last_lr)
+                               for s, _ in run.batches])
         for record in run.epochs:
             event = EpochEnd(int(record.get("epoch", 0)), *(float(record.get(key, 0.0)) for key in (
                 "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds",
