@@ -17,6 +17,7 @@ from netbuilder.core.checkpoint import save_state_dict
 from netbuilder.core.data import load_digits
 from netbuilder.core.project import Project
 from netbuilder.core.resources import load_template
+from netbuilder.gui.controllers.files import read_recovery
 from netbuilder.gui.main_window import MainWindow, offer_recovery
 
 
@@ -341,3 +342,19 @@ def test_early_stopping_from_the_panel(qtbot, make_window):
     qtbot.waitUntil(lambda: not window.training.running, timeout=90_000)
     run = window.session.runs[-1]
     assert len(run.epochs) < 20 and "stopped early" in window.training_panel.status.text()
+
+
+def test_autosave_waits_while_a_run_changes_the_weights(qtbot, make_window):
+    window = make_window(epochs=50)
+    qtbot.mouseClick(window.training_panel.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.training.run is not None and bool(window.training.run.epochs),
+                    timeout=60_000)
+    window.files.write_recovery()  # mid-run: the weights are half-way through a step
+    assert not window.files.recovery_file.exists()
+    window.training.stop()
+    qtbot.waitUntil(lambda: not window.training.running, timeout=60_000)
+    window.files.write_recovery()
+    assert window.files.recovery_file.suffix == ".nbproj"
+    project, _note = read_recovery(window.files.recovery_file)
+    assert same(project.weights.state_dict, state(window))
+    window.files.discard_recovery()

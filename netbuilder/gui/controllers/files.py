@@ -236,8 +236,8 @@ class FilesController(QObject):
         if not session.dirty:
             self.discard_recovery()
             return
-        if session.revision == self._recovered_revision:
-            return
+        if session.revision == self._recovered_revision or session.document.locked:
+            return  # nothing new, or a run is changing the weights: the next tick writes
         path = session.path
         note = {"path": str(path) if path else None, "saved_at": time.time(),
                 "pid": os.getpid()}
