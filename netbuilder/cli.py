@@ -10,7 +10,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from netbuilder import __version__
 from netbuilder.core.registry import (
@@ -26,6 +28,9 @@ from netbuilder.core.registry import (
 )
 
 EXPORT_FORMATS = ("python", "script", "onnx", "torchscript", "pt2")
+PROJECT_SUFFIXES = (".json", ".nbproj")  # read as a project (a bare network spec is one, too)
+INPUT_HELP = "network spec or project (.json), project with weights (.nbproj) or full checkpoint " \
+             "(.pth)"
 KEEP_CHOICES = ("last", "best")
 DEFAULT_VAL_SPLIT = 0.2
 
@@ -40,8 +45,10 @@ def _parser() -> argparse.ArgumentParser:
         usage="netbuilder [FILE] | netbuilder COMMAND ...",
         description="Build torch.nn.Sequential networks, see the shapes that flow, export code.",
         epilog="With no command, netbuilder opens its window; 'netbuilder FILE' opens FILE (a "
-               "project or network .json, or weights or a checkpoint .pth) in it. The commands "
-               "run without a window.",
+               "project .nbproj or .json, a network .json, or weights or a checkpoint .pth) in "
+               "it. The commands run without a window, and read the same files: a project "
+               "(.nbproj with its trained weights, or .json) wherever they take a network spec "
+               "or a checkpoint.",
     )
     parser.add_argument("--version", action="version", version=f"netbuilder {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -50,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "summary", help="print each layer's output shape, parameters and MACs",
         description="Print a table of the network (name, kind, output shape, parameters, MACs) "
                     "and its problems; exit 1 when it cannot run.")
-    summary.add_argument("spec", type=Path, help="network spec (.json)")
+    summary.add_argument("spec", type=Path, help="network spec or project (.json, .nbproj)")
     _choice_option(summary, "--loss", LOSS_CHOICES, "cross_entropy",
                    "the loss it will train with, for lint warnings")
 
@@ -60,12 +67,15 @@ def _parser() -> argparse.ArgumentParser:
                     "nn.Module class (or, with --style sequential, an nn.Sequential). script: "
                     "a standalone training script (python train.py, or torchrun for "
                     "DistributedDataParallel). onnx, torchscript, pt2: the network with its "
-                    "weights, verified on validation digits (report written beside the file).")
-    export.add_argument("spec", type=Path, help="network spec (.json) or full checkpoint (.pth)")
+                    "weights, verified on validation digits (report written beside the file). "
+                    "A project exports its network, its training settings (script) and its "
+                    "trained weights (onnx, torchscript, pt2).")
+    export.add_argument("spec", type=Path, help=INPUT_HELP)
     export.add_argument("--format", default="python", choices=EXPORT_FORMATS)
     export.add_argument("--out", type=Path, required=True, help="file to write")
     export.add_argument("--weights", type=Path, default=None,
-                        help="state_dict to export with (onnx, torchscript, pt2)")
+                        help="state_dict to export with (onnx, torchscript, pt2; default: a "
+                             "checkpoint's or project's own weights)")
     export.add_argument("--style", default="class", choices=("class", "sequential"),
                         help="python format: an nn.Module class or an nn.Sequential expression")
     _add_train_parser(commands)
@@ -150,10 +160,10 @@ def _choice_option(parser: argparse.ArgumentParser, flag: str, choices: tuple[Ch
                         help=f"{what}. {meanings}" if what else meanings)
 
 
-def _dataset_options(parser: argparse.ArgumentParser, inherit: bool = False) -> None:
-    """--dataset, --data-dir, --val-split, --seed. ``inherit``: a checkpoint's values apply
-    when not given (the help says so)."""
-    from_file = " (default: the checkpoint's, else {})" if inherit else " (default {})"
+def _dataset_options(parser: argparse.ArgumentParser, inherit: str = "") -> None:
+    """--dataset, --data-dir, --val-split, --seed. ``inherit``: whose values apply when the
+    options are not given ("the checkpoint's or project's"; the help says so)."""
+    from_file = f" (default: {inherit}, else {{}})" if inherit else " (default {})"
     action = _Given if inherit else "store"
     parser.add_argument("--dataset", default=DEFAULT_DATASET, action=action, metavar="NAME",
                         help=dataset_help())
@@ -174,19 +184,21 @@ def _add_train_parser(commands) -> None:
     d = TrainConfig()
 
     def inherited(default) -> str:
-        return f" (default: the checkpoint's, else {default})"
+        return f" (default: the checkpoint's or project's, else {default})"
 
     train = commands.add_parser(
         "train", help="train a network and save its weights",
-        description="Train SPEC.json (or continue a full checkpoint .pth) and save a plain "
-                    "state_dict that model.load_state_dict(torch.load(...)) reads. A checkpoint "
-                    "written with --checkpoint remembers where its run stands: training it "
-                    "again with the same settings (the default: options not given take the "
-                    "checkpoint's values) goes on exactly where the run stopped, as if it had "
-                    "never stopped; other settings start a new run from its weights, keeping "
-                    "the optimizer's moments.")
-    train.add_argument("spec", type=Path, help="network spec (.json) or full checkpoint (.pth)")
-    _dataset_options(train, inherit=True)
+        description="Train SPEC.json, a project (.json, or .nbproj with its weights) or a full "
+                    "checkpoint .pth, and save a plain state_dict that "
+                    "model.load_state_dict(torch.load(...)) reads (--out), the whole project "
+                    "with its weights and this run in its history (--save-project), or both. A "
+                    "checkpoint written with --checkpoint, and a project, remember where their "
+                    "run stands: training one again with the same settings (the default: "
+                    "options not given take its values) goes on exactly where the run stopped, "
+                    "as if it had never stopped; other settings start a new run from its "
+                    "weights, keeping the optimizer's moments.")
+    train.add_argument("spec", type=Path, help=INPUT_HELP)
+    _dataset_options(train, inherit="the checkpoint's or project's")
     train.add_argument("--epochs", type=_integer_in("epochs"), default=d.epochs, action=_Given,
                        help=f"epochs of the run{inherited(d.epochs)}")
     train.add_argument("--batch-size", type=_integer_in("batch_size"), default=d.batch_size,
@@ -210,44 +222,78 @@ def _add_train_parser(commands) -> None:
                        action=_Given, metavar="N",
                        help="end the run once the validation loss has not improved for N "
                             "epochs in a row" + inherited("0: off"))
-    _choice_option(train, "--device", DEVICE_CHOICES, "auto")
-    train.add_argument("--out", type=Path, required=True, help="plain state_dict to write (.pth)")
+    train.add_argument("--fresh", action=_GivenFlag, default=False,
+                       help="start from freshly initialised (seeded) weights, not the file's "
+                            "(default: the project's setting, else off)")
+    _choice_option(train, "--device", DEVICE_CHOICES, "auto", inherit=True)
+    train.add_argument("--out", type=Path, default=None,
+                       help="plain state_dict to write (.pth); this or --save-project is needed")
+    train.add_argument("--save-project", type=Path, default=None, metavar="OUT.nbproj",
+                       help="write the whole project: network, dataset, the settings used, its "
+                            "runs with this one, drawn examples, the weights and where the run "
+                            "stands (to resume it); may be the project trained")
     train.add_argument("--keep", choices=KEEP_CHOICES, default="last",
-                       help="the weights --out gets: last (those at the end, the default) or "
-                            "best (those of the epoch with the lowest validation loss)")
+                       help="the weights --out and --save-project get: last (those at the end, "
+                            "the default) or best (those of the epoch with the lowest "
+                            "validation loss)")
     train.add_argument("--checkpoint", type=Path, default=None,
                        help="also write a full checkpoint (architecture, the last weights, "
                             "optimizer, settings, history and where the run stands, to resume "
                             "it)")
     train.add_argument("--stop-after", type=_integer_in("epochs"), default=None, metavar="N",
-                       help="stop this run after N of its epochs, leaving it in --checkpoint to "
-                            "resume later")
+                       help="stop this run after N of its epochs, leaving it in --checkpoint or "
+                            "--save-project to resume later")
     train.add_argument("--limit", type=_integer_in("batch_size"), default=None, action=_Given,
                        metavar="N",
                        help="train on the first N training images and validate on the first N "
                             "validation images only (a quick check; default: all, or the "
-                            "checkpoint's)")
+                            "checkpoint's or project's last run's)")
 
 
 def _add_evaluate_parser(commands) -> None:
     evaluate = commands.add_parser(
         "evaluate", help="measure a trained network's accuracy",
-        description="Evaluate SPEC.json with WEIGHTS.pth (or one full checkpoint .pth) on the "
-                    "validation images; prints 'accuracy: 0.xxxx' and per-class accuracy.")
-    evaluate.add_argument("spec", type=Path, help="network spec (.json) or full checkpoint")
-    evaluate.add_argument("weights", type=Path, nargs="?", help="state_dict (.pth)")
-    _dataset_options(evaluate)
+        description="Evaluate SPEC.json with WEIGHTS.pth (or one full checkpoint .pth, or a "
+                    "trained project .nbproj) on the validation images; prints 'accuracy: "
+                    "0.xxxx' and per-class accuracy. A project is evaluated on its own dataset, "
+                    "validation split and seed: the accuracy the window shows for its weights.")
+    evaluate.add_argument("spec", type=Path, help=INPUT_HELP)
+    evaluate.add_argument("weights", type=Path, nargs="?",
+                          help="state_dict (.pth); default: the checkpoint's or project's own")
+    _dataset_options(evaluate, inherit="the project's")
     _choice_option(evaluate, "--device", DEVICE_CHOICES, "auto")
 
 
 def _load_spec(path: Path):
-    """The network of a spec or project file, fully checked first."""
-    from netbuilder.core.project import Project, ProjectError
+    """The network of a spec or project file (.json or .nbproj), fully checked first."""
+    return _read_project(path)[0].spec
 
+
+def _read_project(path: Path):
+    """(Project, whether the file is a project rather than a bare network spec) from a .json or
+    .nbproj file, every part checked (a .nbproj's weights against its network too)."""
+    from netbuilder.core.jsonfile import JsonFileError, read_json_file
+    from netbuilder.core.project import ARCHIVE_SUFFIX, PROJECT_FORMAT, Project, ProjectError
+    from netbuilder.core.project_archive import is_archive, load_archive
+    from netbuilder.core.spec import Problem, SpecError
+
+    archive = path.suffix.lower() == ARCHIVE_SUFFIX or is_archive(path)
+    is_project = archive
     try:
-        return Project.load(path).spec
+        if archive:
+            return load_archive(path), True
+        try:
+            data = read_json_file(path)
+        except JsonFileError as exc:
+            raise ProjectError(path, [Problem(exc.where, exc.message)]) from None
+        is_project = isinstance(data, dict) and data.get("format") == PROJECT_FORMAT
+        try:
+            return Project.from_dict(data, path), is_project
+        except SpecError as exc:
+            raise ProjectError(path, exc.problems) from None
     except ProjectError as exc:
-        raise CommandError(_problem_lines(f"{path} is not a usable network spec:", exc)) from None
+        what = "project" if is_project else "network spec"
+        raise CommandError(_problem_lines(f"{path} is not a usable {what}:", exc)) from None
 
 
 def _problem_lines(title: str, exc) -> str:
@@ -302,16 +348,17 @@ def _export(args: argparse.Namespace) -> int:
         raise CommandError(f"--weights is for the onnx, torchscript and pt2 formats: a "
                            f"{args.format} export holds no weights")
     # Source needs no weights: nothing is built (a 2.5 GB network costs nothing to write).
-    spec, model, checkpoint = _model_and_weights(args.spec, args.weights, build=not as_source)
+    source = _load_input(args.spec, args.weights, build=not as_source)
+    spec, model = source.spec, source.model
     analysis = analyze(spec)
     if not analysis.ok:
         raise CommandError("\n".join(
             [f"{args.spec} cannot be exported: its shapes do not fit together:",
              *(f"  - {f}" for f in analysis.errors)]))
     if as_source:
-        source = _source(args, spec, checkpoint)
+        code = _source(args, spec, _file_settings(source))
         try:
-            atomic_write_text(args.out, source)
+            atomic_write_text(args.out, code)
         except (OSError, RuntimeError) as exc:
             raise CommandError(f"cannot write {args.out}: {_reason(exc)}") from None
         what = "training script" if args.format == "script" else (
@@ -320,9 +367,10 @@ def _export(args: argparse.Namespace) -> int:
         return 0
     from netbuilder.core.exporters import ExportError, export_verified
 
-    if args.weights is None and checkpoint is None:
-        print("note: no --weights given: exporting freshly initialised weights",
-              file=sys.stderr)
+    if not source.has_weights:
+        print(f"note: {args.spec.name} has no trained weights: exporting freshly initialised "
+              "weights" if source.is_project else
+              "note: no --weights given: exporting freshly initialised weights", file=sys.stderr)
     try:
         result = export_verified(model, args.format, args.out)
     except ExportError as exc:
@@ -331,9 +379,16 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _source(args: argparse.Namespace, spec, checkpoint: dict | None) -> str:
-    """A module (python) or a training script (script) for ``spec``; a checkpoint's settings
-    are checked like a project's before any of them reaches the generated code."""
+def _file_settings(source: _Input) -> dict:
+    """The training settings the file holds (a checkpoint's or a project's), or {}."""
+    if source.checkpoint is not None:
+        return source.checkpoint.get("training", {})
+    return dict(source.project.training) if source.project is not None else {}
+
+
+def _source(args: argparse.Namespace, spec, settings: dict) -> str:
+    """A module (python) or a training script (script) for ``spec`` with ``settings`` (a
+    checkpoint's or a project's), checked before any of them reaches the generated code."""
     from netbuilder.core.spec import SpecError
     from netbuilder.core.training import TrainingError
 
@@ -344,8 +399,7 @@ def _source(args: argparse.Namespace, spec, checkpoint: dict | None) -> str:
             return generate(spec, style=args.style)
         from netbuilder.core.train_script import training_script
 
-        return training_script(spec, (checkpoint or {}).get("training", {}),
-                               script_name=args.out.name)
+        return training_script(spec, settings, script_name=args.out.name)
     except SpecError as exc:
         raise CommandError(_problem_lines(f"{args.spec} cannot be written as code:", exc)
                            ) from None
@@ -360,12 +414,44 @@ def _reason(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def _model_and_weights(spec_path: Path, weights_path: Path | None, build: bool = True):
-    """(spec, model or None, checkpoint dict or None) from SPEC.json [+ WEIGHTS] or a
-    checkpoint; every file is checked whole before anything is built from it."""
+@dataclass
+class _Input:
+    """What a command's first file gave: the network, its model (when built), and the
+    checkpoint or project it came from (a bare spec reads as a project without settings)."""
+
+    path: Path
+    spec: Any
+    model: Any = None
+    checkpoint: dict | None = None
+    project: Any = None  # core.project.Project, for a .json or .nbproj
+    is_project: bool = False  # the file is a project, not a bare network spec
+    weights_given: bool = False  # a WEIGHTS file was given beside it
+
+    @property
+    def has_weights(self) -> bool:
+        """Whether the model holds weights from a file (given, a checkpoint's, a project's)."""
+        return self.weights_given or self.checkpoint is not None or (
+            self.project is not None and self.project.weights is not None)
+
+    @property
+    def resume(self):
+        """The resume point of the file's run (checkpoint or project), or None."""
+        if self.checkpoint is not None:
+            return self.checkpoint.get("resume")
+        if self.project is not None and self.project.weights is not None:
+            return self.project.weights.resume
+        return None
+
+
+def _load_input(path: Path, weights_path: Path | None, build: bool = True,
+                need_weights: bool = False) -> _Input:
+    """The network of SPEC/PROJECT.json [+ WEIGHTS], a .nbproj [+ WEIGHTS] or a checkpoint,
+    with a model holding the weights when ``build``; every file is checked whole before
+    anything is built from it. ``need_weights``: a network without any is refused."""
     from netbuilder.core.builder import build as build_model
     from netbuilder.core.checkpoint import (
         CheckpointError,
+        WeightsMismatch,
         load_file,
         load_weights,
         memory_problem,
@@ -373,39 +459,56 @@ def _model_and_weights(spec_path: Path, weights_path: Path | None, build: bool =
     )
     from netbuilder.core.spec import SpecError
 
-    checkpoint = None
     try:
-        if spec_path.suffix.lower() == ".json":
-            spec = _load_spec(spec_path)
+        if path.suffix.lower() in PROJECT_SUFFIXES:
+            project, is_project = _read_project(path)
+            found = _Input(path, project.spec, project=project, is_project=is_project,
+                           weights_given=weights_path is not None)
             loaded = load_file(weights_path) if weights_path else None
+            if loaded is not None:
+                state, where = loaded.state_dict, loaded.path.name
+            elif project.weights is not None:
+                state, where = project.weights.state_dict, path.name
+            else:
+                state, where = None, ""
         else:
             if weights_path is not None:
-                raise CommandError(f"{spec_path} is a checkpoint: give it alone, or a spec .json "
-                                   "followed by weights")
-            loaded = load_file(spec_path)
+                raise CommandError(f"{path} is a checkpoint: give it alone, or a spec or project "
+                                   ".json followed by weights")
+            loaded = load_file(path)
             if not loaded.is_checkpoint:
-                raise CommandError(f"{spec_path} holds only weights, not a network: give the "
-                                   "network spec (.json) first, then the weights")
-            spec = loaded.spec
-            checkpoint = loaded.checkpoint
+                raise CommandError(f"{path} holds only weights, not a network: give the "
+                                   "network spec or project (.json) first, then the weights")
+            found = _Input(path, loaded.spec, checkpoint=loaded.checkpoint)
+            state, where = loaded.state_dict, path.name
+        if need_weights and state is None:
+            if found.is_project:
+                raise CommandError(f"{path} has no trained weights: train it first (netbuilder "
+                                   f"train {path} --save-project {path.with_suffix('.nbproj')})")
+            raise CommandError(f"give the weights to evaluate: netbuilder evaluate {path} "
+                               "WEIGHTS.pth (or one full checkpoint .pth, or a trained project "
+                               ".nbproj)")
         if not build:
-            return spec, None, checkpoint
-        problem = memory_problem(spec)
+            return found
+        problem = memory_problem(found.spec)
         if problem:
-            raise CommandError(f"{spec_path} cannot be built: {problem}")
-        model = build_model(spec)
-        if loaded is not None:
-            load_weights(model, loaded.state_dict, strict=True)
-            bad = non_finite_keys(loaded.state_dict)
+            raise CommandError(f"{path} cannot be built: {problem}")
+        found.model = build_model(found.spec)
+        if state is not None:
+            try:
+                load_weights(found.model, state, strict=True)
+            except WeightsMismatch as exc:
+                raise CommandError(f"{where}: {exc}") from None
+            bad = non_finite_keys(state)
             if bad:
-                print(f"warning: {loaded.path.name} holds NaN or infinite values in "
+                print(f"warning: {where} holds NaN or infinite values in "
                       f"{', '.join(bad[:5])}{' …' if len(bad) > 5 else ''}: the network's "
                       "outputs will not be numbers", file=sys.stderr)
     except CheckpointError as exc:
         raise CommandError(str(exc)) from None
     except SpecError as exc:
-        raise CommandError(_problem_lines(f"{spec_path} cannot be built:", exc)) from None
-    return spec, model, checkpoint
+        raise CommandError(_problem_lines(f"{path} cannot be built:", exc)) from None
+    return found
 
 
 def _dataset_for(args: argparse.Namespace, spec):
@@ -449,21 +552,24 @@ class _Progress:
             self.stream.flush()
 
 
-# The TrainConfig fields `train` takes from a checkpoint when their option is not given; the
-# device always comes from --device (a checkpoint may come from a machine with another one).
+# The TrainConfig fields `train` takes from a checkpoint or project when their option is not
+# given; the device always comes from --device (a file may come from a machine with another one).
 INHERITED_SETTINGS = ("loss", "optimizer", "lr", "momentum", "weight_decay", "batch_size",
                       "epochs", "schedule", "seed", "augment", "patience")
 
 
-def _train_config(args: argparse.Namespace, checkpoint: dict | None):
-    """The run's settings: each option given, else the checkpoint's run setting (its resume
-    point's, else its training settings), else the built-in default."""
+def _train_config(args: argparse.Namespace, source: _Input):
+    """The run's settings: each option given, else the file's (a checkpoint's resume point's,
+    else its training settings; a project's training settings), else the built-in default."""
     from netbuilder.core.training import TrainConfig
 
     file: dict = {}
-    if checkpoint is not None:
-        resume = checkpoint.get("resume")
-        file = dict(resume.config) if resume is not None else dict(checkpoint["training"])
+    if source.checkpoint is not None:
+        resume = source.checkpoint.get("resume")
+        file = dict(resume.config) if resume is not None else dict(
+            source.checkpoint["training"])
+    elif source.project is not None:
+        file = dict(source.project.training)
     inherited = {key: file[key] for key in INHERITED_SETTINGS
                  if key in file and not _given(args, key)}
     problems = TrainConfig(**inherited).problems()
@@ -474,17 +580,26 @@ def _train_config(args: argparse.Namespace, checkpoint: dict | None):
     return TrainConfig(**{**chosen, **inherited}, device=args.device)
 
 
-def _inherit_dataset(args: argparse.Namespace, checkpoint: dict | None, seed: int) -> None:
-    """--dataset, --val-split and --limit: the options given, else the checkpoint's, else the
-    defaults; the seed is the run's."""
+def _inherit_dataset(args: argparse.Namespace, source: _Input, seed: int) -> None:
+    """--dataset, --val-split and --limit: the options given, else the file's (a checkpoint's;
+    a project's dataset and validation split, and its last run's limit), else the defaults; the
+    seed is the run's."""
     from netbuilder.core.project import SETTING_LIMITS
     from netbuilder.core.pth_guard import is_finite_number, short_repr
 
-    extra = (checkpoint or {}).get("extra", {})
-    training = (checkpoint or {}).get("training", {})
-    found = {"dataset": extra.get("dataset"),
-             "val_split": extra.get("val_split", training.get("val_split")),
-             "limit": extra.get("limit")}
+    if source.checkpoint is not None:
+        extra = source.checkpoint.get("extra", {})
+        training = source.checkpoint.get("training", {})
+        found = {"dataset": extra.get("dataset"),
+                 "val_split": extra.get("val_split", training.get("val_split")),
+                 "limit": extra.get("limit")}
+    elif source.project is not None:
+        runs = source.project.extra.get("runs", [])
+        found = {"dataset": source.project.dataset,
+                 "val_split": source.project.training.get("val_split"),
+                 "limit": runs[-1]["settings"].get("limit") if runs else None}
+    else:
+        found = {}
     low, high = SETTING_LIMITS["val_split"]
     valid = {"dataset": lambda v: isinstance(v, str) and v != "",
              "val_split": lambda v: is_finite_number(v) and low <= v <= high,
@@ -497,6 +612,58 @@ def _inherit_dataset(args: argparse.Namespace, checkpoint: dict | None, seed: in
                                f"not usable; give --{key.replace('_', '-')}")
         setattr(args, key, value)
     args.seed = seed
+
+
+def _fresh(args: argparse.Namespace, source: _Input) -> bool:
+    """Whether the run starts from new weights: --fresh, else the project's setting."""
+    if _given(args, "fresh"):
+        return bool(args.fresh)
+    if source.project is not None:
+        return bool(source.project.training.get("fresh", False))
+    return False
+
+
+def _project_base(source: _Input):
+    """The project --save-project adds this run to: the file's, or one a checkpoint
+    describes."""
+    from netbuilder.core.project import ProjectError, project_from_checkpoint
+
+    if source.project is not None:
+        return source.project
+    try:
+        return project_from_checkpoint(source.checkpoint, source.spec, source.path)
+    except ProjectError as exc:
+        raise CommandError(_problem_lines(f"{source.path} cannot become a project:", exc)
+                           ) from None
+
+
+def _project_settings(args: argparse.Namespace, source: _Input, config, fresh: bool) -> dict:
+    """The training settings --save-project writes (those of this run, the device the
+    project's unless --device is given), checked against what a project may hold before the
+    run starts."""
+    from netbuilder.core.project import check_dataset, check_settings
+    from netbuilder.core.spec import Problem
+
+    device = args.device
+    if source.project is not None and not _given(args, "device"):
+        device = source.project.training.get("device", args.device)
+    problems: list[Problem] = []
+    settings = check_settings({**config.to_dict(), "device": device, "val_split": args.val_split,
+                               "fresh": fresh}, "training", problems)
+    check_dataset(args.dataset, problems)
+    if problems:
+        raise CommandError("\n".join(["--save-project: a project cannot hold these settings:",
+                                       *(f"  - {p}" for p in problems)]))
+    return settings
+
+
+def _check_target(target: Path | None) -> None:
+    if target is None:
+        return
+    if not target.parent.resolve().is_dir():
+        raise CommandError(f"cannot write {target}: folder {target.parent} does not exist")
+    if target.is_dir():
+        raise CommandError(f"cannot write {target}: it is a folder")
 
 
 def _limited(dataset, limit: int | None):
@@ -532,59 +699,205 @@ def _resume_note(trainer, resume, config, train_size: int) -> str:
 
 def _train(args: argparse.Namespace) -> int:
     from netbuilder.core.checkpoint import save_checkpoint, save_state_dict
+    from netbuilder.core.project import ARCHIVE_SUFFIX
     from netbuilder.core.training import Trainer, TrainingError, history_dicts, reset_weights
 
-    if args.stop_after is not None and args.checkpoint is None:
-        raise CommandError("--stop-after needs --checkpoint: the run is left there to resume")
-    spec, model, checkpoint = _model_and_weights(args.spec, None)
-    config = _train_config(args, checkpoint)
-    _inherit_dataset(args, checkpoint, config.seed)
+    if args.out is None and args.save_project is None:
+        raise CommandError("give --out WEIGHTS.pth, --save-project OUT.nbproj or both: where "
+                           "the trained weights go")
+    if args.stop_after is not None and args.checkpoint is None and args.save_project is None:
+        raise CommandError("--stop-after needs --checkpoint or --save-project: the run is left "
+                           "there to resume")
+    if args.save_project is not None and args.save_project.suffix.lower() != ARCHIVE_SUFFIX:
+        raise CommandError(f"--save-project {args.save_project}: a project with trained weights "
+                           f"is a {ARCHIVE_SUFFIX} file; give a name ending in {ARCHIVE_SUFFIX}")
+    source = _load_input(args.spec, None)
+    spec, model = source.spec, source.model
+    config = _train_config(args, source)
+    fresh = _fresh(args, source)
+    _inherit_dataset(args, source, config.seed)
     dataset = _limited(_dataset_for(args, spec), args.limit)
     problems = config.problems(len(dataset.train_labels))
     if problems:
         raise CommandError("; ".join(problems))
-    for target in (args.out, args.checkpoint):
-        if target is not None and not target.parent.resolve().is_dir():
-            raise CommandError(f"cannot write {target}: folder {target.parent} does not exist")
-    resume = (checkpoint or {}).get("resume")
-    if checkpoint is None:
+    base = settings = None
+    if args.save_project is not None:
+        base = _project_base(source)
+        settings = _project_settings(args, source, config, fresh)
+    for target in (args.out, args.checkpoint, args.save_project):
+        _check_target(target)
+    resume = None if fresh else source.resume
+    if fresh or not source.has_weights:
         reset_weights(model, config.seed)  # the same seed and settings give the same weights
     try:
         trainer = Trainer(model, dataset, config, resume=resume)
     except TrainingError as exc:
         raise CommandError(str(exc)) from None
-    history = list((checkpoint or {}).get("history", []))
     print(f"{spec.class_name} on {dataset} ({trainer.device}); {config.optimizer}, lr "
           f"{config.lr:g}, batch {config.batch_size}, {config.epochs} epochs"
           + (", augmented" if config.augment else "")
           + (f", patience {config.patience}" if config.patience else ""))
+    if fresh and source.has_weights:
+        print(f"starting from fresh weights (seed {config.seed}), not those of {args.spec.name}"
+              + ("" if _given(args, "fresh") else ": the project's settings start each run "
+                                                  "fresh (--no-fresh keeps its weights)"))
     if resume is not None:
         print(_resume_note(trainer, resume, config, len(dataset.train_labels)))
-    ending = _run_training(trainer, config, args.stop_after)
+    recorder = _RunRecorder()
+    ending = _run_training(trainer, config, args.stop_after, recorder.see)
+    best = _kept_best(trainer, args.keep)
     try:
-        _save_weights(trainer, args.out, args.keep, save_state_dict)
+        if args.out is not None:
+            _save_weights(trainer, args.out, best, save_state_dict)
         if args.checkpoint is not None:
             extra = {"dataset": args.dataset, "val_split": args.val_split}
             if args.limit is not None:
                 extra["limit"] = args.limit
+            if source.checkpoint is not None:
+                history = list(source.checkpoint.get("history", []))
+            else:
+                history = list(resume.history) if trainer.resumed else []
             save_checkpoint(args.checkpoint, spec, model, trainer.optimizer, config.to_dict(),
                             history + history_dicts(trainer.history), dataset.class_names,
                             extra=extra, resume=trainer.resume_point())
             print(f"wrote {args.checkpoint} (full checkpoint)")
     except (OSError, RuntimeError) as exc:  # torch's zip writer fails with RuntimeError
         raise CommandError(f"cannot save: {_reason(exc)}") from None
+    if args.save_project is not None:
+        _save_project(args, source, base, settings, trainer, recorder, best, fresh)
     if ending is not None and ending.reason == "user":
+        target = args.save_project or args.checkpoint
+        again = f" --save-project {target}" if args.save_project is not None else ""
+        again += f" --out {args.out}" if args.out is not None else ""
         print(f"stopped after {args.stop_after} epochs of this run; resume later with: "
-              f"netbuilder train {args.checkpoint} --out {args.out}")
+              f"netbuilder train {target}{again}")
     return 0
 
 
-def _run_training(trainer, config, stop_after: int | None):
-    """Drive the trainer, printing each epoch; returns the Stopped event of a --stop-after or
-    patience ending (None when the run finished). A failure raises CommandError."""
+class _RunRecorder:
+    """The run as the window records it (core.runs.Run): each epoch's metrics with the global
+    step it ends at, the batch losses, how it ended."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.started_at = time.time()
+        self.steps = 0
+        self.epochs: list[dict] = []
+        self.batches: list[tuple[int, float]] = []
+        self.stopped = ""
+
+    def see(self, event) -> None:
+        if event.kind == "started":
+            self.steps = event.steps_per_epoch
+        elif event.kind == "batch":
+            self.batches.append((event.global_step, event.loss))
+        elif event.kind == "epoch":
+            self.epochs.append({
+                "epoch": event.epoch, "train_loss": event.train_loss,
+                "train_accuracy": event.train_accuracy, "val_loss": event.val_loss,
+                "val_accuracy": event.val_accuracy, "lr": event.lr, "seconds": event.seconds,
+                "samples_per_s": event.samples_per_s, "global_step": event.epoch * self.steps})
+        elif event.kind == "stopped" and event.reason in ("user", "early"):
+            self.stopped = event.reason
+
+    def add_to(self, runs: list, settings: dict, config, continued: bool):
+        """This run as a new record at the end of ``runs``, or (``continued``: the last run
+        went on exactly) that record with this part added; returns the record."""
+        from netbuilder.core.runs import Run
+
+        if continued:
+            before = runs[-1]
+            run = Run(before.id, before.label, dict(before.settings),
+                      [dict(e) for e in before.epochs] + self.epochs,
+                      list(before.batches) + self.batches,
+                      {k: v for k, v in before.final.items() if k != "stopped"},
+                      before.started_at)
+            runs[-1] = run
+        else:
+            number = len(runs) + 1
+            run = Run(f"run{number}", f"Run {number} · {config.optimizer}, lr {config.lr:g}",
+                      dict(settings), list(self.epochs), list(self.batches),
+                      started_at=self.started_at)
+            runs.append(run)
+        if self.stopped:
+            run.final["stopped"] = self.stopped
+        run.finish(rolled_back=False)
+        return run
+
+
+def _kept_best(trainer, keep: str) -> dict | None:
+    """The best epoch ({"epoch", "val_loss", …}) whose weights are kept, or None for the
+    last weights."""
+    if keep != "best":
+        return None
+    if trainer.best is None:
+        print("note: no epoch of this run ended with good weights: writing the last ones")
+    return trainer.best
+
+
+def _save_project(args: argparse.Namespace, source: _Input, base, settings: dict, trainer,
+                  recorder: _RunRecorder, best: dict | None, fresh: bool) -> None:
+    """Write --save-project: the project with the settings used, this run in its history and
+    the weights with where the run stands (the best epoch's weights, without it, when they are
+    not the last ones)."""
+    from netbuilder.core.atomic import SaveError
+    from netbuilder.core.project import Project, ProjectWeights
+    from netbuilder.core.runs import Run
+
+    config, model = trainer.config, trainer.model
+    runs = [Run.from_dict(r) for r in base.extra.get("runs", [])]
+    continued = bool(trainer.resumed and runs and runs[-1].final.get("stopped") == "user")
+    record = {**config.to_dict(), "dataset": args.dataset, "val_split": args.val_split}
+    if args.limit is not None:
+        record["limit"] = args.limit
+    if trainer.resumed and not runs:  # a checkpoint's run: its earlier epochs, without batches
+        recorder.epochs[:0] = [
+            {**{k: v for k, v in e.items() if isinstance(k, str) and type(v) in (int, float)},
+             "global_step": e["epoch"] * recorder.steps} for e in source.resume.history]
+    run = recorder.add_to(runs, record, config, continued)
+    point = trainer.resume_point()
+    state = {key: value.detach().cpu().clone() for key, value in model.state_dict().items()}
+    made_by = run.label
+    if best is not None and not (point is not None and point.step == 0
+                                 and point.epochs_done == best["epoch"]):
+        state = {key: value.detach().cpu().clone()
+                 for key, value in trainer.best_weights.items()}
+        point = None  # the run stood elsewhere: it cannot go on from these weights
+        made_by = f"{run.label}, epoch {best['epoch']}"
+    trained = set(base.weights.trained) if base.weights is not None and not fresh else set()
+    if recorder.epochs:
+        trained |= {path for path, module in model.named_modules()
+                    if path and any(True for _ in module.parameters(recurse=False))}
+    project = Project(source.spec, args.dataset, settings,
+                      {"runs": [r.to_dict() for r in runs],
+                       "user_examples": [dict(e) for e in base.extra.get("user_examples", [])]},
+                      ProjectWeights(state, sorted(trained), made_by, point))
+    try:
+        project.save(args.save_project)
+    except SaveError as exc:
+        raise CommandError(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot write {args.save_project}: {_reason(exc)}") from None
+    what = (f"the weights of its best epoch, {best['epoch']}" if made_by != run.label
+            else "the weights" + (" and where the run stands" if point is not None else ""))
+    print(f"wrote {args.save_project} (project: {run.label}, {_count(len(run.epochs), 'epoch')}; "
+          f"{what}; {_count(len(runs), 'run')} in its history)")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _run_training(trainer, config, stop_after: int | None, see=None):
+    """Drive the trainer, printing each epoch and passing each event to ``see``; returns the
+    Stopped event of a --stop-after or patience ending (None when the run finished). A failure
+    raises CommandError."""
     progress = _Progress(sys.stderr)
     steps, epochs_done, ending = 0, 0, None
     for event in trainer.run():
+        if see is not None:
+            see(event)
         if event.kind == "started":
             steps = event.steps_per_epoch
         elif event.kind == "batch":
@@ -608,15 +921,12 @@ def _run_training(trainer, config, stop_after: int | None):
     return ending
 
 
-def _save_weights(trainer, out: Path, keep: str, save_state_dict) -> None:
-    best = trainer.best
-    if keep == "best" and best is not None:
+def _save_weights(trainer, out: Path, best: dict | None, save_state_dict) -> None:
+    if best is not None:
         save_state_dict(trainer.best_weights, out)
         print(f"wrote {out} (plain state_dict: the best epoch, {best['epoch']}, val loss "
               f"{best['val_loss']:.4f})")
         return
-    if keep == "best":
-        print("note: no epoch of this run ended with good weights: writing the last ones")
     save_state_dict(trainer.model, out)
     print(f"wrote {out} (plain state_dict)")
 
@@ -624,10 +934,15 @@ def _save_weights(trainer, out: Path, keep: str, save_state_dict) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     from netbuilder.core.training import TrainingError, evaluate, resolve_device
 
-    spec, model, _checkpoint = _model_and_weights(args.spec, args.weights)
-    if args.spec.suffix.lower() == ".json" and args.weights is None:
-        raise CommandError("give the weights to evaluate: netbuilder evaluate SPEC.json "
-                           "WEIGHTS.pth (or one full checkpoint .pth)")
+    source = _load_input(args.spec, args.weights, need_weights=True)
+    spec, model = source.spec, source.model
+    if source.project is not None:  # the split the window evaluates these weights on
+        project = source.project
+        found = {"dataset": project.dataset, "val_split": project.training.get("val_split"),
+                 "seed": project.training.get("seed")}
+        for key, value in found.items():
+            if value is not None and not _given(args, key):
+                setattr(args, key, value)
     dataset = _dataset_for(args, spec)
     try:
         device = resolve_device(args.device)
@@ -647,7 +962,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 COMMANDS = ("summary", "export", "train", "evaluate")
-OPENABLE = (".json", ".pth", ".pt")
+OPENABLE = (".json", ".nbproj", ".pth", ".pt")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
