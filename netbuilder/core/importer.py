@@ -1,0 +1,1220 @@
+"""Import a network from PyTorch code: an ``nn.Module`` class in a ``.py`` file becomes a spec.
+
+Importing means running the file, so it is an explicit step and happens in a child process
+(:mod:`netbuilder.core.import_child`) with a time limit: a file that crashes, hangs, prints or
+calls ``sys.exit`` cannot take the caller down. The child creates the class with no arguments,
+traces its ``forward`` with ``torch.fx`` and turns the graph into a spec when it is a chain of
+the catalog's layer kinds (:func:`spec_from_traced`); it prints one JSON result, which
+:func:`import_model` checks whole before returning it.
+
+What maps to what:
+
+- a submodule whose class is a catalog kind → that layer, under the submodule's own name, its
+  arguments read back as :func:`builder.spec_from_module` reads them;
+- an ``nn.Sequential`` (or ``nn.ModuleList`` run in a loop, or a submodule of the class's own
+  whose ``forward`` is a chain) → a block of the same name, so ``state_dict`` keys are unchanged;
+- functional calls → parameterless layers with fresh names (``relu1``, ``flatten``):
+  ``F.relu``/``torch.relu``/``x.relu()``, ``F.gelu``, ``F.silu``, ``F.leaky_relu``, ``F.elu``,
+  ``torch.sigmoid``, ``torch.tanh``, ``F.softmax``/``F.log_softmax``, ``F.dropout`` (as
+  ``Dropout``), ``F.dropout2d``, ``F.max_pool1d/2d``, ``F.avg_pool1d/2d``,
+  ``F.adaptive_avg_pool2d``, ``torch.flatten``/``x.flatten``, and ``x.view``/``x.reshape`` that
+  flatten or unflatten dimensions while keeping the batch (→ ``Flatten``/``Unflatten``).
+
+Anything else raises :class:`ModelImportError` saying what, where in the code, and why.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MAX_SOURCE_BYTES = 4 * 1024 * 1024  # a model file is code, not data: 4 MB is far beyond one
+MAX_RESULT_BYTES = 32 * 1024 * 1024  # what the child may print (a spec is a few kB)
+STDERR_TAIL_BYTES = 4096  # what is kept of the child's own output, for crash messages
+MAX_INPUT_ELEMENTS = 1 << 24  # per sample: the child runs the network on a batch of them
+DEFAULT_TIMEOUT_S = 60.0
+SHAPE_BATCH, CHECK_BATCH = 2, 3  # batch sizes of the shape pass and of the output comparison
+REPRESENTABLE = ("netbuilder represents chains of layers, residual sums (x + f(x)) and "
+                 "concatenations (torch.cat)")
+
+
+class ModelImportError(ValueError):
+    """Code that cannot become a network; the message says what, where and why."""
+
+
+@dataclass
+class ImportResult:
+    """The imported network, what the import noticed, and how the class's ``state_dict`` keys
+    map to the network's (the identity for chains and blocks)."""
+
+    spec: Any  # core.spec.NetworkSpec
+    notes: list[str] = field(default_factory=list)
+    key_map: dict[str, str] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# The caller's side: checks, the child process, its result
+
+
+def import_model(path: str | Path, class_name: str, input_shape: list[int],
+                 timeout: float = DEFAULT_TIMEOUT_S, *,
+                 num_classes: int | None = None) -> ImportResult:
+    """Run ``path`` in a child process and import its ``nn.Module`` class ``class_name``.
+
+    ``input_shape`` is one sample's shape without the batch ([1, 28, 28]). ``num_classes``
+    defaults to the width of a [N, K] output. Raises :class:`ModelImportError`.
+    """
+    if num_classes is not None and not (isinstance(num_classes, int)
+                                        and not isinstance(num_classes, bool)
+                                        and num_classes >= 1):
+        raise ModelImportError(f"expected a number of classes ≥ 1, got {num_classes!r}")
+    result = import_models(path, [(class_name, input_shape)], timeout)[0]
+    if isinstance(result, ModelImportError):
+        raise result
+    if num_classes is not None:
+        result.spec.num_classes = num_classes
+    return result
+
+
+def import_models(path: str | Path, classes: list[tuple[str, list[int]]],
+                  timeout: float = DEFAULT_TIMEOUT_S) -> list[ImportResult | ModelImportError]:
+    """Import several classes of one file, running it once: for each (class name, input
+    shape), its result or the error that class met. A failure of the file itself (it does not
+    compile, raises, exits, hangs) raises :class:`ModelImportError`."""
+    path = Path(path)
+    if not classes:
+        return []
+    _check_file(path)
+    for class_name, input_shape in classes:
+        _check_class(path, class_name, input_shape)
+    if not (isinstance(timeout, (int, float)) and not isinstance(timeout, bool)
+            and timeout > 0 and math.isfinite(timeout)):
+        raise ModelImportError(f"expected a time limit in seconds > 0, got {timeout!r}")
+    request = {"path": str(path.resolve()),
+               "classes": [{"class_name": name, "input_shape": [int(v) for v in shape]}
+                           for name, shape in classes]}
+    data = _run_child(request, path, timeout)
+    if not data["ok"]:
+        error = data.get("error")
+        raise ModelImportError(error if isinstance(error, str) and error
+                               else f"importing from {path.name} failed")
+    results = data.get("results")
+    if not isinstance(results, list) or len(results) != len(classes):
+        raise ModelImportError(f"running {path.name} gave an unreadable result")
+    return [_result_from(item, path) for item in results]
+
+
+def _check_file(path: Path) -> None:
+    try:
+        info = path.stat()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ModelImportError(f"cannot read {path}: {reason}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelImportError(f"{path} is not a regular file: give the .py file that defines "
+                               "the class")
+    if info.st_size > MAX_SOURCE_BYTES:
+        raise ModelImportError(
+            f"{path} is {info.st_size / 1e6:.1f} MB: larger than a Python file defining a "
+            f"network should be (at most {MAX_SOURCE_BYTES // (1024 * 1024)} MB); not run")
+    if not os.access(path, os.R_OK):
+        raise ModelImportError(f"cannot read {path}: permission denied")
+
+
+def _check_class(path: Path, class_name: Any, input_shape: Any) -> None:
+    if not isinstance(class_name, str) or not class_name.isidentifier():
+        raise ModelImportError(f"expected the name of a class defined in {path.name}, got "
+                               f"{class_name!r}")
+    if not (isinstance(input_shape, (list, tuple)) and 1 <= len(input_shape) <= 6
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                    for v in input_shape)):
+        raise ModelImportError("the input shape must be 1 to 6 integers ≥ 1, one sample without "
+                               f"the batch (e.g. 1,28,28), got {input_shape!r}")
+    if math.prod(input_shape) > MAX_INPUT_ELEMENTS:
+        raise ModelImportError(f"an input of shape {list(input_shape)} has "
+                               f"{math.prod(input_shape):,} values per sample, more than "
+                               f"{MAX_INPUT_ELEMENTS:,}: give a smaller one")
+
+
+def _child_command(request: dict) -> list[str]:
+    """``python -c BOOT ROOT REQUEST``: the package root replaces the script folder on sys.path,
+    so a file beside the imported one named like a module (torch.py) shadows nothing."""
+    root = str(Path(__file__).resolve().parents[2])
+    boot = ("import sys; sys.path[0] = sys.argv[1]; "
+            "from netbuilder.core.import_child import main; main(sys.argv[2])")
+    return [sys.executable, "-c", boot, root, json.dumps(request)]
+
+
+def _run_child(request: dict, path: Path, timeout: float) -> dict:
+    env = dict(os.environ)
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    posix = os.name == "posix"
+    try:
+        process = subprocess.Popen(
+            _child_command(request), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, cwd=str(Path(request["path"]).parent), env=env,
+            start_new_session=posix)
+    except OSError as exc:
+        raise ModelImportError(f"cannot start Python to run {path.name}: "
+                               f"{exc.strerror or exc}") from None
+    stdout = _Reader(process.stdout, MAX_RESULT_BYTES, keep="head")
+    stderr = _Reader(process.stderr, STDERR_TAIL_BYTES, keep="tail")
+    timed_out = False
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    finally:
+        _kill_group(process, posix)  # also whatever the file started and left running
+    stdout.join(5.0)
+    stderr.join(1.0)
+    if timed_out:
+        raise ModelImportError(
+            f"{path.name} did not finish within {timeout:g} s, so nothing was imported: the "
+            "file may loop forever, wait for input, or train or download at import (code "
+            "outside `if __name__ == \"__main__\":` runs too)")
+    if stdout.overflow:
+        raise ModelImportError(f"running {path.name} printed more than "
+                               f"{MAX_RESULT_BYTES // (1024 * 1024)} MB on its result channel")
+    text = stdout.data.decode("utf-8", errors="replace").strip()
+    if not text:
+        raise ModelImportError(_death_message(path, process.returncode, stderr.data))
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise ModelImportError(f"running {path.name} gave an unreadable result (exit status "
+                               f"{process.returncode})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
+        raise ModelImportError(f"running {path.name} gave an unreadable result")
+    return data
+
+
+def _kill_group(process: subprocess.Popen, posix: bool) -> None:
+    if posix:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+    if process.poll() is None:
+        process.kill()
+    try:
+        process.wait(timeout=5.0)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+class _Reader:
+    """Drains a pipe on a thread, keeping its first (or last) ``limit`` bytes."""
+
+    def __init__(self, pipe, limit: int, keep: str):
+        self.data = b""
+        self.overflow = False
+        self._pipe, self._limit, self._keep = pipe, limit, keep
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                chunk = self._pipe.read1(65536) if hasattr(self._pipe, "read1") else \
+                    self._pipe.read(65536)
+                if not chunk:
+                    break
+                if self._keep == "tail":
+                    self.data = (self.data + chunk)[-self._limit:]
+                elif len(self.data) + len(chunk) > self._limit:
+                    self.overflow = True
+                else:
+                    self.data += chunk
+        except (OSError, ValueError):
+            pass
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+        try:
+            self._pipe.close()
+        except OSError:
+            pass
+
+
+def _death_message(path: Path, returncode: int | None, stderr: bytes) -> str:
+    why = ""
+    if returncode is not None and returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        how = f"was killed by {name}" + (" (out of memory?)" if name == "SIGKILL" else "")
+    else:
+        how = f"ended (exit status {returncode})"
+        why = ": the file calls os._exit() or crashes Python"
+    tail = stderr.decode("utf-8", errors="replace").strip().splitlines()[-3:]
+    said = ("; its last output: " + " | ".join(line.strip() for line in tail)) if tail else ""
+    return (f"the process running {path.name} {how} before netbuilder could read the class, "
+            f"so nothing was imported{why}{said}")
+
+
+def _result_from(data: Any, path: Path) -> ImportResult | ModelImportError:
+    """One class's answer from the child, checked whole: the spec parsed as a file is."""
+    from netbuilder.core.spec import parse
+
+    unreadable = ModelImportError(f"running {path.name} gave an unreadable result")
+    if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
+        return unreadable
+    if not data["ok"]:
+        error = data.get("error")
+        return ModelImportError(error if isinstance(error, str) and error
+                                else f"importing from {path.name} failed")
+    spec, problems = parse(data.get("spec"))
+    if problems or spec is None:
+        return ModelImportError(f"the network read from {path.name} is not valid: "
+                                + "; ".join(str(p) for p in problems[:5]))
+    notes = data.get("notes", [])
+    key_map = data.get("key_map", {})
+    if not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)
+            and isinstance(key_map, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in key_map.items())):
+        return unreadable
+    return ImportResult(spec, list(notes), dict(key_map))
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside the child: a traced module → a spec. Runs the module, so only for code already trusted
+# to run (the child's, or a test's).
+
+
+@dataclass
+class _Op:
+    """How a functional call becomes a layer: its kind, the call's parameters after the input
+    (name, default; _REQUIRED for none), and a mapping of the bound values to the kind's
+    arguments (or a reason it cannot)."""
+
+    kind: str
+    params: tuple[tuple[str, Any], ...] = ()
+    to_args: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+
+_REQUIRED = object()
+
+
+def _keep(*names: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda bound: {name: bound[name] for name in names}
+
+
+class _Unsupported(Exception):
+    """A call whose arguments no layer kind takes; the message says which."""
+
+
+def _softmax_args(bound: dict[str, Any]) -> dict[str, Any]:
+    if bound.get("dtype") is not None:
+        raise _Unsupported("a softmax with dtype= has no layer kind (the layer keeps the "
+                           "input's dtype)")
+    return {"dim": bound["dim"]}
+
+
+def _dropout_args(bound: dict[str, Any]) -> dict[str, Any]:
+    return {"p": bound["p"]}
+
+
+def _stride(value: Any) -> Any:
+    """torch.max_pool2d spells "the kernel size" [] where F.max_pool2d spells it None."""
+    return None if value in ([], ()) else value
+
+
+def _max_pool_args(bound: dict[str, Any]) -> dict[str, Any]:
+    if bound.get("return_indices"):
+        raise _Unsupported("max pooling with return_indices=True returns two tensors")
+    return {"kernel_size": bound["kernel_size"], "stride": _stride(bound["stride"]),
+            "padding": bound["padding"], "dilation": bound["dilation"],
+            "ceil_mode": bound["ceil_mode"]}
+
+
+def _avg_pool_args(bound: dict[str, Any]) -> dict[str, Any]:
+    if bound.get("divisor_override") is not None:
+        raise _Unsupported("average pooling with divisor_override has no layer kind")
+    return {"kernel_size": bound["kernel_size"], "stride": _stride(bound["stride"]),
+            "padding": bound["padding"], "ceil_mode": bound["ceil_mode"],
+            "count_include_pad": bound["count_include_pad"]}
+
+
+def _adaptive_args(bound: dict[str, Any]) -> dict[str, Any]:
+    size = bound["output_size"]
+    if size is None or (isinstance(size, (list, tuple)) and any(v is None for v in size)):
+        raise _Unsupported("an adaptive pooling size of None (keep that dimension) has no "
+                           "layer kind")
+    return {"output_size": size}
+
+
+def _op_table() -> tuple[dict[Any, _Op], dict[str, _Op]]:
+    """(functions, Tensor methods) that map to layers."""
+    import torch
+    import torch.nn.functional as F
+
+    inplace = ("inplace", False)
+    relu = _Op("ReLU", (inplace,))
+    sigmoid, tanh = _Op("Sigmoid"), _Op("Tanh")
+    softmax_f = _Op("Softmax", (("dim", None), ("_stacklevel", 3), ("dtype", None)),
+                    _softmax_args)
+    log_softmax_f = _Op("LogSoftmax", softmax_f.params, _softmax_args)
+    softmax_t = _Op("Softmax", (("dim", _REQUIRED), ("dtype", None)), _softmax_args)
+    log_softmax_t = _Op("LogSoftmax", softmax_t.params, _softmax_args)
+    flatten = _Op("Flatten", (("start_dim", 0), ("end_dim", -1)), _keep("start_dim", "end_dim"))
+    dropout = (("p", 0.5), ("training", True), inplace)
+    pool = (("kernel_size", _REQUIRED), ("stride", None), ("padding", 0))
+    max_pool = (*pool, ("dilation", 1), ("ceil_mode", False), ("return_indices", False))
+    avg_pool = (*pool, ("ceil_mode", False), ("count_include_pad", True))
+    functions: dict[Any, _Op] = {
+        F.relu: relu, torch.relu: relu, torch.relu_: relu, F.relu_: _Op("ReLU"),
+        F.gelu: _Op("GELU", (("approximate", "none"),), _keep("approximate")),
+        F.silu: _Op("SiLU", (inplace,)),
+        F.leaky_relu: _Op("LeakyReLU", (("negative_slope", 0.01), inplace),
+                          _keep("negative_slope")),
+        F.elu: _Op("ELU", (("alpha", 1.0), inplace), _keep("alpha")),
+        torch.sigmoid: sigmoid, F.sigmoid: sigmoid, torch.tanh: tanh, F.tanh: tanh,
+        F.softmax: softmax_f, F.log_softmax: log_softmax_f,
+        torch.softmax: softmax_t, torch.log_softmax: log_softmax_t,
+        F.dropout: _Op("Dropout", dropout, _dropout_args),
+        F.dropout2d: _Op("Dropout2d", dropout, _dropout_args),
+        F.max_pool1d: _Op("MaxPool1d", max_pool, _max_pool_args),
+        F.max_pool2d: _Op("MaxPool2d", max_pool, _max_pool_args),
+        torch.max_pool1d: _Op("MaxPool1d", max_pool, _max_pool_args),
+        torch.max_pool2d: _Op("MaxPool2d", max_pool, _max_pool_args),
+        F.avg_pool1d: _Op("AvgPool1d", avg_pool, _avg_pool_args),
+        F.avg_pool2d: _Op("AvgPool2d", (*avg_pool, ("divisor_override", None)), _avg_pool_args),
+        F.adaptive_avg_pool2d: _Op("AdaptiveAvgPool2d", (("output_size", _REQUIRED),),
+                                   _adaptive_args),
+        torch.flatten: flatten,
+        torch.reshape: _Op("reshape", (("shape", _REQUIRED),)),
+    }
+    methods: dict[str, _Op] = {
+        "relu": relu, "relu_": relu, "sigmoid": sigmoid, "sigmoid_": sigmoid, "tanh": tanh,
+        "tanh_": tanh, "softmax": softmax_t, "log_softmax": log_softmax_t, "flatten": flatten,
+        "view": _Op("reshape"), "reshape": _Op("reshape"), "contiguous": _Op("")}
+    return functions, methods
+
+
+_BINARY = {operator.add: "+", operator.iadd: "+", operator.sub: "-", operator.isub: "-",
+           operator.mul: "*", operator.imul: "*", operator.truediv: "/",
+           operator.itruediv: "/", operator.floordiv: "//", operator.matmul: "@",
+           operator.pow: "**", operator.mod: "%"}
+_ARITHMETIC = {"+": "an addition", "-": "a subtraction", "*": "a multiplication",
+               "/": "a division", "//": "a floor division", "@": "a matrix product",
+               "**": "a power", "%": "a remainder"}
+_FX_CONSTANT = "_tensor_constant"  # fx's name for a tensor created while tracing
+_REDUCTIONS = {"mean", "sum", "max", "min", "amax", "amin", "std", "var", "prod", "norm",
+               "argmax", "argmin", "logsumexp", "median"}
+_DIM_OPS = {"permute", "transpose", "t", "squeeze", "unsqueeze", "expand", "repeat",
+            "movedim", "swapaxes", "expand_as", "repeat_interleave", "flip", "roll", "narrow",
+            "select", "split", "chunk", "unbind"}
+
+
+@dataclass
+class _Layer:
+    """One layer of the chain, before nesting: the block path it belongs in, its own name
+    (None: a fresh one is made), its kind and arguments, and what it came from."""
+
+    container: tuple[str, ...]
+    name: str | None
+    kind: str
+    args: dict[str, Any]
+    frozen: bool
+    functional: bool
+    origin: str  # for notes: "F.relu (line 12)"
+
+
+@dataclass
+class _Where:
+    file: str = ""
+    line: int = 0
+    function: str = ""
+    code: str = ""
+
+    def __str__(self) -> str:
+        if not self.line:
+            return "in forward()"
+        function = self.function if self.function.startswith("<") else f"{self.function}()"
+        text = f"{self.file} line {self.line}, in {function}"
+        return text + (f": `{self.code}`" if self.code else "")
+
+
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)')
+
+
+def where_in(stack_trace: str | None, source: str | None) -> _Where:
+    """The innermost frame of ``stack_trace`` (fx's text) in ``source``, or outside torch."""
+    if not stack_trace:
+        return _Where()
+    import torch
+
+    torch_dir = str(Path(torch.__file__).resolve().parent)
+    lines = stack_trace.splitlines()
+    best = None
+    fallback = None
+    for index, line in enumerate(lines):
+        match = _FRAME.search(line)
+        if not match:
+            continue
+        code = lines[index + 1].strip() if index + 1 < len(lines) and not _FRAME.search(
+            lines[index + 1]) else ""
+        found = _Where(Path(match["file"]).name, int(match["line"]), match["function"], code)
+        file = match["file"]
+        if source is not None and _same_file(file, source):
+            best = found
+        elif not file.startswith(torch_dir) and "netbuilder/core/" not in file.replace("\\", "/"):
+            fallback = found
+    return best or fallback or _Where()
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a == b
+
+
+def traced_graph(model, source: str | None = None):
+    """``model``'s forward as an fx graph, catalog kinds as leaves (custom submodules are traced
+    through); raises ModelImportError naming the reason and the line when tracing fails."""
+
+    import torch.fx as fx
+
+    from netbuilder.core.catalog import default_catalog
+
+    catalog = default_catalog()
+
+    class Tracer(fx.Tracer):
+        record_stack_traces = True
+
+        def is_leaf_module(self, module, qualified_name):
+            if catalog.kind_of_module(module) is not None:
+                return True
+            return super().is_leaf_module(module, qualified_name)
+
+    name = type(model).__name__
+    concrete = forward_defaults(model)
+    try:
+        graph = Tracer().trace(model, concrete_args=concrete or None)
+    except ModelImportError:
+        raise
+    except Exception as exc:
+        where = _where_of_exception(exc, source)
+        reason = _first_line(exc)
+        hint = ""
+        if "control flow" in reason or "iteration" in reason.lower() or "len(" in reason:
+            hint = (" — forward() decides something from a tensor's values (an `if`, a loop "
+                    "or len() on a traced value); netbuilder can only import a forward() that "
+                    "runs the same operations for every input")
+        raise ModelImportError(f"torch.fx could not trace {name}.forward() ({where}): "
+                               f"{reason}{hint}") from None
+    return fx.GraphModule(model, graph)
+
+
+def forward_defaults(model) -> dict[str, Any]:
+    """forward()'s parameters after the input, with their defaults (tracing uses them as they
+    are); raises ModelImportError when forward() needs more than one input."""
+    import inspect
+
+    name = type(model).__name__
+    try:
+        parameters = list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError):
+        return {}
+    if not parameters:
+        raise ModelImportError(f"{name}.forward() takes no input: netbuilder networks take one "
+                               "tensor")
+    first, extra = parameters[0], [p for p in parameters[1:]
+                                   if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    needed = [p.name for p in extra if p.default is inspect.Parameter.empty]
+    if needed or first.kind in (first.VAR_POSITIONAL, first.VAR_KEYWORD, first.KEYWORD_ONLY):
+        shown = ", ".join(["self", *(p.name for p in parameters)])
+        raise ModelImportError(
+            f"{name}.forward({shown}) takes {len(needed) + 1} inputs: netbuilder networks take "
+            "one tensor")
+    return {p.name: p.default for p in extra}
+
+
+def _where_of_exception(exc: BaseException, source: str | None) -> _Where:
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    text = "".join(traceback.format_list(frames))
+    return where_in(text, source)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line if len(line) <= 300 else line[:299] + "…"
+
+
+class _Shapes:
+    """Each node's value for a sample input: a tensor's shape, or the plain value (sizes)."""
+
+    TENSOR, PLAIN, OTHER = "tensor", "plain", "other"
+
+    def __init__(self, graph_module, sample, source: str | None):
+        import torch
+        import torch.fx as fx
+
+        self.kind: dict[Any, str] = {}
+        self.shape: dict[Any, tuple[int, ...]] = {}
+        self.value: dict[Any, Any] = {}
+        outer = self
+
+        class Recorder(fx.Interpreter):
+            def run_node(self, node):
+                try:
+                    result = super().run_node(node)
+                except ModelImportError:
+                    raise
+                except Exception as exc:
+                    where = where_in(node.stack_trace, source)
+                    raise ModelImportError(
+                        f"forward() fails for an input of shape {list(sample.shape)} (a batch "
+                        f"of {sample.shape[0]}; {where}): {_first_line(exc)} — is the input "
+                        "shape right?") from None
+                if isinstance(result, torch.Tensor):
+                    outer.kind[node] = outer.TENSOR
+                    outer.shape[node] = tuple(result.shape)
+                elif _is_plain(result):
+                    outer.kind[node] = outer.PLAIN
+                    outer.value[node] = result
+                else:
+                    outer.kind[node] = outer.OTHER
+                return result
+
+        with torch.no_grad():
+            Recorder(graph_module).run(sample)
+
+
+def _is_plain(value: Any) -> bool:
+    import torch
+
+    if value is None or isinstance(value, (bool, int, float, str, torch.Size, slice)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    return isinstance(value, torch.dtype)
+
+
+def spec_from_traced(model, input_shape: list[int], class_name: str = "Net",
+                     source: str | None = None) -> tuple[Any, list[str], dict[str, str]]:
+    """The spec of ``model`` (an ``nn.Module`` in any mode; it is put in eval mode), its notes,
+    and the map from its ``state_dict`` keys to the spec's. Raises ModelImportError.
+
+    Runs ``model`` (forward on small random batches): call it on trusted code only, or in the
+    child process. ``source``: the file the class came from, for where-in-the-code messages.
+    """
+    import torch
+
+    from netbuilder.core.spec import NetworkSpec, check_class_name
+
+    model.eval()
+    forward_defaults(model)  # one input, or a clear refusal before anything runs
+    reference_input = torch.randn(CHECK_BATCH, *input_shape)
+    with torch.no_grad():
+        try:
+            reference = model(reference_input)
+        except Exception as exc:
+            where = _where_of_exception(exc, source)
+            raise ModelImportError(
+                f"{type(model).__name__}()(x) fails for an input of shape "
+                f"{list(reference_input.shape)} ({where}): {type(exc).__name__}: "
+                f"{_first_line(exc)} — is the input shape right?") from None
+    if not isinstance(reference, torch.Tensor):
+        raise ModelImportError(f"{type(model).__name__}.forward() returns a "
+                               f"{type(reference).__name__}, not one tensor: a network in "
+                               "netbuilder has one output")
+    graph_module = traced_graph(model, source)
+    shapes = _Shapes(graph_module, torch.randn(SHAPE_BATCH, *input_shape), source)
+    converter = _Converter(model, graph_module, shapes, source)
+    items = converter.items()
+    notes = converter.notes
+    name = class_name if check_class_name(class_name) is None else "Net"
+    if name != class_name:
+        notes.append(f"the network is called Net: {class_name!r} cannot name a generated class")
+    output_shape = shapes.shape.get(converter.output_value)
+    num_classes = output_shape[1] if output_shape is not None and len(output_shape) == 2 else None
+    spec = NetworkSpec(list(input_shape), items, name, num_classes)
+    key_map = _check_equal(model, spec, converter, reference_input, reference)
+    return spec, notes, key_map
+
+
+class _Converter:
+    """Walks the graph from the input along its one path, turning each node into a layer."""
+
+    def __init__(self, model, graph_module, shapes: _Shapes, source: str | None):
+        from netbuilder.core.catalog import default_catalog
+
+        self.model = model
+        self.gm = graph_module
+        self.shapes = shapes
+        self.source = source
+        self.catalog = default_catalog()
+        self.functions, self.methods = _op_table()
+        self.notes: list[str] = []
+        self.random_in_eval = False
+        self.called: dict[str, int] = {}  # module path → calls
+        self.output_value = None
+        nodes = list(graph_module.graph.nodes)
+        placeholders = [n for n in nodes if n.op == "placeholder"]
+        self.input = placeholders[0] if placeholders else None
+        self.output = next(n for n in nodes if n.op == "output")
+        self.from_input = self._reachable_from(self.input)
+        self.to_output = self._reaching(self.output)
+        self.used_modules: set[str] = set()
+
+    # -- graph helpers -------------------------------------------------------------------------
+
+    @staticmethod
+    def _reachable_from(start) -> set:
+        seen = set()
+        stack = [start] if start is not None else []
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.extend(node.users)
+        return seen
+
+    @staticmethod
+    def _reaching(end) -> set:
+        seen = set()
+        stack = [end]
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.extend(node.all_input_nodes)
+        return seen
+
+    def _carries_tensors(self, node) -> bool:
+        return self.shapes.kind.get(node) in (_Shapes.TENSOR, _Shapes.OTHER)
+
+    def _tensor_users(self, value) -> list:
+        return [u for u in value.users
+                if u is self.output or (self._carries_tensors(u) and u in self.to_output)]
+
+    def _tensor_inputs(self, node) -> list:
+        return [n for n in node.all_input_nodes if self._carries_tensors(n)]
+
+    def where(self, node) -> _Where:
+        return where_in(node.stack_trace, self.source)
+
+    # -- the walk ------------------------------------------------------------------------------
+
+    def items(self) -> list:
+        layers = self._chain()
+        self._note_unused()
+        called = set()
+        for node in self.gm.graph.nodes:
+            for entry in (node.meta.get("nn_module_stack") or {}).values():
+                path = entry[0] if isinstance(entry, tuple) else ""
+                if path:
+                    called.add(tuple(path.split(".")))
+        return _nest(layers, self._taken_names(), called, self.notes)
+
+    def _chain(self) -> list[_Layer]:
+        if self.input is None:
+            raise ModelImportError("forward() takes no input")
+        layers: list[_Layer] = []
+        value = self.input
+        previous = "the input"
+        while True:
+            users = self._tensor_users(value)
+            if self.output in users and len(users) == 1:
+                break
+            if not users:
+                raise ModelImportError(f"forward()'s result does not come from its input "
+                                       f"(it returns {self._render(self.output.args[0], value)})")
+            if len(users) > 1:
+                self._fork_error(value, users, previous)
+            node = users[0]
+            self._check_inputs(node, value, previous)
+            layer = self._layer(node, value, previous)
+            if layer is not None:
+                layers.append(layer)
+                previous = layer.name or self._render(node, value)
+            value = node
+        result = self.output.args[0]
+        if result is not value:
+            raise ModelImportError(
+                f"{type(self.model).__name__}.forward() returns "
+                f"{self._render(result, value)}, not one tensor: a network in netbuilder has "
+                "one output")
+        self.output_value = value
+        return layers
+
+    def _check_inputs(self, node, value, previous: str) -> None:
+        """Refuse a node that also reads a tensor not computed from the input (a parameter
+        used directly, a tensor made in forward) or merges two paths."""
+        others = [n for n in self._tensor_inputs(node) if n is not value]
+        for other in others:
+            if other in self.from_input:
+                continue
+            origin = other
+            while origin.op != "get_attr" and origin.all_input_nodes:
+                origin = origin.all_input_nodes[0]
+            if origin.op == "get_attr" and str(origin.target).startswith(_FX_CONSTANT):
+                what = "a tensor made inside forward() (fx keeps it as a constant)"
+            elif origin.op == "get_attr":
+                what = (f"self.{origin.target}, a tensor of the class used directly in "
+                        "forward() (a custom layer with its own nn.Parameter)")
+            else:
+                what = f"a tensor made inside forward() ({self._render(other, value)})"
+            raise ModelImportError(
+                f"{self.where(node)}, after {previous}: {self._render(node, value)} uses {what}; "
+                f"no layer kind holds such tensors. {REPRESENTABLE}")
+        if others:
+            self._merge_error(node, value, previous)
+
+    def _fork_error(self, value, users, previous: str) -> None:
+        shown = ", ".join(self._render(u, value) for u in users[:4])
+        raise ModelImportError(
+            f"{self.where(users[-1])}: the output of {previous} is used by {len(users)} paths "
+            f"({shown}): branches that meet again in a sum or torch.cat cannot be imported yet "
+            f"— only chains of layers can. {REPRESENTABLE}")
+
+    def _merge_error(self, node, value, previous: str) -> None:
+        raise ModelImportError(
+            f"{self.where(node)}, after {previous}: {self._render(node, value)} combines two "
+            f"paths: residual sums and concatenations cannot be imported yet — only chains of "
+            f"layers can. {REPRESENTABLE}")
+
+    # -- one node ------------------------------------------------------------------------------
+
+    def _layer(self, node, value, previous: str) -> _Layer | None:
+        if node.op == "call_module":
+            return self._module_layer(node, value, previous)
+        op = None
+        if node.op == "call_function":
+            op = self.functions.get(node.target) if _hashable(node.target) else None
+        elif node.op == "call_method":
+            op = self.methods.get(node.target)
+        if op is None:
+            self._unsupported(node, value, previous, self._reason(node, value))
+        if op.kind == "":
+            return None  # x.contiguous(): nothing to compute
+        where = self.where(node)
+        origin = self._render(node, value) + (f" (line {where.line})" if where.line else "")
+        if op.kind == "reshape":
+            kind, args = self._reshape(node, value, previous)
+        else:
+            kind, args = op.kind, self._functional_args(op, node, value, previous)
+        container = self._container_of(node)
+        return self._checked(_Layer(container, None, kind, args, False, True, origin), node,
+                             value, previous)
+
+    def _module_layer(self, node, value, previous: str) -> _Layer:
+        path = str(node.target)
+        module = self.gm.get_submodule(path)
+        kind = self.catalog.kind_of_module(module)
+        if kind is None:
+            cls = type(module)
+            hint = ""
+            import torch.nn as nn
+
+            if isinstance(module, nn.RNNBase):
+                hint = (f"; nn.{cls.__name__} returns a tuple — use netbuilder's "
+                        f"{cls.__name__} kind, whose output is the last step or the sequence")
+            self._unsupported(node, value, previous,
+                              f"{cls.__module__}.{cls.__qualname__} is not a layer kind "
+                              f"netbuilder knows{hint}")
+        from netbuilder.core.builder import _extract_args
+
+        has_state = any(True for _ in module.parameters()) or any(True for _ in module.buffers())
+        self.called[path] = self.called.get(path, 0) + 1
+        self.used_modules.add(path)
+        where = self.where(node)
+        origin = f"self.{path}" + (f" (line {where.line})" if where.line else "")
+        parts = tuple(path.split("."))
+        args = _extract_args(kind, module)
+        if self.called[path] > 1:
+            if has_state:
+                raise ModelImportError(
+                    f"{where}: self.{path} is called again (call {self.called[path]}): both "
+                    "calls share its weights, which a chain of layers cannot represent (each "
+                    "layer has its own). Give each call its own module")
+            self.notes.append(f"self.{path} is called {self.called[path]} times: the repeated "
+                              "call became a layer of its own (it has no weights, so nothing "
+                              "changes)")
+            return self._checked(_Layer(self._container_of(node), None, kind.name, args, False,
+                                        True, origin), node, value, previous)
+        frozen = any(True for _ in module.parameters()) and not any(
+            p.requires_grad for p in module.parameters())
+        return self._checked(_Layer(parts[:-1], parts[-1], kind.name, args, frozen, False,
+                                    origin), node, value, previous)
+
+    def _checked(self, layer: _Layer, node, value, previous: str) -> _Layer:
+        from netbuilder.core.spec import LayerSpec, check_args
+
+        kind = self.catalog.get(layer.kind)
+        args = {}
+        for arg in kind.args:
+            if arg.name not in layer.args:
+                continue
+            raw = layer.args[arg.name]
+            normalized = arg.normalize(list(raw) if isinstance(raw, tuple) else raw)
+            if arg.required or normalized != arg.normalize(arg.default):
+                args[arg.name] = normalized
+        layer.args = args
+        problems = check_args(LayerSpec(layer.kind, layer.name or "layer", args), "")
+        if problems:
+            shown = "; ".join(f"{p.where.lstrip('.')}: {p.message}" for p in problems)
+            self._unsupported(node, value, previous,
+                              f"its arguments do not fit the {layer.kind} kind ({shown})")
+        return layer
+
+    def _functional_args(self, op: _Op, node, value, previous: str) -> dict[str, Any]:
+        bound = self._bind(op, node, value, previous)
+        if op.kind in ("Dropout", "Dropout2d") and bound.get("training"):
+            self.random_in_eval = True
+            self.notes.append(
+                f"{self._render(node, value)} ({self.where(node)}) drops values even in "
+                "evaluation (training= defaults to True; write training=self.training): the "
+                f"imported {op.kind} drops only while training")
+        if op.kind in ("Softmax", "LogSoftmax") and bound.get("dim") is None:
+            ndim = len(self.shapes.shape[value])
+            bound["dim"] = 0 if ndim in (0, 1, 3) else 1
+            self.notes.append(f"{self._render(node, value)} gives no dim: torch's implicit "
+                              f"choice for a {ndim}-D input, dim={bound['dim']}, is written out")
+        try:
+            return op.to_args(bound) if op.to_args else {}
+        except _Unsupported as exc:
+            self._unsupported(node, value, previous, str(exc))
+        return {}
+
+    def _bind(self, op: _Op, node, value, previous: str) -> dict[str, Any]:
+        args = list(node.args)
+        if not args or args[0] is not value:
+            self._unsupported(node, value, previous, "the tensor is not its first argument")
+        args = args[1:]
+        names = [name for name, _ in op.params]
+        if len(args) > len(names):
+            self._unsupported(node, value, previous, "it has more arguments than netbuilder "
+                                                     "reads")
+        bound = dict(zip(names, args, strict=False))
+        for key, item in node.kwargs.items():
+            if key not in names:
+                self._unsupported(node, value, previous, f"netbuilder does not read its "
+                                                         f"argument {key}=")
+            bound[key] = item
+        for name, default in op.params:
+            if name not in bound:
+                if default is _REQUIRED:
+                    self._unsupported(node, value, previous, f"its argument {name} is missing")
+                bound[name] = default
+        return {key: self._plain(item, node, value, previous) for key, item in bound.items()}
+
+    def _plain(self, item, node, value, previous: str):
+        """An argument's value: constants as they are, sizes computed in forward() as the
+        values they had (x.size(2) → 28)."""
+        import torch.fx as fx
+
+        if isinstance(item, fx.Node):
+            if self.shapes.kind.get(item) != _Shapes.PLAIN:
+                self._unsupported(node, value, previous, "one of its arguments is a tensor")
+            return self.shapes.value[item]
+        if isinstance(item, (list, tuple)):
+            return type(item)(self._plain(i, node, value, previous) for i in item)
+        return item
+
+    def _reshape(self, node, value, previous: str) -> tuple[str, dict[str, Any]]:
+        before, after = self.shapes.shape[value], self.shapes.shape[node]
+        ndim = len(before)
+        for start in range(1, ndim):
+            for end in range(start, ndim):
+                flat = before[:start] + (math.prod(before[start:end + 1]),) + before[end + 1:]
+                if flat == after:
+                    return "Flatten", {"start_dim": start, "end_dim": end - ndim}
+        changed = next((i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
+                       None)
+        if changed is not None and changed >= 1:
+            rest = ndim - changed - 1
+            middle = after[changed:len(after) - rest]
+            if (len(middle) >= 2 and after[len(after) - rest:] == before[changed + 1:]
+                    and math.prod(middle) == before[changed]):
+                return "Unflatten", {"dim": changed, "unflattened_size": list(middle)}
+        batch = ("changes the batch dimension" if not after or after[0] != before[0]
+                 else "is neither a Flatten of neighbouring dimensions nor an Unflatten of one")
+        self._unsupported(node, value, previous,
+                          f"it reshapes {_shape_text(before)} to {_shape_text(after)}, which "
+                          f"{batch}; only those reshapes have a layer kind")
+        return "", {}
+
+    def _container_of(self, node) -> tuple[str, ...]:
+        """The module whose forward() made ``node``: the innermost one on fx's module stack
+        that is not a leaf layer."""
+        stack = node.meta.get("nn_module_stack") or {}
+        paths = [entry[0] if isinstance(entry, tuple) else key for key, entry in stack.items()]
+        if node.op == "call_module" and paths and paths[-1] == node.target:
+            paths = paths[:-1]
+        return tuple(paths[-1].split(".")) if paths and paths[-1] else ()
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def _unsupported(self, node, value, previous: str, reason: str):
+        raise ModelImportError(f"{self.where(node)}, after {previous}: "
+                               f"{self._render(node, value)} — {reason}. {REPRESENTABLE}")
+
+    def _reason(self, node, value) -> str:
+        target = node.target
+        symbol = _BINARY.get(target) if node.op == "call_function" else None
+        name = target if isinstance(target, str) else getattr(target, "__name__", "")
+        if symbol:
+            inputs = self._tensor_inputs(node)
+            what = _ARITHMETIC[symbol]
+            if len(inputs) > 1:
+                return f"{what} of two tensors has no layer kind"
+            return f"{what} of a tensor by a constant has no layer kind" if symbol in "*/" \
+                else f"{what} of a tensor and a constant has no layer kind"
+        if target is operator.neg:
+            return "a negation has no layer kind"
+        if target is operator.getitem:
+            return "indexing or slicing a tensor has no layer kind"
+        if name in _REDUCTIONS:
+            return (f"{name}() reduces dimensions, which no layer kind does (AdaptiveAvgPool2d "
+                    "with output size 1 then Flatten averages [N, C, H, W] over H and W)")
+        if name in _DIM_OPS:
+            return f"{name}() moves, adds or removes dimensions, which no layer kind does"
+        return "no layer kind computes this"
+
+    def _render(self, node, value) -> str:
+        """The node as code, the current value spelled x: `torch.sigmoid(x) * 2`."""
+        import torch.fx as fx
+
+        def arg(item) -> str:
+            if isinstance(item, fx.Node):
+                if item is value:
+                    return "x"
+                if item.op == "get_attr" and str(item.target).startswith(_FX_CONSTANT):
+                    return "<a tensor made in forward()>"
+                if item.op == "get_attr":
+                    return f"self.{item.target}"
+                if item.op == "call_method" and item.target == "size" and item.args:
+                    inner = ", ".join(arg(a) for a in item.args[1:])
+                    return f"{arg(item.args[0])}.size({inner})"
+                return item.name
+            if isinstance(item, (list, tuple)):
+                inner = ", ".join(arg(i) for i in item)
+                return f"[{inner}]" if isinstance(item, list) else f"({inner})"
+            if isinstance(item, slice):
+                parts = [arg(p) if p is not None else "" for p in
+                         (item.start, item.stop, item.step)]
+                return ":".join(parts[:2]) + (f":{parts[2]}" if parts[2] else "")
+            text = repr(item)
+            return text if len(text) <= 40 else text[:39] + "…"
+
+        def call(args, kwargs, op: _Op | None = None) -> str:
+            defaults = dict(op.params) if op is not None else {}
+            shown = {k: v for k, v in kwargs.items()
+                     if k not in defaults or not _same(v, defaults[k])}
+            return ", ".join([*(arg(a) for a in args),
+                              *(f"{k}={arg(v)}" for k, v in shown.items())])
+
+        if not isinstance(node, fx.Node):
+            return arg(node)
+        target = node.target
+        if node.op == "call_module":
+            return f"self.{target}({call(node.args, node.kwargs)})"
+        if node.op == "call_method":
+            args = node.args
+            op = self.methods.get(target)
+            return f"{arg(args[0])}.{target}({call(args[1:], node.kwargs, op)})" if args \
+                else f"{target}()"
+        if node.op == "call_function":
+            symbol = _BINARY.get(target)
+            if symbol and len(node.args) == 2:
+                return f"{arg(node.args[0])} {symbol} {arg(node.args[1])}"
+            if target is operator.getitem and len(node.args) == 2:
+                index = node.args[1]
+                inner = ", ".join(arg(i) for i in index) if isinstance(index, tuple) \
+                    else arg(index)
+                return f"{arg(node.args[0])}[{inner}]"
+            op = self.functions.get(target) if _hashable(target) else None
+            return f"{_function_name(target)}({call(node.args, node.kwargs, op)})"
+        if node.op == "get_attr":
+            return f"self.{target}"
+        return node.name
+
+    # -- what is left out ----------------------------------------------------------------------
+
+    def _note_unused(self) -> None:
+        """Modules with weights that forward() never calls are not in the network."""
+        used = self.used_modules
+        for path, module in self.model.named_modules():
+            if not path or path in used or any(u.startswith(path + ".") for u in used):
+                continue
+            if any(path.startswith(u + ".") for u in used):
+                continue
+            own = [f"{path}.{k}" for k, _ in module.named_parameters(recurse=False)]
+            own += [f"{path}.{k}" for k, t in module.named_buffers(recurse=False)
+                    if k not in getattr(module, "_non_persistent_buffers_set", set())]
+            if own:
+                shown = ", ".join(own[:3]) + (" …" if len(own) > 3 else "")
+                self.notes.append(
+                    f"self.{path} ({type(module).__name__}) is never called by forward(): it is "
+                    f"left out, and its weights ({shown}) are not in the network — load the "
+                    "class's weights with strict=False, or drop those keys")
+
+    def _taken_names(self) -> set[str]:
+        taken = set()
+        for path, _module in self.model.named_modules():
+            taken.update(path.split("."))
+        return taken
+
+    def kept_keys(self) -> list[str]:
+        """The class's state_dict keys that the network has."""
+        keys = []
+        for key in self.model.state_dict():
+            owner = key.rpartition(".")[0]
+            if owner in self.used_modules or any(owner.startswith(u + ".")
+                                                 for u in self.used_modules):
+                keys.append(key)
+        return keys
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # a value whose == is not a plain bool
+        return False
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _function_name(target) -> str:
+    import torch
+    import torch.nn.functional as F
+
+    name = getattr(target, "__name__", repr(target))
+    if getattr(F, name, None) is target:
+        return f"F.{name}"
+    if getattr(torch, name, None) is target:
+        return f"torch.{name}"
+    module = getattr(target, "__module__", "") or ""
+    return f"{module}.{name}" if module else name
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "[N" + "".join(f", {v}" for v in shape[1:]) + "]"
+
+
+def _nest(layers: list[_Layer], taken: set[str], called: set[tuple[str, ...]],
+          notes: list[str]) -> list:
+    """The flat chain as items: layers of one module path go into blocks of that name (their
+    calls must be consecutive); functional layers get fresh names. A functional call right
+    after a layer of a container that is never called itself (an nn.ModuleList run in a loop)
+    joins that container's block."""
+    from netbuilder.core.spec import BlockSpec, LayerSpec, check_name, name_base
+
+    root: list = []
+    stack: list[tuple[tuple[str, ...], list]] = [((), root)]
+    closed: set[tuple[str, ...]] = set()
+    made: list[str] = []
+    for layer in layers:
+        container = layer.container
+        current = stack[-1][0]
+        if layer.functional and len(container) < len(current) \
+                and current[:len(container)] == container and current not in called:
+            container = current  # a loop over an nn.ModuleList: F.relu between its layers
+        while stack[-1][0] != container[:len(stack[-1][0])]:
+            closed.add(stack.pop()[0])
+        while len(stack[-1][0]) < len(container):
+            path = container[:len(stack[-1][0]) + 1]
+            if path in closed:
+                dotted = ".".join(path)
+                raise ModelImportError(
+                    f"the layers of self.{dotted} are not called one after another ({layer.origin} "
+                    f"comes after other layers): a block runs its layers in one go")
+            reason = check_name(path[-1])
+            if reason:
+                raise ModelImportError(f"self.{'.'.join(path)}: {reason}")
+            block = BlockSpec(path[-1], [])
+            stack[-1][1].append(block)
+            stack.append((path, block.items))
+        name = layer.name
+        if name is None:
+            base = name_base(layer.kind)
+            candidates = (base if i == 0 else f"{base}{i}" for i in range(100_000))
+            name = next(c for c in candidates if c not in taken)
+            made.append(f"{name} ← {layer.origin}")
+        else:
+            reason = check_name(name)
+            if reason:
+                raise ModelImportError(f"self.{'.'.join((*container, name))}: {reason}")
+        taken.add(name)
+        stack[-1][1].append(LayerSpec(layer.kind, name, dict(layer.args), layer.frozen))
+    if made:
+        notes.append("functional calls became layers: " + "; ".join(made))
+    return root
+
+
+def _check_equal(model, spec, converter: _Converter, inputs, reference) -> dict[str, str]:
+    """Build the spec, load the class's weights into it and compare outputs: the import is
+    right, or this raises. Returns the key map (class key → spec key)."""
+    import torch
+
+    from netbuilder.core.builder import build
+    from netbuilder.core.spec import SpecError
+
+    try:
+        built = build(spec)
+    except SpecError as exc:
+        raise ModelImportError("the imported network is not valid: "
+                               + "; ".join(str(p) for p in exc.problems[:5])) from None
+    state = model.state_dict()
+    key_map = {key: key for key in converter.kept_keys()}
+    renamed = {key_map[k]: v for k, v in state.items() if k in key_map}
+    expected = {k: tuple(v.shape) for k, v in built.state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in renamed.items()}
+    if expected != got:
+        missing = sorted(set(expected) - set(got))[:3]
+        extra = sorted(set(got) - set(expected))[:3]
+        odd = [k for k in expected if k in got and expected[k] != got[k]][:3]
+        raise ModelImportError(
+            "the imported network's weights do not match the class's (netbuilder could not "
+            f"read some layer's arguments): missing {missing}, unexpected {extra}, other shapes "
+            f"{odd}")
+    built.load_state_dict(renamed, strict=True)
+    built.eval()
+    if converter.random_in_eval:
+        converter.notes.append("the outputs were not compared: the code's own forward() is "
+                               "random in evaluation")
+        return key_map
+    with torch.no_grad():
+        try:
+            output = built(inputs)
+        except Exception as exc:
+            raise ModelImportError(f"the imported network fails on a batch of {len(inputs)}: "
+                                   f"{_first_line(exc)}") from None
+    if output.shape != reference.shape or not torch.allclose(
+            output, reference, rtol=1e-4, atol=1e-5 * max(1.0, float(reference.abs().max()))):
+        difference = ("shape " + str(list(output.shape)) + " instead of "
+                      + str(list(reference.shape))) if output.shape != reference.shape else (
+            f"values differ by up to {float((output - reference).abs().max()):.3g}")
+        raise ModelImportError(
+            f"the imported network does not compute what {type(model).__name__}.forward() "
+            f"computes for a batch of {len(inputs)} ({difference}): forward() may depend on "
+            "the batch size or on something netbuilder did not read")
+    return key_map
