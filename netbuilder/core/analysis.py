@@ -8,6 +8,11 @@ Results per layer are cached by (kind, arguments, input shape): after one edit o
 whose inputs changed run again, and the rest of the work is linear in the number of layers.
 Any failure of one layer's probe is caught and reported on that layer; it never escapes to the
 editor.
+
+Residuals and parallel branches run each of their stacks from the container's input; where the
+outputs meet (the sum, the concatenation) the analysis checks them and says which stack gives
+which shape, and for a residual whose shortcut does not fit it names the projection that would
+(:func:`projection`; ``editing.add_projection`` inserts it).
 """
 
 from __future__ import annotations
@@ -22,8 +27,17 @@ from torch import nn
 
 from netbuilder.core.arg_checks import input_problem
 from netbuilder.core.builder import build_layer
-from netbuilder.core.catalog import Catalog, default_catalog
-from netbuilder.core.spec import BlockSpec, Item, LayerSpec, NetworkSpec, resolved_args
+from netbuilder.core.catalog import CONTAINER_KINDS, Catalog, default_catalog
+from netbuilder.core.spec import (
+    BlockSpec,
+    Item,
+    LayerSpec,
+    NetworkSpec,
+    ParallelSpec,
+    ResidualSpec,
+    resolved_args,
+    stacks_of,
+)
 
 Shape = tuple[int, ...]
 
@@ -39,6 +53,10 @@ BATCHNORM_FOR_RANK = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d"}
 # The batch the probes run at: 2, so that a layer that mixes samples, or reads the input as one
 # unbatched sample, shows it by not giving back a batch of 2.
 PROBE_BATCH = 2
+# Finding rules of errors where stacks meet. A residual-projection finding can be fixed by
+# editing.add_projection(spec, finding.path); its fix says which layers that adds.
+RESIDUAL_PROJECTION, RESIDUAL_SHAPE, MERGE_SHAPE = (
+    "residual-projection", "residual-shape", "merge-shape")
 
 
 def format_shape(shape: Shape | None) -> str:
@@ -83,10 +101,16 @@ class LayerInfo:
     size_bytes: int = 0
     error: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    stack: str = ""  # the path of the stack the item sits in: '', 'block1', 'res1.body', …
 
     @property
     def is_block(self) -> bool:
         return self.kind == "Block"
+
+    @property
+    def is_container(self) -> bool:
+        """A block, residual or parallel: its counts are its contents' sums."""
+        return self.kind in CONTAINER_KINDS
 
     @property
     def frozen_params(self) -> int:
@@ -99,6 +123,9 @@ class Analysis:
     rows: list[LayerInfo]
     findings: list[Finding]
     output_shape: Shape | None
+    # Each stack's (input shape, output shape) by stack path ('' the whole network, 'block1',
+    # 'res1.body', 'res1.shortcut', 'mix.branches.0', …); None where unknown.
+    stack_shapes: dict[str, tuple[Shape | None, Shape | None]] = field(default_factory=dict)
     _index: dict[str, LayerInfo] = field(default_factory=dict, init=False, repr=False,
                                          compare=False)
     _indexed: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
@@ -156,6 +183,49 @@ class _Probe:
     build_error: bool = False
 
 
+@dataclass
+class _Pass:
+    """What one analysis collects while it walks the stacks."""
+
+    rows: list[LayerInfo] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    stacks: dict[str, tuple[Shape | None, Shape | None]] = field(default_factory=dict)
+
+
+def _residual_output(item: ResidualSpec, path: str, body: Shape | None, shortcut: Shape | None,
+                     findings: list[Finding]) -> Shape | None:
+    """The shape after the sum (the activation keeps it), or None with an error saying which
+    side gives which shape and, where one fits, the projection to add to the shortcut."""
+    if body is None or shortcut is None:  # the stack that failed has said why
+        return None
+    if body == shortcut:
+        return body
+    which = "the shortcut" if item.shortcut else "the shortcut (identity)"
+    message = (f"{path}: the body gives {format_shape(body)} but {which} gives "
+               f"{format_shape(shortcut)}; the sum needs equal shapes")
+    layers = projection(shortcut, body)
+    if layers is not None:
+        findings.append(Finding(ERROR, path, message, f"add a projection "
+                                f"({describe_projection(layers)}) to the shortcut.",
+                                RESIDUAL_PROJECTION))
+    else:
+        findings.append(Finding(ERROR, path, message, "make the body keep its input's shape, or "
+                                "give the shortcut layers that produce the body's shape.",
+                                RESIDUAL_SHAPE))
+    return None
+
+
+def _parallel_output(item: ParallelSpec, path: str, outputs: list[Shape | None],
+                     findings: list[Finding]) -> Shape | None:
+    if not outputs or any(out is None for out in outputs):
+        return None
+    problem, merged = merge_shapes(outputs, item.merge, item.dim)  # type: ignore[arg-type]
+    if problem is not None:
+        message, fix = problem
+        findings.append(Finding(ERROR, path, f"{path}: {message}", fix, MERGE_SHAPE))
+    return merged
+
+
 class Analyzer:
     """Analyses specs; keeps a cache of per-layer probes between calls."""
 
@@ -166,38 +236,29 @@ class Analyzer:
 
     def analyze(self, spec: NetworkSpec, loss: str = "cross_entropy") -> Analysis:
         input_shape: Shape = (1, *spec.input_shape)
-        rows: list[LayerInfo] = []
-        findings: list[Finding] = []
-        output = self._run_items(spec.items, "", 0, input_shape, rows, findings, [])
-        analysis = Analysis(input_shape, rows, findings, output)
-        findings.extend(lint(spec, analysis, loss))
-        for finding in findings:
+        run = _Pass()
+        output = self._run_stack(spec.items, "", 0, input_shape, run, [])
+        analysis = Analysis(input_shape, run.rows, run.findings, output, run.stacks)
+        run.findings.extend(lint(spec, analysis, loss))
+        for finding in run.findings:
             row = analysis.row(finding.path)
             if row is not None and finding not in row.findings:
                 row.findings.append(finding)
         return analysis
 
-    def _run_items(self, items: list[Item], prefix: str, depth: int, shape: Shape | None,
-                   rows: list[LayerInfo], findings: list[Finding],
-                   children: list[LayerInfo]) -> Shape | None:
-        """Append a row per item (depth first) and each direct child's row to ``children``."""
+    def _run_stack(self, items: list[Item], stack: str, depth: int, shape: Shape | None,
+                   run: _Pass, children: list[LayerInfo]) -> Shape | None:
+        """Run one stack from ``shape``: a row per item (depth first), each direct child's row
+        also in ``children``; the stack's input and output shapes noted."""
+        prefix = f"{stack}." if stack else ""
+        start = shape
         for item in items:
             path = prefix + item.name
-            if isinstance(item, BlockSpec):
-                block = LayerInfo(path, item.name, "Block", depth, input_shape=shape)
-                rows.append(block)
-                children.append(block)
-                inner: list[LayerInfo] = []
-                shape = self._run_items(item.items, path + ".", depth + 1, shape, rows, findings,
-                                        inner)
-                block.output_shape = shape
-                block.params = sum(r.params for r in inner)
-                block.trainable_params = sum(r.trainable_params for r in inner)
-                block.macs = sum(r.macs for r in inner)
-                block.size_bytes = sum(r.size_bytes for r in inner)
+            if not isinstance(item, LayerSpec):
+                shape = self._run_container(item, path, stack, depth, shape, run, children)
                 continue
-            row = LayerInfo(path, item.name, item.kind, depth, input_shape=shape)
-            rows.append(row)
+            row = LayerInfo(path, item.name, item.kind, depth, input_shape=shape, stack=stack)
+            run.rows.append(row)
             children.append(row)
             probe = self._probe(item, shape)
             row.params, row.trainable_params = probe.params, probe.trainable
@@ -205,12 +266,41 @@ class Analyzer:
             if probe.error is not None:
                 if shape is not None or probe.build_error:
                     row.error = probe.error
-                    findings.append(Finding(ERROR, path, f"{path} ({item.kind}): {probe.error}",
-                                            rule="shape" if not probe.build_error else "build"))
+                    run.findings.append(Finding(
+                        ERROR, path, f"{path} ({item.kind}): {probe.error}",
+                        rule="shape" if not probe.build_error else "build"))
                 shape = None
                 continue
             row.macs = probe.macs
             row.output_shape = shape = probe.output_shape
+        run.stacks[stack] = (start, shape)
+        return shape
+
+    def _run_container(self, item: Item, path: str, stack: str, depth: int,
+                       shape: Shape | None, run: _Pass, children: list[LayerInfo]
+                       ) -> Shape | None:
+        """A container's row, then its stacks' rows; its counts are the sums of theirs."""
+        container = LayerInfo(path, item.name, item.kind, depth, input_shape=shape, stack=stack)
+        run.rows.append(container)
+        children.append(container)
+        inner: list[LayerInfo] = []
+        if isinstance(item, BlockSpec):
+            shape = self._run_stack(item.items, path, depth + 1, shape, run, inner)
+        elif isinstance(item, ResidualSpec):
+            body = self._run_stack(item.body, f"{path}.body", depth + 1, shape, run, inner)
+            shortcut = self._run_stack(item.shortcut, f"{path}.shortcut", depth + 1, shape, run,
+                                       inner)
+            shape = _residual_output(item, path, body, shortcut, run.findings)
+        elif isinstance(item, ParallelSpec):
+            outputs = [self._run_stack(branch, f"{path}.branches.{index}", depth + 1, shape, run,
+                                       inner)
+                       for index, branch in enumerate(item.branches)]
+            shape = _parallel_output(item, path, outputs, run.findings)
+        container.output_shape = shape
+        container.params = sum(r.params for r in inner)
+        container.trainable_params = sum(r.trainable_params for r in inner)
+        container.macs = sum(r.macs for r in inner)
+        container.size_bytes = sum(r.size_bytes for r in inner)
         return shape
 
     def _probe(self, layer: LayerSpec, shape: Shape | None) -> _Probe:
@@ -310,6 +400,103 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+# ---------------------------------------------------------------------------------------------
+# Where stacks meet
+
+
+def _branches_text(outputs: list[Shape]) -> str:
+    return ", ".join(f"branch {index} gives {format_shape(out)}"
+                     for index, out in enumerate(outputs))
+
+
+def merge_shapes(outputs: list[Shape], merge: str, dim: int
+                 ) -> tuple[tuple[str, str] | None, Shape | None]:
+    """The shape a parallel's merge gives (batch first), or (message, fix) saying which branch
+    gives which shape and why they cannot merge."""
+    ranks = {len(out) for out in outputs}
+    if len(ranks) > 1:
+        return (f"{_branches_text(outputs)}: different numbers of dimensions cannot be merged",
+                "make every branch end with the same number of dimensions."), None
+    rank = len(outputs[0])
+    if merge != "concat":
+        if len(set(outputs)) > 1:
+            verb = "summing" if merge == "sum" else "averaging"
+            return (f"{_branches_text(outputs)}; {verb} needs every branch to give the same "
+                    "shape", "make the branches end with the same sizes."), None
+        return None, outputs[0]
+    if not -rank <= dim < rank:
+        return (f"dim={dim} is out of range for {format_shape(outputs[0])} ({rank} dimensions)",
+                f"use a dim from {1 - rank} to {rank - 1}."), None
+    axis = dim % rank
+    if axis == 0:
+        return (f"dim={dim} would concatenate along the batch dimension",
+                "use dim=1 (the channels of an image, the features of a vector)."), None
+    others = {out[:axis] + out[axis + 1:] for out in outputs}
+    if len(others) > 1:
+        return (f"{_branches_text(outputs)}; concatenation along dim {dim} needs all other "
+                "sizes equal",
+                "give every branch the same sizes outside dim (e.g. padding='same' or equal "
+                "strides in each branch)."), None
+    merged = list(outputs[0])
+    merged[axis] = sum(out[axis] for out in outputs)
+    return None, tuple(merged)
+
+
+_PROJECTION_CONV = {3: ("Conv1d", "BatchNorm1d"), 4: ("Conv2d", "BatchNorm2d"), 5: ("Conv3d", "")}
+
+
+def _one_by_one_stride(size: int, target: int) -> int | None:
+    """The stride of a 1×1 convolution (no padding) that maps ``size`` to ``target``."""
+    for stride in range(1, size + 1):
+        if (size - 1) // stride + 1 == target:
+            return stride
+    return None
+
+
+def projection(source: Shape, target: Shape, batchnorm: bool = True) -> list[LayerSpec] | None:
+    """The layers that turn ``source`` into ``target`` (both batch first) on a shortcut:
+    a Linear for vectors [N, F] and for [N, T, F] where only F differs (sequences), else a
+    "1×1" convolution of the input's rank (Conv1d, Conv2d, Conv3d) with the stride that fits,
+    followed by batch normalization (``batchnorm``; the convolution's bias is then dropped;
+    Conv3d has none in the catalog). Named '0', '1'; None when no such projection fits (e.g. a
+    larger target)."""
+    if len(source) != len(target) or len(source) < 2:
+        return None
+    rank = len(source)
+    if rank == 2 or (rank == 3 and source[:-1] == target[:-1]):
+        return [LayerSpec("Linear", "0", {"in_features": source[-1],
+                                          "out_features": target[-1]})]
+    if rank not in _PROJECTION_CONV:
+        return None
+    strides = [_one_by_one_stride(s, t) for s, t in zip(source[2:], target[2:], strict=True)]
+    if any(stride is None for stride in strides):
+        return None
+    conv, norm = _PROJECTION_CONV[rank]
+    args: dict[str, Any] = {"in_channels": source[1], "out_channels": target[1],
+                            "kernel_size": 1}
+    if any(stride != 1 for stride in strides):
+        args["stride"] = strides[0] if len(set(strides)) == 1 else strides
+    layers = [LayerSpec(conv, "0", args)]
+    if batchnorm and norm:
+        args["bias"] = False
+        layers.append(LayerSpec(norm, "1", {"num_features": target[1]}))
+    return layers
+
+
+def describe_projection(layers: list[LayerSpec]) -> str:
+    """'1×1 Conv2d with stride 2, 32 → 64, then BatchNorm2d' — what :func:`projection` adds."""
+    first = layers[0]
+    if first.kind == "Linear":
+        text = f"Linear, {first.args['in_features']} → {first.args['out_features']}"
+    else:
+        stride = first.args.get("stride")
+        if isinstance(stride, list):
+            stride = "×".join(str(s) for s in stride)
+        text = f"1×1 {first.kind}" + (f" with stride {stride}" if stride else "")
+        text += f", {first.args['in_channels']} → {first.args['out_channels']}"
+    return text + "".join(f", then {layer.kind}" for layer in layers[1:])
+
+
 def _explain(kind: str, args: dict[str, Any], shape: Shape, exc: BaseException) -> str:
     """What the layer expects versus what it receives, in the words of its arguments."""
     got = f"receives {format_shape(shape)}"
@@ -350,12 +537,19 @@ Leaf = tuple[str, LayerSpec, LayerInfo | None]  # path, layer, its analysis row
 @dataclass(frozen=True)
 class LintContext:
     """What every lint rule reads: the spec, its analysis, the loss it will train with, and
-    the leaf layers in forward order with their rows (computed once for all rules)."""
+    the leaf layers in walk order with their rows (computed once for all rules).
+
+    Residuals and parallels split the flow into lanes: ``lanes`` maps each leaf's path to the
+    path of the residual or parallel stack it runs in ('' for the main line, blocks do not
+    count). ``tail`` holds the main line's leaves after its last residual or parallel: when it
+    is not empty, its last leaf is the network's output layer."""
 
     spec: NetworkSpec
     analysis: Analysis
     loss: str
     leaves: list[Leaf]
+    lanes: dict[str, str] = field(default_factory=dict)
+    tail: list[Leaf] = field(default_factory=list)
 
 
 def _warning(rule: str, path: str, message: str, fix: str) -> Finding:
@@ -364,9 +558,9 @@ def _warning(rule: str, path: str, message: str, fix: str) -> Finding:
 
 def softmax_before_loss(context: LintContext) -> Iterator[Finding]:
     """Softmax / LogSoftmax as the output, before a loss that applies it itself."""
-    if not context.leaves:
+    if not context.tail:
         return
-    path, layer, _row = context.leaves[-1]
+    path, layer, _row = context.tail[-1]
     if layer.kind == "Softmax" and context.loss in {"cross_entropy", "nll"}:
         yield _warning("softmax-before-loss", path,
                        f"{path} (Softmax) is the output, but CrossEntropyLoss applies "
@@ -382,7 +576,11 @@ def softmax_before_loss(context: LintContext) -> Iterator[Finding]:
 def linear_linear(context: LintContext) -> Iterator[Finding]:
     """Two Linear layers with nothing nonlinear between them."""
     previous_linear: str | None = None
+    previous_lane = ""
     for path, layer, _row in context.leaves:
+        lane = context.lanes.get(path, "")
+        if lane != previous_lane:  # another branch, or past a sum: not one chain
+            previous_linear, previous_lane = None, lane
         if layer.kind == "Linear":
             if previous_linear is not None:
                 yield _warning("linear-linear", path,
@@ -412,27 +610,28 @@ def batchnorm_rank(context: LintContext) -> Iterator[Finding]:
 
 def class_count(context: LintContext) -> Iterator[Finding]:
     """The final width versus the number of classes."""
-    leaves, classes = context.leaves, context.spec.num_classes
+    leaves, classes = context.tail, context.spec.num_classes
     out = context.analysis.output_shape
-    if classes is None or out is None or not leaves:
+    if classes is None or out is None or not context.spec.items:
         return
     last_path = _last_with_params(leaves)
+    output_path = leaves[-1][0] if leaves else context.spec.items[-1].name
     if len(out) != 2:
-        yield _warning("classes", leaves[-1][0],
+        yield _warning("classes", output_path,
                        f"the output is {format_shape(out)}, but a classifier of {classes} "
                        f"classes outputs [N, {classes}].",
                        f"add Flatten and a Linear layer with out_features={classes}.")
     elif out[1] != classes:
         target = f"set {last_path}.out_features to {classes}" if last_path else (
             f"end with a Linear layer of out_features={classes}")
-        yield _warning("classes", last_path or leaves[-1][0],
+        yield _warning("classes", last_path or output_path,
                        f"the network outputs {out[1]} values per sample, but the data has "
                        f"{classes} classes.", f"{target}.")
 
 
 def dropout_last(context: LintContext) -> Iterator[Finding]:
     """Dropout right before the output."""
-    trailing = [leaf for leaf in context.leaves if leaf[1].kind not in {"Softmax", "LogSoftmax"}]
+    trailing = [leaf for leaf in context.tail if leaf[1].kind not in {"Softmax", "LogSoftmax"}]
     if trailing and trailing[-1][1].kind in DROPOUT:
         path = trailing[-1][0]
         yield _warning("dropout-last", path,
@@ -466,17 +665,77 @@ def pool_to_zero(context: LintContext) -> Iterator[Finding]:
                            "remove this pooling layer, use a smaller kernel, or pad earlier.")
 
 
+def _last_leaf(items: list[Item], prefix: str) -> tuple[str, Item] | None:
+    """The item that ends a stack, followed into blocks (a residual or parallel ends it too)."""
+    while items:
+        item = items[-1]
+        path = prefix + item.name
+        if not isinstance(item, BlockSpec):
+            return path, item
+        items, prefix = item.items, path + "."
+    return None
+
+
+def relu_before_sum(context: LintContext) -> Iterator[Finding]:
+    """A residual whose body ends in ReLU: the body can only add, never subtract."""
+    for path, item, _depth in context.spec.walk():
+        if not isinstance(item, ResidualSpec):
+            continue
+        last = _last_leaf(item.body, f"{path}.body.")
+        if last is None or not isinstance(last[1], LayerSpec) or last[1].kind != "ReLU":
+            continue
+        relu = last[0]
+        if item.activation == "ReLU":
+            fix = f"remove {relu}: {path} applies ReLU after the sum already."
+        elif item.activation:
+            fix = f"remove {relu}; {path} applies {item.activation} after the sum."
+        else:
+            fix = (f"remove {relu} and set {path}.activation to ReLU, so that the activation "
+                   "comes after the sum (as in ResNet).")
+        yield _warning("relu-before-sum", relu,
+                       f"{relu} (ReLU) ends the body of {path} before the sum: the body can "
+                       "only add non-negative values to the shortcut, never take anything away.",
+                       fix)
+
+
 LintRule = Callable[[LintContext], Iterable[Finding]]
 # In the order their findings are listed.
 LINT_RULES: tuple[LintRule, ...] = (softmax_before_loss, linear_linear, batchnorm_rank,
-                                    class_count, dropout_last, softmax_across_batch, pool_to_zero)
+                                    class_count, dropout_last, softmax_across_batch, pool_to_zero,
+                                    relu_before_sum)
+
+
+def _lanes(spec: NetworkSpec) -> tuple[dict[str, str], list[str]]:
+    """Each leaf's lane (see :class:`LintContext`), and the main line's leaves after its last
+    residual or parallel."""
+    lane_of_stack = {"": ""}
+    lanes: dict[str, str] = {}
+    tail: list[str] = []
+    for path, item, _depth in spec.walk():
+        stack = path[:-len(item.name) - 1] if path != item.name else ""
+        lane = lane_of_stack.get(stack, "")
+        if isinstance(item, BlockSpec):
+            lane_of_stack[path] = lane
+        elif isinstance(item, (ResidualSpec, ParallelSpec)):
+            for stack_path, _items in stacks_of(item, path):
+                lane_of_stack[stack_path] = stack_path
+            if lane == "":
+                tail = []
+        else:
+            lanes[path] = lane
+            if lane == "":
+                tail.append(path)
+    return lanes, tail
 
 
 def lint(spec: NetworkSpec, analysis: Analysis, loss: str = "cross_entropy",
          rules: tuple[LintRule, ...] = LINT_RULES) -> list[Finding]:
     """Warnings of networks that run but likely not as meant: every rule, in order."""
     leaves = [(path, layer, analysis.row(path)) for path, layer in spec.layers()]
-    context = LintContext(spec, analysis, loss, leaves)
+    lanes, tail_paths = _lanes(spec)
+    in_tail = set(tail_paths)
+    tail = [leaf for leaf in leaves if leaf[0] in in_tail]
+    context = LintContext(spec, analysis, loss, leaves, lanes, tail)
     return [finding for rule in rules for finding in rule(context)]
 
 

@@ -1,8 +1,10 @@
-"""Spec → ``nn.Sequential`` with named children and nested blocks, and back.
+"""Spec → ``nn.Sequential`` with named children, nested blocks, residuals and parallel branches,
+and back.
 
 ``build`` names every child as the spec does, so ``state_dict`` keys are the names a person reads
-in the app. ``spec_from_module`` brings a model written in code (an ``nn.Sequential``, nested or
-not, made of catalog kinds) into the app.
+in the app (``res1.body.0.weight``, ``mix.branches.1.conv.weight``). ``spec_from_module`` brings
+a model written in code (an ``nn.Sequential``, nested or not, made of catalog kinds and
+:mod:`netbuilder.core.containers`) into the app.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ import torch
 from torch import nn
 
 from netbuilder.core.catalog import Catalog, LayerKind, default_catalog
+from netbuilder.core.containers import ACTIVATIONS, MERGES, Parallel, Residual
 from netbuilder.core.spec import (
     BlockSpec,
     Item,
     LayerSpec,
     NetworkSpec,
+    ParallelSpec,
     Problem,
+    ResidualSpec,
     SpecError,
     check_name,
     resolved_args,
@@ -48,12 +53,34 @@ def _build_items(items: list[Item], prefix: str, catalog: Catalog,
         if isinstance(item, BlockSpec):
             children[item.name] = _build_items(item.items, path + ".", catalog, problems)
             continue
+        if isinstance(item, ResidualSpec):
+            body = _build_items(item.body, path + ".body.", catalog, problems)
+            shortcut = (_build_items(item.shortcut, path + ".shortcut.", catalog, problems)
+                        if item.shortcut else None)
+            children[item.name] = Residual(body, shortcut,
+                                           build_activation(item.activation, catalog))
+            continue
+        if isinstance(item, ParallelSpec):
+            branches = [_build_items(branch, f"{path}.branches.{index}.", catalog, problems)
+                        for index, branch in enumerate(item.branches)]
+            children[item.name] = Parallel(branches, item.merge, item.dim)
+            continue
         try:
             children[item.name] = build_layer(item, catalog)
         except Exception as exc:  # torch rejects some combinations (e.g. groups vs channels)
             problems.append(Problem(path, f"{item.kind} cannot be built: {_reason(exc)}"))
             children[item.name] = nn.Identity()
     return nn.Sequential(children)
+
+
+def build_activation(kind: str, catalog: Catalog | None = None) -> nn.Module | None:
+    """A residual's activation (its default arguments), or None for ''."""
+    if not kind:
+        return None
+    entry = (catalog or default_catalog()).get(kind)
+    if entry is None:
+        raise ValueError(f"unknown activation {kind!r}")
+    return entry.create()
 
 
 def _reason(exc: BaseException) -> str:
@@ -111,6 +138,12 @@ def _items_from_module(module: nn.Module, prefix: str, catalog: Catalog,
         if type(child) is nn.Sequential:
             items.append(BlockSpec(name, _items_from_module(child, path + ".", catalog, problems)))
             continue
+        if type(child) is Residual:
+            items.append(_residual_from_module(child, name, path, catalog, problems))
+            continue
+        if type(child) is Parallel:
+            items.append(_parallel_from_module(child, name, path, catalog, problems))
+            continue
         kind = catalog.kind_of_module(child)
         if kind is None:
             cls = type(child)
@@ -126,6 +159,47 @@ def _items_from_module(module: nn.Module, prefix: str, catalog: Catalog,
             p.requires_grad for p in child.parameters())
         items.append(LayerSpec(kind.name, name, _extract_args(kind, child), frozen))
     return items
+
+
+def _stack_from_module(module: nn.Module, path: str, catalog: Catalog,
+                       problems: list[Problem], identity_ok: bool = False) -> list[Item]:
+    """A stack's items: an nn.Sequential's children ([] for nn.Identity where allowed)."""
+    if identity_ok and type(module) is nn.Identity:
+        return []
+    if type(module) is not nn.Sequential:
+        allowed = "an nn.Sequential or nn.Identity" if identity_ok else "an nn.Sequential"
+        problems.append(Problem(path, f"expected {allowed}, got {type(module).__name__}"))
+        return []
+    return _items_from_module(module, path + ".", catalog, problems)
+
+
+def _residual_from_module(module: Residual, name: str, path: str, catalog: Catalog,
+                          problems: list[Problem]) -> ResidualSpec:
+    body = _stack_from_module(module.body, path + ".body", catalog, problems)
+    shortcut = _stack_from_module(module.shortcut, path + ".shortcut", catalog, problems,
+                                  identity_ok=True)
+    activation = ""
+    if type(module.activation) is not nn.Identity:
+        kind = catalog.kind_of_module(module.activation)
+        plain = kind is not None and kind.name in ACTIVATIONS and not _extract_args(
+            kind, module.activation)
+        if not plain:
+            problems.append(Problem(
+                path + ".activation", f"expected nn.Identity or one of {', '.join(ACTIVATIONS)} "
+                f"with default arguments, got {module.activation!r}"))
+        else:
+            activation = kind.name
+    return ResidualSpec(name, body, shortcut, activation)
+
+
+def _parallel_from_module(module: Parallel, name: str, path: str, catalog: Catalog,
+                          problems: list[Problem]) -> ParallelSpec:
+    branches = [_stack_from_module(branch, f"{path}.branches.{index}", catalog, problems)
+                for index, branch in enumerate(module.branches)]
+    if module.merge not in MERGES:
+        problems.append(Problem(path + ".merge", f"expected one of {', '.join(MERGES)}, "
+                                                 f"got {module.merge!r}"))
+    return ParallelSpec(name, branches, module.merge, module.dim)
 
 
 def spec_from_module(module: nn.Module, input_shape: list[int] | tuple[int, ...],

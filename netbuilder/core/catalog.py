@@ -19,9 +19,21 @@ from typing import Any
 from torch import nn
 
 from netbuilder.core import recurrent
+from netbuilder.core.containers import PARALLEL, RESIDUAL
 
 ENTRY_POINT_GROUP = "netbuilder.layers"
 BLOCK = "Block"
+# Kinds of items that hold other items. Block is also a catalog kind (the palette shows it);
+# Residual and Parallel are parsed by the spec itself and no plugin may take their names.
+CONTAINER_KINDS = (BLOCK, RESIDUAL, PARALLEL)
+CONTAINER_DOCS = {
+    BLOCK: "A named nn.Sequential holding layers and blocks; its name prefixes theirs in the "
+           "state_dict (block1.0.weight).",
+    RESIDUAL: "y = activation(body(x) + shortcut(x)): a body of layers beside a shortcut (empty: "
+              "x itself), summed; keys read res1.body.0.weight, res1.shortcut.0.weight.",
+    PARALLEL: "Branches that all read the same input, merged by concatenation (along dim), sum or "
+              "mean; keys read mix.branches.0.conv.weight.",
+}
 MAX_INT = 2**31 - 1  # larger sizes overflow torch kernels long before they fit in memory
 
 INT, FLOAT, BOOL, CHOICE, SIZE, SHAPE = "int", "float", "bool", "choice", "size", "shape"
@@ -388,9 +400,7 @@ def builtin_kinds() -> list[LayerKind]:
         _recurrent("RNN", recurrent.SequenceRNN, "Elman recurrent network.", True),
         _recurrent("LSTM", recurrent.SequenceLSTM, "Long short-term memory network.", False),
         _recurrent("GRU", recurrent.SequenceGRU, "Gated recurrent unit network.", False),
-        LayerKind(BLOCK, "Containers", nn.Sequential, (),
-                  "A named nn.Sequential holding layers and blocks; its name prefixes theirs in "
-                  "the state_dict (block1.0.weight)."),
+        LayerKind(BLOCK, "Containers", nn.Sequential, (), CONTAINER_DOCS[BLOCK]),
     ]
 
 
@@ -406,6 +416,8 @@ class Catalog:
     plugin_errors: list[str] = field(default_factory=list)
 
     def add(self, kind: LayerKind) -> None:
+        if kind.name in (RESIDUAL, PARALLEL):
+            raise ValueError(f"layer kind {kind.name!r} is reserved for netbuilder's container")
         if kind.name in self.kinds:
             raise ValueError(f"layer kind {kind.name!r} is already defined")
         self.kinds[kind.name] = kind

@@ -1,8 +1,13 @@
-"""What a network is, as plain data: an input shape and an ordered list of layers and blocks.
+"""What a network is, as plain data: an input shape and an ordered list of items — layers and
+the containers that hold more items: blocks, residuals and parallel branches.
 
 Names are the ``state_dict`` prefixes (layer ``fc1`` → ``fc1.weight``; layer ``0`` in block
-``block1`` → ``block1.0.weight``). Specs go to and from JSON with a format tag and version, and
-validation returns structured :class:`Problem` s instead of raising at the first one.
+``block1`` → ``block1.0.weight``). Every container's item lists are *stacks*, addressed by dotted
+paths that are exactly the torch module paths: a block's stack is the block's own path
+(``block1``); a residual ``res1`` has the stacks ``res1.body`` and ``res1.shortcut``; a parallel
+``mix`` has ``mix.branches.0``, ``mix.branches.1``, …, so its items read ``mix.branches.0.conv``.
+Specs go to and from JSON with a format tag and version, and validation returns structured
+:class:`Problem` s instead of raising at the first one.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ import keyword
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
 from torch import nn
 
 from netbuilder.core.catalog import BLOCK, Catalog, default_catalog
+from netbuilder.core.containers import ACTIVATIONS, MERGES, MIN_BRANCHES, PARALLEL, RESIDUAL
 
 FORMAT = "netbuilder.network"
 VERSION = 1
@@ -38,7 +45,8 @@ GENERATED_NAMES = frozenset({
     "find_digits", "load_data", "augment", "loss_of", "make_optimizer", "make_schedule", "main",
 })
 _BUILTINS = frozenset(dir(builtins))
-MAX_DEPTH = 200  # blocks nested deeper are refused: deeper still, Python's own recursion fails
+MAX_DEPTH = 200  # containers nested deeper are refused: deeper still, Python's recursion fails
+DIM_LIMIT = 8  # a Parallel's dim lies in -8..8, as the catalog's dim arguments do
 
 
 @dataclass(frozen=True)
@@ -78,16 +86,119 @@ class LayerSpec:
 
 @dataclass
 class BlockSpec:
+    """A named ``nn.Sequential``: its one stack is the block itself (path ``block1``)."""
+
     name: str
     items: list[Item] = field(default_factory=list)
 
     kind = BLOCK
 
+    def stacks(self) -> list[tuple[str, list[Item]]]:
+        """The block's one stack; its relative name is '' (the block's own path)."""
+        return [("", self.items)]
+
     def to_dict(self) -> dict[str, Any]:
         return {"kind": BLOCK, "name": self.name, "layers": [i.to_dict() for i in self.items]}
 
 
-Item = LayerSpec | BlockSpec
+@dataclass(eq=False)
+class ResidualSpec:
+    """``y = activation(body(x) + shortcut(x))``; an empty shortcut is the identity.
+
+    ``activation`` is '' (none) or one of :data:`containers.ACTIVATIONS` with default arguments.
+    """
+
+    name: str
+    body: list[Item] = field(default_factory=list)
+    shortcut: list[Item] = field(default_factory=list)
+    activation: str = ""
+
+    kind = RESIDUAL
+
+    def __eq__(self, other: object) -> bool:
+        return _items_equal(self, other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the other items
+
+    def stacks(self) -> list[tuple[str, list[Item]]]:
+        """('body', items) and ('shortcut', items): relative to the residual's path."""
+        return [("body", self.body), ("shortcut", self.shortcut)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": RESIDUAL, "name": self.name,
+                "body": [i.to_dict() for i in self.body],
+                "shortcut": [i.to_dict() for i in self.shortcut],
+                "activation": self.activation}
+
+
+def _two_branches() -> list[list[Item]]:
+    return [[], []]
+
+
+@dataclass(eq=False)
+class ParallelSpec:
+    """Branches that all read the same input, then merged: ``merge`` is 'concat' (along ``dim``;
+    1 is the channels of an image or the features of a vector; negative counts from the end),
+    'sum' or 'mean'. At least two branches; an empty branch is the identity."""
+
+    name: str
+    branches: list[list[Item]] = field(default_factory=_two_branches)
+    merge: str = "concat"
+    dim: int = 1
+
+    kind = PARALLEL
+
+    def __eq__(self, other: object) -> bool:
+        return _items_equal(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def stacks(self) -> list[tuple[str, list[Item]]]:
+        """('branches.0', items), ('branches.1', items), …: relative to the parallel's path."""
+        return [(f"branches.{index}", items) for index, items in enumerate(self.branches)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": PARALLEL, "name": self.name,
+                "branches": [[i.to_dict() for i in branch] for branch in self.branches],
+                "merge": self.merge, "dim": self.dim}
+
+
+Item = LayerSpec | BlockSpec | ResidualSpec | ParallelSpec
+Container = BlockSpec | ResidualSpec | ParallelSpec
+CONTAINERS = (BlockSpec, ResidualSpec, ParallelSpec)
+
+
+def _own_fields(item: Item) -> tuple:
+    """What an item holds itself, with the sizes of its stacks (not their items)."""
+    if isinstance(item, LayerSpec):
+        return (LayerSpec, item.kind, item.name, item.args, item.frozen)
+    if isinstance(item, BlockSpec):
+        return (BlockSpec, item.name, len(item.items))
+    if isinstance(item, ResidualSpec):
+        return (ResidualSpec, item.name, item.activation, len(item.body), len(item.shortcut))
+    return (ParallelSpec, item.name, item.merge, item.dim, [len(b) for b in item.branches])
+
+
+def _items_equal(item: Item, other: object) -> Any:
+    """Equality of two items and everything inside them, walked without recursion: the
+    dataclass ``__eq__`` recurses through lists of lists and overflows at depth 200."""
+    if type(other) is not type(item):
+        return NotImplemented
+    mine, theirs = walk_items([item]), walk_items([other])  # type: ignore[list-item]
+    for (path, a, _), (other_path, b, _) in zip(mine, theirs, strict=False):
+        if path != other_path or _own_fields(a) != _own_fields(b):
+            return False
+    return True  # equal sizes at every level: both walks ended together
+
+
+def stacks_of(item: Item, path: str) -> list[tuple[str, list[Item]]]:
+    """The stacks inside an item, with their full paths: a block's is its own path ('block1'),
+    a residual's 'res1.body' and 'res1.shortcut', a parallel's 'mix.branches.0', …; a layer
+    has none."""
+    if not isinstance(item, CONTAINERS):
+        return []
+    return [(f"{path}.{relative}" if relative else path, items)
+            for relative, items in item.stacks()]
 
 
 @dataclass
@@ -175,6 +286,39 @@ class NetworkSpec:
                 return item
         return None
 
+    def find_stack(self, path: str) -> list[Item] | None:
+        """The item list a stack path names: '' the top level, 'block1' a block's items,
+        'res1.body', 'res1.shortcut', 'mix.branches.1'; None when there is no such stack."""
+        if not path:
+            return self.items
+        for item_path, item, _depth in self.walk():
+            if isinstance(item, CONTAINERS) and (path == item_path
+                                                 or path.startswith(item_path + ".")):
+                for stack_path, items in stacks_of(item, item_path):
+                    if stack_path == path:
+                        return items
+        return None
+
+    def stack_owner(self, path: str) -> str | None:
+        """The path of the container a stack belongs to ('res1.body' → 'res1', 'block1' →
+        'block1'); '' for the top level; None when there is no such stack."""
+        if not path:
+            return ""
+        for item_path, item, _depth in self.walk():
+            if isinstance(item, CONTAINERS) and (path == item_path
+                                                 or path.startswith(item_path + ".")):
+                if any(stack_path == path for stack_path, _ in stacks_of(item, item_path)):
+                    return item_path
+        return None
+
+    def stacks(self) -> Iterator[tuple[str, list[Item], int]]:
+        """Every stack as (path, items, depth of its items): the top level ('', depth 0) first,
+        then each container's stacks in walk order."""
+        yield "", self.items, 0
+        for item_path, item, depth in self.walk():
+            for stack_path, items in stacks_of(item, item_path):
+                yield stack_path, items, depth + 1
+
     def all_names(self) -> set[str]:
         return {path for path, _item, _depth in self.walk()}
 
@@ -190,39 +334,63 @@ class NetworkSpec:
             candidate_number += 1
 
 
+def copy_item(item: Item) -> Item:
+    """A deep copy of one item (a container with everything inside it)."""
+    return _copy_items([item])[0]
+
+
 def _copy_items(items: list[Item]) -> list[Item]:
-    return [BlockSpec(item.name, _copy_items(item.items)) if isinstance(item, BlockSpec)
-            else LayerSpec(item.kind, item.name, copy.deepcopy(item.args), item.frozen)
-            for item in items]
+    copied: list[Item] = []
+    for item in items:
+        if isinstance(item, BlockSpec):
+            copied.append(BlockSpec(item.name, _copy_items(item.items)))
+        elif isinstance(item, ResidualSpec):
+            copied.append(ResidualSpec(item.name, _copy_items(item.body),
+                                       _copy_items(item.shortcut), item.activation))
+        elif isinstance(item, ParallelSpec):
+            copied.append(ParallelSpec(item.name, [_copy_items(b) for b in item.branches],
+                                       item.merge, item.dim))
+        else:
+            copied.append(LayerSpec(item.kind, item.name, copy.deepcopy(item.args), item.frozen))
+    return copied
 
 
 def walk_items(items: list[Item], prefix: str = "", depth: int = 0
                ) -> Iterator[tuple[str, Item, int]]:
-    """Every item under ``items`` depth-first as (dotted path, item, depth), blocks before
-    their contents; :meth:`NetworkSpec.walk` for a whole spec, this for a block's items.
+    """Every item under ``items`` depth-first as (dotted path, item, depth), containers before
+    their contents (a residual's body before its shortcut, branches in order);
+    :meth:`NetworkSpec.walk` for a whole spec, this for a stack's items.
 
     An explicit stack, not recursion, so any nesting depth walks without running out of frames.
     """
-    stack = [(prefix, depth, iter(items))]
+    stack: list[tuple[int, Iterator[tuple[str, Item]]]] = [(depth, zip(repeat(prefix), items))]
     while stack:
-        here, level, rest = stack[-1]
-        item = next(rest, None)
-        if item is None:
+        level, rest = stack[-1]
+        entry = next(rest, None)
+        if entry is None:
             stack.pop()
             continue
+        here, item = entry
         path = f"{here}{item.name}"
         yield path, item, level
-        if isinstance(item, BlockSpec):
-            stack.append((path + ".", level + 1, iter(item.items)))
+        inner = stacks_of(item, path)
+        if inner:
+            stack.append((level + 1, chain.from_iterable(
+                zip(repeat(stack_path + "."), stack_items) for stack_path, stack_items in inner)))
 
 
 def nesting_depth(items: list[Item]) -> int:
-    """How many blocks nest inside each other at most (0: no blocks)."""
+    """How many containers nest inside each other at most (0: none)."""
     deepest = 0
     for _path, item, depth in walk_items(items):
-        if isinstance(item, BlockSpec):
+        if isinstance(item, CONTAINERS):
             deepest = max(deepest, depth + 1)
     return deepest
+
+
+def uses_kind(items: list[Item], kind: str) -> bool:
+    """Whether an item of ``kind`` (a layer kind or a container kind) is anywhere in ``items``."""
+    return any(item.kind == kind for _path, item, _depth in walk_items(items))
 
 
 DEFAULT_NAME_BASES = {
@@ -233,7 +401,7 @@ DEFAULT_NAME_BASES = {
     "ReLU": "relu", "LeakyReLU": "lrelu", "ELU": "elu", "GELU": "gelu", "SiLU": "silu",
     "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax", "LogSoftmax": "log_softmax",
     "Flatten": "flatten", "Unflatten": "unflatten", "Identity": "identity", "RNN": "rnn",
-    "LSTM": "lstm", "GRU": "gru", BLOCK: "block",
+    "LSTM": "lstm", "GRU": "gru", BLOCK: "block", RESIDUAL: "res", PARALLEL: "mix",
 }
 
 
@@ -337,6 +505,11 @@ def parse(data: Any, catalog: Catalog | None = None) -> tuple[NetworkSpec | None
     for extra in sorted(set(data) - known, key=str):
         problems.append(Problem(str(extra), "unknown field"))
     items = _parse_items(layers, "layers", "", catalog, problems, 0)
+    for kind in (RESIDUAL, PARALLEL):  # generated code defines a helper class of that name
+        if class_name == kind and uses_kind(items, kind):
+            problems.append(Problem("class_name", f"{class_name!r} is the name of the helper "
+                                    f"class generated code defines for its {kind.lower()} "
+                                    "containers; choose another name"))
     spec = NetworkSpec(list(input_shape), items, class_name, num_classes, description)
     return spec, problems
 
@@ -375,6 +548,13 @@ def _parse_items(raw: list[Any], json_path: str, prefix: str, catalog: Catalog,
                                     depth + 1)
             items.append(BlockSpec(name, children))
             continue
+        if kind in (RESIDUAL, PARALLEL):
+            if depth >= MAX_DEPTH:
+                problems.append(Problem(where, f"containers nested deeper than {MAX_DEPTH}"))
+                continue
+            parse_container = _parse_residual if kind == RESIDUAL else _parse_parallel
+            items.append(parse_container(entry, name, here, where, catalog, problems, depth))
+            continue
         if not isinstance(kind, str) or kind not in catalog:
             problems.append(Problem(where, f"unknown layer kind {kind!r}{_suggest(kind, catalog)}"))
             continue
@@ -392,6 +572,72 @@ def _parse_items(raw: list[Any], json_path: str, prefix: str, catalog: Catalog,
         problems.extend(check_args(layer, where, catalog))
         items.append(layer)
     return items
+
+
+def _stack_list(entry: dict[str, Any], key: str, where: str, problems: list[Problem]) -> list:
+    value = entry.get(key, [])
+    if not isinstance(value, list):
+        problems.append(Problem(f"{where}.{key}", f"expected a list of layers, got {value!r}"))
+        return []
+    return value
+
+
+def _parse_residual(entry: dict[str, Any], name: str, here: str, where: str, catalog: Catalog,
+                    problems: list[Problem], depth: int) -> ResidualSpec:
+    for extra in sorted(set(entry) - {"kind", "name", "body", "shortcut", "activation"},
+                        key=str):
+        problems.append(Problem(f"{where}.{extra}", "unknown field of a residual"))
+    activation = entry.get("activation", "")
+    if activation != "" and (not isinstance(activation, str) or activation not in ACTIVATIONS
+                             or activation not in catalog):
+        problems.append(Problem(f"{where}.activation", f"expected \"\" (none) or one of: "
+                                f"{', '.join(ACTIVATIONS)}, got {_shown(activation)}"))
+        activation = ""
+    stacks = {}
+    for key in ("body", "shortcut"):
+        raw = _stack_list(entry, key, where, problems)
+        stacks[key] = _parse_items(raw, f"{here}.{key}", f"{where}.{key}.", catalog, problems,
+                                   depth + 1)
+    return ResidualSpec(name, stacks["body"], stacks["shortcut"], activation)
+
+
+def _parse_parallel(entry: dict[str, Any], name: str, here: str, where: str, catalog: Catalog,
+                    problems: list[Problem], depth: int) -> ParallelSpec:
+    for extra in sorted(set(entry) - {"kind", "name", "branches", "merge", "dim"}, key=str):
+        problems.append(Problem(f"{where}.{extra}", "unknown field of a parallel"))
+    merge = entry.get("merge", "concat")
+    if not isinstance(merge, str) or merge not in MERGES:
+        problems.append(Problem(f"{where}.merge", f"expected one of: {', '.join(MERGES)}, "
+                                                  f"got {_shown(merge)}"))
+        merge = "concat"
+    dim = entry.get("dim", 1)
+    if not (isinstance(dim, int) and not isinstance(dim, bool) and abs(dim) <= DIM_LIMIT):
+        problems.append(Problem(f"{where}.dim", f"expected an integer from {-DIM_LIMIT} to "
+                                                f"{DIM_LIMIT}, got {_shown(dim)}"))
+        dim = 1
+    raw = entry.get("branches", _two_branches())
+    if not isinstance(raw, list):
+        problems.append(Problem(f"{where}.branches", f"expected a list of branches (each a list "
+                                                     f"of layers), got {_shown(raw)}"))
+        raw = _two_branches()
+    elif len(raw) < MIN_BRANCHES:
+        problems.append(Problem(f"{where}.branches", f"a parallel needs at least {MIN_BRANCHES} "
+                                                     f"branches, got {len(raw)}"))
+    branches = []
+    for index, branch in enumerate(raw):
+        if not isinstance(branch, list):
+            problems.append(Problem(f"{where}.branches.{index}",
+                                    f"expected a list of layers, got {_shown(branch)}"))
+            branch = []
+        branches.append(_parse_items(branch, f"{here}.branches[{index}]",
+                                     f"{where}.branches.{index}.", catalog, problems,
+                                     depth + 1))
+    return ParallelSpec(name, branches, merge, dim)
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _suggest(kind: Any, catalog: Catalog) -> str:

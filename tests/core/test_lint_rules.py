@@ -35,7 +35,7 @@ def test_the_list_gives_findings_in_rule_order():
     assert [f.rule for f in lint(spec, analysis)] == [
         "softmax-before-loss", "linear-linear", "dropout-last"]
     assert lint(spec, analysis, rules=()) == []
-    assert len(set(LINT_RULES)) == len(LINT_RULES) == 7
+    assert len(set(LINT_RULES)) == len(LINT_RULES) == 8
 
 
 def test_the_loss_reaches_the_rules():
