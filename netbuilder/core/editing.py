@@ -1,5 +1,10 @@
 """Edits of a spec, addressed by dotted paths ('block1.0'), as the stack editor makes them.
 
+Items live in stacks: the top level (''), a block ('block1'), a residual's body and shortcut
+('res1.body', 'res1.shortcut') and a parallel's branches ('mix.branches.0', …). Every edit that
+takes a ``parent`` takes such a stack path, and item paths are the stack path, a dot and the
+item's name ('res1.body.conv1').
+
 Each function changes the spec in place and returns the paths to select afterwards, or raises
 :class:`EditError` with a message for the status bar. The GUI wraps them in undoable commands;
 keeping them here keeps them testable without Qt.
@@ -7,17 +12,21 @@ keeping them here keeps them testable without Qt.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from netbuilder.core.catalog import BLOCK, Catalog, default_catalog
+from netbuilder.core.containers import ACTIVATIONS, MERGES, MIN_BRANCHES, PARALLEL, RESIDUAL
 from netbuilder.core.spec import (
+    DIM_LIMIT,
     BlockSpec,
     Item,
     LayerSpec,
     NetworkSpec,
+    ParallelSpec,
+    ResidualSpec,
     check_args,
     check_name,
+    copy_item,
     name_base,
     parse,
     walk_items,
@@ -37,13 +46,15 @@ def split_path(path: str) -> tuple[str, str]:
 
 
 def children(spec: NetworkSpec, parent: str) -> list[Item]:
-    """The item list of the top level ('') or of a block."""
-    if not parent:
-        return spec.items
-    block = spec.find(parent)
-    if not isinstance(block, BlockSpec):
-        raise EditError(f"{parent} is not a block")
-    return block.items
+    """The item list of a stack: the top level (''), a block, 'res1.body', 'mix.branches.0'."""
+    items = spec.find_stack(parent)
+    if items is not None:
+        return items
+    item = spec.find(parent)
+    if isinstance(item, (ResidualSpec, ParallelSpec)):
+        stacks = ", ".join(f"{parent}.{name}" for name, _items in item.stacks())
+        raise EditError(f"{parent} is a {item.kind.lower()}: choose one of its stacks ({stacks})")
+    raise EditError(f"{parent} is not a block")
 
 
 def locate(spec: NetworkSpec, path: str) -> tuple[list[Item], int]:
@@ -89,6 +100,10 @@ def new_layer(spec: NetworkSpec, kind: str, input_shape: Shape | None = None,
     catalog = catalog or default_catalog()
     if kind == BLOCK:
         return BlockSpec(fresh_name(spec, name_base(BLOCK)), [])
+    if kind == RESIDUAL:
+        return ResidualSpec(fresh_name(spec, name_base(RESIDUAL)))
+    if kind == PARALLEL:
+        return ParallelSpec(fresh_name(spec, name_base(PARALLEL)))
     entry = catalog.get(kind)
     if entry is None:
         raise EditError(f"unknown layer kind {kind!r}")
@@ -134,7 +149,7 @@ def insert(spec: NetworkSpec, parent: str, index: int, items: list[Item]) -> lis
     taken: set[str] = set()
     placed = []
     for item in items:
-        item = copy.deepcopy(item)
+        item = copy_item(item)
         _rename_fresh(spec, item, siblings, taken)
         placed.append(item)
     siblings[index:index] = placed
@@ -153,8 +168,9 @@ def remove(spec: NetworkSpec, paths: list[str]) -> list[str]:
         items, index = locate(spec, path)
         del items[index]
     after = first_items[min(first_index, len(first_items) - 1)] if first_items else None
-    if after is None:
-        return [first_parent] if first_parent else []
+    if after is None:  # the stack is empty now: select its container
+        owner = spec.stack_owner(first_parent) if first_parent else ""
+        return [owner] if owner else []
     return [f"{first_parent}.{after.name}" if first_parent else after.name]
 
 
@@ -163,7 +179,7 @@ def duplicate(spec: NetworkSpec, paths: list[str]) -> list[str]:
     paths = _outermost(paths)
     if not paths:
         raise EditError("nothing is selected")
-    copies = [copy.deepcopy(spec.find(p)) for p in paths]
+    copies = [copy_item(spec.find(p)) for p in paths]
     parent = split_path(paths[-1])[0]
     _items, index = locate(spec, paths[-1])
     return insert(spec, parent, index + 1, copies)  # clashing names get fresh ones
@@ -215,8 +231,18 @@ def shift(spec: NetworkSpec, paths: list[str], delta: int) -> list[str]:
     return paths
 
 
-def group(spec: NetworkSpec, paths: list[str], name: str | None = None) -> list[str]:
-    """Wrap sibling items into a new block where the first of them was."""
+def group(spec: NetworkSpec, paths: list[str], name: str | None = None,
+          kind: str = BLOCK) -> list[str]:
+    """Wrap sibling items into a new container where the first of them was.
+
+    ``kind`` BLOCK: a block of the items. RESIDUAL: a residual whose body is the items (an
+    identity shortcut, no activation). PARALLEL: a parallel whose branch 0 is the items and
+    whose branch 1 is empty (the identity), concatenated along dim 1 — the selection keeps its
+    meaning as one chain; add and fill branches afterwards.
+    """
+    if kind not in (BLOCK, RESIDUAL, PARALLEL):
+        raise EditError(f"cannot group into a {kind!r}; expected {BLOCK}, {RESIDUAL} or "
+                        f"{PARALLEL}")
     paths = _outermost(paths)
     if not paths:
         raise EditError("nothing is selected")
@@ -226,29 +252,138 @@ def group(spec: NetworkSpec, paths: list[str], name: str | None = None) -> list[
     items = children(spec, parent)
     indices = sorted(locate(spec, p)[1] for p in paths)
     chosen = [items[i] for i in indices]
-    block = BlockSpec(name or fresh_name(spec, name_base(BLOCK)), chosen)
+    if name is not None and check_name(name):
+        raise EditError(check_name(name) or "")
+    if name is not None and any(item.name == name for i, item in enumerate(items)
+                                if i not in indices):
+        raise EditError(f"{name!r} is already used here: names must be unique")
+    name = name or fresh_name(spec, name_base(kind))
+    container: Item
+    if kind == RESIDUAL:
+        container = ResidualSpec(name, chosen)
+    elif kind == PARALLEL:
+        container = ParallelSpec(name, [chosen, []])
+    else:
+        container = BlockSpec(name, chosen)
     for i in reversed(indices):
         del items[i]
-    items.insert(indices[0], block)
-    return [f"{parent}.{block.name}" if parent else block.name]
+    items.insert(indices[0], container)
+    return [f"{parent}.{container.name}" if parent else container.name]
 
 
 def ungroup(spec: NetworkSpec, path: str) -> list[str]:
-    """Replace a block by its items."""
+    """Replace a container by its items: a block's, a residual's body (its shortcut, meaningful
+    only beside the body, is dropped), or a parallel's branches one after another."""
     items, index = locate(spec, path)
-    block = items[index]
-    if not isinstance(block, BlockSpec):
+    container = items[index]
+    if isinstance(container, BlockSpec):
+        inner = list(container.items)
+    elif isinstance(container, ResidualSpec):
+        inner = list(container.body)
+    elif isinstance(container, ParallelSpec):
+        inner = [item for branch in container.branches for item in branch]
+    else:
         raise EditError(f"{path} is not a block")
     parent = split_path(path)[0]
     del items[index]
     taken: set[str] = set()
-    inner = list(block.items)
     for item in inner:
-        if item.name in {s.name for s in items} or item.name.isdigit():
+        if item.name in {s.name for s in items} or item.name in taken or item.name.isdigit():
             _rename_fresh(spec, item, items, taken)
+        taken.add(item.name)
     items[index:index] = inner
     prefix = f"{parent}." if parent else ""
     return [prefix + item.name for item in inner]
+
+
+# -- residuals and parallels ------------------------------------------------------------------
+
+
+def _container(spec: NetworkSpec, path: str, kind: type) -> Any:
+    item = spec.find(path)
+    if not isinstance(item, kind):
+        what = "a residual" if kind is ResidualSpec else "a parallel"
+        raise EditError(f"{path} is not {what}")
+    return item
+
+
+def add_branch(spec: NetworkSpec, path: str) -> list[str]:
+    """Append an empty branch (the identity) to a parallel."""
+    _container(spec, path, ParallelSpec).branches.append([])
+    return [path]
+
+
+def remove_branch(spec: NetworkSpec, path: str, index: int) -> list[str]:
+    """Delete a parallel's branch ``index`` with its layers; later branches move up."""
+    parallel = _container(spec, path, ParallelSpec)
+    if not 0 <= index < len(parallel.branches):
+        raise EditError(f"{path} has no branch {index}")
+    if len(parallel.branches) <= MIN_BRANCHES:
+        raise EditError(f"a parallel needs at least {MIN_BRANCHES} branches")
+    del parallel.branches[index]
+    return [path]
+
+
+def set_container_args(spec: NetworkSpec, path: str, **changes: Any) -> list[str]:
+    """Change a residual's ``activation`` ('' for none) or a parallel's ``merge`` and ``dim``;
+    every change is checked before any is made."""
+    item = spec.find(path)
+    if isinstance(item, ResidualSpec):
+        allowed = {"activation"}
+    elif isinstance(item, ParallelSpec):
+        allowed = {"merge", "dim"}
+    else:
+        raise EditError(f"{path} is not a residual or a parallel")
+    for key, value in changes.items():
+        if key not in allowed:
+            raise EditError(f"{item.kind} has no setting {key!r} (allowed: "
+                            f"{', '.join(sorted(allowed))})")
+        if key == "activation" and value not in ("", None, *ACTIVATIONS):
+            raise EditError(f"{path}.activation: expected none or one of "
+                            f"{', '.join(ACTIVATIONS)}, got {value!r}")
+        if key == "merge" and value not in MERGES:
+            raise EditError(f"{path}.merge: expected one of {', '.join(MERGES)}, got {value!r}")
+        if key == "dim" and not (isinstance(value, int) and not isinstance(value, bool)
+                                 and abs(value) <= DIM_LIMIT):
+            raise EditError(f"{path}.dim: expected an integer from {-DIM_LIMIT} to "
+                            f"{DIM_LIMIT}, got {value!r}")
+    for key, value in changes.items():
+        setattr(item, key, (value or "") if key == "activation" else value)
+    return [path]
+
+
+def add_projection(spec: NetworkSpec, path: str, batchnorm: bool = True) -> list[str]:
+    """Append to a residual's shortcut the projection that makes its output the body's shape:
+    a 1×1 convolution with the stride that fits (then batch normalization when ``batchnorm``)
+    for images and signals, a Linear for vectors. Names continue the shortcut's indices ('0',
+    '1', as torchvision's downsample) unless it holds named layers. Returns their paths."""
+    from netbuilder.core.analysis import analyze, format_shape, projection
+
+    residual = _container(spec, path, ResidualSpec)
+    analysis = analyze(spec)
+    body = analysis.stack_shapes.get(f"{path}.body", (None, None))[1]
+    shortcut = analysis.stack_shapes.get(f"{path}.shortcut", (None, None))[1]
+    if body is None or shortcut is None:
+        raise EditError(f"the shapes inside {path} are not known: fix the errors before it first")
+    if body == shortcut:
+        raise EditError(f"{path}: the body and the shortcut already give {format_shape(body)}")
+    layers = projection(shortcut, body, batchnorm)
+    if layers is None:
+        raise EditError(f"{path}: no 1×1 projection turns {format_shape(shortcut)} into "
+                        f"{format_shape(body)}")
+    stack = residual.shortcut
+    taken = {item.name for item in stack}
+    number = len(stack)
+    for layer in layers:
+        if all(item.name.isdigit() for item in stack):
+            while str(number) in taken:
+                number += 1
+            layer.name = str(number)
+        else:
+            layer.name = fresh_name(spec, name_base(layer.kind), taken)
+        taken.add(layer.name)
+    stack.extend(layers)
+    return [f"{path}.shortcut.{layer.name}" for layer in layers]
 
 
 def rename(spec: NetworkSpec, path: str, new_name: str) -> list[str]:
