@@ -80,7 +80,69 @@ def _parser() -> argparse.ArgumentParser:
                         help="python format: an nn.Module class or an nn.Sequential expression")
     _add_train_parser(commands)
     _add_evaluate_parser(commands)
+    _add_import_parser(commands)
     return parser
+
+
+def _shape_argument(text: str) -> list[int]:
+    """An argparse type: one sample's shape, '1,28,28'."""
+    try:
+        shape = [int(part) for part in text.split(",")]
+    except ValueError:
+        shape = []
+    if not 1 <= len(shape) <= 6 or any(v < 1 for v in shape):
+        raise argparse.ArgumentTypeError(f"expected 1 to 6 integers ≥ 1 separated by commas "
+                                         f"(e.g. 1,28,28), got {text[:40]!r}")
+    return shape
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text[:40]!r}")
+    return value
+
+
+def _count_argument(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 1, got {text[:40]!r}")
+    return value
+
+
+def _add_import_parser(commands) -> None:
+    from netbuilder.core.importer import DEFAULT_TIMEOUT_S
+
+    command = commands.add_parser(
+        "import", help="read a network from PyTorch code (runs the file)",
+        description="Read the nn.Module class NAME defined in FILE.py and write it as a network "
+                    "spec (.json) the app and the other commands open. Importing RUNS FILE, as "
+                    "`import` in Python would, so import only code you trust: it runs in a "
+                    "separate process, stopped after --timeout seconds. The class is created "
+                    "with no arguments and its forward() traced with torch.fx: chains of "
+                    "layers netbuilder knows, nn.Sequential blocks and functional calls "
+                    "(F.relu, torch.flatten, x.view(x.size(0), -1), F.max_pool2d …) are "
+                    "read; layers keep their names, so weights the class saved "
+                    "(torch.save(model.state_dict(), …)) load into the network.")
+    command.add_argument("file", type=Path, metavar="FILE",
+                         help="the Python file (.py) defining the class")
+    command.add_argument("--class", dest="class_name", required=True, metavar="NAME",
+                         help="the nn.Module class to import")
+    command.add_argument("--input-shape", type=_shape_argument, default=[1, 28, 28],
+                         metavar="C,H,W", help="one input sample's shape without the batch "
+                                               "(default 1,28,28: MNIST digits)")
+    command.add_argument("--out", type=Path, required=True, help="network spec to write (.json)")
+    command.add_argument("--num-classes", type=_count_argument, default=None, metavar="N",
+                         help="classes the network tells apart (default: the width of its "
+                              "[N, K] output)")
+    command.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT_S, metavar="S",
+                         help=f"stop the file after S seconds (default {DEFAULT_TIMEOUT_S:g})")
 
 
 def _integer_in(setting: str):
@@ -961,7 +1023,45 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = ("summary", "export", "train", "evaluate")
+def _import(args: argparse.Namespace) -> int:
+    from netbuilder.core.atomic import SaveError, atomic_write_text
+    from netbuilder.core.builder import build
+    from netbuilder.core.importer import ModelImportError, import_model
+
+    if args.out.exists() and args.file.exists() and args.out.resolve() == args.file.resolve():
+        raise CommandError(f"--out {args.out} is the file to import: give another file for "
+                           "the network spec")
+    folder = args.out.parent if str(args.out.parent) else Path(".")
+    if not folder.is_dir():  # said before the file runs, not after
+        raise CommandError(f"cannot write {args.out}: there is no folder {folder}")
+    try:
+        result = import_model(args.file, args.class_name, args.input_shape, args.timeout,
+                              num_classes=args.num_classes)
+    except ModelImportError as exc:
+        raise CommandError(f"cannot import {args.class_name} from {args.file}: {exc}") from None
+    spec = result.spec
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    renamed = {old: new for old, new in result.key_map.items() if old != new}
+    if renamed:
+        shown = ", ".join(f"{old} → {new}" for old, new in list(renamed.items())[:3])
+        print(f"note: {len(renamed)} state_dict keys of {args.class_name} have other names in "
+              f"the network ({shown}{' …' if len(renamed) > 3 else ''}): rename them before "
+              "loading the class's saved weights", file=sys.stderr)
+    try:
+        atomic_write_text(args.out, spec.to_json())
+    except SaveError as exc:
+        raise CommandError(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot write {args.out}: {_reason(exc)}") from None
+    params = sum(p.numel() for p in build(spec, device="meta", validated=True).parameters())
+    layers = sum(1 for _ in spec.layers())
+    print(f"wrote {args.out} ({spec.class_name}: {_count(layers, 'layer')}, {params:,} "
+          "parameters)")
+    return 0
+
+
+COMMANDS = ("summary", "export", "train", "evaluate", "import")
 OPENABLE = (".json", ".nbproj", ".pth", ".pt")
 
 
@@ -972,7 +1072,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     handlers = {"summary": _summary, "export": _export, "train": _train,
-                "evaluate": _evaluate}
+                "evaluate": _evaluate, "import": _import}
     if args.command is None:
         parser.print_help()
         return 2

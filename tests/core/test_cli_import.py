@@ -1,0 +1,84 @@
+"""`netbuilder import`: writes a spec the other commands read, or exits 1 saying why."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from netbuilder.cli import main
+from netbuilder.core.spec import NetworkSpec
+
+SAMPLES = Path(__file__).parent / "import_samples"
+
+
+def test_import_writes_a_spec_that_summary_accepts(tmp_path):
+    out = tmp_path / "spec.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "netbuilder", "import", str(SAMPLES / "tutorial.py"), "--class",
+         "MNISTClassifier", "--input-shape", "1,28,28", "--out", str(out)],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"wrote {out} (MNISTClassifier: 6 layers, 109,386 parameters)"
+    spec = NetworkSpec.load(out)
+    assert [path for path, _layer in spec.layers()] == ["flatten", "fc1", "relu", "fc2",
+                                                        "relu2", "fc3"]
+    assert main(["summary", str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.json"]  # no temporary files
+
+
+def test_notes_and_num_classes(tmp_path, capsys):
+    out = tmp_path / "complex.json"
+    assert main(["import", str(SAMPLES / "tutorial.py"), "--class", "ComplexModel", "--out",
+                 str(out), "--num-classes", "7"]) == 0
+    captured = capsys.readouterr()
+    assert "note: functional calls became layers: flatten ← x.view(x.size(0), -1) (line 42)" \
+        in captured.err
+    assert captured.out.strip().endswith("(ComplexModel: 6 layers, 387,466 parameters)")
+    spec = NetworkSpec.load(out)
+    assert spec.num_classes == 7 and spec.input_shape == [1, 28, 28]
+
+
+def test_a_failed_import_exits_1_and_keeps_the_old_file(tmp_path, capsys):
+    out = tmp_path / "spec.json"
+    out.write_text("the old file\n")
+    assert main(["import", str(SAMPLES / "mixed.py"), "--class", "TimesTwo", "--out",
+                 str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("netbuilder import: cannot import TimesTwo from ")
+    assert "x * 2 — a multiplication of a tensor by a constant has no layer kind" in err
+    assert "Traceback" not in err
+    assert out.read_text() == "the old file\n"
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["{dir}", "--class", "Net"], "is not a regular file"),
+    (["{dir}/absent.py", "--class", "Net"], "No such file or directory"),
+    (["{tutorial}", "--class", "Net", "--out", "{tutorial}"], "is the file to import"),
+    (["{tutorial}", "--class", "MNISTClassifier", "--out", "{dir}/no/such/folder/spec.json"],
+     "cannot write"),
+])
+def test_refusals_exit_1_with_a_message(tmp_path, capsys, argv, expected):
+    words = [w.format(dir=tmp_path, tutorial=SAMPLES / "tutorial.py") for w in argv]
+    if "--out" not in words:
+        words += ["--out", str(tmp_path / "spec.json")]
+    assert main(["import", *words]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("netbuilder import: ") and expected in err, err
+    assert not (tmp_path / "spec.json").exists()
+
+
+@pytest.mark.parametrize("option, value", [("--input-shape", "1,x"), ("--input-shape", "0,28"),
+                                           ("--timeout", "0"), ("--num-classes", "0")])
+def test_bad_options_are_usage_errors(tmp_path, capsys, option, value):
+    with pytest.raises(SystemExit) as caught:
+        main(["import", str(SAMPLES / "tutorial.py"), "--class", "MNISTClassifier", "--out",
+              str(tmp_path / "spec.json"), option, value])
+    assert caught.value.code == 2
+    assert option in capsys.readouterr().err
+
+
+def test_a_file_that_hangs_is_stopped_at_the_timeout(tmp_path, capsys):
+    assert main(["import", str(SAMPLES / "loops_forever.py"), "--class", "Net", "--out",
+                 str(tmp_path / "spec.json"), "--timeout", "2"]) == 1
+    assert "loops_forever.py did not finish within 2 s" in capsys.readouterr().err
