@@ -4,6 +4,12 @@ Two styles: an ``nn.Module`` class like the article's (``__init__`` assigns name
 ``forward`` calls them in order, with the shape after each step as a comment), or a plain
 ``nn.Sequential(...)`` expression. Both give a module whose ``state_dict`` keys and shapes equal
 those of ``builder.build(spec)``, so weights saved from the app load into the generated code.
+
+Residuals and parallels: in the class style, one at the top level is an ``nn.ModuleDict`` of its
+stacks and ``forward`` writes the sum or the concatenation out as hand-written PyTorch does;
+anywhere else (inside a block, a stack, or the sequential style) the file defines small
+``Residual`` and ``Parallel`` classes, with the attributes of :mod:`netbuilder.core.containers`,
+so that every ``state_dict`` key is the same.
 """
 
 from __future__ import annotations
@@ -17,7 +23,17 @@ from typing import Any
 from netbuilder import __version__
 from netbuilder.core.analysis import Analysis, analyze, format_shape
 from netbuilder.core.catalog import LayerKind, default_catalog
-from netbuilder.core.spec import BlockSpec, Item, LayerSpec, NetworkSpec, SpecError, validate
+from netbuilder.core.containers import PARALLEL, RESIDUAL
+from netbuilder.core.spec import (
+    BlockSpec,
+    Item,
+    LayerSpec,
+    NetworkSpec,
+    ParallelSpec,
+    ResidualSpec,
+    SpecError,
+    validate,
+)
 
 CLASS, SEQUENTIAL = "class", "sequential"
 STYLES = (CLASS, SEQUENTIAL)
@@ -48,6 +64,42 @@ class Sequence{base}(nn.{base}):
         y, _ = super().forward(x)
         return y[:, -1] if self.output == "last" else y
 '''
+
+
+_CONTAINER_HELPERS = {
+    RESIDUAL: '''
+
+class Residual(nn.Module):
+    """y = activation(body(x) + shortcut(x)); without a shortcut, x itself is added."""
+
+    def __init__(self, body, shortcut=None, activation=None):
+        super().__init__()
+        self.body = body
+        self.shortcut = shortcut if shortcut is not None else nn.Identity()
+        self.activation = activation if activation is not None else nn.Identity()
+
+    def forward(self, x):
+        return self.activation(self.body(x) + self.shortcut(x))
+''',
+    PARALLEL: '''
+
+class Parallel(nn.Module):
+    """Branches on one input, then concatenated (along dim), summed or averaged."""
+
+    def __init__(self, branches, merge="concat", dim=1):
+        super().__init__()
+        self.branches = nn.ModuleList(branches)
+        self.merge = merge
+        self.dim = dim
+
+    def forward(self, x):
+        outputs = [branch(x) for branch in self.branches]
+        if self.merge == "concat":
+            return torch.cat(outputs, dim=self.dim)
+        stacked = torch.stack(outputs)
+        return stacked.sum(0) if self.merge == "sum" else stacked.mean(0)
+''',
+}
 
 
 def literal(value: Any, where: str = "value", _depth: int = 0) -> str:
@@ -128,7 +180,9 @@ class _Writer:
         self.spec = spec
         self.catalog = default_catalog()
         self.uses_ordered_dict = False
+        self.uses_torch = False  # `import torch`: torch.cat / torch.stack are written
         self.helpers: set[str] = set()
+        self.containers: set[str] = set()  # Residual / Parallel helper classes used
         self.imports: set[str] = set()
         self.statement_indent = statement_indent  # where hoisted blocks' statements go
         self.pending: list[str] = []  # hoisted statements not yet written out
@@ -184,12 +238,13 @@ class _Writer:
         lines = []
         for item in items:
             name = literal(item.name)
-            if isinstance(item, BlockSpec):  # multi-line entries are split the way ruff formats
-                block = self.block(item, indent + 4, depth + 1)
-                if not block.startswith("nn.Sequential("):  # hoisted: its variable's name
-                    lines.append(f"{deep}({name}, {block}),")
+            if not isinstance(item, LayerSpec):  # multi-line entries split the way ruff does
+                inner_code = self.expression(item, indent + 4, depth=depth)
+                entry = f"{deep}({name}, {inner_code}),"
+                if "\n" not in inner_code and len(entry) <= LINE_LENGTH:  # hoisted, or short
+                    lines.append(entry)
                     continue
-                lines += [f"{deep}(", f"{deeper}{name},", f"{deeper}{block},", f"{deep}),"]
+                lines += [f"{deep}(", f"{deeper}{name},", f"{deeper}{inner_code},", f"{deep}),"]
                 continue
             entry = f"{deep}({name}, "
             one_line = self.call(item, indent + 3, len(entry), 2)
@@ -212,10 +267,70 @@ class _Writer:
         self.pending.append(f"{INDENT * self.statement_indent}{variable} = {expression}")
         return variable
 
+    def container(self, item: ResidualSpec | ParallelSpec, indent: int, depth: int) -> str:
+        """A residual's or parallel's helper-class call, hoisted like a block at every
+        INLINE_DEPTH-th level."""
+        if depth % INLINE_DEPTH:
+            return self.container_call(item, indent, depth)
+        self.hoisted += 1
+        variable = f"nested{self.hoisted}"
+        expression = self.container_call(item, self.statement_indent, depth)
+        self.pending.append(f"{INDENT * self.statement_indent}{variable} = {expression}")
+        return variable
+
+    def container_call(self, item: ResidualSpec | ParallelSpec, indent: int, depth: int) -> str:
+        self.containers.add(item.kind)
+        args = []
+        if isinstance(item, ResidualSpec):
+            args.append(f"body={self.sequential(item.body, indent + 1, depth)}")
+            if item.shortcut:
+                args.append(f"shortcut={self.sequential(item.shortcut, indent + 1, depth)}")
+            if item.activation:
+                args.append(f"activation={self.activation(item.activation)}")
+            return _layout_call("Residual", args, indent)
+        self.uses_torch = True
+        args.append("branches=" + self.branch_list(item, indent + 1, depth))
+        if item.merge != "concat":
+            args.append(f"merge={literal(item.merge, f'{item.name}.merge')}")
+        if item.dim != 1:
+            args.append(f"dim={literal(item.dim, f'{item.name}.dim')}")
+        return _layout_call("Parallel", args, indent)
+
+    def branch_list(self, item: ParallelSpec, indent: int, depth: int) -> str:
+        """The branches as a list, one per line (a trailing comma keeps ruff from joining)."""
+        inner = INDENT * (indent + 1)
+        lines = [f"{inner}{self.sequential(branch, indent + 1, depth)},"
+                 for branch in item.branches]
+        return "[\n" + "\n".join(lines) + f"\n{INDENT * indent}]"
+
+    def activation(self, kind: str) -> str:
+        return self.call(LayerSpec(kind, "activation"))
+
+    def module_dict(self, item: ResidualSpec | ParallelSpec, indent: int) -> str:
+        """A top-level container of the class style: an nn.ModuleDict of its stacks, whose
+        keys are the attributes of the helper classes (so the state_dict keys match)."""
+        inner = INDENT * (indent + 2)
+        entries = []
+        if isinstance(item, ResidualSpec):
+            entries.append(f'"body": {self.sequential(item.body, indent + 2, 1)}')
+            if item.shortcut:
+                entries.append(f'"shortcut": {self.sequential(item.shortcut, indent + 2, 1)}')
+            if item.activation:
+                entries.append(f'"activation": {self.activation(item.activation)}')
+        else:
+            self.uses_torch = True
+            entries.append('"branches": ' + _layout_call(
+                "nn.ModuleList", [self.branch_list(item, indent + 3, 1)], indent + 2))
+        body = "".join(f"{inner}{entry},\n" for entry in entries)
+        return (f"nn.ModuleDict(\n{INDENT * (indent + 1)}{{\n{body}"
+                f"{INDENT * (indent + 1)}}}\n{INDENT * indent})")
+
     def expression(self, item: Item, indent: int, used: int = 0, trail: int = 0,
                    depth: int = 0) -> str:
         if isinstance(item, BlockSpec):
             return self.block(item, indent, depth + 1)
+        if isinstance(item, (ResidualSpec, ParallelSpec)):
+            return self.container(item, indent, depth + 1)
         return self.call(item, indent, used, trail)
 
     def flush(self) -> list[str]:
@@ -234,12 +349,39 @@ class _Writer:
                 stack.pop()
                 continue
             position, item = entry
+            if isinstance(item, tuple):  # a stack of a residual or parallel: (access, items)
+                stack.append((item[0], iter(enumerate(item[1]))))
+                continue
             access = _access(here, item.name, position)
             if isinstance(item, BlockSpec):
                 stack.append((access, iter(enumerate(item.items))))
+            elif isinstance(item, (ResidualSpec, ParallelSpec)):
+                stacks = [(_stack_access(access, relative), items)
+                          for relative, items in item.stacks()]
+                stack.append((access, iter(enumerate(stacks))))
             elif item.frozen:
                 found.append(access)
         return found
+
+
+def _stack_access(container: str, relative: str) -> str:
+    """Python access to a stack: res1.body, mix.branches[0]."""
+    if relative.startswith("branches."):
+        return f"{container}.branches[{int(relative.split('.', 1)[1])}]"
+    return f"{container}.{relative}"
+
+
+def _layout_call(name: str, args: list[str], indent: int) -> str:
+    """A call whose arguments may span lines, as ruff lays it out: on one line when that fits,
+    a sole argument on lines of its own, else one argument per line with a trailing comma."""
+    one_line = f"{name}({', '.join(args)})"
+    if not any("\n" in arg for arg in args) and len(INDENT * indent) + len(one_line) <= (
+            LINE_LENGTH):
+        return one_line
+    inner, pad = INDENT * (indent + 1), INDENT * indent
+    if len(args) == 1:
+        return f"{name}(\n{inner}{args[0]}\n{pad})"
+    return f"{name}(\n" + "".join(f"{inner}{arg},\n" for arg in args) + f"{pad})"
 
 
 def _layout(name: str, args: list[str], indent: int, used: int, trail: int) -> str:
@@ -287,6 +429,8 @@ def _imports(writer: _Writer) -> list[str]:
     if writer.uses_ordered_dict:
         lines.append("from collections import OrderedDict")
         lines.append("")
+    if writer.uses_torch:
+        lines.append("import torch")
     lines.append("from torch import nn")
     if writer.imports:
         lines.append("")
@@ -314,8 +458,12 @@ def _class_source(spec: NetworkSpec, writer: _Writer, analysis: Analysis | None)
     for item in spec.items:
         plain = isinstance(item, LayerSpec) and item.kind in RECURRENT
         lead = f"{INDENT * 2}self.{item.name} = "
-        expression = (writer.call(item, 2, len(lead), plain_recurrent=True) if plain
-                      else writer.expression(item, 2, len(lead)))
+        if isinstance(item, (ResidualSpec, ParallelSpec)):
+            expression = writer.module_dict(item, 2)
+        elif plain:
+            expression = writer.call(item, 2, len(lead), plain_recurrent=True)
+        else:
+            expression = writer.expression(item, 2, len(lead))
         body += [*writer.flush(), f"{lead}{expression}"]
     for access in writer.frozen_accesses("self"):
         body.append(f"{INDENT * 2}{access}.requires_grad_(False)  # frozen")
@@ -330,9 +478,32 @@ def _class_source(spec: NetworkSpec, writer: _Writer, analysis: Analysis | None)
             if item.args.get("output", "last") == "last":
                 body.append(f"{INDENT * 2}x = x[:, -1]{shape or '  # last time step'}")
             continue
+        if isinstance(item, (ResidualSpec, ParallelSpec)):
+            body += [f"{INDENT * 2}{line}" for line in _merge_lines(item, f"self.{item.name}")]
+            body[-1] += shape
+            continue
         body.append(f"{INDENT * 2}x = self.{item.name}(x){shape}")
     body.append(f"{INDENT * 2}return x")
     return body
+
+
+def _merge_lines(item: ResidualSpec | ParallelSpec, access: str) -> list[str]:
+    """``forward``'s lines for a top-level residual or parallel, as written by hand."""
+    if isinstance(item, ResidualSpec):
+        if item.shortcut:
+            lines = [f"shortcut = {access}.shortcut(x)",
+                     f"x = {access}.body(x) + shortcut"]
+        else:
+            lines = [f"x = {access}.body(x) + x"]
+        if item.activation:
+            lines.append(f"x = {access}.activation(x)")
+        return lines
+    lines = [f"outputs = [branch(x) for branch in {access}.branches]"]
+    if item.merge == "concat":
+        lines.append(f"x = torch.cat(outputs, dim={literal(item.dim, f'{item.name}.dim')})")
+    else:
+        lines.append(f"x = torch.stack(outputs).{'sum' if item.merge == 'sum' else 'mean'}(0)")
+    return lines
 
 
 @dataclass(frozen=True)
@@ -377,6 +548,9 @@ def module_source(spec: NetworkSpec, style: str = CLASS) -> ModuleSource:
     helpers: list[str] = []
     for base in sorted(writer.helpers):
         helpers += _RECURRENT_HELPER.format(base=base).split("\n")
+    for kind in (RESIDUAL, PARALLEL):
+        if kind in writer.containers:
+            helpers += _CONTAINER_HELPERS[kind].split("\n")
     gap = ["", ""] if style == CLASS or helpers else [""]  # as isort/ruff lay them out
     return ModuleSource(_header(spec, analysis, what), _imports(writer), helpers + gap + body)
 

@@ -230,8 +230,9 @@ def training_script(spec: NetworkSpec, config: TrainConfig | Mapping[str, Any] |
     settings = script_settings(config, val_split)
     module = module_source(spec)
     imports = [line for line in module.imports if line]
-    extra = [line for line in imports
-             if line not in ("from torch import nn", "from collections import OrderedDict")]
+    extra = [line for line in imports  # the script imports these itself
+             if line not in ("import torch", "from torch import nn",
+                             "from collections import OrderedDict")]
     source = TEMPLATE.format(
         class_name=spec.class_name, version=__version__,
         script=docstring_text(script_name, one_line=True),

@@ -21,7 +21,14 @@ from hypothesis import strategies as st
 
 from netbuilder.core.builder import build
 from netbuilder.core.codegen import docstring_text, generate, literal
-from netbuilder.core.spec import BlockSpec, LayerSpec, NetworkSpec, SpecError
+from netbuilder.core.spec import (
+    BlockSpec,
+    LayerSpec,
+    NetworkSpec,
+    ParallelSpec,
+    ResidualSpec,
+    SpecError,
+)
 from netbuilder.core.train_script import SCRIPT_SETTINGS, training_script
 from netbuilder.core.training import TrainConfig, TrainingError
 
@@ -41,7 +48,7 @@ BROKEN_TEXT = ["\\N", "\\N{", "\\x", "\\u12", "trailing \\", "nul\x00here", '"""
                'ends with a quote"', "\r\nreturn", "line\u2028separator", "bidi \u202e reversed",
                "lone \ud800 surrogate", "\x1b[31mred", "tab\there", "{braces} %s {0}"]
 MODULE_GLOBALS = {"__name__", "__builtins__", "__doc__", "nn", "OrderedDict", "SequenceRNN",
-                  "SequenceLSTM", "SequenceGRU"}
+                  "SequenceLSTM", "SequenceGRU", "torch", "Residual", "Parallel"}
 STYLES = ("class", "sequential")
 HYPOTHESIS = settings(max_examples=40, deadline=None,
                       suppress_health_check=[HealthCheck.too_slow])
@@ -91,6 +98,8 @@ def check_module(source, spec, style):
     for node in tree.body[1:]:
         if isinstance(node, ast.ImportFrom):
             assert node.module in ("collections", "torch")
+        elif isinstance(node, ast.Import):
+            assert [alias.name for alias in node.names] == ["torch"]
         elif isinstance(node, ast.Expr):  # only model...requires_grad_(False)
             assert isinstance(node.value, ast.Call)
             assert node.value.func.attr == "requires_grad_"
@@ -268,6 +277,72 @@ def test_any_text_in_a_spec_is_refused_or_gives_a_plain_module(fields):
     for style, source in sources.items():
         check_module(source, spec, style)
     script = run_source(training_script(spec, script_name=fields["description"]), "script")
+    assert shapes(script[spec.class_name]()) == shapes(build(spec))
+
+
+def hostile_container_spec(class_name, residual_name, body_name, shortcut_name, parallel_name,
+                           branch_names, activation, merge, dim):
+    """A residual and a parallel at the top (written out in forward by the class style), and
+    both again inside a block (written with the helper classes)."""
+    def residual():
+        return ResidualSpec(residual_name, [
+            LayerSpec("Linear", body_name, {"in_features": 4, "out_features": 4}, frozen=True)],
+            [LayerSpec("Linear", shortcut_name, {"in_features": 4, "out_features": 4})],
+            activation)
+
+    def parallel():
+        return ParallelSpec(parallel_name, [
+            [LayerSpec("Linear", name, {"in_features": 4, "out_features": 4}, frozen=True)]
+            for name in branch_names], merge, dim)
+
+    return NetworkSpec([4], [residual(), parallel(), BlockSpec("block", [residual(),
+                                                                         parallel()])],
+                       class_name=class_name)
+
+
+CONTAINER_VALID = {
+    "class_name": VALID["class_name"], "residual_name": VALID["block_name"],
+    "body_name": VALID["layer_name"], "shortcut_name": VALID["layer_name"],
+    "parallel_name": VALID["block_name"],
+    "branch_names": st.lists(VALID["layer_name"], min_size=2, max_size=3),
+    "activation": st.sampled_from(["", "ReLU", "Tanh", "GELU"]),
+    "merge": st.just("sum"), "dim": st.just(-1)}
+CONTAINER_HOSTILE = {
+    "class_name": st.one_of(NAMES, st.sampled_from(["Residual", "Parallel"])),
+    "residual_name": NAMES, "body_name": NAMES, "shortcut_name": NAMES, "parallel_name": NAMES,
+    "branch_names": st.lists(NAMES, min_size=0, max_size=3),
+    "activation": st.one_of(st.text(max_size=8), st.sampled_from(INJECTIONS + ["Softmax"])),
+    "merge": st.one_of(st.text(max_size=8), st.sampled_from(INJECTIONS)),
+    "dim": st.one_of(st.integers(), st.booleans(), st.text(max_size=3), st.none())}
+
+
+@st.composite
+def hostile_container_fields(draw):
+    target = draw(st.sampled_from([None, *CONTAINER_HOSTILE]))
+    return {name: draw(CONTAINER_HOSTILE[name] if name == target else CONTAINER_VALID[name])
+            for name in CONTAINER_VALID}
+
+
+@settings(HYPOTHESIS, max_examples=60)
+@given(hostile_container_fields())
+@example({"class_name": "Residual", "residual_name": "r", "body_name": "0",
+          "shortcut_name": "0", "parallel_name": "p", "branch_names": ["a", "b"],
+          "activation": "ReLU", "merge": "sum", "dim": 1})
+@example({"class_name": "Net", "residual_name": "r", "body_name": "0", "shortcut_name": "0",
+          "parallel_name": "p", "branch_names": ["a", "b"], "activation": INJECTIONS[2],
+          "merge": "sum", "dim": 1})
+def test_any_name_in_a_container_is_refused_or_gives_a_plain_module(fields):
+    spec = hostile_container_spec(**fields)
+    try:
+        sources = {style: generate(spec, style) for style in STYLES}
+    except SpecError as exc:
+        event("refused")
+        check_refusal(exc, ("class_name", ".name", ".activation", ".merge", ".dim",
+                            ".branches"))
+        return
+    for style, source in sources.items():
+        check_module(source, spec, style)
+    script = run_source(training_script(spec), "script")
     assert shapes(script[spec.class_name]()) == shapes(build(spec))
 
 

@@ -17,6 +17,7 @@ from netbuilder.core.resources import load_template, template_names
 from netbuilder.core.spec import BlockSpec, LayerSpec, NetworkSpec
 from netbuilder.core.train_script import training_script
 from netbuilder.core.training import TrainConfig
+from tests.core import test_containers_codegen as containers
 
 DIGITS = Path(__file__).resolve().parents[2] / "netbuilder" / "resources" / "data" / "digits.npz"
 
@@ -58,6 +59,9 @@ EDGE_SPECS = {
     "index_names_at_top": lambda: indexed_at_top("mnist_mlp"),
     "recurrent_indexed_at_top": lambda: indexed_at_top("rows_lstm"),
     "deeply_nested": deeply_nested,
+    "residuals_and_parallels": containers.small_digits_net,
+    "containers_nested": containers.nested,
+    "containers_indexed_at_top": containers.indexed_at_top,
 }
 
 
@@ -90,7 +94,8 @@ def test_edge_specs_give_a_script_that_compiles(name):
 
 def test_the_script_is_ruff_clean(tmp_path):
     paths = []
-    for name, make in [("recurrent", recurrent_in_a_block), ("deep", deeply_nested)]:
+    for name, make in [("recurrent", recurrent_in_a_block), ("deep", deeply_nested),
+                       ("containers", containers.nested)]:
         path = tmp_path / f"{name}.py"
         path.write_text(training_script(make()))
         paths.append(str(path))
