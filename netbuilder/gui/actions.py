@@ -155,8 +155,26 @@ ACTIONS = (
         True,
     ),
     ActionSpec(
+        "group_residual",
+        QT_TRANSLATE_NOOP("MainWindow", "Group into &Residual"),
+        "editing.group",
+        None,
+        "selection",
+        True,
+        ("Residual",),
+    ),
+    ActionSpec(
+        "group_parallel",
+        QT_TRANSLATE_NOOP("MainWindow", "Group into &Parallel"),
+        "editing.group",
+        None,
+        "selection",
+        True,
+        ("Parallel",),
+    ),
+    ActionSpec(
         "ungroup",
-        QT_TRANSLATE_NOOP("MainWindow", "Ungr&oup Block"),
+        QT_TRANSLATE_NOOP("MainWindow", "Ungr&oup"),
         "editing.ungroup",
         "Ctrl+Shift+G",
         "block",
@@ -240,6 +258,8 @@ MENUS = (
             "up",
             "down",
             "group",
+            "group_residual",
+            "group_parallel",
             "ungroup",
             "-",
             "select_all",
@@ -252,10 +272,11 @@ MENUS = (
 
 
 def _is_block(window) -> bool:
-    from netbuilder.core.spec import BlockSpec
+    """A block, residual or parallel is selected: Ungroup applies."""
+    from netbuilder.core.spec import CONTAINERS
 
     current = window.document.spec.find(window.document.current() or "")
-    return isinstance(current, BlockSpec)
+    return isinstance(current, CONTAINERS)
 
 
 CONDITIONS = {

@@ -53,10 +53,14 @@ class EditingController(QObject):
         text = self.tr("Move Up") if delta < 0 else self.tr("Move Down")
         self.document.edit(text, lambda spec: editing.shift(spec, paths, delta))
 
-    def group(self) -> None:
+    def group(self, kind: str = "Block") -> None:
+        """Wrap the selection into a Block, a Residual (as its body) or a Parallel (as its
+        first branch)."""
         paths = self.document.selection
-        self.document.edit(self.tr("Group into Block"), lambda spec: editing.group(
-            spec, editing.in_document_order(spec, paths)))
+        texts = {"Block": self.tr("Group into Block"), "Residual": self.tr("Group into Residual"),
+                 "Parallel": self.tr("Group into Parallel")}
+        self.document.edit(texts[kind], lambda spec: editing.group(
+            spec, editing.in_document_order(spec, paths), kind=kind))
 
     def ungroup(self) -> None:
         current = self.document.current()

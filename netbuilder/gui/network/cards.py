@@ -16,10 +16,20 @@ from PySide6.QtWidgets import QLineEdit, QStyle, QStyledItemDelegate, QStyleOpti
 
 from netbuilder.core.analysis import LayerInfo, flow_text, format_shape
 from netbuilder.core.catalog import default_catalog
-from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args, walk_items
+from netbuilder.core.spec import (
+    CONTAINERS,
+    Item,
+    LayerSpec,
+    ParallelSpec,
+    ResidualSpec,
+    resolved_args,
+    walk_items,
+)
 from netbuilder.gui.text import fill, plural
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+STACK_ROLE = Qt.ItemDataRole.UserRole + 2  # on a residual's or parallel's stack rows: its name
+STACK_HEIGHT = 22
 
 CATEGORY_COLOURS = {
     "Linear": "#4e79a7", "Convolution": "#f28e2b", "Pooling": "#76b7b2",
@@ -31,7 +41,43 @@ CARD_HEIGHT, BLOCK_HEIGHT, FLOW_HEIGHT = 50, 34, 18
 
 def category_colour(kind: str) -> QColor:
     entry = default_catalog().get(kind)
+    if entry is None and kind in ("Residual", "Parallel"):
+        return QColor(CATEGORY_COLOURS["Containers"])
     return QColor(CATEGORY_COLOURS.get(entry.category if entry else "", "#ff9da7"))
+
+
+def stack_label(item: Item, stack: str) -> str:
+    """What a stack row of a residual or parallel says: 'body', 'shortcut (identity)',
+    'branch 1'."""
+    if isinstance(item, ResidualSpec):
+        if stack == "body":
+            return QCoreApplication.translate("CardDelegate", "body")
+        return QCoreApplication.translate("CardDelegate", "shortcut") if item.shortcut else (
+            QCoreApplication.translate("CardDelegate", "shortcut: identity (drop a projection "
+                                                       "here)"))
+    index = int(stack.rpartition(".")[2]) if stack.rpartition(".")[2].isdigit() else 0
+    branch = fill(QCoreApplication.translate("CardDelegate", "branch %1"), index + 1)
+    if isinstance(item, ParallelSpec) and not item.branches[index]:
+        branch += QCoreApplication.translate("CardDelegate", ": identity")
+    return branch
+
+
+def container_summary(item: Item) -> str:
+    """The header of a container card: 'Block · 3 layers', 'Residual · + ReLU · 4 layers',
+    'Parallel · concat, dim 1 · 3 branches'."""
+    count = sum(1 for _ in _leaves(item))
+    if isinstance(item, ResidualSpec):
+        after = f" · + {item.activation}" if item.activation else ""
+        layers = plural(count, QCoreApplication.translate("CardDelegate", "1 layer"),
+                        QCoreApplication.translate("CardDelegate", "%1 layers"))
+        return fill(QCoreApplication.translate("CardDelegate", "Residual%1 · %2"), after,
+                    layers)
+    if isinstance(item, ParallelSpec):
+        merge = f"{item.merge}, dim {item.dim}" if item.merge == "concat" else item.merge
+        return fill(QCoreApplication.translate("CardDelegate", "Parallel · %1 · %2 branches"),
+                    merge, len(item.branches))
+    return plural(count, QCoreApplication.translate("CardDelegate", "Block · 1 layer"),
+                  QCoreApplication.translate("CardDelegate", "Block · %1 layers"))
 
 
 def _size(value) -> str:
@@ -114,13 +160,18 @@ class CardDelegate(QStyledItemDelegate):
         self.document = document
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        if index.data(STACK_ROLE):
+            return QSize(240, STACK_HEIGHT)
         item = self.document.spec.find(index.data(PATH_ROLE) or "")
-        height = BLOCK_HEIGHT if isinstance(item, BlockSpec) else CARD_HEIGHT
+        height = BLOCK_HEIGHT if isinstance(item, CONTAINERS) else CARD_HEIGHT
         return QSize(240, height + FLOW_HEIGHT)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
         path = index.data(PATH_ROLE) or ""
+        if index.data(STACK_ROLE):
+            self._paint_stack(painter, option, path, index.data(STACK_ROLE))
+            return
         item = self.document.spec.find(path)
         if item is None:
             return
@@ -130,7 +181,7 @@ class CardDelegate(QStyledItemDelegate):
         focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        height = BLOCK_HEIGHT if isinstance(item, BlockSpec) else CARD_HEIGHT
+        height = BLOCK_HEIGHT if isinstance(item, CONTAINERS) else CARD_HEIGHT
         card = QRect(option.rect.left() + 2, option.rect.top() + 3,
                      option.rect.width() - 10, height - 6)
         error = info is not None and info.error is not None
@@ -165,8 +216,7 @@ class CardDelegate(QStyledItemDelegate):
         if info is not None:
             shape = format_shape(info.output_shape) if not error else self.tr("shape error")
             right_text = f"{shape}    " + fill(self.tr("%1 params"), f"{info.params:,}")
-        if isinstance(item, BlockSpec):
-            count = sum(1 for _ in _leaves(item))
+        if isinstance(item, CONTAINERS):
             title = f"{item.name}"
             painter.setFont(bold)
             painter.setPen(text)
@@ -176,9 +226,18 @@ class CardDelegate(QStyledItemDelegate):
             painter.setFont(small)
             painter.setPen(dim)
             after = inner.adjusted(metrics.horizontalAdvance(title) + 10, 0, 0, 0)
+            summary = container_summary(item)
+            if error:
+                painter.setPen(QColor("#ff8a80") if dark else QColor("#b71c1c"))
+                summary = info.error
+            elif warned:
+                painter.setPen(QColor("#e0a000"))
+                summary = "⚠ " + next(f.message for f in info.findings
+                                      if f.severity == "warning")
+            space = after.width() - QFontMetrics(small).horizontalAdvance(right_text) - 12
             painter.drawText(after, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             plural(count, self.tr("Block · 1 layer"),
-                                    self.tr("Block · %1 layers")))
+                             QFontMetrics(small).elidedText(summary, Qt.TextElideMode.ElideRight,
+                                                            max(40, space)))
         else:
             top = QRect(inner.left(), inner.top(), inner.width(), inner.height() // 2)
             bottom = QRect(inner.left(), inner.top() + inner.height() // 2, inner.width(),
@@ -211,7 +270,7 @@ class CardDelegate(QStyledItemDelegate):
         if right_text:
             painter.setFont(small)
             painter.setPen(dim if not error else QColor("#c62828"))
-            rect = inner.adjusted(0, 0, 0, 0) if isinstance(item, BlockSpec) else QRect(
+            rect = inner.adjusted(0, 0, 0, 0) if isinstance(item, CONTAINERS) else QRect(
                 inner.left(), inner.top(), inner.width(), inner.height() // 2)
             painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              right_text)
@@ -233,6 +292,33 @@ class CardDelegate(QStyledItemDelegate):
                                 Qt.PenStyle.DotLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(card.adjusted(-1, -1, 1, 1), 6, 6)
+        painter.restore()
+
+    def _paint_stack(self, painter: QPainter, option: QStyleOptionViewItem, path: str,
+                     stack: str) -> None:
+        """A residual's body or shortcut, a parallel's branch: a label with the shape that
+        leaves it, where the analysis knows it."""
+        owner_path = path[:-(len(stack) + 1)]
+        owner = self.document.spec.find(owner_path)
+        if owner is None:
+            return
+        palette = option.palette
+        text = QColor(palette.color(QPalette.ColorRole.Text))
+        text.setAlpha(170)
+        small = QFont(option.font)
+        small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.9))
+        small.setItalic(True)
+        painter.save()
+        painter.setFont(small)
+        painter.setPen(category_colour(owner.kind))
+        rect = option.rect.adjusted(4, 0, -10, 0)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         stack_label(owner, stack))
+        shape = self.document.analysis.stack_shapes.get(path, (None, None))[1]
+        if shape is not None:
+            painter.setPen(text)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             f"→ {format_shape(shape)}")
         painter.restore()
 
     # -- rename in place (F2) -------------------------------------------------------------------
@@ -263,6 +349,6 @@ class CardDelegate(QStyledItemDelegate):
                                lambda spec: editing.rename(spec, path, name))
 
 
-def _leaves(block: BlockSpec):
-    return (item for _path, item, _depth in walk_items(block.items)
-            if not isinstance(item, BlockSpec))
+def _leaves(container: Item):
+    return (item for _path, item, _depth in walk_items([container])
+            if not isinstance(item, CONTAINERS))

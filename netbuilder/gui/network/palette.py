@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netbuilder.core.catalog import default_catalog
+from netbuilder.core.catalog import CONTAINER_DOCS, PARALLEL, RESIDUAL, default_catalog
 from netbuilder.gui.network.cards import CATEGORY_COLOURS
 from netbuilder.gui.network.stack_view import KINDS_MIME
 
@@ -104,6 +104,7 @@ class Palette(QWidget):
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                               | Qt.ItemFlag.ItemIsDragEnabled)
                 self._items[kind.name] = item
+        self._add_containers()
         self.tree.expandAll()
         self.filter.textChanged.connect(self.apply_filter)
         self.filter.returnPressed.connect(self._choose_first_visible)
@@ -112,6 +113,22 @@ class Palette(QWidget):
     def item(self, kind: str) -> QTreeWidgetItem:
         return self._items[kind]
 
+    def _add_containers(self) -> None:
+        """Residual and Parallel sit beside Block: containers, not catalog layer kinds."""
+        groups = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        group = next((g for g in groups if g.text(0) == self.tr("Containers")), None)
+        if group is None:
+            return
+        for kind in (RESIDUAL, PARALLEL):
+            if kind in self._items:
+                continue
+            item = QTreeWidgetItem(group, [kind])
+            item.setData(0, KIND_ROLE, kind)
+            item.setToolTip(0, f"<b>{kind}</b><br>{CONTAINER_DOCS[kind]}")
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                          | Qt.ItemFlag.ItemIsDragEnabled)
+            self._items[kind] = item
+
     def apply_filter(self, text: str) -> None:
         needle = text.strip().lower()
         for index in range(self.tree.topLevelItemCount()):
@@ -119,9 +136,12 @@ class Palette(QWidget):
             visible = 0
             for child_index in range(group.childCount()):
                 child = group.child(child_index)
-                kind = default_catalog().get(child.data(0, KIND_ROLE))
-                haystack = f"{kind.name} {kind.category} {kind.doc}".lower()
-                if group.text(0) != kind.category:  # the category in the language shown
+                name = child.data(0, KIND_ROLE)
+                kind = default_catalog().get(name)
+                category = kind.category if kind is not None else "Containers"
+                doc = kind.doc if kind is not None else CONTAINER_DOCS.get(name, "")
+                haystack = f"{name} {category} {doc}".lower()
+                if group.text(0) != category:  # the category in the language shown
                     haystack += f" {group.text(0).lower()}"
                 show = not needle or needle in haystack
                 child.setHidden(not show)

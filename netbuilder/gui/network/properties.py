@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QSpinBox,
@@ -30,7 +31,17 @@ from PySide6.QtWidgets import (
 from netbuilder.core import editing
 from netbuilder.core.analysis import ERROR, LayerInfo, format_shape
 from netbuilder.core.catalog import BOOL, CHOICE, INT, SHAPE, SIZE, Arg, default_catalog
-from netbuilder.core.spec import BlockSpec, Item, LayerSpec, resolved_args, walk_items
+from netbuilder.core.containers import ACTIVATIONS, MERGES
+from netbuilder.core.spec import (
+    CONTAINERS,
+    BlockSpec,
+    Item,
+    LayerSpec,
+    ParallelSpec,
+    ResidualSpec,
+    resolved_args,
+    walk_items,
+)
 from netbuilder.gui.model.document import Document
 from netbuilder.gui.network.arg_field import ERROR_COLOUR, UNSET, ArgField
 from netbuilder.gui.network.arg_text import (  # noqa: F401  (format_arg_value re-exported)
@@ -67,6 +78,7 @@ class PropertiesPanel(QWidget):
         self._refused: str | None = None
         self._renamed_to: str | None = None
         self._rebuilding = False
+        self._container_state: tuple | None = None
 
         self._scroll = QScrollArea(self)
         self._scroll.setWidgetResizable(True)
@@ -97,7 +109,10 @@ class PropertiesPanel(QWidget):
         if (self._renamed_to is not None and path == self._renamed_to
                 and kind == self._kind and self._page is not None):
             self._path = path  # the shown item was renamed from its own name editor
-        if path != self._path or kind != self._kind or self._page is None:
+        state = _container_state(item)
+        if path != self._path or kind != self._kind or self._page is None or (
+                state != self._container_state):
+            self._container_state = state  # an undo changed a merge: the page shows it
             self._rebuild(path, item)
         if item is not None:
             self._update(item)
@@ -122,6 +137,8 @@ class PropertiesPanel(QWidget):
             self._build_hint(page)
         elif isinstance(item, BlockSpec):
             self._build_block(page, item)
+        elif isinstance(item, CONTAINERS):
+            self._build_container(page, item)
         else:
             self._build_layer(page, item)
         self._page = page
@@ -199,6 +216,76 @@ class PropertiesPanel(QWidget):
         self._build_header(page, form, self.tr("Block (nn.Sequential)"), doc, doc)
         form.addRow(self.tr("Contents"), self._label("layers_label", page))
         self._build_frozen(page, form, self.tr("Freeze or unfreeze every layer of the block"))
+
+    def _build_container(self, page: QWidget, item: ResidualSpec | ParallelSpec) -> None:
+        """A residual's activation and projection, a parallel's merge, dimension and
+        branches; each change is one undoable edit."""
+        form = self._new_form(page)
+        residual = isinstance(item, ResidualSpec)
+        kind_text = self.tr("Residual: y = activation(body(x) + shortcut(x))") if residual \
+            else self.tr("Parallel: branches on the same input, merged")
+        self._build_header(page, form, kind_text, "", kind_text)
+        form.addRow(self.tr("Contents"), self._label("layers_label", page))
+        self._build_frozen(page, form, self.tr("Freeze or unfreeze every layer inside"))
+        path = self._path or ""
+        if residual:
+            activation = QComboBox(page)
+            activation.setObjectName("activation_combo")
+            activation.addItem(self.tr("none"), "")
+            for name in ACTIVATIONS:
+                activation.addItem(name, name)
+            activation.setCurrentIndex(max(0, activation.findData(item.activation)))
+            activation.setToolTip(self.tr("Applied after the sum"))
+            activation.activated.connect(lambda _i: self._container_edit(
+                self.tr("Residual activation"), activation=activation.currentData()))
+            form.addRow(self.tr("After the sum"), activation)
+            projection = QPushButton(self.tr("Add a projection to the shortcut"), page)
+            projection.setObjectName("projection_button")
+            projection.setToolTip(self.tr("A 1×1 convolution (or a Linear) that gives the "
+                                          "shortcut the body's shape"))
+            projection.clicked.connect(lambda: self.document.edit(
+                self.tr("Add projection"), lambda spec: editing.add_projection(spec, path)))
+            form.addRow(projection)
+            return
+        merge = QComboBox(page)
+        merge.setObjectName("merge_combo")
+        texts = {"concat": self.tr("concatenate"), "sum": self.tr("sum"), "mean": self.tr("mean")}
+        for name in MERGES:
+            merge.addItem(texts.get(name, name), name)
+        merge.setCurrentIndex(max(0, merge.findData(item.merge)))
+        merge.activated.connect(lambda _i: self._container_edit(
+            self.tr("Parallel merge"), merge=merge.currentData()))
+        form.addRow(self.tr("Merge"), merge)
+        dim = QSpinBox(page)
+        dim.setObjectName("dim_spin")
+        dim.setRange(-8, 8)
+        dim.setValue(item.dim)
+        dim.setEnabled(item.merge == "concat")
+        dim.setToolTip(self.tr("The dimension to concatenate along: 1 is the channels of an "
+                               "image or the features of a vector"))
+        dim.valueChanged.connect(lambda value: self._container_edit(
+            self.tr("Parallel dimension"), merge_key="dim", dim=value))
+        form.addRow(self.tr("Dimension"), dim)
+        add = QPushButton(self.tr("Add branch"), page)
+        add.setObjectName("add_branch_button")
+        add.clicked.connect(lambda: self.document.edit(
+            self.tr("Add branch"), lambda spec: editing.add_branch(spec, path)))
+        remove = QPushButton(self.tr("Remove last branch"), page)
+        remove.setObjectName("remove_branch_button")
+        remove.setEnabled(len(item.branches) > 2)
+        remove.clicked.connect(lambda: self.document.edit(
+            self.tr("Remove branch"), lambda spec: editing.remove_branch(
+                spec, path, len(spec.find(path).branches) - 1)))
+        form.addRow(add)
+        form.addRow(remove)
+
+    def _container_edit(self, text: str, merge_key: str | None = None, **changes) -> None:
+        path = self._path or ""
+        item = self.document.spec.find(path)
+        if item is None or all(getattr(item, k) == v for k, v in changes.items()):
+            return
+        self.document.edit(text, lambda spec: editing.set_container_args(spec, path, **changes),
+                           merge_key=f"{path}:{merge_key}" if merge_key else None)
 
     def _build_layer(self, page: QWidget, layer: LayerSpec) -> None:
         form = self._new_form(page)
@@ -297,7 +384,7 @@ class PropertiesPanel(QWidget):
                 format_shape(info.output_shape if info else None))
         if "params_label" in labels:
             labels["params_label"].setText(self._params_text(info))
-        if "layers_label" in labels and isinstance(item, BlockSpec):
+        if "layers_label" in labels and isinstance(item, CONTAINERS):
             labels["layers_label"].setText(self._contents_text(item))
         problems = labels.get("problems_label")
         if problems is not None:
@@ -323,9 +410,10 @@ class PropertiesPanel(QWidget):
             text += " " + fill(self.tr("(%1 frozen)"), f"{info.frozen_params:,}")
         return text
 
-    def _contents_text(self, block: BlockSpec) -> str:
-        layers = sum(1 for item in _leaves(block.items))
-        blocks = sum(1 for item in _all_items(block.items) if isinstance(item, BlockSpec))
+    def _contents_text(self, block: Item) -> str:
+        inner = [i for _stack, items in block.stacks() for i in items]
+        layers = sum(1 for item in _leaves(inner))
+        blocks = sum(1 for item in _all_items(inner) if isinstance(item, CONTAINERS))
         text = plural(layers, self.tr("1 layer"), self.tr("%1 layers"))
         if blocks:
             text += ", " + plural(blocks, self.tr("1 inner block"), self.tr("%1 inner blocks"))
@@ -470,6 +558,15 @@ class PropertiesPanel(QWidget):
         current = self.document.spec.find(self._path) if self._path else None
         if current is not None:
             field.set_value(current.name)
+
+
+def _container_state(item: Item | None) -> tuple | None:
+    """What a residual's or parallel's page shows besides its contents."""
+    if isinstance(item, ResidualSpec):
+        return ("residual", item.activation)
+    if isinstance(item, ParallelSpec):
+        return ("parallel", item.merge, item.dim, len(item.branches))
+    return None
 
 
 def _all_items(items: list[Item]):

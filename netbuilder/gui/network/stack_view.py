@@ -1,8 +1,10 @@
-"""The stack: the network as a column of layer cards, blocks as collapsible groups.
+"""The stack: the network as a column of layer cards, containers as collapsible groups.
 
 The view mirrors the document (rebuilt after each change, keeping what is collapsed and
 selected) and turns drops into undoable edits: layers dragged from the palette are inserted,
-cards dragged within the stack are moved (also into and out of blocks).
+cards dragged within the stack are moved (also into and out of blocks). A residual's body and
+shortcut and a parallel's branches are labelled rows of their own ("stack rows", not
+selectable) holding their layers, so a drop onto or under one goes into that stack.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from PySide6.QtGui import QColor, QPainter, QPen, QStandardItem, QStandardItemMo
 from PySide6.QtWidgets import QAbstractItemView, QTreeView
 
 from netbuilder.core import editing
-from netbuilder.core.spec import BlockSpec, Item
+from netbuilder.core.spec import CONTAINERS, BlockSpec, Item, stacks_of
 from netbuilder.gui.network.cards import (
     BLOCK_HEIGHT,
     PATH_ROLE,
+    STACK_ROLE,
     CardDelegate,
     card_tooltip,
     category_colour,
+    stack_label,
 )
 from netbuilder.gui.text import fill, plural
 
@@ -56,32 +60,46 @@ class StackModel(QStandardItemModel):
             row.setToolTip(card_tooltip(item, self.document.analysis.row(path)))
             flags = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                      | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsEditable)
-            if isinstance(item, BlockSpec):
+            if isinstance(item, CONTAINERS):
                 flags |= Qt.ItemFlag.ItemIsDropEnabled
             row.setFlags(flags)
             parent.appendRow(row)
             if isinstance(item, BlockSpec):
                 self._add(row, item.items, path + ".")
+            elif isinstance(item, CONTAINERS):
+                for stack_path, stack_items in stacks_of(item, path):
+                    stack = stack_path[len(path) + 1:]
+                    stack_row = QStandardItem()
+                    stack_row.setData(stack_path, PATH_ROLE)
+                    stack_row.setData(stack, STACK_ROLE)
+                    stack_row.setData(stack_label(item, stack), Qt.ItemDataRole.DisplayRole)
+                    stack_row.setFlags(Qt.ItemFlag.ItemIsEnabled
+                                       | Qt.ItemFlag.ItemIsDropEnabled)
+                    row.appendRow(stack_row)
+                    self._add(stack_row, stack_items, stack_path + ".")
 
     def index_of(self, path: str) -> QModelIndex:
+        """The row of an item or stack path ('res1.body.conv' lies under 'res1', then its
+        stack row 'res1.body')."""
         parent = QModelIndex()
-        prefix = ""
-        for name in path.split("."):
-            prefix = f"{prefix}.{name}" if prefix else name
+        while True:
             for row in range(self.rowCount(parent)):
                 child = self.index(row, 0, parent)
-                if child.data(PATH_ROLE) == prefix:
+                here = child.data(PATH_ROLE) or ""
+                if here == path:
+                    return child
+                if path.startswith(here + "."):
                     parent = child
                     break
             else:
                 return QModelIndex()
-        return parent
 
     def mimeTypes(self) -> list[str]:
         return [LAYERS_MIME, KINDS_MIME]
 
     def mimeData(self, indexes) -> QMimeData:
-        paths = [i.data(PATH_ROLE) for i in indexes if i.data(PATH_ROLE)]
+        paths = [i.data(PATH_ROLE) for i in indexes
+                 if i.data(PATH_ROLE) and not i.data(STACK_ROLE)]
         return layers_mime(self.document, paths)
 
     def supportedDropActions(self) -> Qt.DropAction:
@@ -147,7 +165,7 @@ class StackView(QTreeView):
         for row in range(self.stack_model.rowCount(parent)):
             index = self.stack_model.index(row, 0, parent)
             if self.stack_model.hasChildren(index) or isinstance(
-                    self.document.spec.find(index.data(PATH_ROLE)), BlockSpec):
+                    self.document.spec.find(index.data(PATH_ROLE)), CONTAINERS):
                 path = index.data(PATH_ROLE)
                 self.setExpanded(index, path not in self.collapsed_paths)
                 self._expand(index)
@@ -176,7 +194,7 @@ class StackView(QTreeView):
     def _selection_from_view(self, *_args) -> None:
         if self._syncing:
             return
-        indexes = self.selectionModel().selectedIndexes()
+        indexes = [i for i in self.selectionModel().selectedIndexes() if not i.data(STACK_ROLE)]
         paths = editing.in_document_order(self.document.spec,
                                           [i.data(PATH_ROLE) for i in indexes])
         current = self.currentIndex().data(PATH_ROLE)
@@ -198,7 +216,10 @@ class StackView(QTreeView):
     # -- drops ----------------------------------------------------------------------------------
 
     def drop_target(self, pos: QPoint) -> tuple[str, int, int]:
-        """Where a drop at ``pos`` goes: (parent block path or '', index, y of the line)."""
+        """Where a drop at ``pos`` goes: (parent stack path or '', index, y of the line).
+
+        A block's stack is the block itself; a residual's or parallel's are its stack rows
+        ('res1.body', 'mix.branches.1'): onto one of those, the drop goes into that stack."""
         index = self.indexAt(pos)
         spec = self.document.spec
         if not index.isValid():
@@ -207,14 +228,18 @@ class StackView(QTreeView):
             return "", len(spec.items), y
         path = index.data(PATH_ROLE)
         rect = self.visualRect(index)
+        if index.data(STACK_ROLE):  # a residual's or parallel's stack: first in it
+            return path, 0, rect.bottom()
         parent, _name = editing.split_path(path)
         items, position = editing.locate(spec, path)
         item = items[position]
         offset = pos.y() - rect.top()
-        if isinstance(item, BlockSpec) and rect.height() * 0.3 < offset:
-            if self.isExpanded(index) and item.items:
-                return path, 0, rect.bottom()  # onto the header: first in the block
-            return path, len(item.items), rect.bottom()
+        inner = stacks_of(item, path)
+        if isinstance(item, CONTAINERS) and rect.height() * 0.3 < offset:
+            stack_path, stack_items = inner[0]
+            if isinstance(item, BlockSpec) and self.isExpanded(index) and stack_items:
+                return stack_path, 0, rect.bottom()  # onto the header: first in the block
+            return stack_path, len(stack_items), rect.bottom()
         if offset < rect.height() / 2:
             return parent, position, rect.top()
         if isinstance(item, BlockSpec) and self.isExpanded(index) and item.items:
@@ -242,7 +267,7 @@ class StackView(QTreeView):
             return
         pos = event.position().toPoint()
         parent, _index, y = self.drop_target(pos)
-        depth = parent.count(".") + 1 if parent else 0
+        depth = self._depth(self.stack_model.index_of(parent)) + 1 if parent else 0
         self._drop_line = (y, depth * self.indentation() + 4, self.viewport().width() - 8)
         self.viewport().update()
         own = self._own_drag(event.mimeData())
@@ -274,31 +299,48 @@ class StackView(QTreeView):
         event.setDropAction(Qt.DropAction.CopyAction)
         event.accept() if handled else event.ignore()
 
+    def _depth(self, index: QModelIndex) -> int:
+        depth = 0
+        while index.isValid() and index.parent().isValid():
+            index = index.parent()
+            depth += 1
+        return depth
+
     def drawBranches(self, painter: QPainter, rect, index: QModelIndex) -> None:
-        """Blocks as frames: a bar in the block's colour beside everything inside it, and an
-        arrow on the block itself (no selection colour here)."""
+        """Containers as frames: a bar in the container's colour beside everything inside it,
+        and an arrow on the container itself (no selection colour here)."""
         painter.save()
         painter.fillRect(rect, self.palette().base())
         path = index.data(PATH_ROLE) or ""
-        parts = path.split(".")
         step = self.indentation()
-        bar = category_colour("Block")
-        for depth in range(len(parts) - 1):
-            x = rect.left() + depth * step + step // 2
+        depth = 0
+        ancestor = index.parent()
+        while ancestor.isValid():  # one bar per enclosing row, in its container's colour
+            depth += 1
+            ancestor = ancestor.parent()
+        ancestor, level = index.parent(), depth - 1
+        while ancestor.isValid():
+            owner = self.document.spec.find(ancestor.data(PATH_ROLE) or "")
+            bar = category_colour(owner.kind if owner is not None else "Block")
+            x = rect.left() + level * step + step // 2
             painter.fillRect(x - 2, rect.top(), 4, rect.height(), bar)
-        item = self.document.spec.find(path)
-        if isinstance(item, BlockSpec):
-            x = rect.left() + (len(parts) - 1) * step + step // 2
-            y = rect.top() + BLOCK_HEIGHT // 2
+            ancestor, level = ancestor.parent(), level - 1
+        item = None if index.data(STACK_ROLE) else self.document.spec.find(path)
+        if isinstance(item, CONTAINERS) or index.data(STACK_ROLE):
+            x = rect.left() + depth * step + step // 2
+            y = rect.top() + (BLOCK_HEIGHT if item is not None else rect.height()) // 2
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(self.palette().text())
-            if self.isExpanded(index):
-                points = [QPoint(x - 5, y - 3), QPoint(x + 5, y - 3), QPoint(x, y + 4)]
-            else:
-                points = [QPoint(x - 3, y - 5), QPoint(x - 3, y + 5), QPoint(x + 4, y)]
-            painter.drawPolygon(points)
-            if self.isExpanded(index) and item.items:
+            if self.stack_model.hasChildren(index) or item is not None:
+                if self.isExpanded(index):
+                    points = [QPoint(x - 5, y - 3), QPoint(x + 5, y - 3), QPoint(x, y + 4)]
+                else:
+                    points = [QPoint(x - 3, y - 5), QPoint(x - 3, y + 5), QPoint(x + 4, y)]
+                painter.drawPolygon(points)
+            if item is not None and self.isExpanded(index) and self.stack_model.hasChildren(
+                    index):
+                bar = category_colour(item.kind)
                 painter.fillRect(x - 2, y + 8, 4, rect.bottom() - y - 7, bar)
         painter.restore()
 
@@ -348,7 +390,10 @@ def input_shape_at(document, parent: str, index: int):
     if index > 0:
         row = analysis.row(prefix + siblings[index - 1].name)
         return row.output_shape if row else None
-    if parent:
+    if parent:  # first in a stack: what enters it (a block's, a body's, a branch's input)
+        shapes = analysis.stack_shapes.get(parent)
+        if shapes is not None:
+            return shapes[0]
         row = analysis.row(parent)
         return row.input_shape if row else None
     return analysis.input_shape

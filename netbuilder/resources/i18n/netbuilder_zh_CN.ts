@@ -22,82 +22,127 @@
 <context>
     <name>CardDelegate</name>
     <message>
-        <location filename="../../gui/network/cards.py" line="49"/>
+        <location filename="../../gui/network/cards.py" line="95"/>
         <source>, no bias</source>
         <translation>，无偏置</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="64"/>
+        <location filename="../../gui/network/cards.py" line="110"/>
         <source>to %1</source>
         <translation>输出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="69"/>
+        <location filename="../../gui/network/cards.py" line="115"/>
         <source>%1 in %2 groups</source>
         <translation>%1 通道，分 %2 组</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="76"/>
+        <location filename="../../gui/network/cards.py" line="122"/>
         <source>, %1 layers</source>
         <translation>，%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="80"/>
+        <location filename="../../gui/network/cards.py" line="126"/>
         <source>dims %1…%2</source>
         <translation>维度 %1…%2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="83"/>
+        <location filename="../../gui/network/cards.py" line="129"/>
         <source>dim %1 → %2</source>
         <translation>维度 %1 → %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="96"/>
+        <location filename="../../gui/network/cards.py" line="142"/>
         <source>in %1 → out %2</source>
         <translation>输入 %1 → 输出 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="98"/>
+        <location filename="../../gui/network/cards.py" line="144"/>
         <source>%1 parameters, %2 MACs</source>
         <translation>%1 个参数，%2 次乘加 (MACs)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="104"/>
+        <location filename="../../gui/network/cards.py" line="150"/>
         <source>Fix: %1</source>
         <translation>修复：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="166"/>
+        <location filename="../../gui/network/cards.py" line="217"/>
         <source>shape error</source>
         <translation>形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="167"/>
+        <location filename="../../gui/network/cards.py" line="218"/>
         <source>%1 params</source>
         <translation>%1 个参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="180"/>
+        <location filename="../../gui/network/cards.py" line="79"/>
         <source>Block · 1 layer</source>
         <translation>块 · 1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="181"/>
+        <location filename="../../gui/network/cards.py" line="54"/>
+        <source>body</source>
+        <translation>主体</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="55"/>
+        <source>shortcut</source>
+        <translation>捷径</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="56"/>
+        <source>shortcut: identity (drop a projection here)</source>
+        <translation>捷径：恒等（可在此放入投影层）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="59"/>
+        <source>branch %1</source>
+        <translation>分支 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="61"/>
+        <source>: identity</source>
+        <translation>：恒等</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="71"/>
+        <source>1 layer</source>
+        <translation>1 层</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="72"/>
+        <source>%1 layers</source>
+        <translation>%1 层</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="73"/>
+        <source>Residual%1 · %2</source>
+        <translation>残差%1 · %2</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="77"/>
+        <source>Parallel · %1 · %2 branches</source>
+        <translation>并行 · %1 · %2 个分支</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="80"/>
         <source>Block · %1 layers</source>
         <translation>块 · %1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="194"/>
+        <location filename="../../gui/network/cards.py" line="253"/>
         <source>  · frozen</source>
         <translation>  · 已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="196"/>
+        <location filename="../../gui/network/cards.py" line="255"/>
         <source>  · trained</source>
         <translation>  · 已训练</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="262"/>
+        <location filename="../../gui/network/cards.py" line="348"/>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -267,57 +312,67 @@
         <translation>下移</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="58"/>
+        <location filename="../../gui/controllers/editing.py" line="60"/>
         <source>Group into Block</source>
         <translation>组合为块</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="64"/>
+        <location filename="../../gui/controllers/editing.py" line="60"/>
+        <source>Group into Residual</source>
+        <translation>组合为残差块</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="61"/>
+        <source>Group into Parallel</source>
+        <translation>组合为并行块</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/editing.py" line="68"/>
         <source>Ungroup %1</source>
         <translation>取消组合 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="75"/>
+        <location filename="../../gui/controllers/editing.py" line="79"/>
         <source>Copied 1 item</source>
         <translation>已复制 1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="76"/>
+        <location filename="../../gui/controllers/editing.py" line="80"/>
         <source>Copied %1 items</source>
         <translation>已复制 %1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="89"/>
+        <location filename="../../gui/controllers/editing.py" line="93"/>
         <source>The clipboard holds no netbuilder layers.</source>
         <translation>剪贴板中没有 netbuilder 层。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="92"/>
+        <location filename="../../gui/controllers/editing.py" line="96"/>
         <source>Paste 1 item</source>
         <translation>粘贴 1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="92"/>
+        <location filename="../../gui/controllers/editing.py" line="96"/>
         <source>Paste %1 items</source>
         <translation>粘贴 %1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="98"/>
+        <location filename="../../gui/controllers/editing.py" line="102"/>
         <source>the whole network</source>
         <translation>整个网络</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="99"/>
+        <location filename="../../gui/controllers/editing.py" line="103"/>
         <source>Freeze %1</source>
         <translation>冻结 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="99"/>
+        <location filename="../../gui/controllers/editing.py" line="103"/>
         <source>Unfreeze %1</source>
         <translation>解冻 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="110"/>
+        <location filename="../../gui/controllers/editing.py" line="114"/>
         <source>Stop the run to change what trains.</source>
         <translation>请先停止本次运行，再更改要训练的部分。</translation>
     </message>
@@ -664,94 +719,94 @@ Not saved yet: %2.</source>
         <translation>正在加载 PyTorch 的形状分析…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="354"/>
+        <location filename="../../gui/actions.py" line="375"/>
         <location filename="../../gui/theme.py" line="10"/>
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="215"/>
+        <location filename="../../gui/main_window.py" line="216"/>
         <source>shapes OK</source>
         <translation>形状正确</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="216"/>
+        <location filename="../../gui/main_window.py" line="217"/>
         <source>1 shape error</source>
         <translation>1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="216"/>
+        <location filename="../../gui/main_window.py" line="217"/>
         <source>%1 shape errors</source>
         <translation>%1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="217"/>
+        <location filename="../../gui/main_window.py" line="218"/>
         <source>%1 parameters · %2 MACs · %3</source>
         <translation>%1 个参数 · %2 次乘加 (MACs) · %3</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="252"/>
-        <location filename="../../gui/main_window.py" line="391"/>
+        <location filename="../../gui/main_window.py" line="253"/>
+        <location filename="../../gui/main_window.py" line="393"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="277"/>
+        <location filename="../../gui/main_window.py" line="278"/>
         <source>Training: drawings are classified when the run pauses or ends.</source>
         <translation>训练中：运行暂停或结束后才会识别手写内容。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="281"/>
+        <location filename="../../gui/main_window.py" line="282"/>
         <source>No trained network yet: train it (F5) or load weights, then draw.</source>
         <translation>还没有训练好的网络：请先训练 (F5) 或加载权重，然后再手写。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="284"/>
+        <location filename="../../gui/main_window.py" line="285"/>
         <source>These weights are untrained: the guesses mean nothing yet.</source>
         <translation>这些权重尚未训练：目前的猜测没有意义。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="332"/>
+        <location filename="../../gui/main_window.py" line="334"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="333"/>
+        <location filename="../../gui/main_window.py" line="335"/>
         <source>The language changes when netbuilder starts again.</source>
         <translation>语言将在 netbuilder 下次启动时更改。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="336"/>
+        <location filename="../../gui/main_window.py" line="338"/>
         <source>About netbuilder</source>
         <translation>关于 netbuilder</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="354"/>
+        <location filename="../../gui/main_window.py" line="356"/>
         <source>Stack layers into a torch.nn.Sequential, see the shapes that flow, and export readable PyTorch code.</source>
         <translation>将各层堆叠成 torch.nn.Sequential，查看张量形状如何流动，并导出易读的 PyTorch 代码。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="357"/>
+        <location filename="../../gui/main_window.py" line="359"/>
         <source>Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).</source>
         <translation>内置手写数字：MNIST 数据库（LeCun、Cortes、Burges；CC BY-SA 3.0）。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="376"/>
+        <location filename="../../gui/main_window.py" line="378"/>
         <source>an unsaved network</source>
         <translation>一个未保存的网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="378"/>
+        <location filename="../../gui/main_window.py" line="380"/>
         <source>Restore unsaved work?</source>
         <translation>恢复未保存的工作？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="379"/>
+        <location filename="../../gui/main_window.py" line="381"/>
         <source>netbuilder did not close properly. Restore %1 as it was at %2?</source>
         <translation>netbuilder 上次未正常关闭。是否将 %1 恢复为 %2 时的状态？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="390"/>
+        <location filename="../../gui/main_window.py" line="392"/>
         <source>Cannot restore</source>
         <translation>无法恢复</translation>
     </message>
@@ -846,12 +901,27 @@ Not saved yet: %2.</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="295"/>
+        <location filename="../../gui/actions.py" line="159"/>
+        <source>Group into &amp;Residual</source>
+        <translation>组合为残差块(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/actions.py" line="168"/>
+        <source>Group into &amp;Parallel</source>
+        <translation>组合为并行块(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/actions.py" line="177"/>
+        <source>Ungr&amp;oup</source>
+        <translation>取消组合(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/actions.py" line="316"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="297"/>
+        <location filename="../../gui/actions.py" line="318"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -901,87 +971,82 @@ Not saved yet: %2.</source>
         <translation>组合为块(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="159"/>
-        <source>Ungr&amp;oup Block</source>
-        <translation>取消组合块(&amp;O)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/actions.py" line="167"/>
+        <location filename="../../gui/actions.py" line="185"/>
         <source>Select &amp;All</source>
         <translation>全选(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="189"/>
+        <location filename="../../gui/actions.py" line="207"/>
         <source>&amp;About netbuilder</source>
         <translation>关于 netbuilder(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="174"/>
+        <location filename="../../gui/actions.py" line="192"/>
         <source>&amp;Start Training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="178"/>
+        <location filename="../../gui/actions.py" line="196"/>
         <source>&amp;Pause / Resume</source>
         <translation>暂停 / 继续(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="184"/>
+        <location filename="../../gui/actions.py" line="202"/>
         <source>S&amp;top</source>
         <translation>停止(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="187"/>
+        <location filename="../../gui/actions.py" line="205"/>
         <source>&amp;Reset Weights</source>
         <translation>重置权重(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="194"/>
+        <location filename="../../gui/actions.py" line="212"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="335"/>
+        <location filename="../../gui/actions.py" line="356"/>
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="210"/>
+        <location filename="../../gui/actions.py" line="228"/>
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="227"/>
+        <location filename="../../gui/actions.py" line="245"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="248"/>
+        <location filename="../../gui/actions.py" line="268"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="345"/>
+        <location filename="../../gui/actions.py" line="366"/>
         <source>&amp;Theme</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="357"/>
+        <location filename="../../gui/actions.py" line="378"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="249"/>
+        <location filename="../../gui/actions.py" line="269"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="250"/>
+        <location filename="../../gui/actions.py" line="270"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="390"/>
+        <location filename="../../gui/actions.py" line="411"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
@@ -1030,6 +1095,7 @@ Not saved yet: %2.</source>
     </message>
     <message>
         <location filename="../../gui/network/palette.py" line="33"/>
+        <location filename="../../gui/network/palette.py" line="119"/>
         <source>Containers</source>
         <translation>容器</translation>
     </message>
@@ -1173,145 +1239,252 @@ Not saved yet: %2.</source>
         <translation>整数列表，例如 1, 28, 28</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="132"/>
+        <location filename="../../gui/network/properties.py" line="149"/>
         <source>Select a layer to edit its arguments</source>
         <translation>选择一个层以编辑其构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="153"/>
+        <location filename="../../gui/network/properties.py" line="170"/>
         <source>The name in the state_dict and in generated code. Press Enter to rename.</source>
         <translation>在 state_dict 和生成代码中使用的名称。按 Enter 键重命名。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="158"/>
+        <location filename="../../gui/network/properties.py" line="175"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="166"/>
+        <location filename="../../gui/network/properties.py" line="183"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="173"/>
+        <location filename="../../gui/network/properties.py" line="190"/>
         <source>Input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="174"/>
+        <location filename="../../gui/network/properties.py" line="191"/>
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="175"/>
+        <location filename="../../gui/network/properties.py" line="192"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="181"/>
+        <location filename="../../gui/network/properties.py" line="198"/>
         <source>Frozen (not trained)</source>
         <translation>已冻结（不训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="199"/>
+        <location filename="../../gui/network/properties.py" line="216"/>
         <source>Block (nn.Sequential)</source>
         <translation>块 (nn.Sequential)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="200"/>
+        <location filename="../../gui/network/properties.py" line="217"/>
+        <location filename="../../gui/network/properties.py" line="228"/>
         <source>Contents</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="201"/>
+        <location filename="../../gui/network/properties.py" line="218"/>
         <source>Freeze or unfreeze every layer of the block</source>
         <translation>冻结或解冻块中的每一层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="207"/>
+        <location filename="../../gui/network/properties.py" line="225"/>
+        <source>Residual: y = activation(body(x) + shortcut(x))</source>
+        <translation>残差块：y = activation(body(x) + shortcut(x))</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="226"/>
+        <source>Parallel: branches on the same input, merged</source>
+        <translation>并行块：各分支读取同一输入，再合并</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="229"/>
+        <source>Freeze or unfreeze every layer inside</source>
+        <translation>冻结或解冻其中的每一层</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="234"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="238"/>
+        <source>Applied after the sum</source>
+        <translation>在求和之后应用</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="240"/>
+        <source>Residual activation</source>
+        <translation>残差块激活函数</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="241"/>
+        <source>After the sum</source>
+        <translation>求和之后</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="242"/>
+        <source>Add a projection to the shortcut</source>
+        <translation>为捷径添加投影层</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="244"/>
+        <source>A 1×1 convolution (or a Linear) that gives the shortcut the body&apos;s shape</source>
+        <translation>一个 1×1 卷积（或 Linear），使捷径的形状与主体一致</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="247"/>
+        <source>Add projection</source>
+        <translation>添加投影层</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="252"/>
+        <source>concatenate</source>
+        <translation>拼接</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="252"/>
+        <source>sum</source>
+        <translation>求和</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="252"/>
+        <source>mean</source>
+        <translation>平均</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="257"/>
+        <source>Parallel merge</source>
+        <translation>并行块合并方式</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="258"/>
+        <source>Merge</source>
+        <translation>合并方式</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="264"/>
+        <source>The dimension to concatenate along: 1 is the channels of an image or the features of a vector</source>
+        <translation>沿哪个维度拼接：1 表示图像的通道或向量的特征</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="267"/>
+        <source>Parallel dimension</source>
+        <translation>并行块维度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="268"/>
+        <source>Dimension</source>
+        <translation>维度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="269"/>
+        <location filename="../../gui/network/properties.py" line="272"/>
+        <source>Add branch</source>
+        <translation>添加分支</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="273"/>
+        <source>Remove last branch</source>
+        <translation>删除最后一个分支</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="277"/>
+        <source>Remove branch</source>
+        <translation>删除分支</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="294"/>
         <source>Unknown layer kind</source>
         <translation>未知的层类型</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="212"/>
+        <location filename="../../gui/network/properties.py" line="299"/>
         <source>Keep this layer&apos;s parameters fixed while training</source>
         <translation>训练时保持该层的参数不变</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="214"/>
+        <location filename="../../gui/network/properties.py" line="301"/>
         <source>Arguments</source>
         <translation>构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="220"/>
+        <location filename="../../gui/network/properties.py" line="307"/>
         <source>This layer has no arguments.</source>
         <translation>该层没有构造参数。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="231"/>
+        <location filename="../../gui/network/properties.py" line="318"/>
         <source>Always written in generated code</source>
         <translation>总会写入生成的代码</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="263"/>
-        <location filename="../../gui/network/properties.py" line="267"/>
+        <location filename="../../gui/network/properties.py" line="350"/>
+        <location filename="../../gui/network/properties.py" line="354"/>
         <source>empty: none</source>
         <translation>留空：None</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="307"/>
-        <location filename="../../gui/network/properties.py" line="311"/>
-        <location filename="../../gui/network/properties.py" line="313"/>
+        <location filename="../../gui/network/properties.py" line="394"/>
+        <location filename="../../gui/network/properties.py" line="398"/>
+        <location filename="../../gui/network/properties.py" line="400"/>
         <source>Error: </source>
         <translation>错误：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="307"/>
+        <location filename="../../gui/network/properties.py" line="394"/>
         <source>Warning: </source>
         <translation>警告：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="323"/>
+        <location filename="../../gui/network/properties.py" line="410"/>
         <source>(%1 frozen)</source>
         <translation>（%1 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="329"/>
+        <location filename="../../gui/network/properties.py" line="417"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="329"/>
+        <location filename="../../gui/network/properties.py" line="417"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="331"/>
+        <location filename="../../gui/network/properties.py" line="419"/>
         <source>1 inner block</source>
         <translation>1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="331"/>
+        <location filename="../../gui/network/properties.py" line="419"/>
         <source>%1 inner blocks</source>
         <translation>%1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="373"/>
+        <location filename="../../gui/network/properties.py" line="461"/>
         <source>Set %1</source>
         <translation>设置 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="421"/>
+        <location filename="../../gui/network/properties.py" line="509"/>
         <source>Freeze %1</source>
         <translation>冻结 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="421"/>
+        <location filename="../../gui/network/properties.py" line="509"/>
         <source>Unfreeze %1</source>
         <translation>解冻 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="462"/>
+        <location filename="../../gui/network/properties.py" line="550"/>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -1473,32 +1646,32 @@ Not saved yet: %2.</source>
 <context>
     <name>StackView</name>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="327"/>
+        <location filename="../../gui/network/stack_view.py" line="369"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="328"/>
+        <location filename="../../gui/network/stack_view.py" line="370"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="330"/>
+        <location filename="../../gui/network/stack_view.py" line="372"/>
         <source>Move %1</source>
         <translation>移动 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="338"/>
+        <location filename="../../gui/network/stack_view.py" line="380"/>
         <source>Insert 1 layer</source>
         <translation>插入 1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="339"/>
+        <location filename="../../gui/network/stack_view.py" line="381"/>
         <source>Insert %1 layers</source>
         <translation>插入 %1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="373"/>
+        <location filename="../../gui/network/stack_view.py" line="418"/>
         <source>Insert %1</source>
         <translation>插入 %1</translation>
     </message>
@@ -1705,107 +1878,107 @@ Not saved yet: %2.</source>
 <context>
     <name>TrainingController</name>
     <message>
-        <location filename="../../gui/controllers/training.py" line="180"/>
+        <location filename="../../gui/controllers/training.py" line="184"/>
         <source>The network cannot run yet: %1</source>
         <translation>网络还无法运行：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="187"/>
+        <location filename="../../gui/controllers/training.py" line="191"/>
         <source>Choose an image folder first.</source>
         <translation>请先选择一个图像文件夹。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="193"/>
+        <location filename="../../gui/controllers/training.py" line="197"/>
         <source>The network takes input %1, but %2 images are %3.</source>
         <translation>网络的输入为 %1，但 %2 的图像是 %3。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="226"/>
+        <location filename="../../gui/controllers/training.py" line="230"/>
         <source>Run %1 · %2, lr %3</source>
         <translation>运行 %1 · %2，学习率 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="243"/>
+        <location filename="../../gui/controllers/training.py" line="247"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="282"/>
+        <location filename="../../gui/controllers/training.py" line="286"/>
         <source>Weights reset: the network is untrained.</source>
         <translation>权重已重置：网络处于未训练状态。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="296"/>
+        <location filename="../../gui/controllers/training.py" line="300"/>
         <source>%1, epoch %2</source>
         <translation>%1，第 %2 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="301"/>
+        <location filename="../../gui/controllers/training.py" line="305"/>
         <source>Using the weights of epoch %1 (validation accuracy %2).</source>
         <translation>正在使用第 %1 轮的权重（验证准确率 %2）。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="311"/>
+        <location filename="../../gui/controllers/training.py" line="315"/>
         <source>Use best epoch (%1, val acc %2)</source>
         <translation>使用最佳轮次（%1，验证准确率 %2）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="354"/>
+        <location filename="../../gui/controllers/training.py" line="358"/>
         <source>The evaluation could not run: %1</source>
         <translation>无法运行评估：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="369"/>
+        <location filename="../../gui/controllers/training.py" line="371"/>
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="381"/>
+        <location filename="../../gui/controllers/training.py" line="383"/>
         <source>%1 is ready.</source>
         <translation>%1 已就绪。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="400"/>
+        <location filename="../../gui/controllers/training.py" line="402"/>
         <source>A run is going on.</source>
         <translation>有一次运行正在进行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="402"/>
+        <location filename="../../gui/controllers/training.py" line="404"/>
         <source>Add a few labelled drawings first.</source>
         <translation>请先添加几个已标注的手写样本。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="417"/>
+        <location filename="../../gui/controllers/training.py" line="419"/>
         <source>Fine-tune on %1 drawn examples</source>
         <translation>在 %1 个手写样本上微调</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="485"/>
+        <location filename="../../gui/controllers/training.py" line="487"/>
         <source>Training on %1 (%2 images)…</source>
         <translation>正在 %1 上训练（%2 张图像）…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="570"/>
+        <location filename="../../gui/controllers/training.py" line="572"/>
         <source>%1. Start (F5) continues this run where it stopped.</source>
         <translation>%1。开始 (F5) 将从停止处继续本次运行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="473"/>
+        <location filename="../../gui/controllers/training.py" line="475"/>
         <source>Epoch %1, step %2: loss %3</source>
         <translation>第 %1 轮，第 %2 步：损失 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="142"/>
+        <location filename="../../gui/controllers/training.py" line="143"/>
         <source>Trained weights from %1.</source>
         <translation>来自 %1 的训练权重。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="493"/>
+        <location filename="../../gui/controllers/training.py" line="495"/>
         <source>Paused at epoch %1, step %2.</source>
         <translation>已暂停于第 %1 轮，第 %2 步。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="560"/>
+        <location filename="../../gui/controllers/training.py" line="562"/>
         <source>Finished: validation accuracy %1 after %2 epochs.</source>
         <translation>完成：%2 轮后验证集准确率为 %1。</translation>
     </message>
@@ -2125,18 +2298,18 @@ Not saved yet: %2.</source>
 <context>
     <name>TrainingWorker</name>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="72"/>
+        <location filename="../../gui/controllers/training_worker.py" line="73"/>
         <source>training stopped by an unexpected error: %1</source>
         <translation>训练因意外错误而停止：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="127"/>
-        <location filename="../../gui/controllers/training_worker.py" line="157"/>
+        <location filename="../../gui/controllers/training_worker.py" line="128"/>
+        <location filename="../../gui/controllers/training_worker.py" line="158"/>
         <source>evaluation failed: %1</source>
         <translation>评估失败：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="182"/>
+        <location filename="../../gui/controllers/training_worker.py" line="183"/>
         <source>loading %1 failed: %2</source>
         <translation>加载 %1 失败：%2</translation>
     </message>
