@@ -49,6 +49,11 @@ ACTIONS = (
         "export_code", QT_TRANSLATE_NOOP("MainWindow", "&Python code…"), "weights.export_code"
     ),
     ActionSpec(
+        "import_model",
+        QT_TRANSLATE_NOOP("MainWindow", "&Import PyTorch Model…"),
+        "files.import_model_dialog",
+    ),
+    ActionSpec(
         "export_weights",
         QT_TRANSLATE_NOOP("MainWindow", "&Weights (state_dict)…"),
         "weights.export_weights",
@@ -224,6 +229,7 @@ MENUS = (
             "open_checkpoint",
             "load_weights",
             "save_checkpoint",
+            "import_model",
             (
                 QT_TRANSLATE_NOOP("MainWindow", "&Export"),
                 "export",

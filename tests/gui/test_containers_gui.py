@@ -189,3 +189,39 @@ def test_the_templates_with_containers_open_and_paint(qtbot, answers):  # noqa: 
         assert window.document.analysis.ok, name
         assert window.stack.grab().toImage().width() > 0
         window.session.discard_changes()
+
+
+def test_import_a_pytorch_model_from_a_file(qtbot, window, tmp_path):
+    """File ▸ Import PyTorch Model…: the tutorial's classes pasted into a file become the
+    network, with the class's own state_dict keys."""
+    from pathlib import Path
+
+    from netbuilder.gui.dialogs.import_model import ImportModelDialog, class_names
+    from tests.core.article_models import MNISTClassifier
+
+    source = Path(__file__).parents[1] / "core" / "import_samples" / "tutorial.py"
+    assert "MNISTClassifier" in class_names(source)  # listed without running the file
+    dialog = ImportModelDialog([1, 28, 28], str(tmp_path), window)
+    dialog.set_path(source)
+    dialog.class_box.setCurrentText("MNISTClassifier")
+    assert dialog.chosen() == (source, "MNISTClassifier", [1, 28, 28])
+    window.files.import_model_from(*dialog.chosen())
+    qtbot.waitUntil(lambda: window.files.importing is None, timeout=60_000)
+    spec = window.document.spec
+    assert set(build(spec).state_dict()) == set(MNISTClassifier().state_dict())
+    assert window.isWindowModified() and window.session.path is None
+
+
+def test_an_import_that_fails_says_why_and_changes_nothing(qtbot, window, answers):  # noqa: F811
+    _replies, said = answers
+    bad = path_of_sample("raises_at_import.py")
+    window.files.import_model_from(bad, "Net", [1, 28, 28])
+    qtbot.waitUntil(lambda: window.files.importing is None, timeout=60_000)
+    assert said and said[-1][0] == "warning" and "raises_at_import.py" in said[-1][2]
+    assert window.document.spec == small_net()
+
+
+def path_of_sample(name: str):
+    from pathlib import Path
+
+    return Path(__file__).parents[1] / "core" / "import_samples" / name

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from netbuilder.core.atomic import atomic_write_bytes, atomic_write_text
@@ -51,6 +51,7 @@ class FilesController(QObject):
         self.session = session
         self.window = window
         self.open_weights = open_weights  # .pth files go to the weights controller
+        self.importing = None  # the import worker while one runs
         self.recovery_stem = recovery_dir() / f"recovery-{os.getpid()}-{id(self):x}"
         self._recovered_revision = -1
 
@@ -210,6 +211,56 @@ class FilesController(QObject):
         self.message.emit(fill(self.tr("Wrote the network spec %1 (the project itself is not "
                                        "saved)"), str(path)))
         return True
+
+    # -- import from PyTorch code ---------------------------------------------------------------
+
+    def import_model_dialog(self) -> None:
+        from netbuilder.gui.dialogs.import_model import ImportModelDialog
+
+        folder = str(settings().value("files/last_dir", "") or "")
+        dialog = ImportModelDialog(list(self.session.spec.input_shape), folder, self.window)
+        if dialog.exec() and dialog.chosen() is not None:
+            self.import_model_from(*dialog.chosen())
+
+    def import_model_from(self, path: Path, class_name: str, input_shape: list[int]) -> None:
+        """Import ``class_name`` of ``path`` (run in a child process, on a thread); the
+        network opens as a new, unsaved project when it arrives."""
+        from netbuilder.gui.controllers.import_worker import ImportWorker
+        from netbuilder.gui.controllers.training_worker import start_detached
+
+        if self.importing is not None:
+            return
+        self.importing = ImportWorker(path, class_name, input_shape,
+                                      self.session.spec.num_classes)
+        self.importing.done.connect(self._imported)
+        self.importing.failed.connect(self._import_failed)
+        self.importing.finished.connect(self._import_finished)
+        self._import_source = (path, class_name)
+        self.message.emit(fill(self.tr("Importing %1 from %2…"), class_name, path.name))
+        start_detached(self.importing)
+
+    @Slot(object)
+    def _imported(self, result) -> None:
+        path, class_name = self._import_source
+        if not self.maybe_save():
+            return
+        session = self.session
+        self.session.load(Project(result.spec, session.dataset, session.settings()))
+        self.session.mark_unsaved()
+        notes = "\n".join(f"• {note}" for note in result.notes)
+        text = fill(self.tr("%1 from %2 is now the network."), class_name, path.name)
+        self.message.emit(text)
+        if notes:
+            QMessageBox.information(self.window, self.tr("Imported"), f"{text}\n\n{notes}")
+
+    @Slot(str)
+    def _import_failed(self, text: str) -> None:
+        path, class_name = self._import_source
+        QMessageBox.warning(self.window, fill(self.tr("Cannot import %1"), class_name), text)
+
+    @Slot()
+    def _import_finished(self) -> None:
+        self.importing = None
 
     # -- recent files -----------------------------------------------------------------------------
 

@@ -494,34 +494,34 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>FilesController</name>
     <message>
-        <location filename="../../gui/controllers/files.py" line="69"/>
+        <location filename="../../gui/controllers/files.py" line="70"/>
         <source>Untitled</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="70"/>
+        <location filename="../../gui/controllers/files.py" line="71"/>
         <source>%1 (template)</source>
         <translation>%1（模板）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="79"/>
+        <location filename="../../gui/controllers/files.py" line="80"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="116"/>
-        <location filename="../../gui/controllers/files.py" line="118"/>
-        <location filename="../../gui/controllers/files.py" line="142"/>
+        <location filename="../../gui/controllers/files.py" line="117"/>
+        <location filename="../../gui/controllers/files.py" line="119"/>
+        <location filename="../../gui/controllers/files.py" line="143"/>
         <source>Cannot open %1</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="133"/>
+        <location filename="../../gui/controllers/files.py" line="134"/>
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="80"/>
+        <location filename="../../gui/controllers/files.py" line="81"/>
         <source>Save the changes to %1?
 
 Not saved yet: %2.</source>
@@ -530,69 +530,89 @@ Not saved yet: %2.</source>
 尚未保存：%2。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="104"/>
+        <location filename="../../gui/controllers/files.py" line="105"/>
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="105"/>
+        <location filename="../../gui/controllers/files.py" line="106"/>
         <source>netbuilder projects and networks (*.nbproj *.json)</source>
         <translation>netbuilder 项目和网络 (*.nbproj *.json)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="119"/>
+        <location filename="../../gui/controllers/files.py" line="120"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="143"/>
+        <location filename="../../gui/controllers/files.py" line="144"/>
         <source>%1 is not a file netbuilder opens: drop a project (.nbproj, .json), a network (.json), or weights or a checkpoint (.pth).</source>
         <translation>netbuilder 无法打开 %1：请拖入项目（.nbproj、.json）、网络（.json），或权重、检查点（.pth）。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="167"/>
+        <location filename="../../gui/controllers/files.py" line="168"/>
         <source>netbuilder project (*%1)</source>
         <translation>netbuilder 项目 (*%1)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="168"/>
+        <location filename="../../gui/controllers/files.py" line="169"/>
         <source>Network spec only (*.json)</source>
         <translation>仅网络结构 (*.json)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="170"/>
+        <location filename="../../gui/controllers/files.py" line="171"/>
         <source>Save project as</source>
         <translation>项目另存为</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="187"/>
-        <location filename="../../gui/controllers/files.py" line="207"/>
+        <location filename="../../gui/controllers/files.py" line="188"/>
+        <location filename="../../gui/controllers/files.py" line="208"/>
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="188"/>
-        <location filename="../../gui/controllers/files.py" line="208"/>
+        <location filename="../../gui/controllers/files.py" line="189"/>
+        <location filename="../../gui/controllers/files.py" line="209"/>
         <source>%1 could not be written: %2</source>
         <translation>无法写入 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="194"/>
+        <location filename="../../gui/controllers/files.py" line="195"/>
         <source>Saved %1: a project with trained weights is a %2 file (%3 is left as it was)</source>
         <translation>已保存 %1：带有训练权重的项目保存为 %2 文件（%3 保持不变）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="198"/>
+        <location filename="../../gui/controllers/files.py" line="199"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="210"/>
+        <location filename="../../gui/controllers/files.py" line="211"/>
         <source>Wrote the network spec %1 (the project itself is not saved)</source>
         <translation>已写入网络结构 %1（项目本身未保存）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="256"/>
+        <location filename="../../gui/controllers/files.py" line="239"/>
+        <source>Importing %1 from %2…</source>
+        <translation>正在从 %2 导入 %1…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="251"/>
+        <source>%1 from %2 is now the network.</source>
+        <translation>来自 %2 的 %1 现在是当前网络。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="254"/>
+        <source>Imported</source>
+        <translation>已导入</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="259"/>
+        <source>Cannot import %1</source>
+        <translation>无法导入 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="307"/>
         <source>Autosave failed: %1</source>
         <translation>自动保存失败：%1</translation>
     </message>
@@ -644,6 +664,74 @@ Not saved yet: %2.</source>
         <location filename="../../gui/inspect/health.py" line="68"/>
         <source>Nothing unusual.</source>
         <translation>未发现异常。</translation>
+    </message>
+</context>
+<context>
+    <name>ImportModelDialog</name>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="54"/>
+        <source>Import PyTorch model</source>
+        <translation>导入 PyTorch 模型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="59"/>
+        <source>a .py file with an nn.Module class</source>
+        <translation>含有 nn.Module 类的 .py 文件</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="60"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="70"/>
+        <source>One sample&apos;s shape, without the batch</source>
+        <translation>单个样本的形状，不含批维度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="71"/>
+        <source>Importing runs the file&apos;s code (in a separate process that is stopped after a minute). Import only code you trust.</source>
+        <translation>导入会运行该文件的代码（在一个独立进程中，一分钟后停止）。只导入你信任的代码。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="80"/>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="84"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="85"/>
+        <source>Class</source>
+        <translation>类</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="86"/>
+        <source>Input shape</source>
+        <translation>输入形状</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="94"/>
+        <source>Python file with a model</source>
+        <translation>含有模型的 Python 文件</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="95"/>
+        <source>Python (*.py)</source>
+        <translation>Python (*.py)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="108"/>
+        <source>No class found in this file (or it cannot be read as Python).</source>
+        <translation>此文件中没有找到类（或无法作为 Python 读取）。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="120"/>
+        <source>Choose a file, a class and an input shape such as %1.</source>
+        <translation>请选择文件、类和输入形状，例如 %1。</translation>
     </message>
 </context>
 <context>
@@ -719,7 +807,7 @@ Not saved yet: %2.</source>
         <translation>正在加载 PyTorch 的形状分析…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="375"/>
+        <location filename="../../gui/actions.py" line="381"/>
         <location filename="../../gui/theme.py" line="10"/>
         <source>System</source>
         <translation>跟随系统</translation>
@@ -857,196 +945,201 @@ Not saved yet: %2.</source>
     </message>
     <message>
         <location filename="../../gui/actions.py" line="53"/>
+        <source>&amp;Import PyTorch Model…</source>
+        <translation>导入 PyTorch 模型(&amp;I)…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/actions.py" line="58"/>
         <source>&amp;Weights (state_dict)…</source>
         <translation>权重 (state_dict)(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="58"/>
+        <location filename="../../gui/actions.py" line="63"/>
         <source>&amp;Training Script…</source>
         <translation>训练脚本(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="63"/>
+        <location filename="../../gui/actions.py" line="68"/>
         <source>&amp;ONNX…</source>
         <translation>ONNX(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="69"/>
+        <location filename="../../gui/actions.py" line="74"/>
         <source>Torch&amp;Script…</source>
         <translation>TorchScript(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="75"/>
+        <location filename="../../gui/actions.py" line="80"/>
         <source>torch.e&amp;xport Program…</source>
         <translation>torch.export 程序(&amp;X)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="81"/>
+        <location filename="../../gui/actions.py" line="86"/>
         <source>Save &amp;Checkpoint…</source>
         <translation>保存检查点(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="85"/>
+        <location filename="../../gui/actions.py" line="90"/>
         <source>&amp;Load Weights…</source>
         <translation>加载权重(&amp;L)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="89"/>
+        <location filename="../../gui/actions.py" line="94"/>
         <source>Open C&amp;heckpoint or Weights…</source>
         <translation>打开检查点或权重(&amp;H)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="92"/>
+        <location filename="../../gui/actions.py" line="97"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="159"/>
+        <location filename="../../gui/actions.py" line="164"/>
         <source>Group into &amp;Residual</source>
         <translation>组合为残差块(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="168"/>
+        <location filename="../../gui/actions.py" line="173"/>
         <source>Group into &amp;Parallel</source>
         <translation>组合为并行块(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="177"/>
+        <location filename="../../gui/actions.py" line="182"/>
         <source>Ungr&amp;oup</source>
         <translation>取消组合(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="316"/>
+        <location filename="../../gui/actions.py" line="322"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="318"/>
+        <location filename="../../gui/actions.py" line="324"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="94"/>
+        <location filename="../../gui/actions.py" line="99"/>
         <source>Cu&amp;t</source>
         <translation>剪切(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="98"/>
+        <location filename="../../gui/actions.py" line="103"/>
         <source>&amp;Copy</source>
         <translation>复制(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="105"/>
+        <location filename="../../gui/actions.py" line="110"/>
         <source>&amp;Paste</source>
         <translation>粘贴(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="109"/>
+        <location filename="../../gui/actions.py" line="114"/>
         <source>&amp;Delete</source>
         <translation>删除(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="117"/>
+        <location filename="../../gui/actions.py" line="122"/>
         <source>D&amp;uplicate</source>
         <translation>创建副本(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="125"/>
+        <location filename="../../gui/actions.py" line="130"/>
         <source>Re&amp;name</source>
         <translation>重命名(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="133"/>
+        <location filename="../../gui/actions.py" line="138"/>
         <source>Move &amp;Up</source>
         <translation>上移(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="142"/>
+        <location filename="../../gui/actions.py" line="147"/>
         <source>Move Do&amp;wn</source>
         <translation>下移(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="151"/>
+        <location filename="../../gui/actions.py" line="156"/>
         <source>&amp;Group into Block</source>
         <translation>组合为块(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="185"/>
+        <location filename="../../gui/actions.py" line="190"/>
         <source>Select &amp;All</source>
         <translation>全选(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="207"/>
+        <location filename="../../gui/actions.py" line="212"/>
         <source>&amp;About netbuilder</source>
         <translation>关于 netbuilder(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="192"/>
+        <location filename="../../gui/actions.py" line="197"/>
         <source>&amp;Start Training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="196"/>
+        <location filename="../../gui/actions.py" line="201"/>
         <source>&amp;Pause / Resume</source>
         <translation>暂停 / 继续(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="202"/>
+        <location filename="../../gui/actions.py" line="207"/>
         <source>S&amp;top</source>
         <translation>停止(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="205"/>
+        <location filename="../../gui/actions.py" line="210"/>
         <source>&amp;Reset Weights</source>
         <translation>重置权重(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="212"/>
+        <location filename="../../gui/actions.py" line="217"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="356"/>
+        <location filename="../../gui/actions.py" line="362"/>
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="228"/>
+        <location filename="../../gui/actions.py" line="234"/>
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="245"/>
+        <location filename="../../gui/actions.py" line="251"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="268"/>
+        <location filename="../../gui/actions.py" line="274"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="366"/>
+        <location filename="../../gui/actions.py" line="372"/>
         <source>&amp;Theme</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="378"/>
+        <location filename="../../gui/actions.py" line="384"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="269"/>
+        <location filename="../../gui/actions.py" line="275"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="270"/>
+        <location filename="../../gui/actions.py" line="276"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="411"/>
+        <location filename="../../gui/actions.py" line="417"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
