@@ -13,6 +13,13 @@ What maps to what:
   arguments read back as :func:`builder.spec_from_module` reads them;
 - an ``nn.Sequential`` (or ``nn.ModuleList`` run in a loop, or a submodule of the class's own
   whose ``forward`` is a chain) → a block of the same name, so ``state_dict`` keys are unchanged;
+- ``a + b`` of two paths from one tensor → a residual (``x + f(x)``: body f, no shortcut;
+  ``f(x) + g(x)``: the longer path is the body), with an activation right after the sum (ReLU,
+  GELU …, default arguments) as its activation; ``torch.cat([...], dim)`` of paths from one
+  tensor → a parallel (merge "concat"). A submodule whose forward() is such a sum becomes a
+  residual of its name. Inside them the class's names stay, under ``body.``, ``shortcut.`` or
+  ``branches.K.``: those ``state_dict`` keys are renamed, and :attr:`ImportResult.key_map`
+  says how (``layer1.conv1.weight`` → ``layer1.body.conv1.weight``);
 - functional calls → parameterless layers with fresh names (``relu1``, ``flatten``):
   ``F.relu``/``torch.relu``/``x.relu()``, ``F.gelu``, ``F.silu``, ``F.leaky_relu``, ``F.elu``,
   ``torch.sigmoid``, ``torch.tanh``, ``F.softmax``/``F.log_softmax``, ``F.dropout`` (as
@@ -432,6 +439,21 @@ class _Layer:
     frozen: bool
     functional: bool
     origin: str  # for notes: "F.relu (line 12)"
+    module_path: str | None = None  # the module it is (its state_dict keys), if any
+
+
+@dataclass
+class _Fork:
+    """Paths from one tensor that meet again: a residual (branches: body, shortcut) or a
+    parallel (branches in torch.cat's order), before nesting."""
+
+    kind: str  # "Residual" or "Parallel"
+    container: tuple[str, ...]
+    branches: list[list]
+    activation: str
+    dim: int
+    merge: Any  # the fx node of the sum or torch.cat
+    origin: str
 
 
 @dataclass
@@ -619,7 +641,8 @@ def spec_from_traced(model, input_shape: list[int], class_name: str = "Net",
     """
     import torch
 
-    from netbuilder.core.spec import NetworkSpec, check_class_name
+    from netbuilder.core.containers import PARALLEL, RESIDUAL
+    from netbuilder.core.spec import NetworkSpec, check_class_name, uses_kind
 
     model.eval()
     forward_defaults(model)  # one input, or a clear refusal before anything runs
@@ -640,15 +663,26 @@ def spec_from_traced(model, input_shape: list[int], class_name: str = "Net",
     graph_module = traced_graph(model, source)
     shapes = _Shapes(graph_module, torch.randn(SHAPE_BATCH, *input_shape), source)
     converter = _Converter(model, graph_module, shapes, source)
-    items = converter.items()
+    items, origins = converter.items()
     notes = converter.notes
     name = class_name if check_class_name(class_name) is None else "Net"
+    if name == class_name and class_name in (RESIDUAL, PARALLEL) and uses_kind(items, name):
+        name = "Net"
     if name != class_name:
         notes.append(f"the network is called Net: {class_name!r} cannot name a generated class")
     output_shape = shapes.shape.get(converter.output_value)
     num_classes = output_shape[1] if output_shape is not None and len(output_shape) == 2 else None
     spec = NetworkSpec(list(input_shape), items, name, num_classes)
-    key_map = _check_equal(model, spec, converter, reference_input, reference)
+    key_map = _key_map(spec, origins, model)
+    renamed = [(old, new) for old, new in key_map.items() if old != new]
+    if renamed:
+        shown = ", ".join(f"{old} → {new}" for old, new in renamed[:2])
+        notes.append(
+            f"{len(renamed)} of {type(model).__name__}'s state_dict keys have other names in the "
+            f"network ({shown}{' …' if len(renamed) > 2 else ''}): the layers of a residual or "
+            "parallel sit under its body., shortcut. or branches.K.; rename the keys (the "
+            "import's key map) to load weights saved by the class")
+    _check_equal(model, spec, converter, key_map, reference_input, reference)
     return spec, notes, key_map
 
 
@@ -717,8 +751,9 @@ class _Converter:
 
     # -- the walk ------------------------------------------------------------------------------
 
-    def items(self) -> list:
-        layers = self._chain()
+    def items(self) -> tuple[list, dict[int, str]]:
+        """The network's items, and the module path each module layer came from (by id)."""
+        elements = self._walk()
         self._note_unused()
         called = set()
         for node in self.gm.graph.nodes:
@@ -726,30 +761,23 @@ class _Converter:
                 path = entry[0] if isinstance(entry, tuple) else ""
                 if path:
                     called.add(tuple(path.split(".")))
-        return _nest(layers, self._taken_names(), called, self.notes)
+        nester = _Nester(self._taken_names(), called)
+        items = nester.nest(elements, ())
+        items = nester.collapse(items)
+        nester.name_rest(items)
+        if nester.made:
+            self.notes.append("functional calls became layers: " + "; ".join(nester.made))
+        return items, nester.origins
 
-    def _chain(self) -> list[_Layer]:
+    def _walk(self) -> list:
         if self.input is None:
             raise ModelImportError("forward() takes no input")
-        layers: list[_Layer] = []
-        value = self.input
-        previous = "the input"
-        while True:
-            users = self._tensor_users(value)
-            if self.output in users and len(users) == 1:
-                break
-            if not users:
-                raise ModelImportError(f"forward()'s result does not come from its input "
-                                       f"(it returns {self._render(self.output.args[0], value)})")
-            if len(users) > 1:
-                self._fork_error(value, users, previous)
-            node = users[0]
-            self._check_inputs(node, value, previous)
-            layer = self._layer(node, value, previous)
-            if layer is not None:
-                layers.append(layer)
-                previous = layer.name or self._render(node, value)
-            value = node
+        if self.input not in self.to_output:
+            raise ModelImportError(f"{type(self.model).__name__}.forward()'s result does not "
+                                   "come from its input")
+        elements, value, end = self._stack(self.input, "the input")
+        if end is not self.output:
+            self._merge_error(end, value, "the input")
         result = self.output.args[0]
         if result is not value:
             raise ModelImportError(
@@ -757,14 +785,171 @@ class _Converter:
                 f"{self._render(result, value)}, not one tensor: a network in netbuilder has "
                 "one output")
         self.output_value = value
-        return layers
+        return elements
 
-    def _check_inputs(self, node, value, previous: str) -> None:
+    def _stack(self, value, previous: str) -> tuple[list, Any, Any]:
+        """Follow the path from ``value`` (through any forks that meet again on the way) to
+        the output or to a merge it cannot resolve itself: (elements, last value, that node)."""
+        elements: list = []
+        while True:
+            users = self._tensor_users(value)
+            if self.output in users:
+                return elements, value, self.output
+            if len(users) == 1 and not self._merges_only(users[0], value):
+                node = users[0]
+                if self._is_merge(node):
+                    return elements, value, node
+                self._check_inputs(node, value, previous)
+                layer = self._layer(node, value, previous)
+                if layer is not None:
+                    elements.append(layer)
+                    previous = layer.name or self._render(node, value)
+                value = node
+                continue
+            fork, value = self._fork(value, users, previous)
+            elements.append(fork)
+            previous = f"the {fork.kind.lower()} of {fork.origin}"
+
+    def _input_positions(self, node) -> list:
+        """The tensors computed from the input that ``node`` reads, in argument order, with
+        repeats (x + x reads x twice; torch.cat([a, b]) reads a then b)."""
+        import torch.fx as fx
+
+        found: list = []
+
+        def visit(item) -> None:
+            if isinstance(item, fx.Node):
+                if item in self.from_input and self._carries_tensors(item):
+                    found.append(item)
+            elif isinstance(item, (list, tuple)):
+                for inner in item:
+                    visit(inner)
+            elif isinstance(item, dict):
+                for inner in item.values():
+                    visit(inner)
+
+        visit(node.args)
+        visit(node.kwargs)
+        return found
+
+    def _is_merge(self, node) -> bool:
+        return node is not self.output and len(self._input_positions(node)) >= 2
+
+    def _merges_only(self, node, value) -> bool:
+        """x + x, torch.cat([x, x]): a merge of one value with itself."""
+        positions = self._input_positions(node)
+        return len(positions) >= 2 and all(p is value for p in positions)
+
+    def _fork(self, value, users, previous: str) -> tuple[_Fork, Any]:
+        """The paths from ``value`` up to where they meet, as one residual or parallel."""
+        ends: list[tuple[list, Any, Any]] = []
+        for user in users:
+            if self._is_merge(user):
+                ends.append(([], value, user))  # the identity: value itself goes to the merge
+                continue
+            self._check_inputs(user, value, previous)
+            layer = self._layer(user, value, previous)
+            name = (layer.name or self._render(user, value)) if layer else previous
+            elements, last, end = self._stack(user, name)
+            ends.append(([layer, *elements] if layer else elements, last, end))
+        merges = list(dict.fromkeys(end for _elements, _last, end in ends))
+        if len(merges) != 1 or merges[0] is self.output:
+            shown = "; ".join(self._render(m, None) if m is not self.output
+                              else "the output" for m in merges[:3])
+            raise ModelImportError(
+                f"{self.where(users[-1])}: the paths from {previous} do not meet again in one "
+                f"sum or concatenation (they end at: {shown}); netbuilder imports a sum of two "
+                f"paths (a residual) or one torch.cat of paths (a parallel). {REPRESENTABLE}")
+        merge = merges[0]
+        self._check_inputs(merge, None, previous, merging=True)
+        by_end: dict[Any, list] = {}
+        for elements, last, _end in ends:
+            by_end.setdefault(last, []).append(elements)
+        branches: list[list] = []
+        for position in self._input_positions(merge):
+            stacks = by_end.get(position)
+            if not stacks:
+                self._merge_error(merge, value, previous)
+            branches.append(stacks[0] if position is not value else [])
+            if position is not value:
+                stacks.pop(0)
+        if any(by_end.get(last) for last in by_end if last is not value):
+            self._merge_error(merge, value, previous)
+        return self._combine(merge, branches, value, previous)
+
+    def _combine(self, merge, branches: list[list], value, previous: str) -> tuple[_Fork, Any]:
+        import torch
+
+        from netbuilder.core.containers import ACTIVATIONS
+
+        target, where = merge.target, self.where(merge)
+        origin = self._render(merge, value) + (f" (line {where.line})" if where.line else "")
+        container = self._container_of(merge)
+        is_sum = (merge.op == "call_function" and target in (operator.add, operator.iadd)) or (
+            merge.op == "call_function" and target is torch.add) or (
+            merge.op == "call_method" and target in ("add", "add_"))
+        is_cat = merge.op == "call_function" and target in (
+            torch.cat, getattr(torch, "concat", None), getattr(torch, "concatenate", None))
+        plain_sum = all(key == "alpha" and merge.kwargs[key] == 1 for key in merge.kwargs)
+        if is_sum and plain_sum and len(branches) == 2:
+            first, second = branches
+            if not first and not second:
+                self._unsupported(merge, value, previous, "a sum of a tensor with itself (2·x) "
+                                                          "has no layer kind")
+            body, shortcut = (first, second) if len(first) >= len(second) else (second, first)
+            activation, after = "", merge
+            users = self._tensor_users(merge)
+            if len(users) == 1 and users[0] is not self.output:
+                kind = self._plain_activation(users[0], merge)
+                if kind in ACTIVATIONS:
+                    activation, after = kind, users[0]
+            return _Fork("Residual", container, [body, shortcut], activation, 1, merge,
+                         origin), after
+        if merge.op == "call_function" and target in (operator.mul, operator.imul, torch.mul):
+            self._unsupported(merge, value, previous, "a product of two paths (a gate, as in "
+                                                      "squeeze-and-excitation) has no layer kind")
+        if is_cat:
+            dim = merge.kwargs.get("dim", merge.args[1] if len(merge.args) > 1 else 0)
+            dim = self._plain(dim, merge, value, previous)
+            if not isinstance(dim, int) or isinstance(dim, bool):
+                self._unsupported(merge, value, previous, "its dim is not an integer")
+            return _Fork("Parallel", container, branches, "", dim, merge, origin), merge
+        self._unsupported(merge, value, previous, self._reason(merge, value)
+                          if not is_sum else "a sum with alpha= has no layer kind")
+        raise AssertionError  # not reached
+
+    def _plain_activation(self, node, value) -> str:
+        """The activation kind ``node`` computes with default arguments, or ''."""
+        try:
+            if node.op == "call_module":
+                module = self.gm.get_submodule(str(node.target))
+                kind = self.catalog.kind_of_module(module)
+                if kind is None:
+                    return ""
+                from netbuilder.core.builder import _extract_args
+
+                return kind.name if not _extract_args(kind, module) else ""
+            op = None
+            if node.op == "call_function" and _hashable(node.target):
+                op = self.functions.get(node.target)
+            elif node.op == "call_method":
+                op = self.methods.get(node.target)
+            if op is None or op.kind in ("", "reshape"):
+                return ""
+            args = op.to_args(self._bind(op, node, value, "")) if op.to_args else {}
+            kind = self.catalog.get(op.kind)
+            changed = {name: v for name, v in args.items()
+                       if kind.arg(name).normalize(v) != kind.arg(name).normalize(
+                           kind.arg(name).default)}
+            return op.kind if not changed else ""
+        except (ModelImportError, _Unsupported, KeyError):
+            return ""
+
+    def _check_inputs(self, node, value, previous: str, merging: bool = False) -> None:
         """Refuse a node that also reads a tensor not computed from the input (a parameter
-        used directly, a tensor made in forward) or merges two paths."""
-        others = [n for n in self._tensor_inputs(node) if n is not value]
-        for other in others:
-            if other in self.from_input:
+        used directly, a tensor made in forward)."""
+        for other in self._tensor_inputs(node):
+            if other is value or other in self.from_input:
                 continue
             origin = other
             while origin.op != "get_attr" and origin.all_input_nodes:
@@ -779,21 +964,13 @@ class _Converter:
             raise ModelImportError(
                 f"{self.where(node)}, after {previous}: {self._render(node, value)} uses {what}; "
                 f"no layer kind holds such tensors. {REPRESENTABLE}")
-        if others:
-            self._merge_error(node, value, previous)
-
-    def _fork_error(self, value, users, previous: str) -> None:
-        shown = ", ".join(self._render(u, value) for u in users[:4])
-        raise ModelImportError(
-            f"{self.where(users[-1])}: the output of {previous} is used by {len(users)} paths "
-            f"({shown}): branches that meet again in a sum or torch.cat cannot be imported yet "
-            f"— only chains of layers can. {REPRESENTABLE}")
 
     def _merge_error(self, node, value, previous: str) -> None:
         raise ModelImportError(
-            f"{self.where(node)}, after {previous}: {self._render(node, value)} combines two "
-            f"paths: residual sums and concatenations cannot be imported yet — only chains of "
-            f"layers can. {REPRESENTABLE}")
+            f"{self.where(node)}, after {previous}: {self._render(node, value)} combines paths "
+            "that do not all start from one tensor; netbuilder imports a sum of two paths from "
+            f"one input (a residual) or a torch.cat of paths from one input (a parallel). "
+            f"{REPRESENTABLE}")
 
     # -- one node ------------------------------------------------------------------------------
 
@@ -857,7 +1034,7 @@ class _Converter:
         frozen = any(True for _ in module.parameters()) and not any(
             p.requires_grad for p in module.parameters())
         return self._checked(_Layer(parts[:-1], parts[-1], kind.name, args, frozen, False,
-                                    origin), node, value, previous)
+                                    origin, path), node, value, previous)
 
     def _checked(self, layer: _Layer, node, value, previous: str) -> _Layer:
         from netbuilder.core.spec import LayerSpec, check_args
@@ -1077,17 +1254,6 @@ class _Converter:
             taken.update(path.split("."))
         return taken
 
-    def kept_keys(self) -> list[str]:
-        """The class's state_dict keys that the network has."""
-        keys = []
-        for key in self.model.state_dict():
-            owner = key.rpartition(".")[0]
-            if owner in self.used_modules or any(owner.startswith(u + ".")
-                                                 for u in self.used_modules):
-                keys.append(key)
-        return keys
-
-
 def _same(a: Any, b: Any) -> bool:
     try:
         return type(a) is type(b) and bool(a == b)
@@ -1120,59 +1286,146 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return "[N" + "".join(f", {v}" for v in shape[1:]) + "]"
 
 
-def _nest(layers: list[_Layer], taken: set[str], called: set[tuple[str, ...]],
-          notes: list[str]) -> list:
-    """The flat chain as items: layers of one module path go into blocks of that name (their
-    calls must be consecutive); functional layers get fresh names. A functional call right
-    after a layer of a container that is never called itself (an nn.ModuleList run in a loop)
-    joins that container's block."""
-    from netbuilder.core.spec import BlockSpec, LayerSpec, check_name, name_base
+class _Nester:
+    """Elements → items: layers of one module path go into a block of that name (their calls
+    must be consecutive), forks become residuals and parallels whose stacks are nested the same
+    way, functional layers and containers get fresh names. A functional call right after a
+    layer of a container that is never called itself (an nn.ModuleList run in a loop) joins
+    that container's block."""
 
-    root: list = []
-    stack: list[tuple[tuple[str, ...], list]] = [((), root)]
-    closed: set[tuple[str, ...]] = set()
-    made: list[str] = []
-    for layer in layers:
-        container = layer.container
-        current = stack[-1][0]
-        if layer.functional and len(container) < len(current) \
-                and current[:len(container)] == container and current not in called:
-            container = current  # a loop over an nn.ModuleList: F.relu between its layers
-        while stack[-1][0] != container[:len(stack[-1][0])]:
-            closed.add(stack.pop()[0])
-        while len(stack[-1][0]) < len(container):
-            path = container[:len(stack[-1][0]) + 1]
-            if path in closed:
+    def __init__(self, taken: set[str], called: set[tuple[str, ...]]):
+        self.taken = taken
+        self.called = called
+        self.made: list[str] = []
+        self.origins: dict[int, str] = {}  # id(LayerSpec) → the module path it came from
+        self.fresh: set[int] = set()  # ids of containers named here, not after a module
+
+    def nest(self, elements: list, base: tuple[str, ...]) -> list:
+        from netbuilder.core.spec import (
+            BlockSpec,
+            LayerSpec,
+            ParallelSpec,
+            ResidualSpec,
+            check_name,
+        )
+
+        root: list = []
+        stack: list[tuple[tuple[str, ...], list]] = [(base, root)]
+        closed: set[tuple[str, ...]] = set()
+        for element in elements:
+            container = element.container
+            if container[:len(base)] != base:
+                container = base
+            current = stack[-1][0]
+            if isinstance(element, _Layer) and element.functional \
+                    and len(container) < len(current) \
+                    and current[:len(container)] == container and current not in self.called:
+                container = current  # a loop over an nn.ModuleList: F.relu between its layers
+            while stack[-1][0] != container[:len(stack[-1][0])]:
+                closed.add(stack.pop()[0])
+            while len(stack[-1][0]) < len(container):
+                path = container[:len(stack[-1][0]) + 1]
                 dotted = ".".join(path)
-                raise ModelImportError(
-                    f"the layers of self.{dotted} are not called one after another ({layer.origin} "
-                    f"comes after other layers): a block runs its layers in one go")
-            reason = check_name(path[-1])
-            if reason:
-                raise ModelImportError(f"self.{'.'.join(path)}: {reason}")
-            block = BlockSpec(path[-1], [])
-            stack[-1][1].append(block)
-            stack.append((path, block.items))
-        name = layer.name
-        if name is None:
-            base = name_base(layer.kind)
-            candidates = (base if i == 0 else f"{base}{i}" for i in range(100_000))
-            name = next(c for c in candidates if c not in taken)
-            made.append(f"{name} ← {layer.origin}")
-        else:
-            reason = check_name(name)
-            if reason:
-                raise ModelImportError(f"self.{'.'.join((*container, name))}: {reason}")
-        taken.add(name)
-        stack[-1][1].append(LayerSpec(layer.kind, name, dict(layer.args), layer.frozen))
-    if made:
-        notes.append("functional calls became layers: " + "; ".join(made))
-    return root
+                if path in closed:
+                    raise ModelImportError(
+                        f"the layers of self.{dotted} are not called one after another "
+                        f"({element.origin} comes after other layers): a block runs its layers "
+                        "in one go")
+                reason = check_name(path[-1])
+                if reason:
+                    raise ModelImportError(f"self.{dotted}: {reason}")
+                block = BlockSpec(path[-1], [])
+                stack[-1][1].append(block)
+                stack.append((path, block.items))
+            if isinstance(element, _Fork):
+                stacks = [self._unwrap(self.nest(branch, container))
+                          for branch in element.branches]
+                name = f"?{element.kind}"  # named once blocks have collapsed (see name_rest)
+                item = (ResidualSpec(name, stacks[0], stacks[1], element.activation)
+                        if element.kind == "Residual"
+                        else ParallelSpec(name, stacks, "concat", element.dim))
+                self.fresh.add(id(item))
+            else:
+                name = element.name
+                if name is None:
+                    name = self._fresh(element.kind)
+                    self.made.append(f"{name} ← {element.origin}")
+                else:
+                    reason = check_name(name)
+                    if reason:
+                        raise ModelImportError(f"self.{'.'.join((*container, name))}: {reason}")
+                    self.taken.add(name)
+                item = LayerSpec(element.kind, name, dict(element.args), element.frozen)
+                if element.module_path is not None:
+                    self.origins[id(item)] = element.module_path
+            stack[-1][1].append(item)
+        return root
+
+    def _fresh(self, kind: str) -> str:
+        from netbuilder.core.spec import name_base
+
+        base = name_base(kind)
+        name = next(c for c in (base if i == 0 else f"{base}{i}" for i in range(1_000_000))
+                    if c not in self.taken)
+        self.taken.add(name)
+        return name
+
+    @staticmethod
+    def _unwrap(items: list) -> list:
+        """A stack that is one block (self.body = nn.Sequential(...)) is that block's items."""
+        from netbuilder.core.spec import BlockSpec
+
+        while len(items) == 1 and type(items[0]) is BlockSpec:
+            items = items[0].items
+        return items
+
+    def collapse(self, items: list) -> list:
+        """A block holding only a residual or parallel named here (a submodule whose forward()
+        is x + f(x)) becomes that container, under the submodule's name."""
+        from netbuilder.core.spec import BlockSpec, LayerSpec
+
+        result = []
+        for item in items:
+            if not isinstance(item, LayerSpec):
+                for _relative, stack in item.stacks():
+                    stack[:] = self.collapse(stack)
+            if type(item) is BlockSpec and len(item.items) == 1 \
+                    and id(item.items[0]) in self.fresh:
+                inner = item.items[0]
+                inner.name = item.name
+                item = inner
+            result.append(item)
+        return result
 
 
-def _check_equal(model, spec, converter: _Converter, inputs, reference) -> dict[str, str]:
-    """Build the spec, load the class's weights into it and compare outputs: the import is
-    right, or this raises. Returns the key map (class key → spec key)."""
+    def name_rest(self, items: list) -> None:
+        """Fresh names, in forward order, for the residuals and parallels not named after a
+        submodule."""
+        from netbuilder.core.spec import walk_items
+
+        for _path, item, _depth in walk_items(items):
+            if id(item) in self.fresh and item.name.startswith("?"):
+                item.name = self._fresh(item.kind)
+
+
+def _key_map(spec, origins: dict[int, str], model) -> dict[str, str]:
+    """The class's state_dict keys → the spec's, for every layer that is one of its modules."""
+    from netbuilder.core.spec import LayerSpec
+
+    key_map: dict[str, str] = {}
+    for path, item, _depth in spec.walk():
+        module_path = origins.get(id(item)) if isinstance(item, LayerSpec) else None
+        if module_path is None:
+            continue
+        for key in model.get_submodule(module_path).state_dict():
+            key_map[f"{module_path}.{key}"] = f"{path}.{key}"
+    return key_map
+
+
+def _check_equal(model, spec, converter: _Converter, key_map: dict[str, str], inputs,
+                 reference) -> None:
+    """Build the spec, load the class's weights into it (keys renamed by ``key_map``) and
+    compare outputs: the import is right, or this raises."""
     import torch
 
     from netbuilder.core.builder import build
@@ -1184,7 +1437,6 @@ def _check_equal(model, spec, converter: _Converter, inputs, reference) -> dict[
         raise ModelImportError("the imported network is not valid: "
                                + "; ".join(str(p) for p in exc.problems[:5])) from None
     state = model.state_dict()
-    key_map = {key: key for key in converter.kept_keys()}
     renamed = {key_map[k]: v for k, v in state.items() if k in key_map}
     expected = {k: tuple(v.shape) for k, v in built.state_dict().items()}
     got = {k: tuple(v.shape) for k, v in renamed.items()}
@@ -1201,7 +1453,7 @@ def _check_equal(model, spec, converter: _Converter, inputs, reference) -> dict[
     if converter.random_in_eval:
         converter.notes.append("the outputs were not compared: the code's own forward() is "
                                "random in evaluation")
-        return key_map
+        return
     with torch.no_grad():
         try:
             output = built(inputs)
@@ -1217,4 +1469,3 @@ def _check_equal(model, spec, converter: _Converter, inputs, reference) -> dict[
             f"the imported network does not compute what {type(model).__name__}.forward() "
             f"computes for a batch of {len(inputs)} ({difference}): forward() may depend on "
             "the batch size or on something netbuilder did not read")
-    return key_map

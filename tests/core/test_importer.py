@@ -312,23 +312,39 @@ class SplitsTheBatch(nn.Module):
         return self.fc(x.view(-1, 392))
 
 
-class Skips(nn.Module):
+class Gate(nn.Module):
     def __init__(self):
         super().__init__()
         self.fc = nn.Linear(16, 16)
 
     def forward(self, x):
-        return x + self.fc(x)
+        return x * torch.sigmoid(self.fc(x))
 
 
-class Branches(nn.Module):
+class SumOfThree(nn.Module):
     def __init__(self):
         super().__init__()
-        self.a = nn.Linear(16, 4)
-        self.b = nn.Linear(16, 4)
+        self.a = nn.Linear(16, 16)
+        self.b = nn.Linear(16, 16)
 
     def forward(self, x):
-        return torch.cat([self.a(x), self.b(x)], dim=1)
+        return x + self.a(x) + self.b(x)
+
+
+class Dense(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(16, 16)
+        self.b = nn.Linear(32, 16)
+
+    def forward(self, x):
+        y = torch.cat([x, self.a(x)], 1)
+        return torch.cat([y, self.b(y), x], 1)
+
+
+class Doubles(nn.Module):
+    def forward(self, x):
+        return x + x
 
 
 @pytest.mark.parametrize("model, shape, expected", [
@@ -346,8 +362,13 @@ class Branches(nn.Module):
     (Recurrent(), [5, 16], ["LSTM is not a layer kind", "use netbuilder's LSTM kind"]),
     (SplitsTheBatch(), [1, 28, 28], ["x.view(-1, 392) — it reshapes [N, 1, 28, 28] to "
                                      "[N, 392], which changes the batch dimension"]),
-    (Skips(), [16], ["the output of the input is used by 2 paths", "cannot be imported yet"]),
-    (Branches(), [16], ["used by 2 paths", "cannot be imported yet"]),
+    (Gate(), [16], ["`return x * torch.sigmoid(self.fc(x))`, after the input: x * sigmoid — "
+                    "a product of two paths (a gate, as in squeeze-and-excitation)"]),
+    (SumOfThree(), [16], ["the paths from the input do not meet again in one sum or "
+                          "concatenation (they end at: x + a; add + b)"]),
+    (Dense(), [16], ["`return torch.cat([y, self.b(y), x], 1)`: the paths from the input do "
+                     "not meet again"]),
+    (Doubles(), [16], ["x + x — a sum of a tensor with itself (2·x) has no layer kind"]),
     (MNISTClassifier(), [3, 32, 32], ["MNISTClassifier()(x) fails for an input of shape "
                                       "[3, 3, 32, 32]", "is the input shape right?"]),
 ])
@@ -382,6 +403,84 @@ def test_dropout_that_also_drops_in_evaluation_is_noted():
     spec, notes, _keys = convert(AlwaysDrops(), [16])
     assert kinds(spec) == ["Dropout", "Linear"]
     assert any("drops values even in evaluation" in note for note in notes)
+
+
+def load_sample(name: str):
+    """A sample file as a module of this process (trusted code: for in-process tests)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"sample_{name}", SAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sums_become_residuals_and_cat_a_parallel_with_a_key_map():
+    model = load_sample("residual").SmallResNet()
+    for module in model.modules():  # running statistics that are not the initial ones
+        if isinstance(module, nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 1.5)
+    spec, notes, key_map = spec_from_traced(model, [1, 12, 12], "SmallResNet",
+                                            source=str(SAMPLES / "residual.py"))
+    assert [(item.name, item.kind) for item in spec.items] == [
+        ("stem", "Block"), ("layer1", "Residual"), ("layer2", "Residual"), ("mix", "Parallel"),
+        ("pool", "AdaptiveAvgPool2d"), ("flatten", "Flatten"), ("fc", "Linear")]
+    _stem, layer1, layer2, mix = spec.items[:4]
+    assert [i.name for i in layer1.body] == ["conv1", "bn1", "relu", "conv2", "bn2"]
+    assert layer1.shortcut == [] and layer1.activation == "ReLU"
+    assert [(i.name, i.kind) for i in layer2.shortcut] == [("0", "Conv2d"), ("1", "BatchNorm2d")]
+    assert (mix.merge, mix.dim) == ("concat", 1)
+    assert [[i.name for i in branch] for branch in mix.branches] == [
+        ["branch1"], ["0", "1", "2"], []]
+    assert key_map["layer1.conv1.weight"] == "layer1.body.conv1.weight"
+    assert key_map["layer2.downsample.1.running_var"] == "layer2.shortcut.1.running_var"
+    assert key_map["mix.branch3.2.bias"] == "mix.branches.1.2.bias"
+    assert key_map["stem.0.weight"] == "stem.0.weight"
+    assert set(key_map) == set(model.state_dict())
+    assert any("state_dict keys have other names in the network" in note for note in notes)
+    built = build(spec)
+    built.load_state_dict({key_map[k]: v for k, v in model.state_dict().items()}, strict=True)
+    built.eval()
+    x = torch.randn(3, 1, 12, 12)
+    with torch.no_grad():
+        assert torch.allclose(built(x), model(x), atol=1e-6)
+
+
+class SequentialBranches(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 8))
+        self.shortcut = nn.Sequential(nn.Linear(16, 8))
+
+    def forward(self, x):
+        return torch.relu(self.body(x) + self.shortcut(x))
+
+
+class UsesBlocks(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = SequentialBranches()
+        self.skip = nn.Linear(8, 8)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        x = self.block(x)
+        x = F.gelu(x + self.skip(x))
+        return self.head(x)
+
+
+def test_a_block_with_body_and_shortcut_keeps_its_keys():
+    model = UsesBlocks()
+    spec, _notes, key_map = convert(model, [16])
+    block, res, head = spec.items
+    assert (block.name, block.kind, block.activation) == ("block", "Residual", "ReLU")
+    assert [i.name for i in block.body] == ["0", "1", "2"] and len(block.shortcut) == 1
+    assert (res.name, res.kind, res.activation, [i.name for i in res.body], res.shortcut) == (
+        "res", "Residual", "GELU", ["skip"], [])
+    assert {k: v for k, v in key_map.items() if k != v} == {
+        "skip.weight": "res.body.skip.weight", "skip.bias": "res.body.skip.bias"}
+    assert head.name == "head"
 
 
 # ---------------------------------------------------------------------------------------------
