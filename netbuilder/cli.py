@@ -7,6 +7,7 @@ status is 1.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -141,6 +142,9 @@ def _add_import_parser(commands) -> None:
     command.add_argument("--num-classes", type=_count_argument, default=None, metavar="N",
                          help="classes the network tells apart (default: the width of its "
                               "[N, K] output)")
+    command.add_argument("--key-map", type=Path, default=None, metavar="OUT.json",
+                         help="also write how the class's state_dict keys map to the network's "
+                              "(a JSON object; residuals and parallels rename keys)")
     command.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT_S, metavar="S",
                          help=f"stop the file after S seconds (default {DEFAULT_TIMEOUT_S:g})")
 
@@ -1028,12 +1032,14 @@ def _import(args: argparse.Namespace) -> int:
     from netbuilder.core.builder import build
     from netbuilder.core.importer import ModelImportError, import_model
 
-    if args.out.exists() and args.file.exists() and args.out.resolve() == args.file.resolve():
-        raise CommandError(f"--out {args.out} is the file to import: give another file for "
-                           "the network spec")
-    folder = args.out.parent if str(args.out.parent) else Path(".")
-    if not folder.is_dir():  # said before the file runs, not after
-        raise CommandError(f"cannot write {args.out}: there is no folder {folder}")
+    for option, target in (("--out", args.out), ("--key-map", args.key_map)):
+        if target is not None and target.exists() and args.file.exists() \
+                and target.resolve() == args.file.resolve():
+            raise CommandError(f"{option} {target} is the file to import: give another file")
+    for target in (args.out, args.key_map):
+        folder = target.parent if target is not None else None
+        if folder is not None and not folder.is_dir():  # said before the file runs, not after
+            raise CommandError(f"cannot write {target}: there is no folder {folder}")
     try:
         result = import_model(args.file, args.class_name, args.input_shape, args.timeout,
                               num_classes=args.num_classes)
@@ -1042,22 +1048,26 @@ def _import(args: argparse.Namespace) -> int:
     spec = result.spec
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
-    renamed = {old: new for old, new in result.key_map.items() if old != new}
-    if renamed:
-        shown = ", ".join(f"{old} → {new}" for old, new in list(renamed.items())[:3])
-        print(f"note: {len(renamed)} state_dict keys of {args.class_name} have other names in "
-              f"the network ({shown}{' …' if len(renamed) > 3 else ''}): rename them before "
-              "loading the class's saved weights", file=sys.stderr)
-    try:
-        atomic_write_text(args.out, spec.to_json())
-    except SaveError as exc:
-        raise CommandError(str(exc)) from None
-    except (OSError, ValueError) as exc:
-        raise CommandError(f"cannot write {args.out}: {_reason(exc)}") from None
+    renamed = any(old != new for old, new in result.key_map.items())
+    if renamed and args.key_map is None:
+        print("note: --key-map FILE.json writes the whole key map", file=sys.stderr)
+    writes = [(args.out, spec.to_json())]
+    if args.key_map is not None:
+        writes.append((args.key_map, json.dumps(result.key_map, indent=2) + "\n"))
+    for path, text in writes:
+        try:
+            atomic_write_text(path, text)
+        except SaveError as exc:
+            raise CommandError(str(exc)) from None
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"cannot write {path}: {_reason(exc)}") from None
     params = sum(p.numel() for p in build(spec, device="meta", validated=True).parameters())
     layers = sum(1 for _ in spec.layers())
     print(f"wrote {args.out} ({spec.class_name}: {_count(layers, 'layer')}, {params:,} "
           "parameters)")
+    if args.key_map is not None:
+        print(f"wrote {args.key_map} (key map: {len(result.key_map)} keys"
+              + (", some renamed)" if renamed else ", all unchanged)"))
     return 0
 
 

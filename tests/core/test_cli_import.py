@@ -1,5 +1,6 @@
 """`netbuilder import`: writes a spec the other commands read, or exits 1 saying why."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -27,16 +28,27 @@ def test_import_writes_a_spec_that_summary_accepts(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.json"]  # no temporary files
 
 
-def test_notes_and_num_classes(tmp_path, capsys):
-    out = tmp_path / "complex.json"
-    assert main(["import", str(SAMPLES / "tutorial.py"), "--class", "ComplexModel", "--out",
-                 str(out), "--num-classes", "7"]) == 0
+def test_residuals_notes_num_classes_and_the_key_map(tmp_path, capsys):
+    out, keys = tmp_path / "resnet.json", tmp_path / "keys.json"
+    assert main(["import", str(SAMPLES / "residual.py"), "--class", "SmallResNet",
+                 "--input-shape", "1,12,12", "--out", str(out), "--num-classes", "7",
+                 "--key-map", str(keys)]) == 0
     captured = capsys.readouterr()
-    assert "note: functional calls became layers: flatten ← x.view(x.size(0), -1) (line 42)" \
+    assert "note: functional calls became layers: flatten ← torch.flatten(x, 1) (line 57)" \
         in captured.err
-    assert captured.out.strip().endswith("(ComplexModel: 6 layers, 387,466 parameters)")
+    assert "state_dict keys have other names in the network (layer1.conv1.weight → " \
+           "layer1.body.conv1.weight" in captured.err
+    assert captured.out.splitlines() == [
+        f"wrote {out} (SmallResNet: 22 layers, 5,486 parameters)",
+        f"wrote {keys} (key map: 44 keys, some renamed)"]
     spec = NetworkSpec.load(out)
-    assert spec.num_classes == 7 and spec.input_shape == [1, 28, 28]
+    assert spec.num_classes == 7 and spec.input_shape == [1, 12, 12]
+    assert [item.kind for item in spec.items[:4]] == ["Block", "Residual", "Residual",
+                                                      "Parallel"]
+    key_map = json.loads(keys.read_text())
+    assert key_map["layer2.downsample.0.weight"] == "layer2.shortcut.0.weight"
+    assert key_map["fc.bias"] == "fc.bias"
+    assert main(["summary", str(out)]) == 0
 
 
 def test_a_failed_import_exits_1_and_keeps_the_old_file(tmp_path, capsys):
