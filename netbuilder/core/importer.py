@@ -167,6 +167,9 @@ def _child_command(request: dict) -> list[str]:
 def _run_child(request: dict, path: Path, timeout: float) -> dict:
     env = dict(os.environ)
     env.setdefault("PYTHONIOENCODING", "utf-8")
+    # Reading an architecture needs no GPU: the file sees none, so it neither takes GPU memory
+    # from a run in progress nor puts the model where the CPU input cannot reach it.
+    env["CUDA_VISIBLE_DEVICES"] = ""
     posix = os.name == "posix"
     try:
         process = subprocess.Popen(
@@ -560,10 +563,10 @@ def forward_defaults(model) -> dict[str, Any]:
                                    if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     needed = [p.name for p in extra if p.default is inspect.Parameter.empty]
     if needed or first.kind in (first.VAR_POSITIONAL, first.VAR_KEYWORD, first.KEYWORD_ONLY):
-        shown = ", ".join(["self", *(p.name for p in parameters)])
-        raise ModelImportError(
-            f"{name}.forward({shown}) takes {len(needed) + 1} inputs: netbuilder networks take "
-            "one tensor")
+        shown = ", ".join(["self", *(str(p) for p in parameters)])
+        count = f"{len(needed) + 1} inputs" if needed else "its input in a way fx cannot pass"
+        raise ModelImportError(f"{name}.forward({shown}) takes {count}: netbuilder networks "
+                               "take one tensor")
     return {p.name: p.default for p in extra}
 
 
@@ -633,7 +636,7 @@ def _is_plain(value: Any) -> bool:
 
 def spec_from_traced(model, input_shape: list[int], class_name: str = "Net",
                      source: str | None = None) -> tuple[Any, list[str], dict[str, str]]:
-    """The spec of ``model`` (an ``nn.Module`` in any mode; it is put in eval mode), its notes,
+    """The spec of ``model`` (an ``nn.Module``; it is put in eval mode, on the CPU), its notes,
     and the map from its ``state_dict`` keys to the spec's. Raises ModelImportError.
 
     Runs ``model`` (forward on small random batches): call it on trusted code only, or in the
@@ -645,6 +648,7 @@ def spec_from_traced(model, input_shape: list[int], class_name: str = "Net",
     from netbuilder.core.spec import NetworkSpec, check_class_name, uses_kind
 
     model.eval()
+    model.cpu()
     forward_defaults(model)  # one input, or a clear refusal before anything runs
     reference_input = torch.randn(CHECK_BATCH, *input_shape)
     with torch.no_grad():
@@ -841,8 +845,9 @@ class _Converter:
         return len(positions) >= 2 and all(p is value for p in positions)
 
     def _fork(self, value, users, previous: str) -> tuple[_Fork, Any]:
-        """The paths from ``value`` up to where they meet, as one residual or parallel."""
-        ends: list[tuple[list, Any, Any]] = []
+        """The paths from ``value`` up to where they all meet, as one residual or parallel;
+        paths that meet earlier (a residual inside a branch) are combined first."""
+        ends: list[tuple[list, Any, Any]] = []  # (elements, last value, the merge it reached)
         for user in users:
             if self._is_merge(user):
                 ends.append(([], value, user))  # the identity: value itself goes to the merge
@@ -852,30 +857,48 @@ class _Converter:
             name = (layer.name or self._render(user, value)) if layer else previous
             elements, last, end = self._stack(user, name)
             ends.append(([layer, *elements] if layer else elements, last, end))
-        merges = list(dict.fromkeys(end for _elements, _last, end in ends))
-        if len(merges) != 1 or merges[0] is self.output:
-            shown = "; ".join(self._render(m, None) if m is not self.output
-                              else "the output" for m in merges[:3])
-            raise ModelImportError(
-                f"{self.where(users[-1])}: the paths from {previous} do not meet again in one "
-                f"sum or concatenation (they end at: {shown}); netbuilder imports a sum of two "
-                f"paths (a residual) or one torch.cat of paths (a parallel). {REPRESENTABLE}")
-        merge = merges[0]
-        self._check_inputs(merge, None, previous, merging=True)
-        by_end: dict[Any, list] = {}
+        while True:
+            merges = list(dict.fromkeys(end for _elements, _last, end in ends))
+            for merge in merges:
+                branches = None if merge is self.output else self._match(
+                    merge, [e for e in ends if e[2] is merge], value)
+                if branches is None:
+                    continue
+                self._check_inputs(merge, None, previous)
+                fork, after = self._combine(merge, branches, value, previous)
+                rest = [e for e in ends if e[2] is not merge]
+                if not rest:
+                    return fork, after
+                elements, last, end = self._stack(after, f"the {fork.kind.lower()} of "
+                                                         f"{fork.origin}")
+                ends = [*rest, ([fork, *elements], last, end)]
+                break
+            else:
+                shown = "; ".join(self._render(m, None) if m is not self.output
+                                  else "the output" for m in merges[:3])
+                raise ModelImportError(
+                    f"{self.where(users[-1])}: the paths from {previous} do not meet again in "
+                    f"sums of two paths or concatenations of paths that all start there (they "
+                    f"end at: {shown}); netbuilder imports a sum of two paths (a residual) or "
+                    f"one torch.cat of paths (a parallel). {REPRESENTABLE}")
+
+    def _match(self, merge, ends: list[tuple[list, Any, Any]], value) -> list[list] | None:
+        """The branches of ``merge`` in its argument order, when every tensor it reads is the
+        end of one of ``ends`` (``value`` itself: the identity); else None."""
+        by_last: dict[Any, list[list]] = {}
         for elements, last, _end in ends:
-            by_end.setdefault(last, []).append(elements)
+            if last is not value:
+                by_last.setdefault(last, []).append(elements)
         branches: list[list] = []
         for position in self._input_positions(merge):
-            stacks = by_end.get(position)
+            if position is value:
+                branches.append([])
+                continue
+            stacks = by_last.get(position)
             if not stacks:
-                self._merge_error(merge, value, previous)
-            branches.append(stacks[0] if position is not value else [])
-            if position is not value:
-                stacks.pop(0)
-        if any(by_end.get(last) for last in by_end if last is not value):
-            self._merge_error(merge, value, previous)
-        return self._combine(merge, branches, value, previous)
+                return None
+            branches.append(stacks.pop(0))
+        return None if any(by_last.values()) else branches
 
     def _combine(self, merge, branches: list[list], value, previous: str) -> tuple[_Fork, Any]:
         import torch
@@ -1244,9 +1267,10 @@ class _Converter:
             if own:
                 shown = ", ".join(own[:3]) + (" …" if len(own) > 3 else "")
                 self.notes.append(
-                    f"self.{path} ({type(module).__name__}) is never called by forward(): it is "
-                    f"left out, and its weights ({shown}) are not in the network — load the "
-                    "class's weights with strict=False, or drop those keys")
+                    f"self.{path} ({type(module).__name__}) does not take part in forward()'s "
+                    f"result (never called, or its output unused): it is left out, and its "
+                    f"weights ({shown}) are not in the network — load the class's weights with "
+                    "strict=False, or drop those keys")
 
     def _taken_names(self) -> set[str]:
         taken = set()

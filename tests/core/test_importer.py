@@ -194,8 +194,8 @@ def test_a_parameterless_module_called_twice_and_unused_and_frozen_modules():
         ("relu", "ReLU")]
     assert dict(spec.layers())["fc2"].frozen and not dict(spec.layers())["fc1"].frozen
     assert any("self.act is called 2 times" in note for note in notes)
-    assert any("self.unused (Linear) is never called" in note and "unused.weight" in note
-               for note in notes)
+    assert any("self.unused (Linear) does not take part in forward()'s result" in note
+               and "unused.weight" in note for note in notes)
     assert set(key_map) == {"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}
     built = build(spec)
     built.load_state_dict({k: v for k, v in model.state_dict().items() if k in key_map})
@@ -331,6 +331,21 @@ class SumOfThree(nn.Module):
         return x + self.a(x) + self.b(x)
 
 
+class InsideABranch(nn.Module):
+    """Five paths from x meeting in four places: residuals inside parallels inside a
+    parallel."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(16, 16)
+        self.b = nn.Linear(16, 16)
+        self.c = nn.Linear(48, 4)
+
+    def forward(self, x):
+        y = torch.cat([x + self.a(x), x], 1)
+        return self.c(torch.cat([y, F.relu(x + self.b(x))], dim=-1))
+
+
 class Dense(nn.Module):
     def __init__(self):
         super().__init__()
@@ -364,10 +379,9 @@ class Doubles(nn.Module):
                                      "[N, 392], which changes the batch dimension"]),
     (Gate(), [16], ["`return x * torch.sigmoid(self.fc(x))`, after the input: x * sigmoid — "
                     "a product of two paths (a gate, as in squeeze-and-excitation)"]),
-    (SumOfThree(), [16], ["the paths from the input do not meet again in one sum or "
-                          "concatenation (they end at: x + a; add + b)"]),
-    (Dense(), [16], ["`return torch.cat([y, self.b(y), x], 1)`: the paths from the input do "
-                     "not meet again"]),
+    (Dense(), [16], ["`return torch.cat([y, self.b(y), x], 1)`: the paths from the parallel "
+                     "of torch.cat([x, a], 1) (line ", "do not meet again in sums of two paths "
+                     "or concatenations of paths that all start there"]),
     (Doubles(), [16], ["x + x — a sum of a tensor with itself (2·x) has no layer kind"]),
     (MNISTClassifier(), [3, 32, 32], ["MNISTClassifier()(x) fails for an input of shape "
                                       "[3, 3, 32, 32]", "is the input shape right?"]),
@@ -468,6 +482,35 @@ class UsesBlocks(nn.Module):
         x = self.block(x)
         x = F.gelu(x + self.skip(x))
         return self.head(x)
+
+
+def same_outputs(model: nn.Module, spec: NetworkSpec, key_map: dict, shape) -> None:
+    built = build(spec)
+    built.load_state_dict({key_map[k]: v for k, v in model.state_dict().items()}, strict=True)
+    x = torch.randn(3, *shape)
+    with torch.no_grad():
+        assert torch.allclose(built.eval()(x), model.eval()(x), atol=1e-6)
+
+
+def test_paths_that_meet_in_steps_nest():
+    three = SumOfThree()
+    spec, _notes, key_map = convert(three, [16])
+    (outer,) = spec.items  # (x + a(x)) + b(x)
+    assert (outer.kind, [i.kind for i in outer.body], [i.name for i in outer.shortcut]) == (
+        "Residual", ["Residual"], ["b"])
+    assert [i.name for i in outer.body[0].body] == ["a"]
+    same_outputs(three, spec, key_map, [16])
+    model = InsideABranch()
+    spec, _notes, key_map = convert(model, [16])
+    assert [(path, item.kind) for path, item, _depth in spec.walk()] == [  # x feeds all
+        ("mix", "Parallel"), ("mix.branches.0.mix1", "Parallel"),
+        ("mix.branches.0.mix1.branches.0.res", "Residual"),
+        ("mix.branches.0.mix1.branches.0.res.body.a", "Linear"),
+        ("mix.branches.1.res1", "Residual"), ("mix.branches.1.res1.body.b", "Linear"),
+        ("c", "Linear")]
+    assert spec.items[0].branches[1][0].activation == "ReLU"
+    assert key_map["b.weight"] == "mix.branches.1.res1.body.b.weight"
+    same_outputs(model, spec, key_map, [16])
 
 
 def test_a_block_with_body_and_shortcut_keeps_its_keys():
