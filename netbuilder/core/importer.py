@@ -3,9 +3,11 @@
 Importing means running the file, so it is an explicit step and happens in a child process
 (:mod:`netbuilder.core.import_child`) with a time limit: a file that crashes, hangs, prints or
 calls ``sys.exit`` cannot take the caller down. The child creates the class with no arguments,
-traces its ``forward`` with ``torch.fx`` and turns the graph into a spec when it is a chain of
-the catalog's layer kinds (:func:`spec_from_traced`); it prints one JSON result, which
-:func:`import_model` checks whole before returning it.
+traces its ``forward`` with ``torch.fx`` and turns the graph into a spec when it is made of the
+catalog's layer kinds, chained, summed and concatenated as below (:func:`spec_from_traced`).
+Before answering it builds the spec, loads the class's weights into it and compares the
+outputs on a random batch, so an import is either right or refused. It prints one JSON result,
+which :func:`import_model` checks whole (``spec.parse``) before returning it.
 
 What maps to what:
 
