@@ -18,6 +18,7 @@ from netbuilder.core.activations import (
     saliency,
 )
 from netbuilder.core.builder import build
+from netbuilder.core.containers import Parallel, Residual
 from netbuilder.core.resources import load_template, template_names
 
 TEMPLATES = template_names()  # every shipped template, none skipped
@@ -40,12 +41,30 @@ def leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
 
 
 def manual_outputs(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
-    """Each leaf's output by running the leaves one after the other (all templates are chains)."""
+    """Each leaf's output by running the leaves by hand: one after the other in a chain; a
+    residual's body, shortcut and activation; each branch of a parallel from the same input."""
     outputs = []
+
+    def run(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        if isinstance(module, Residual):
+            total = run(module.body, x) + run(module.shortcut, x)
+            return run(module.activation, total)
+        if isinstance(module, Parallel):
+            ys = [run(branch, x) for branch in module.branches]
+            if module.merge == "concat":
+                return torch.cat(ys, module.dim)
+            return torch.stack(ys).sum(0) if module.merge == "sum" else torch.stack(ys).mean(0)
+        children = list(module.children())
+        if not children:
+            y = module(x)
+            outputs.append(y[0])
+            return y
+        for child in children:
+            x = run(child, x)
+        return x
+
     with torch.no_grad():
-        for _path, module in leaves(model):
-            x = module(x)
-            outputs.append(x[0])
+        run(model, x)
     return outputs
 
 

@@ -383,3 +383,33 @@ def test_random_container_specs_give_a_model_or_structured_problems(layers, shap
         with torch.no_grad():
             out = model(torch.rand(2, *shape))
         assert out.shape[1:] == analysis.output_shape[1:]
+
+
+# -- templates -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["resnet_digits", "inception_digits"])
+def test_container_templates_load_round_trip_and_analyse_cleanly(name):
+    from netbuilder.core.analysis import analyze
+    from netbuilder.core.resources import load_template, template_names
+
+    assert name in template_names()
+    spec = load_template(name)
+    assert NetworkSpec.from_json(spec.to_json()) == spec
+    analysis = analyze(spec)
+    assert analysis.ok and not analysis.warnings, [str(f) for f in analysis.findings]
+    assert analysis.output_shape == (1, 10)
+    kinds = {item.kind for _path, item, _depth in spec.walk()}
+    assert ("Residual" if name == "resnet_digits" else "Parallel") in kinds
+
+
+def test_resnet_template_has_projections_where_shapes_change():
+    from netbuilder.core.resources import load_template
+
+    spec = load_template("resnet_digits")
+    stages = [item for item in spec.items if isinstance(item, ResidualSpec)]
+    assert [s.name for s in stages] == ["stage1", "stage2", "stage3"]
+    assert [bool(s.shortcut) for s in stages] == [False, True, True]
+    assert all(s.activation == "ReLU" for s in stages)
+    assert list(build(spec).state_dict())[:2] == ["stem.conv.weight", "stem.bn.weight"]
+    assert "stage2.shortcut.0.weight" in build(spec).state_dict()
