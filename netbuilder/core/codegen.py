@@ -268,40 +268,38 @@ class _Writer:
         return variable
 
     def container(self, item: ResidualSpec | ParallelSpec, indent: int, depth: int) -> str:
-        """A residual's or parallel's helper-class call, hoisted like a block at every
-        INLINE_DEPTH-th level."""
-        if depth % INLINE_DEPTH:
-            return self.container_call(item, indent, depth)
-        self.hoisted += 1
-        variable = f"nested{self.hoisted}"
-        expression = self.container_call(item, self.statement_indent, depth)
-        self.pending.append(f"{INDENT * self.statement_indent}{variable} = {expression}")
-        return variable
-
-    def container_call(self, item: ResidualSpec | ParallelSpec, indent: int, depth: int) -> str:
+        """A residual's or parallel's helper-class call, hoisted into a statement of its own
+        like a block at every INLINE_DEPTH-th level. (One frame per level, with sequential and
+        expression: containers nest MAX_DEPTH deep.)"""
+        hoisted = not depth % INLINE_DEPTH
+        at = self.statement_indent if hoisted else indent
         self.containers.add(item.kind)
         args = []
         if isinstance(item, ResidualSpec):
-            args.append(f"body={self.sequential(item.body, indent + 1, depth)}")
+            name = "Residual"
+            args.append(f"body={self.sequential(item.body, at + 1, depth)}")
             if item.shortcut:
-                args.append(f"shortcut={self.sequential(item.shortcut, indent + 1, depth)}")
+                args.append(f"shortcut={self.sequential(item.shortcut, at + 1, depth)}")
             if item.activation:
                 args.append(f"activation={self.activation(item.activation)}")
-            return _layout_call("Residual", args, indent)
-        self.uses_torch = True
-        args.append("branches=" + self.branch_list(item, indent + 1, depth))
-        if item.merge != "concat":
-            args.append(f"merge={literal(item.merge, f'{item.name}.merge')}")
-        if item.dim != 1:
-            args.append(f"dim={literal(item.dim, f'{item.name}.dim')}")
-        return _layout_call("Parallel", args, indent)
-
-    def branch_list(self, item: ParallelSpec, indent: int, depth: int) -> str:
-        """The branches as a list, one per line (a trailing comma keeps ruff from joining)."""
-        inner = INDENT * (indent + 1)
-        lines = [f"{inner}{self.sequential(branch, indent + 1, depth)},"
-                 for branch in item.branches]
-        return "[\n" + "\n".join(lines) + f"\n{INDENT * indent}]"
+        else:
+            name = "Parallel"
+            self.uses_torch = True
+            branches = []
+            for branch in item.branches:
+                branches.append(self.sequential(branch, at + 2, depth))
+            args.append("branches=" + _one_per_line("[", branches, "]", at + 1))
+            if item.merge != "concat":
+                args.append(f"merge={literal(item.merge, f'{item.name}.merge')}")
+            if item.dim != 1:
+                args.append(f"dim={literal(item.dim, f'{item.name}.dim')}")
+        code = _layout_call(name, args, at)
+        if not hoisted:
+            return code
+        self.hoisted += 1
+        variable = f"nested{self.hoisted}"
+        self.pending.append(f"{INDENT * self.statement_indent}{variable} = {code}")
+        return variable
 
     def activation(self, kind: str) -> str:
         return self.call(LayerSpec(kind, "activation"))
@@ -309,7 +307,6 @@ class _Writer:
     def module_dict(self, item: ResidualSpec | ParallelSpec, indent: int) -> str:
         """A top-level container of the class style: an nn.ModuleDict of its stacks, whose
         keys are the attributes of the helper classes (so the state_dict keys match)."""
-        inner = INDENT * (indent + 2)
         entries = []
         if isinstance(item, ResidualSpec):
             entries.append(f'"body": {self.sequential(item.body, indent + 2, 1)}')
@@ -319,11 +316,11 @@ class _Writer:
                 entries.append(f'"activation": {self.activation(item.activation)}')
         else:
             self.uses_torch = True
+            branches = [self.sequential(branch, indent + 4, 1) for branch in item.branches]
             entries.append('"branches": ' + _layout_call(
-                "nn.ModuleList", [self.branch_list(item, indent + 3, 1)], indent + 2))
-        body = "".join(f"{inner}{entry},\n" for entry in entries)
-        return (f"nn.ModuleDict(\n{INDENT * (indent + 1)}{{\n{body}"
-                f"{INDENT * (indent + 1)}}}\n{INDENT * indent})")
+                "nn.ModuleList", [_one_per_line("[", branches, "]", indent + 3)], indent + 2))
+        return _layout_call("nn.ModuleDict", [_one_per_line("{", entries, "}", indent + 1)],
+                            indent)
 
     def expression(self, item: Item, indent: int, used: int = 0, trail: int = 0,
                    depth: int = 0) -> str:
@@ -369,6 +366,14 @@ def _stack_access(container: str, relative: str) -> str:
     if relative.startswith("branches."):
         return f"{container}.branches[{int(relative.split('.', 1)[1])}]"
     return f"{container}.{relative}"
+
+
+def _one_per_line(opening: str, entries: list[str], closing: str, indent: int) -> str:
+    """A list (or dict) one entry per line, each with a trailing comma, which keeps ruff from
+    joining it; entries are already laid out for ``indent + 1``."""
+    inner = INDENT * (indent + 1)
+    return (f"{opening}\n" + "".join(f"{inner}{entry},\n" for entry in entries)
+            + f"{INDENT * indent}{closing}")
 
 
 def _layout_call(name: str, args: list[str], indent: int) -> str:

@@ -199,3 +199,25 @@ def test_exports_of_residuals_and_parallels_verify(tmp_path, fmt, suffix):
     images = torch.rand(16, 1, 28, 28)
     result = export_verified(model, fmt, tmp_path / f"net{suffix}", images)
     assert result.passed and result.max_abs_diff <= 1e-4 and result.top1_agreement == 1.0
+
+
+@pytest.mark.parametrize("kind", ["Residual", "Parallel"])
+def test_containers_nested_as_deep_as_specs_allow_give_code_and_scripts(kind):
+    from netbuilder.core.spec import MAX_DEPTH
+    from netbuilder.core.train_script import training_script
+    from tests.core.test_containers import deep as deepest
+
+    spec = deepest(MAX_DEPTH, kind)
+    spec.find_stack("c199.branches.1" if kind == "Parallel" else "c199.shortcut").append(
+        LayerSpec("Linear", "fc", {"in_features": 4, "out_features": 4}))
+    built = build(spec)
+
+    def structure(model):
+        return ([name for name, _ in model.named_modules()], list(model.state_dict()))
+
+    assert len(structure(built)[1]) == 2
+    for style in STYLES:
+        assert structure(run_generated(generate(spec, style), spec, style)) == structure(built)
+    namespace = {"__name__": "script"}
+    exec(compile(training_script(spec), "train.py", "exec"), namespace)
+    assert structure(namespace[spec.class_name]()) == structure(built)
