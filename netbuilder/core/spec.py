@@ -46,6 +46,10 @@ GENERATED_NAMES = frozenset({
 })
 _BUILTINS = frozenset(dir(builtins))
 MAX_DEPTH = 200  # containers nested deeper are refused: deeper still, Python's recursion fails
+# Levels of MAX_DEPTH a container takes: a residual or parallel forward runs two modules per
+# level (itself and its stack's nn.Sequential), so 200 of them overflow Python's stack in a
+# forward pass where 200 blocks do not.
+LEVELS = {BLOCK: 1, RESIDUAL: 2, PARALLEL: 2}
 DIM_LIMIT = 8  # a Parallel's dim lies in -8..8, as the catalog's dim arguments do
 
 
@@ -388,6 +392,22 @@ def nesting_depth(items: list[Item]) -> int:
     return deepest
 
 
+def nesting_levels(items: list[Item]) -> int:
+    """The deepest nesting counted in :data:`LEVELS` (a block 1, a residual or parallel 2);
+    at most MAX_DEPTH is valid."""
+    deepest = 0
+    levels_of: dict[str, int] = {}  # a container's path → its level
+    for path, item, _depth in walk_items(items):
+        if not isinstance(item, CONTAINERS):
+            continue
+        parent = path.rsplit(".", 1)[0] if "." in path else ""
+        while parent and parent not in levels_of:  # a stack path ('res1.body') → its owner
+            parent = parent.rsplit(".", 1)[0] if "." in parent else ""
+        levels_of[path] = levels_of.get(parent, 0) + LEVELS[item.kind]
+        deepest = max(deepest, levels_of[path])
+    return deepest
+
+
 def uses_kind(items: list[Item], kind: str) -> bool:
     """Whether an item of ``kind`` (a layer kind or a container kind) is anywhere in ``items``."""
     return any(item.kind == kind for _path, item, _depth in walk_items(items))
@@ -549,11 +569,13 @@ def _parse_items(raw: list[Any], json_path: str, prefix: str, catalog: Catalog,
             items.append(BlockSpec(name, children))
             continue
         if kind in (RESIDUAL, PARALLEL):
-            if depth >= MAX_DEPTH:
-                problems.append(Problem(where, f"containers nested deeper than {MAX_DEPTH}"))
+            if depth + LEVELS[kind] > MAX_DEPTH:
+                problems.append(Problem(where, f"containers nested deeper than {MAX_DEPTH} "
+                                               "levels (a residual or parallel counts two)"))
                 continue
             parse_container = _parse_residual if kind == RESIDUAL else _parse_parallel
-            items.append(parse_container(entry, name, here, where, catalog, problems, depth))
+            items.append(parse_container(entry, name, here, where, catalog, problems,
+                                         depth + LEVELS[kind] - 1))
             continue
         if not isinstance(kind, str) or kind not in catalog:
             problems.append(Problem(where, f"unknown layer kind {kind!r}{_suggest(kind, catalog)}"))
@@ -672,8 +694,10 @@ def check_args(layer: LayerSpec, where: str, catalog: Catalog | None = None) -> 
 
 def validate(spec: NetworkSpec, catalog: Catalog | None = None) -> list[Problem]:
     """Every problem of an in-memory spec (as edited), using the same rules as parsing."""
-    if nesting_depth(spec.items) > MAX_DEPTH:  # checked first: to_dict recurses
-        return [Problem("layers", f"blocks nested deeper than {MAX_DEPTH}")]
+    if nesting_levels(spec.items) > MAX_DEPTH:  # checked first: to_dict recurses
+        return [Problem("layers", f"blocks nested deeper than {MAX_DEPTH}" if nesting_depth(
+            spec.items) > MAX_DEPTH else f"containers nested deeper than {MAX_DEPTH} levels (a "
+            "residual or parallel counts two)")]
     return parse(spec.to_dict(), catalog)[1]
 
 

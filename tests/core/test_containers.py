@@ -23,6 +23,7 @@ from netbuilder.core.spec import (
     ResidualSpec,
     SpecError,
     nesting_depth,
+    nesting_levels,
     parse,
     validate,
 )
@@ -218,17 +219,26 @@ def deep(depth, kind):
 
 
 @pytest.mark.parametrize("kind", ["Residual", "Parallel"])
-def test_deep_containers_walk_copy_compare_and_validate(kind):
-    deepest = deep(MAX_DEPTH, kind)
+def test_deep_containers_walk_copy_compare_validate_and_run(kind):
+    """A residual or parallel counts two levels of MAX_DEPTH: it runs two modules per level."""
+    deepest = deep(MAX_DEPTH // 2, kind)
+    assert nesting_levels(deepest.items) == MAX_DEPTH
     copied = deepest.copy()
     assert copied == deepest and validate(copied) == []
     assert NetworkSpec.from_json(deepest.to_json()) == deepest
+    with torch.no_grad():
+        assert build(deepest)(torch.rand(2, 4)).shape == (2, 4)  # no RecursionError
+    assert [str(p) for p in validate(deep(MAX_DEPTH // 2 + 1, kind))] == [
+        f"layers: containers nested deeper than {MAX_DEPTH} levels (a residual or parallel "
+        "counts two)"]
     assert [str(p) for p in validate(deep(MAX_DEPTH + 1, kind))] == [
         f"layers: blocks nested deeper than {MAX_DEPTH}"]
-    data = json.loads(deep(MAX_DEPTH, kind).to_json())
+    data = json.loads(deepest.to_json())
     outer = {"kind": "Block", "name": "top", "layers": data["layers"]}
-    with pytest.raises(SpecError, match=f"containers nested deeper than {MAX_DEPTH}"):
+    with pytest.raises(SpecError, match=f"containers nested deeper than {MAX_DEPTH} levels"):
         NetworkSpec.from_dict({**data, "layers": [outer]})
+    mixed = NetworkSpec([4], [BlockSpec("b", deepest.items)])
+    assert nesting_levels(mixed.items) == MAX_DEPTH + 1 and validate(mixed)
 
 
 def test_plugins_cannot_take_the_container_names():

@@ -207,8 +207,8 @@ def test_containers_nested_as_deep_as_specs_allow_give_code_and_scripts(kind):
     from netbuilder.core.train_script import training_script
     from tests.core.test_containers import deep as deepest
 
-    spec = deepest(MAX_DEPTH, kind)
-    spec.find_stack("c199.branches.1" if kind == "Parallel" else "c199.shortcut").append(
+    spec = deepest(MAX_DEPTH // 2, kind)
+    spec.find_stack("c99.branches.1" if kind == "Parallel" else "c99.shortcut").append(
         LayerSpec("Linear", "fc", {"in_features": 4, "out_features": 4}))
     built = build(spec)
 
