@@ -297,6 +297,9 @@ class Analyzer:
                        for index, branch in enumerate(item.branches)]
             shape = _parallel_output(item, path, outputs, run.findings)
         container.output_shape = shape
+        merge_error = next((f for f in reversed(run.findings) if f.path == path), None)
+        if merge_error is not None:  # where its stacks meet: the container's own error
+            container.error = merge_error.message
         container.params = sum(r.params for r in inner)
         container.trainable_params = sum(r.trainable_params for r in inner)
         container.macs = sum(r.macs for r in inner)

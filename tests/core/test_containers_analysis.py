@@ -143,7 +143,8 @@ def test_a_residual_of_different_shapes_names_both_and_the_projection():
                              "gives [N, 32, 28, 28]; the sum needs equal shapes")
     assert error.fix == ("add a projection (1×1 Conv2d with stride 2, 32 → 64, then "
                          "BatchNorm2d) to the shortcut.")
-    assert analyze(spec).row("res1").error is None and analyze(spec).output_shape is None
+    assert analyze(spec).row("res1").error == error.message
+    assert analyze(spec).output_shape is None
     spec.items[0].shortcut = [LayerSpec("MaxPool2d", "pool", {"kernel_size": 2})]
     (error,) = analyze(spec).errors
     assert error.message.startswith("res1: the body gives [N, 64, 14, 14] but the shortcut "
@@ -162,6 +163,7 @@ def test_a_residual_no_projection_can_fix():
 def test_errors_inside_a_stack_are_not_repeated_at_the_sum():
     spec = NetworkSpec([4], [ResidualSpec("r", [linear("fc", 5, 4)])])
     assert [e.path for e in analyze(spec).errors] == ["r.body.fc"]
+    assert analyze(spec).row("r").error is None and analyze(spec).row("r.body.fc").error
 
 
 @pytest.mark.parametrize("branches, merge, dim, expected", [
