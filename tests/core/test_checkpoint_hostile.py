@@ -91,8 +91,8 @@ def assert_usable_or_refused(path: Path) -> None:
         assert isinstance(data["history"], list)
         assert all(isinstance(record, dict) for record in data["history"])
         assert all(isinstance(name, str) for name in data["class_names"])
-        assert data["optimizer"] is None or isinstance(data["optimizer"], dict)
-        assert data["resume"] is None or isinstance(data["resume"], ResumePoint)
+        assert isinstance(data["optimizer"], (dict, type(None)))
+        assert isinstance(data["resume"], (ResumePoint, type(None)))
         assert loaded.spec is not None
 
 

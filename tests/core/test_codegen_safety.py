@@ -120,8 +120,8 @@ def check_refusal(exc, fields):
     """A refusal names a field that was given hostile text."""
     assert exc.problems
     for problem in exc.problems:
-        assert (problem.where in fields or problem.where.endswith(tuple(fields))
-                or "duplicate name" in problem.message), str(problem)
+        named = problem.where in fields or problem.where.endswith(tuple(fields))
+        assert any((named, "duplicate name" in problem.message)), str(problem)
 
 
 # -- literals ---------------------------------------------------------------------------------
@@ -435,7 +435,8 @@ def test_any_training_settings_are_refused_or_become_plain_values(training):
     for key, value in written.items():
         assert type(value) is type(defaults[key])
         assert value == training.get(key, defaults[key])
-        assert not isinstance(value, float) or math.isfinite(value)
+        if isinstance(value, float):
+            assert math.isfinite(value)
     assert shapes(namespace["Tiny"]()) == shapes(build(script_spec()))
 
 
