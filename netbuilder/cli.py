@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("spec", type=Path, help="network spec or project (.json, .nbproj)")
     _choice_option(summary, "--loss", LOSS_CHOICES, "cross_entropy",
                    "the loss it will train with, for lint warnings")
+    _layer_files_option(summary)
 
     export = commands.add_parser(
         "export", help="write the network as code, a training script or a program",
@@ -79,10 +80,24 @@ def _parser() -> argparse.ArgumentParser:
                              "checkpoint's or project's own weights)")
     export.add_argument("--style", default="class", choices=("class", "sequential"),
                         help="python format: an nn.Module class or an nn.Sequential expression")
+    _layer_files_option(export)
     _add_train_parser(commands)
     _add_evaluate_parser(commands)
     _add_import_parser(commands)
     return parser
+
+
+def _layer_files_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-layer-files", action="store_true",
+        help="import the custom-layer Python files the network names (this runs their code; "
+             "without it, such a network is refused with each file's path and sha256)")
+
+
+def _allow(args: argparse.Namespace):
+    """Whether custom-layer files may run: the person said so with --allow-layer-files."""
+    allowed = bool(getattr(args, "allow_layer_files", False))
+    return lambda _request: allowed
 
 
 def _shape_argument(text: str) -> list[int]:
@@ -264,6 +279,7 @@ def _add_train_parser(commands) -> None:
                     "as if it had never stopped; other settings start a new run from its "
                     "weights, keeping the optimizer's moments.")
     train.add_argument("spec", type=Path, help=INPUT_HELP)
+    _layer_files_option(train)
     _dataset_options(train, inherit="the checkpoint's or project's")
     train.add_argument("--epochs", type=_integer_in("epochs"), default=d.epochs, action=_Given,
                        help=f"epochs of the run{inherited(d.epochs)}")
@@ -324,18 +340,19 @@ def _add_evaluate_parser(commands) -> None:
                     "0.xxxx' and per-class accuracy. A project is evaluated on its own dataset, "
                     "validation split and seed: the accuracy the window shows for its weights.")
     evaluate.add_argument("spec", type=Path, help=INPUT_HELP)
+    _layer_files_option(evaluate)
     evaluate.add_argument("weights", type=Path, nargs="?",
                           help="state_dict (.pth); default: the checkpoint's or project's own")
     _dataset_options(evaluate, inherit="the project's")
     _choice_option(evaluate, "--device", DEVICE_CHOICES, "auto")
 
 
-def _load_spec(path: Path):
+def _load_spec(path: Path, allow=None):
     """The network of a spec or project file (.json or .nbproj), fully checked first."""
-    return _read_project(path)[0].spec
+    return _read_project(path, allow)[0].spec
 
 
-def _read_project(path: Path):
+def _read_project(path: Path, allow=None):
     """(Project, whether the file is a project rather than a bare network spec) from a .json or
     .nbproj file, every part checked (a .nbproj's weights against its network too)."""
     from netbuilder.core.jsonfile import JsonFileError, read_json_file
@@ -347,19 +364,22 @@ def _read_project(path: Path):
     is_project = archive
     try:
         if archive:
-            return load_archive(path), True
+            return load_archive(path, allow), True
         try:
             data = read_json_file(path)
         except JsonFileError as exc:
             raise ProjectError(path, [Problem(exc.where, exc.message)]) from None
         is_project = isinstance(data, dict) and data.get("format") == PROJECT_FORMAT
         try:
-            return Project.from_dict(data, path), is_project
+            return Project.from_dict(data, path, base=path.parent, allow=allow), is_project
         except SpecError as exc:
             raise ProjectError(path, exc.problems) from None
     except ProjectError as exc:
         what = "project" if is_project else "network spec"
-        raise CommandError(_problem_lines(f"{path} is not a usable {what}:", exc)) from None
+        text = _problem_lines(f"{path} is not a usable {what}:", exc)
+        if any("it was not allowed" in p.message for p in exc.problems):
+            text += "\n(--allow-layer-files imports them, running their code)"
+        raise CommandError(text) from None
 
 
 def _problem_lines(title: str, exc) -> str:
@@ -369,7 +389,7 @@ def _problem_lines(title: str, exc) -> str:
 def _summary(args: argparse.Namespace) -> int:
     from netbuilder.core.analysis import analyze, format_shape
 
-    spec = _load_spec(args.spec)
+    spec = _load_spec(args.spec, _allow(args))
     analysis = analyze(spec, loss=args.loss)
     headers = ("Layer", "Kind", "Output shape", "Params", "MACs")
     rows = [
@@ -414,7 +434,7 @@ def _export(args: argparse.Namespace) -> int:
         raise CommandError(f"--weights is for the onnx, torchscript and pt2 formats: a "
                            f"{args.format} export holds no weights")
     # Source needs no weights: nothing is built (a 2.5 GB network costs nothing to write).
-    source = _load_input(args.spec, args.weights, build=not as_source)
+    source = _load_input(args.spec, args.weights, build=not as_source, allow=_allow(args))
     spec, model = source.spec, source.model
     analysis = analyze(spec)
     if not analysis.ok:
@@ -423,13 +443,18 @@ def _export(args: argparse.Namespace) -> int:
              *(f"  - {f}" for f in analysis.errors)]))
     if as_source:
         code = _source(args, spec, _file_settings(source))
+        from netbuilder.core.custom_layers import place_beside
+
         try:
             atomic_write_text(args.out, code)
-        except (OSError, RuntimeError) as exc:
+            notes = place_beside(spec, args.out.parent)
+        except (OSError, ValueError, RuntimeError) as exc:
             raise CommandError(f"cannot write {args.out}: {_reason(exc)}") from None
         what = "training script" if args.format == "script" else (
             spec.class_name if args.style == "class" else "model")
         print(f"wrote {args.out} ({what}, {analysis.total_params:,} parameters)")
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
         return 0
     from netbuilder.core.exporters import ExportError, export_verified
 
@@ -510,7 +535,7 @@ class _Input:
 
 
 def _load_input(path: Path, weights_path: Path | None, build: bool = True,
-                need_weights: bool = False) -> _Input:
+                need_weights: bool = False, allow=None) -> _Input:
     """The network of SPEC/PROJECT.json [+ WEIGHTS], a .nbproj [+ WEIGHTS] or a checkpoint,
     with a model holding the weights when ``build``; every file is checked whole before
     anything is built from it. ``need_weights``: a network without any is refused."""
@@ -527,10 +552,10 @@ def _load_input(path: Path, weights_path: Path | None, build: bool = True,
 
     try:
         if path.suffix.lower() in PROJECT_SUFFIXES:
-            project, is_project = _read_project(path)
+            project, is_project = _read_project(path, allow)
             found = _Input(path, project.spec, project=project, is_project=is_project,
                            weights_given=weights_path is not None)
-            loaded = load_file(weights_path) if weights_path else None
+            loaded = load_file(weights_path, allow) if weights_path else None
             if loaded is not None:
                 state, where = loaded.state_dict, loaded.path.name
             elif project.weights is not None:
@@ -541,7 +566,7 @@ def _load_input(path: Path, weights_path: Path | None, build: bool = True,
             if weights_path is not None:
                 raise CommandError(f"{path} is a checkpoint: give it alone, or a spec or project "
                                    ".json followed by weights")
-            loaded = load_file(path)
+            loaded = load_file(path, allow)
             if not loaded.is_checkpoint:
                 raise CommandError(f"{path} holds only weights, not a network: give the "
                                    "network spec or project (.json) first, then the weights")
@@ -777,7 +802,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.save_project is not None and args.save_project.suffix.lower() != ARCHIVE_SUFFIX:
         raise CommandError(f"--save-project {args.save_project}: a project with trained weights "
                            f"is a {ARCHIVE_SUFFIX} file; give a name ending in {ARCHIVE_SUFFIX}")
-    source = _load_input(args.spec, None)
+    source = _load_input(args.spec, None, allow=_allow(args))
     spec, model = source.spec, source.model
     config = _train_config(args, source)
     fresh = _fresh(args, source)
@@ -1000,7 +1025,7 @@ def _save_weights(trainer, out: Path, best: dict | None, save_state_dict) -> Non
 def _evaluate(args: argparse.Namespace) -> int:
     from netbuilder.core.training import TrainingError, evaluate, resolve_device
 
-    source = _load_input(args.spec, args.weights, need_weights=True)
+    source = _load_input(args.spec, args.weights, need_weights=True, allow=_allow(args))
     spec, model = source.spec, source.model
     if source.project is not None:  # the split the window evaluates these weights on
         project = source.project

@@ -233,8 +233,12 @@ class Analyzer:
         self.catalog = catalog or default_catalog()
         self._cache: OrderedDict[Any, _Probe] = OrderedDict()
         self._cache_size = cache_size
+        self._revision = self.catalog.revision
 
     def analyze(self, spec: NetworkSpec, loss: str = "cross_entropy") -> Analysis:
+        if self.catalog.revision != self._revision:  # a custom-layer file was imported again
+            self._cache.clear()
+            self._revision = self.catalog.revision
         input_shape: Shape = (1, *spec.input_shape)
         run = _Pass()
         output = self._run_stack(spec.items, "", 0, input_shape, run, [])

@@ -180,7 +180,9 @@ class LayerKind:
     doc: str = ""
     code_name: str = ""  # how generated code spells the class; defaults to nn.<Name>
     factory: Callable[..., nn.Module] | None = None
-    source: str = "torch"  # "torch", "netbuilder" or the plugin's distribution name
+    source: str = "torch"  # "torch", "netbuilder", the plugin's distribution name or "file"
+    file: str = ""  # a custom layer's Python file (absolute path), see core.custom_layers
+    code_module: str = ""  # generated code imports the class from this module when set
 
     def arg(self, name: str) -> Arg:
         for arg in self.args:
@@ -414,6 +416,19 @@ class Catalog:
 
     kinds: dict[str, LayerKind] = field(default_factory=dict)
     plugin_errors: list[str] = field(default_factory=list)
+    revision: int = 0  # counts changes, so caches keyed by kind name know to forget
+
+    def replace_file_kinds(self, file: str, kinds: Sequence[LayerKind]) -> None:
+        """Swap the kinds of one custom-layer file for ``kinds`` (a file imported again)."""
+        for kind in kinds:
+            known = self.kinds.get(kind.name)
+            if kind.name in (RESIDUAL, PARALLEL) or (known is not None and known.file != file):
+                raise ValueError(f"layer kind {kind.name!r} is already defined")
+        for name in [name for name, kind in self.kinds.items() if kind.file == file]:
+            del self.kinds[name]
+        for kind in kinds:
+            self.kinds[kind.name] = kind
+        self.revision += 1
 
     def add(self, kind: LayerKind) -> None:
         if kind.name in (RESIDUAL, PARALLEL):
@@ -421,6 +436,7 @@ class Catalog:
         if kind.name in self.kinds:
             raise ValueError(f"layer kind {kind.name!r} is already defined")
         self.kinds[kind.name] = kind
+        self.revision += 1
 
     def get(self, name: str) -> LayerKind | None:
         return self.kinds.get(name)

@@ -220,7 +220,7 @@ def save_checkpoint(path: str | Path, spec: NetworkSpec, model: nn.Module,
         "format": CHECKPOINT_FORMAT,
         "version": CHECKPOINT_VERSION,
         "netbuilder_version": __version__,
-        "spec": spec.to_dict(),
+        "spec": spec.to_dict(Path(path).parent),  # layer files relative to the checkpoint
         "state_dict": OrderedDict((k, v.detach().cpu()) for k, v in model.state_dict().items()),
         "optimizer": _to_cpu(opt_state) if opt_state is not None else None,
         "training": dict(training or {}),
@@ -335,13 +335,14 @@ def _checked_tensors(name: str, state_dict: dict[str, torch.Tensor]) -> dict[str
     return state_dict
 
 
-def load_file(path: str | Path) -> LoadedFile:
+def load_file(path: str | Path, allow: Any = None) -> LoadedFile:
     """Read a plain state_dict or a full checkpoint, safely; raise :class:`CheckpointError`
-    naming the file and what is wrong with it, never anything else."""
+    naming the file and what is wrong with it, never anything else. ``allow`` is asked before
+    a custom-layer file that a checkpoint's network names is imported."""
     path = Path(path)
     data = read_pth(path)
     if isinstance(data, dict) and _field(data, "format") == CHECKPOINT_FORMAT:
-        checkpoint, spec = _checked_checkpoint(path.name, data)
+        checkpoint, spec = _checked_checkpoint(path.name, data, path.parent, allow)
         return LoadedFile(path, checkpoint["state_dict"], checkpoint, spec)
     if _is_state_dict(data):
         return LoadedFile(path, _checked_tensors(path.name, data))
@@ -364,7 +365,8 @@ def _field(data: dict, key: str) -> Any:
 # A checkpoint's fields, checked into plain values
 
 
-def _checked_checkpoint(name: str, data: dict) -> tuple[dict[str, Any], NetworkSpec]:
+def _checked_checkpoint(name: str, data: dict, base: Path | None = None, allow: Any = None
+                        ) -> tuple[dict[str, Any], NetworkSpec]:
     """Every field a checkpoint carries, checked; the dict returned holds exactly these fields,
     so callers may index it without further checks."""
 
@@ -384,7 +386,7 @@ def _checked_checkpoint(name: str, data: dict) -> tuple[dict[str, Any], NetworkS
                               "is not a dict of names to tensors)")
     _checked_tensors(name, state_dict)
     try:
-        spec = NetworkSpec.from_dict(_field(data, "spec"))
+        spec = NetworkSpec.from_dict(_field(data, "spec"), base=base, allow=allow)
         model = _meta_model(spec)
     except SpecError as exc:
         raise CheckpointError(f"{name}: the network stored in it is not usable: {exc}") from None

@@ -18,6 +18,7 @@ import math
 import re
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from netbuilder import __version__
@@ -184,6 +185,7 @@ class _Writer:
         self.helpers: set[str] = set()
         self.containers: set[str] = set()  # Residual / Parallel helper classes used
         self.imports: set[str] = set()
+        self.layer_imports: dict[str, set[str]] = {}  # custom-layer module → classes
         self.statement_indent = statement_indent  # where hoisted blocks' statements go
         self.pending: list[str] = []  # hoisted statements not yet written out
         self.hoisted = 0
@@ -214,7 +216,9 @@ class _Writer:
                 name = f"Sequence{layer.kind}"
         else:
             name = kind.spelled()
-            if not name.startswith("nn."):
+            if kind.code_module:
+                self.layer_imports.setdefault(kind.code_module, set()).add(name)
+            elif not name.startswith("nn."):
                 cls = kind.torch_class
                 self.imports.add(f"from {cls.__module__} import {cls.__qualname__.split('.')[0]}")
         if not _DOTTED_NAME.fullmatch(name):  # a plugin's code_name is pasted as code
@@ -421,6 +425,10 @@ def _header(spec: NetworkSpec, analysis: Analysis | None, what: str) -> list[str
             f"Input {format_shape(analysis.input_shape)} → output "
             f"{format_shape(analysis.output_shape)}; {analysis.total_params:,} parameters."
         )
+    files = [Path(ref.path).name for ref in spec.custom_layer_files()]
+    if files:
+        lines += [f"Needs {', '.join(files)} (its custom layers) beside it or on the import "
+                  "path.", ""]
     lines += [
         "Load weights exported from netbuilder (a plain state_dict):",
         '    model.load_state_dict(torch.load("model.pth"))',
@@ -436,7 +444,11 @@ def _imports(writer: _Writer) -> list[str]:
         lines.append("")
     if writer.uses_torch:
         lines.append("import torch")
-    lines.append("from torch import nn")
+    # Custom-layer modules are third-party to isort, like torch: one group, sorted by module.
+    froms = {"torch": "from torch import nn"}
+    froms.update({module: f"from {module} import {', '.join(sorted(names))}"
+                  for module, names in writer.layer_imports.items()})
+    lines += [froms[module] for module in sorted(froms, key=str.lower)]
     if writer.imports:
         lines.append("")
         lines.extend(sorted(writer.imports))

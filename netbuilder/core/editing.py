@@ -16,6 +16,7 @@ from typing import Any
 
 from netbuilder.core.catalog import BLOCK, Catalog, default_catalog
 from netbuilder.core.containers import ACTIVATIONS, MERGES, MIN_BRANCHES, PARALLEL, RESIDUAL
+from netbuilder.core.layer_files import LayerFileRef
 from netbuilder.core.spec import (
     DIM_LIMIT,
     BlockSpec,
@@ -133,6 +134,10 @@ def fit_to_input(kind: str, shape: Shape, catalog: Catalog | None = None) -> dic
     elif kind in {"RNN", "LSTM", "GRU"}:
         fitted["input_size"] = last
     kind_entry = (catalog or default_catalog()).get(kind)
+    if kind_entry is not None and kind_entry.file:  # a custom layer: by torch's argument names
+        by_name = {"in_features": last, "in_channels": channels, "num_features": channels,
+                   "input_size": last}
+        fitted = {name: by_name[name] for name in kind_entry.arg_names() if name in by_name}
     if kind_entry is not None:  # keep only values the catalog allows
         fitted = {k: v for k, v in fitted.items() if kind_entry.arg(k).check(v) is None}
     return fitted
@@ -384,6 +389,12 @@ def add_projection(spec: NetworkSpec, path: str, batchnorm: bool = True) -> list
         taken.add(layer.name)
     stack.extend(layers)
     return [f"{path}.shortcut.{layer.name}" for layer in layers]
+
+
+def add_layer_file(spec: NetworkSpec, ref: LayerFileRef) -> None:
+    """Name a custom-layer file in the network (a later version of it replaces the earlier)."""
+    kept = [known for known in spec.layer_files if known.path != ref.path]
+    spec.layer_files[:] = [*kept, ref]
 
 
 def rename(spec: NetworkSpec, path: str, new_name: str) -> list[str]:

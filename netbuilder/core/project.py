@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from netbuilder.core.atomic import atomic_write_text
+from netbuilder.core.custom_layers import Allow, prepare_network
 from netbuilder.core.jsonfile import JsonFileError, read_json_file
 from netbuilder.core.registry import (
     DATASET_NAMES,
@@ -84,9 +85,11 @@ class Project:
     extra: dict[str, Any] = field(default_factory=dict)  # runs and user_examples, checked
     weights: ProjectWeights | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, base: Path | None = None) -> dict[str, Any]:
+        """The project as JSON data; ``base``: the folder of the file it goes to (custom-layer
+        files are written relative to it)."""
         data = {"format": PROJECT_FORMAT, "version": PROJECT_VERSION,
-                "network": self.spec.to_dict(), "dataset": self.dataset,
+                "network": self.spec.to_dict(base), "dataset": self.dataset,
                 "training": dict(self.training), **self.extra}
         if self.weights is not None:
             data["weights"] = {
@@ -95,8 +98,8 @@ class Project:
                 "training_state": STATE_MEMBER if self.weights.resume is not None else None}
         return data
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    def to_json(self, base: Path | None = None) -> str:
+        return json.dumps(self.to_dict(base), indent=2, ensure_ascii=False) + "\n"
 
     def save(self, path: str | Path) -> Path:
         """Plain JSON, or a ``.nbproj`` archive when the path says so or there are weights
@@ -109,16 +112,20 @@ class Project:
             from netbuilder.core.project_archive import save_archive
 
             return save_archive(self, path)
-        return atomic_write_text(path, self.to_json())
+        return atomic_write_text(path, self.to_json(path.parent))
 
     def without_weights(self) -> Project:
         """The same project as plain JSON can hold it (Save As ▸ untrained, a spec's parts)."""
         return Project(self.spec.copy(), self.dataset, dict(self.training), dict(self.extra))
 
     @classmethod
-    def from_dict(cls, data: Any, where: str | Path = "project", in_archive: bool = False
-                  ) -> Project:
+    def from_dict(cls, data: Any, where: str | Path = "project", in_archive: bool = False,
+                  base: Path | None = None, allow: Allow | None = None) -> Project:
         """Check all of ``data``; raises :class:`ProjectError` listing every problem.
+
+        Custom-layer files the network names are found relative to ``base`` and imported only
+        when netbuilder ships them or ``allow`` says yes (see
+        :func:`netbuilder.core.custom_layers.prepare_network`).
 
         ``in_archive``: ``data`` is a ``.nbproj``'s ``project.json``, whose weights section
         names the archive's members; the returned project's weights then hold only the checked
@@ -126,7 +133,10 @@ class Project:
         """
         if isinstance(data, dict) and data.get("format", NETWORK_FORMAT) == NETWORK_FORMAT \
                 and "network" not in data:
-            spec, problems = parse(data)
+            problems: list[Problem] = []
+            data = prepare_network(data, base, allow, problems)
+            spec, found = parse(data)
+            problems += found
             if problems or spec is None:
                 raise ProjectError(where, problems)
             return cls(spec)
@@ -142,9 +152,11 @@ class Project:
             raise ProjectError(where, [Problem(
                 "version", f"this project is format version {version}, newer than this "
                            f"netbuilder reads ({PROJECT_VERSION}); update netbuilder to open it")])
-        spec, spec_problems = parse(data.get("network"))
+        spec_problems: list[Problem] = []
+        network = prepare_network(data.get("network"), base, allow, spec_problems)
+        spec, found = parse(network)
         problems = [Problem(f"network.{p.where}" if p.where else "network", p.message)
-                    for p in spec_problems]
+                    for p in spec_problems + found]
         dataset = check_dataset(data.get("dataset", DEFAULT_DATASET), problems)
         training = check_settings(data.get("training", {}), "training", problems)
         extra = {"runs": check_runs(data.get("runs", []), problems),
@@ -169,19 +181,20 @@ class Project:
         return project
 
     @classmethod
-    def load(cls, path: str | Path) -> Project:
-        """A ``.json`` project or spec, or a ``.nbproj`` archive (told apart by content)."""
+    def load(cls, path: str | Path, allow: Allow | None = None) -> Project:
+        """A ``.json`` project or spec, or a ``.nbproj`` archive (told apart by content);
+        ``allow`` is asked before a custom-layer file the network names is imported."""
         path = Path(path)
         from netbuilder.core.project_archive import is_archive, load_archive
 
         if is_archive(path):
-            return load_archive(path)
+            return load_archive(path, allow)
         try:
             data = read_json_file(path)
         except JsonFileError as exc:
             raise ProjectError(path, [Problem(exc.where, exc.message)]) from None
         try:
-            return cls.from_dict(data, path)
+            return cls.from_dict(data, path, base=path.parent, allow=allow)
         except SpecError as exc:
             raise ProjectError(path, exc.problems) from None
 

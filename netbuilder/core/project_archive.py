@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from netbuilder.core.atomic import SaveError, atomic_write_bytes
+from netbuilder.core.custom_layers import Allow
 from netbuilder.core.jsonfile import MAX_FILE_BYTES, JsonFileError, parse_json
 from netbuilder.core.project import (
     STATE_MEMBER,
@@ -58,12 +59,13 @@ def is_archive(path: str | Path) -> bool:
 # Writing
 
 
-def archive_bytes(project: Project) -> bytes:
-    """The ``.nbproj`` bytes of ``project`` (its weights, if any, and their resume point)."""
+def archive_bytes(project: Project, base: Path | None = None) -> bytes:
+    """The ``.nbproj`` bytes of ``project`` (its weights, if any, and their resume point);
+    ``base``: the folder it goes to, that custom-layer files are written relative to."""
     import torch
 
     members: list[tuple[str, bytes, int]] = [
-        (PROJECT_MEMBER, project.to_json().encode("utf-8"), zipfile.ZIP_DEFLATED)]
+        (PROJECT_MEMBER, project.to_json(base).encode("utf-8"), zipfile.ZIP_DEFLATED)]
     weights = project.weights
     if weights is not None:
         state = {key: value.detach().cpu() for key, value in weights.state_dict.items()}
@@ -86,7 +88,7 @@ def save_archive(project: Project, path: str | Path) -> Path:
     """Write ``project`` as a ``.nbproj`` atomically; :class:`SaveError` on any failure, with
     the old file untouched."""
     try:
-        data = archive_bytes(project)
+        data = archive_bytes(project, Path(path).parent)
     except _SerialiseError as exc:
         raise SaveError(path, str(exc)) from None
     return atomic_write_bytes(path, data)
@@ -110,9 +112,10 @@ def _torch_bytes(torch, value: Any, name: str) -> bytes:
 # Reading
 
 
-def load_archive(path: str | Path) -> Project:
+def load_archive(path: str | Path, allow: Allow | None = None) -> Project:
     """The whole project a ``.nbproj`` holds, checked; :class:`ProjectError` naming each
-    problem otherwise. The weights are CPU tensors that fit the project's network."""
+    problem otherwise. The weights are CPU tensors that fit the project's network. ``allow``
+    is asked before a custom-layer file the network names is imported."""
     path = Path(path)
     raw = _read_members(path)
     try:
@@ -120,7 +123,7 @@ def load_archive(path: str | Path) -> Project:
     except JsonFileError as exc:
         raise ProjectError(path, [Problem(f"{PROJECT_MEMBER}: {exc.where}".rstrip(": "),
                                           exc.message)]) from None
-    project = Project.from_dict(data, path, in_archive=True)
+    project = Project.from_dict(data, path, in_archive=True, base=path.parent, allow=allow)
     section = project.weights
     present = set(raw) - {PROJECT_MEMBER}
     expected = set() if section is None else {WEIGHTS_MEMBER} | (

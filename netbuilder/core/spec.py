@@ -28,6 +28,8 @@ from torch import nn
 
 from netbuilder.core.catalog import BLOCK, Catalog, default_catalog
 from netbuilder.core.containers import ACTIVATIONS, MERGES, MIN_BRANCHES, PARALLEL, RESIDUAL
+from netbuilder.core.layer_files import FIELD as LAYER_FILES_FIELD
+from netbuilder.core.layer_files import LayerFileRef, check_refs, written
 
 FORMAT = "netbuilder.network"
 VERSION = 1
@@ -212,10 +214,12 @@ class NetworkSpec:
     class_name: str = "Net"
     num_classes: int | None = None
     description: str = ""
+    layer_files: list[LayerFileRef] = field(default_factory=list)  # added custom-layer files
 
     # -- JSON ----------------------------------------------------------------------------------
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, base: Path | None = None) -> dict[str, Any]:
+        """The spec as JSON data; custom-layer file paths relative to ``base`` when given."""
         data: dict[str, Any] = {
             "format": FORMAT,
             "version": VERSION,
@@ -226,22 +230,54 @@ class NetworkSpec:
             data["num_classes"] = self.num_classes
         if self.description:
             data["description"] = self.description
+        files = self.custom_layer_files()
+        if files:
+            data[LAYER_FILES_FIELD] = [written(ref, base) for ref in files]
         data["layers"] = [item.to_dict() for item in self.items]
         return data
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    def custom_layer_files(self) -> list[LayerFileRef]:
+        """The files added to the network and those its layers' kinds come from, each with the
+        hash of the version imported (else the one recorded)."""
+        from netbuilder.core.custom_layers import loaded_file
+
+        catalog = default_catalog()
+        paths = [ref.path for ref in self.layer_files]
+        for _path, item, _depth in walk_items(self.items):
+            kind = catalog.get(item.kind) if isinstance(item, LayerSpec) else None
+            if kind is not None and kind.file and kind.file not in paths:
+                paths.append(kind.file)
+        recorded = {ref.path: ref.sha256 for ref in self.layer_files}
+        refs = []
+        for path in paths:
+            known = loaded_file(path)
+            refs.append(LayerFileRef(path, known.sha256 if known else recorded[path]))
+        return refs
+
+    def to_json(self, base: Path | None = None) -> str:
+        return json.dumps(self.to_dict(base), indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
-    def from_dict(cls, data: Any, catalog: Catalog | None = None) -> NetworkSpec:
-        """Parse and validate; raises :class:`SpecError` listing every problem."""
-        spec, problems = parse(data, catalog)
+    def from_dict(cls, data: Any, catalog: Catalog | None = None, base: Path | None = None,
+                  allow: Any = None) -> NetworkSpec:
+        """Parse and validate; raises :class:`SpecError` listing every problem.
+
+        Custom-layer files the data names are found relative to ``base`` and imported when
+        netbuilder ships them or ``allow`` (see :func:`custom_layers.prepare_network`) says so.
+        """
+        from netbuilder.core.custom_layers import prepare_network
+
+        problems: list[Problem] = []
+        data = prepare_network(data, base, allow, problems)
+        spec, found = parse(data, catalog)
+        problems += found
         if problems or spec is None:
             raise SpecError(problems)
         return spec
 
     @classmethod
-    def from_json(cls, text: str, catalog: Catalog | None = None) -> NetworkSpec:
+    def from_json(cls, text: str, catalog: Catalog | None = None, base: Path | None = None,
+                  allow: Any = None) -> NetworkSpec:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -251,10 +287,11 @@ class NetworkSpec:
         except RecursionError:
             raise SpecError([Problem("", "the JSON is nested too deeply to read "
                                          f"(blocks may nest at most {MAX_DEPTH} deep)")]) from None
-        return cls.from_dict(data, catalog)
+        return cls.from_dict(data, catalog, base, allow)
 
     @classmethod
-    def load(cls, path: str | Path, catalog: Catalog | None = None) -> NetworkSpec:
+    def load(cls, path: str | Path, catalog: Catalog | None = None, allow: Any = None
+             ) -> NetworkSpec:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
@@ -262,7 +299,7 @@ class NetworkSpec:
             reason = getattr(exc, "strerror", None) or str(exc)
             raise SpecError([Problem(str(path), f"cannot read the file: {reason}")]) from None
         try:
-            return cls.from_json(text, catalog)
+            return cls.from_json(text, catalog, path.parent, allow)
         except SpecError as exc:
             raise SpecError([Problem(f"{path.name}: {p.where}", p.message)
                              for p in exc.problems]) from None
@@ -270,7 +307,8 @@ class NetworkSpec:
     def copy(self) -> NetworkSpec:
         """A deep copy; unlike copy.deepcopy it takes few frames per level of nesting."""
         return NetworkSpec(copy.deepcopy(self.input_shape), _copy_items(self.items),
-                           self.class_name, self.num_classes, self.description)
+                           self.class_name, self.num_classes, self.description,
+                           list(self.layer_files))
 
     # -- navigation ----------------------------------------------------------------------------
 
@@ -520,8 +558,9 @@ def parse(data: Any, catalog: Catalog | None = None) -> tuple[NetworkSpec | None
     if not isinstance(layers, list):
         problems.append(Problem("layers", f"expected a list of layers, got {layers!r}"))
         layers = []
+    layer_files = check_refs(data.get(LAYER_FILES_FIELD, []), problems)
     known = {"format", "version", "class_name", "input_shape", "num_classes", "description",
-             "layers"}
+             "layers", LAYER_FILES_FIELD}
     for extra in sorted(set(data) - known, key=str):
         problems.append(Problem(str(extra), "unknown field"))
     items = _parse_items(layers, "layers", "", catalog, problems, 0)
@@ -530,7 +569,8 @@ def parse(data: Any, catalog: Catalog | None = None) -> tuple[NetworkSpec | None
             problems.append(Problem("class_name", f"{class_name!r} is the name of the helper "
                                     f"class generated code defines for its {kind.lower()} "
                                     "containers; choose another name"))
-    spec = NetworkSpec(list(input_shape), items, class_name, num_classes, description)
+    spec = NetworkSpec(list(input_shape), items, class_name, num_classes, description,
+                       layer_files)
     return spec, problems
 
 

@@ -45,6 +45,16 @@ class ComplexModel(nn.Module):
         return x
 
 
+class CustomLayer(nn.Module):
+    def __init__(self, in_features, out_features):
+        super(CustomLayer, self).__init__()
+        self.weight = nn.Parameter(torch.randn(in_features, out_features))
+        self.bias = nn.Parameter(torch.zeros(out_features))
+
+    def forward(self, x):
+        return torch.matmul(x, self.weight) + self.bias
+
+
 def article_sequential():
     """The article's nn.Sequential version of the MLP."""
     return nn.Sequential(
@@ -61,4 +71,5 @@ def shapes(module: nn.Module) -> dict[str, tuple[int, ...]]:
     return {k: tuple(v.shape) for k, v in module.state_dict().items()}
 
 
-__all__ = ["MNISTClassifier", "ComplexModel", "article_sequential", "shapes", "torch"]
+__all__ = ["MNISTClassifier", "ComplexModel", "CustomLayer", "article_sequential", "shapes",
+           "torch"]

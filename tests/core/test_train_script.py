@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from netbuilder.core.builder import build
+from netbuilder.core.custom_layers import place_beside
 from netbuilder.core.resources import load_template, template_names
 from netbuilder.core.spec import BlockSpec, LayerSpec, NetworkSpec
 from netbuilder.core.train_script import training_script
@@ -73,8 +74,10 @@ def load_script(source):
 
 
 @pytest.mark.parametrize("name", template_names())
-def test_every_template_gives_a_script_that_compiles(name):
+def test_every_template_gives_a_script_that_compiles(name, tmp_path, monkeypatch):
     spec = load_template(name)
+    place_beside(spec, tmp_path)  # custom layers, as the export does
+    monkeypatch.syspath_prepend(str(tmp_path))
     namespace = load_script(training_script(spec, TrainConfig(epochs=1)))
     assert shapes(namespace[spec.class_name]()) == shapes(build(spec))
     assert namespace["SETTINGS"]["epochs"] == 1
@@ -113,7 +116,9 @@ for folder in sys.argv[1:]:
     sys.argv = ["train.py", "--data", DATA, "--epochs", "1", "--limit", "256",
                 "--out", folder + "/w.pth"]
     print("run", folder, flush=True)
+    sys.path.insert(0, folder)  # as `python train.py` puts the script's folder first
     runpy.run_path(folder + "/train.py", run_name="__main__")
+    sys.path.remove(folder)
 """
 
 
@@ -124,6 +129,7 @@ def test_one_short_epoch_per_script_writes_weights_that_load_into_the_app_model(
         (tmp_path / name).mkdir()
         (tmp_path / name / "train.py").write_text(
             training_script(spec, {"epochs": 3, "batch_size": 64, "lr": 0.003}))
+        place_beside(spec, tmp_path / name)  # custom layers, as the export does
     result = subprocess.run(
         [sys.executable, "-c", f"DATA = {str(DIGITS)!r}\n{DRIVER}", *RUNS],
         cwd=tmp_path, capture_output=True, text=True, timeout=300)
