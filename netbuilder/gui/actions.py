@@ -54,6 +54,13 @@ ACTIONS = (
         "files.import_model_dialog",
     ),
     ActionSpec(
+        "add_layer_file",
+        QT_TRANSLATE_NOOP("MainWindow", "Add Layers from &File…"),
+        "layer_files.add_dialog",
+        None,
+        "idle",
+    ),
+    ActionSpec(
         "export_weights",
         QT_TRANSLATE_NOOP("MainWindow", "&Weights (state_dict)…"),
         "weights.export_weights",
@@ -271,6 +278,7 @@ MENUS = (
             "select_all",
         ),
     ),
+    (QT_TRANSLATE_NOOP("MainWindow", "&Layers"), "layers", ("add_layer_file",)),
     (QT_TRANSLATE_NOOP("MainWindow", "&View"), "view", ("@docks", "-", "@theme", "@language")),
     (QT_TRANSLATE_NOOP("MainWindow", "&Train"), "train", ("train", "pause", "stop", "-", "reset")),
     (QT_TRANSLATE_NOOP("MainWindow", "&Help"), "help", ("about",)),

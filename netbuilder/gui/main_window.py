@@ -33,12 +33,14 @@ from netbuilder.gui.controllers.files import (
     reason,
     recovery_files,
 )
+from netbuilder.gui.controllers.layer_files import LayerFilesController
 from netbuilder.gui.controllers.training import TrainingController
 from netbuilder.gui.controllers.weights import WeightsController
 from netbuilder.gui.i18n import LANGUAGE_KEY
 from netbuilder.gui.inspect.draw import DrawPanel
 from netbuilder.gui.inspect.health import HealthView
 from netbuilder.gui.inspect.parameter_tree import ParametersPanel
+from netbuilder.gui.layer_trust import ask_to_run
 from netbuilder.gui.model.session import Session
 from netbuilder.gui.network.code_view import CodeView
 from netbuilder.gui.network.palette import Palette
@@ -70,9 +72,12 @@ class MainWindow(QMainWindow):
         self.document = session.document
         self.training = TrainingController(session, self)
         self.editing = EditingController(session, self)
-        self.files = FilesController(session, self, lambda p: self.weights.open_checkpoint(p))
+        self.layer_files = LayerFilesController(session, self)
+        self.files = FilesController(session, self, lambda p: self.weights.open_checkpoint(p),
+                                     self.layer_files.allow)
         self.weights = WeightsController(session, self.training, self, self.files.maybe_save,
-                                         lambda: self.code.style_box.currentData())
+                                         lambda: self.code.style_box.currentData(),
+                                         self.layer_files.allow)
         self._build_views()
         self.actions = actions.build_actions(self)
         actions.build_menus(self)
@@ -145,9 +150,11 @@ class MainWindow(QMainWindow):
         """Controllers and the session drive the views; views send requests back."""
         session, training, panel = self.session, self.training, self.training_panel
         status = self.statusBar()
-        for source in (training, self.editing, self.files, self.weights):
+        for source in (training, self.editing, self.files, self.weights, self.layer_files):
             source.message.connect(lambda text: status.showMessage(text, 8000))
         self.palette_panel.kind_chosen.connect(self._append_kind)
+        self.layer_files.kinds_changed.connect(self.palette_panel.reload)
+        self.document.changed.connect(self.palette_panel.reload)  # a project imported layers
         self.summary.dataset_chosen.connect(session.set_dataset)
         session.dataset_changed.connect(self.summary.set_dataset)
         session.dirty_changed.connect(self._update_title)
@@ -370,7 +377,7 @@ def offer_recovery(window: MainWindow | None = None) -> list[MainWindow]:
     into windows of their own; returns the windows that got a project."""
     restored = []
     for path in recovery_files():
-        found = read_recovery(path)
+        found = read_recovery(path, lambda request: ask_to_run(window, request))
         if found is None:
             continue
         project, info = found

@@ -109,7 +109,7 @@ def test_default_window_has_digits_cnn_and_digits(qtbot, answers):
     assert "digits_cnn" in window.windowTitle()
     assert not window.windowIcon().isNull()
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert titles == ["File", "Edit", "View", "Train", "Help"]
+    assert titles == ["File", "Edit", "Layers", "View", "Train", "Help"]
 
 
 @pytest.mark.parametrize("template", template_names())

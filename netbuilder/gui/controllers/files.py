@@ -46,11 +46,13 @@ def reason(exc: BaseException) -> str:
 class FilesController(QObject):
     message = Signal(str)  # for the status bar
 
-    def __init__(self, session, window: QWidget, open_weights: Callable[[Path], bool]):
+    def __init__(self, session, window: QWidget, open_weights: Callable[[Path], bool],
+                 allow_layer_file: Callable | None = None):
         super().__init__(window)
         self.session = session
         self.window = window
         self.open_weights = open_weights  # .pth files go to the weights controller
+        self.allow_layer_file = allow_layer_file  # asked before a project's layer file runs
         self.importing = None  # the import worker while one runs
         self.recovery_stem = recovery_dir() / f"recovery-{os.getpid()}-{id(self):x}"
         self._recovered_revision = -1
@@ -111,10 +113,14 @@ class FilesController(QObject):
         """The project at ``path`` and its model (None without weights), checked and built
         aside; None after saying why not."""
         try:
-            project = Project.load(path)
+            project = Project.load(path, self.allow_layer_file)
             return project, project_model_or_none(project)
         except ProjectError as exc:
-            QMessageBox.warning(self.window, fill(self.tr("Cannot open %1"), path.name), str(exc))
+            text = str(exc)
+            if any(".custom_layers" in f".{p.where}" for p in exc.problems):
+                text += "\n\n" + self.tr("To allow a custom-layer file, add it with Layers ▸ "
+                                          "Add Layers from File…, then open the project again.")
+            QMessageBox.warning(self.window, fill(self.tr("Cannot open %1"), path.name), text)
         except Exception as exc:  # building the network's weights (memory)
             QMessageBox.warning(self.window, fill(self.tr("Cannot open %1"), path.name), fill(
                 self.tr("The network cannot be built: %1"), reason(exc)))
@@ -366,20 +372,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def read_recovery(path: Path) -> tuple[Project, dict] | None:
-    """The project an autosave holds and its note, or None (the file is then removed)."""
+def read_recovery(path: Path, allow: Callable | None = None) -> tuple[Project, dict] | None:
+    """The project an autosave holds and its note, or None (the file is then removed, unless
+    only a custom-layer file it names was not allowed to run: that autosave waits)."""
     try:
         if path.suffix == ARCHIVE_SUFFIX:
-            return _read_recovery_archive(path)
+            return _read_recovery_archive(path, allow)
         data = read_json_file(path)
         info = check_recovery_info(data.pop("recovery", {}) if isinstance(data, dict) else {})
-        return Project.from_dict(data, path), info
-    except (JsonFileError, ProjectError):
+        return Project.from_dict(data, path, allow=allow), info
+    except JsonFileError:
         path.unlink(missing_ok=True)
-        return None
+    except ProjectError as exc:
+        if not any(p.where.startswith("network.custom_layers") for p in exc.problems):
+            path.unlink(missing_ok=True)
+    return None
 
 
-def _read_recovery_archive(path: Path) -> tuple[Project, dict]:
+def _read_recovery_archive(path: Path, allow: Callable | None) -> tuple[Project, dict]:
     """An autosaved ``.nbproj``: its note member is read and removed, then the rest is opened
     like any project (in a private copy, so the checks see a plain project archive)."""
     import tempfile
@@ -402,4 +412,4 @@ def _read_recovery_archive(path: Path) -> tuple[Project, dict]:
         with zipfile.ZipFile(copy, "w") as archive:
             for member, data in members:
                 archive.writestr(member, data)
-        return Project.load(copy), check_recovery_info(note)
+        return Project.load(copy, allow), check_recovery_info(note)

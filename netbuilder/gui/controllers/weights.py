@@ -26,6 +26,7 @@ from netbuilder.core.checkpoint import (
     save_state_dict,
 )
 from netbuilder.core.codegen import generate
+from netbuilder.core.custom_layers import place_beside
 from netbuilder.core.exporters import FORMATS, ExportError, export_verified
 from netbuilder.core.project import Project, ProjectError, project_from_checkpoint
 from netbuilder.core.spec import NetworkSpec, SpecError
@@ -40,8 +41,9 @@ class WeightsController(QObject):
     message = Signal(str)  # for the status bar
 
     def __init__(self, session, training, window: QWidget, maybe_save: Callable[[], bool],
-                 code_style: Callable[[], str]):
+                 code_style: Callable[[], str], allow_layer_file: Callable | None = None):
         super().__init__(window)
+        self.allow_layer_file = allow_layer_file  # asked before a checkpoint's layer file runs
         self.session = session
         self.document = session.document
         self.training = training
@@ -124,10 +126,11 @@ class WeightsController(QObject):
     def export_code_to(self, path: Path) -> bool:
         try:
             atomic_write_text(path, generate(self.document.spec, self.code_style()))
+            notes = place_beside(self.document.spec, path.parent)
         except (OSError, ValueError) as exc:  # a failed write, or a spec codegen refuses
             QMessageBox.warning(self.window, self.tr("Cannot export"), f"{path}: {reason(exc)}")
             return False
-        self.message.emit(fill(self.tr("Wrote %1"), str(path)))
+        self.message.emit("; ".join([fill(self.tr("Wrote %1"), str(path)), *notes]))
         return True
 
     def export_weights(self) -> None:
@@ -161,8 +164,11 @@ class WeightsController(QObject):
         except ValueError as exc:  # SpecError, TrainingError: said, nothing written
             QMessageBox.warning(self.window, self.tr("Cannot export"), str(exc))
             return False
-        return self._write(path, lambda: atomic_write_text(path, source),
-                           self.tr("Cannot export"),
+        def write() -> None:
+            atomic_write_text(path, source)
+            place_beside(self.document.spec, path.parent)  # the layers the script imports
+
+        return self._write(path, write, self.tr("Cannot export"),
                            self.tr("Wrote %1 — run it with python or torchrun"))
 
     def export_program(self, fmt: str) -> None:
@@ -231,7 +237,7 @@ class WeightsController(QObject):
         if self._refuse_while_training():
             return False
         try:
-            loaded = load_file(path)
+            loaded = load_file(path, self.allow_layer_file)
         except CheckpointError as exc:
             QMessageBox.warning(self.window, self.tr("Cannot load weights"), str(exc))
             return False
@@ -281,7 +287,7 @@ class WeightsController(QObject):
             return False
         title = fill(self.tr("Cannot open %1"), path.name)
         try:
-            loaded = load_file(path)
+            loaded = load_file(path, self.allow_layer_file)
         except CheckpointError as exc:
             QMessageBox.warning(self.window, title, str(exc))
             return False

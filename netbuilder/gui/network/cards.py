@@ -34,7 +34,7 @@ STACK_HEIGHT = 22
 CATEGORY_COLOURS = {
     "Linear": "#4e79a7", "Convolution": "#f28e2b", "Pooling": "#76b7b2",
     "Normalization": "#59a14f", "Dropout": "#9d9d9d", "Activation": "#e15759",
-    "Shape": "#9c755f", "Recurrent": "#b07aa1", "Containers": "#d4a72c",
+    "Shape": "#9c755f", "Recurrent": "#b07aa1", "Containers": "#d4a72c", "Custom": "#17becf",
 }
 CARD_HEIGHT, BLOCK_HEIGHT, FLOW_HEIGHT = 50, 34, 18
 

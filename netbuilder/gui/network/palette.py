@@ -30,7 +30,7 @@ CATEGORY_NAMES = (
     QT_TRANSLATE_NOOP("Palette", "Pooling"), QT_TRANSLATE_NOOP("Palette", "Normalization"),
     QT_TRANSLATE_NOOP("Palette", "Dropout"), QT_TRANSLATE_NOOP("Palette", "Activation"),
     QT_TRANSLATE_NOOP("Palette", "Shape"), QT_TRANSLATE_NOOP("Palette", "Recurrent"),
-    QT_TRANSLATE_NOOP("Palette", "Containers"),
+    QT_TRANSLATE_NOOP("Palette", "Containers"), QT_TRANSLATE_NOOP("Palette", "Custom"),
 )
 
 
@@ -90,6 +90,21 @@ class Palette(QWidget):
         layout.addWidget(self.filter)
         layout.addWidget(self.tree)
         self._items: dict[str, QTreeWidgetItem] = {}
+        self._populate()
+        self.filter.textChanged.connect(self.apply_filter)
+        self.filter.returnPressed.connect(self._choose_first_visible)
+        self.tree.activated_kind.connect(self.kind_chosen)
+
+    def reload(self) -> None:
+        """Show the catalog again if its kinds changed (custom layers were imported)."""
+        if default_catalog().revision != self._revision:
+            self.tree.clear()
+            self._items.clear()
+            self._populate()
+            self.apply_filter(self.filter.text())
+
+    def _populate(self) -> None:
+        self._revision = default_catalog().revision
         for category, kinds in default_catalog().categories().items():
             group = QTreeWidgetItem(self.tree, [self.tr(category)])
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
@@ -106,9 +121,6 @@ class Palette(QWidget):
                 self._items[kind.name] = item
         self._add_containers()
         self.tree.expandAll()
-        self.filter.textChanged.connect(self.apply_filter)
-        self.filter.returnPressed.connect(self._choose_first_visible)
-        self.tree.activated_kind.connect(self.kind_chosen)
 
     def item(self, kind: str) -> QTreeWidgetItem:
         return self._items[kind]

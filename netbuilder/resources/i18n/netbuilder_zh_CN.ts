@@ -494,34 +494,34 @@ predicted: %3 with %4 % confidence</source>
 <context>
     <name>FilesController</name>
     <message>
-        <location filename="../../gui/controllers/files.py" line="70"/>
+        <location filename="../../gui/controllers/files.py" line="72"/>
         <source>Untitled</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="71"/>
+        <location filename="../../gui/controllers/files.py" line="73"/>
         <source>%1 (template)</source>
         <translation>%1（模板）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="80"/>
+        <location filename="../../gui/controllers/files.py" line="82"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="117"/>
-        <location filename="../../gui/controllers/files.py" line="119"/>
-        <location filename="../../gui/controllers/files.py" line="143"/>
+        <location filename="../../gui/controllers/files.py" line="123"/>
+        <location filename="../../gui/controllers/files.py" line="125"/>
+        <location filename="../../gui/controllers/files.py" line="149"/>
         <source>Cannot open %1</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="134"/>
+        <location filename="../../gui/controllers/files.py" line="140"/>
         <source>Opened %1</source>
         <translation>已打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="81"/>
+        <location filename="../../gui/controllers/files.py" line="83"/>
         <source>Save the changes to %1?
 
 Not saved yet: %2.</source>
@@ -530,89 +530,94 @@ Not saved yet: %2.</source>
 尚未保存：%2。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="105"/>
+        <location filename="../../gui/controllers/files.py" line="107"/>
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="106"/>
+        <location filename="../../gui/controllers/files.py" line="108"/>
         <source>netbuilder projects and networks (*.nbproj *.json)</source>
         <translation>netbuilder 项目和网络 (*.nbproj *.json)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="120"/>
+        <location filename="../../gui/controllers/files.py" line="121"/>
+        <source>To allow a custom-layer file, add it with Layers ▸ Add Layers from File…, then open the project again.</source>
+        <translation>要允许自定义层文件,请用“层 ▸ 从文件添加层…”添加它,然后再次打开项目。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/files.py" line="126"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="144"/>
+        <location filename="../../gui/controllers/files.py" line="150"/>
         <source>%1 is not a file netbuilder opens: drop a project (.nbproj, .json), a network (.json), or weights or a checkpoint (.pth).</source>
         <translation>netbuilder 无法打开 %1：请拖入项目（.nbproj、.json）、网络（.json），或权重、检查点（.pth）。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="168"/>
+        <location filename="../../gui/controllers/files.py" line="174"/>
         <source>netbuilder project (*%1)</source>
         <translation>netbuilder 项目 (*%1)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="169"/>
+        <location filename="../../gui/controllers/files.py" line="175"/>
         <source>Network spec only (*.json)</source>
         <translation>仅网络结构 (*.json)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="171"/>
+        <location filename="../../gui/controllers/files.py" line="177"/>
         <source>Save project as</source>
         <translation>项目另存为</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="188"/>
-        <location filename="../../gui/controllers/files.py" line="208"/>
+        <location filename="../../gui/controllers/files.py" line="194"/>
+        <location filename="../../gui/controllers/files.py" line="214"/>
         <source>Cannot save</source>
         <translation>无法保存</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="189"/>
-        <location filename="../../gui/controllers/files.py" line="209"/>
+        <location filename="../../gui/controllers/files.py" line="195"/>
+        <location filename="../../gui/controllers/files.py" line="215"/>
         <source>%1 could not be written: %2</source>
         <translation>无法写入 %1：%2</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="195"/>
+        <location filename="../../gui/controllers/files.py" line="201"/>
         <source>Saved %1: a project with trained weights is a %2 file (%3 is left as it was)</source>
         <translation>已保存 %1：带有训练权重的项目保存为 %2 文件（%3 保持不变）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="199"/>
+        <location filename="../../gui/controllers/files.py" line="205"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="211"/>
+        <location filename="../../gui/controllers/files.py" line="217"/>
         <source>Wrote the network spec %1 (the project itself is not saved)</source>
         <translation>已写入网络结构 %1（项目本身未保存）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="239"/>
+        <location filename="../../gui/controllers/files.py" line="245"/>
         <source>Importing %1 from %2…</source>
         <translation>正在从 %2 导入 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="251"/>
+        <location filename="../../gui/controllers/files.py" line="257"/>
         <source>%1 from %2 is now the network.</source>
         <translation>来自 %2 的 %1 现在是当前网络。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="254"/>
+        <location filename="../../gui/controllers/files.py" line="260"/>
         <source>Imported</source>
         <translation>已导入</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="259"/>
+        <location filename="../../gui/controllers/files.py" line="265"/>
         <source>Cannot import %1</source>
         <translation>无法导入 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/files.py" line="307"/>
+        <location filename="../../gui/controllers/files.py" line="313"/>
         <source>Autosave failed: %1</source>
         <translation>自动保存失败：%1</translation>
     </message>
@@ -735,6 +740,98 @@ Not saved yet: %2.</source>
     </message>
 </context>
 <context>
+    <name>LayerFilesController</name>
+    <message>
+        <location filename="../../gui/controllers/layer_files.py" line="35"/>
+        <source>Add Layers from File</source>
+        <translation>从文件添加层</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/layer_files.py" line="36"/>
+        <source>Python files (*.py)</source>
+        <translation>Python 文件 (*.py)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/layer_files.py" line="42"/>
+        <source>Cannot add layers from %1</source>
+        <translation>无法从 %1 添加层</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/layer_files.py" line="59"/>
+        <source>Add Layers from %1</source>
+        <translation>从 %1 添加层</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/layer_files.py" line="62"/>
+        <source>Added from %1: %2</source>
+        <translation>已从 %1 添加:%2</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/layer_files.py" line="65"/>
+        <source>Layers from %1</source>
+        <translation>来自 %1 的层</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/layer_files.py" line="66"/>
+        <source>Added: %1.
+
+Not added:
+%2</source>
+        <translation>已添加:%1。
+
+未添加:
+%2</translation>
+    </message>
+</context>
+<context>
+    <name>LayerTrust</name>
+    <message>
+        <location filename="../../gui/layer_trust.py" line="61"/>
+        <source>Run code from %1?</source>
+        <translation>运行 %1 中的代码?</translation>
+    </message>
+    <message>
+        <location filename="../../gui/layer_trust.py" line="63"/>
+        <source>Adding custom layers imports this Python file, which runs the code in it.</source>
+        <translation>添加自定义层会导入这个 Python 文件,也就是运行其中的代码。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/layer_trust.py" line="66"/>
+        <source>This network uses custom layers from a Python file. Showing it imports the file, which runs the code in it.</source>
+        <translation>这个网络使用了某个 Python 文件中的自定义层。显示它需要导入该文件,也就是运行其中的代码。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/layer_trust.py" line="68"/>
+        <source>File: %1</source>
+        <translation>文件:%1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/layer_trust.py" line="69"/>
+        <source>SHA-256: %1</source>
+        <translation>SHA-256:%1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/layer_trust.py" line="71"/>
+        <source>The file has changed since the network was saved (then: %1).</source>
+        <translation>自网络保存以来,该文件已被修改(当时为:%1)。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/layer_trust.py" line="74"/>
+        <source>Run it only if you trust where it comes from. netbuilder remembers your answer for this file as it is now.</source>
+        <translation>只有在信任其来源时才运行它。netbuilder 会针对该文件的当前内容记住你的回答。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/layer_trust.py" line="80"/>
+        <source>Run and Import</source>
+        <translation>运行并导入</translation>
+    </message>
+    <message>
+        <location filename="../../gui/layer_trust.py" line="83"/>
+        <source>Don&apos;t Run</source>
+        <translation>不运行</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../../gui/app.py" line="106"/>
@@ -742,159 +839,159 @@ Not saved yet: %2.</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="94"/>
+        <location filename="../../gui/main_window.py" line="98"/>
         <source>Training: the network is locked. Stop the run to edit it.</source>
         <translation>训练中：网络已锁定。请停止本次运行后再编辑。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="123"/>
+        <location filename="../../gui/main_window.py" line="127"/>
         <source>Layers</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="125"/>
+        <location filename="../../gui/main_window.py" line="129"/>
         <source>Properties</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="127"/>
+        <location filename="../../gui/main_window.py" line="131"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="129"/>
+        <location filename="../../gui/main_window.py" line="133"/>
         <source>Summary and problems</source>
         <translation>摘要与问题</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="130"/>
+        <location filename="../../gui/main_window.py" line="134"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="131"/>
+        <location filename="../../gui/main_window.py" line="135"/>
         <source>Curves</source>
         <translation>曲线</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="132"/>
+        <location filename="../../gui/main_window.py" line="136"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="133"/>
+        <location filename="../../gui/main_window.py" line="137"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="134"/>
+        <location filename="../../gui/main_window.py" line="138"/>
         <source>Parameters</source>
         <translation>参数</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="136"/>
+        <location filename="../../gui/main_window.py" line="140"/>
         <source>Health</source>
         <translation>健康状况</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="137"/>
+        <location filename="../../gui/main_window.py" line="141"/>
         <source>Draw</source>
         <translation>手写</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="88"/>
+        <location filename="../../gui/main_window.py" line="92"/>
         <source>Loading PyTorch&apos;s shape analysis…</source>
         <translation>正在加载 PyTorch 的形状分析…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="381"/>
+        <location filename="../../gui/actions.py" line="389"/>
         <location filename="../../gui/theme.py" line="10"/>
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="216"/>
+        <location filename="../../gui/main_window.py" line="222"/>
         <source>shapes OK</source>
         <translation>形状正确</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="217"/>
+        <location filename="../../gui/main_window.py" line="223"/>
         <source>1 shape error</source>
         <translation>1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="217"/>
+        <location filename="../../gui/main_window.py" line="223"/>
         <source>%1 shape errors</source>
         <translation>%1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="218"/>
+        <location filename="../../gui/main_window.py" line="224"/>
         <source>%1 parameters · %2 MACs · %3</source>
         <translation>%1 个参数 · %2 次乘加 (MACs) · %3</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="253"/>
-        <location filename="../../gui/main_window.py" line="393"/>
+        <location filename="../../gui/main_window.py" line="259"/>
+        <location filename="../../gui/main_window.py" line="399"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="278"/>
+        <location filename="../../gui/main_window.py" line="284"/>
         <source>Training: drawings are classified when the run pauses or ends.</source>
         <translation>训练中：运行暂停或结束后才会识别手写内容。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="282"/>
+        <location filename="../../gui/main_window.py" line="288"/>
         <source>No trained network yet: train it (F5) or load weights, then draw.</source>
         <translation>还没有训练好的网络：请先训练 (F5) 或加载权重，然后再手写。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="285"/>
+        <location filename="../../gui/main_window.py" line="291"/>
         <source>These weights are untrained: the guesses mean nothing yet.</source>
         <translation>这些权重尚未训练：目前的猜测没有意义。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="334"/>
+        <location filename="../../gui/main_window.py" line="340"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="335"/>
+        <location filename="../../gui/main_window.py" line="341"/>
         <source>The language changes when netbuilder starts again.</source>
         <translation>语言将在 netbuilder 下次启动时更改。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="338"/>
+        <location filename="../../gui/main_window.py" line="344"/>
         <source>About netbuilder</source>
         <translation>关于 netbuilder</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="356"/>
+        <location filename="../../gui/main_window.py" line="362"/>
         <source>Stack layers into a torch.nn.Sequential, see the shapes that flow, and export readable PyTorch code.</source>
         <translation>将各层堆叠成 torch.nn.Sequential，查看张量形状如何流动，并导出易读的 PyTorch 代码。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="359"/>
+        <location filename="../../gui/main_window.py" line="365"/>
         <source>Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).</source>
         <translation>内置手写数字：MNIST 数据库（LeCun、Cortes、Burges；CC BY-SA 3.0）。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="378"/>
+        <location filename="../../gui/main_window.py" line="384"/>
         <source>an unsaved network</source>
         <translation>一个未保存的网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="380"/>
+        <location filename="../../gui/main_window.py" line="386"/>
         <source>Restore unsaved work?</source>
         <translation>恢复未保存的工作？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="381"/>
+        <location filename="../../gui/main_window.py" line="387"/>
         <source>netbuilder did not close properly. Restore %1 as it was at %2?</source>
         <translation>netbuilder 上次未正常关闭。是否将 %1 恢复为 %2 时的状态？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="392"/>
+        <location filename="../../gui/main_window.py" line="398"/>
         <source>Cannot restore</source>
         <translation>无法恢复</translation>
     </message>
@@ -950,196 +1047,206 @@ Not saved yet: %2.</source>
     </message>
     <message>
         <location filename="../../gui/actions.py" line="58"/>
+        <source>Add Layers from &amp;File…</source>
+        <translation>从文件添加层(&amp;F)…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/actions.py" line="65"/>
         <source>&amp;Weights (state_dict)…</source>
         <translation>权重 (state_dict)(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="63"/>
+        <location filename="../../gui/actions.py" line="70"/>
         <source>&amp;Training Script…</source>
         <translation>训练脚本(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="68"/>
+        <location filename="../../gui/actions.py" line="75"/>
         <source>&amp;ONNX…</source>
         <translation>ONNX(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="74"/>
+        <location filename="../../gui/actions.py" line="81"/>
         <source>Torch&amp;Script…</source>
         <translation>TorchScript(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="80"/>
+        <location filename="../../gui/actions.py" line="87"/>
         <source>torch.e&amp;xport Program…</source>
         <translation>torch.export 程序(&amp;X)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="86"/>
+        <location filename="../../gui/actions.py" line="93"/>
         <source>Save &amp;Checkpoint…</source>
         <translation>保存检查点(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="90"/>
+        <location filename="../../gui/actions.py" line="97"/>
         <source>&amp;Load Weights…</source>
         <translation>加载权重(&amp;L)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="94"/>
+        <location filename="../../gui/actions.py" line="101"/>
         <source>Open C&amp;heckpoint or Weights…</source>
         <translation>打开检查点或权重(&amp;H)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="97"/>
+        <location filename="../../gui/actions.py" line="104"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="164"/>
+        <location filename="../../gui/actions.py" line="171"/>
         <source>Group into &amp;Residual</source>
         <translation>组合为残差块(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="173"/>
+        <location filename="../../gui/actions.py" line="180"/>
         <source>Group into &amp;Parallel</source>
         <translation>组合为并行块(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="182"/>
+        <location filename="../../gui/actions.py" line="189"/>
         <source>Ungr&amp;oup</source>
         <translation>取消组合(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="322"/>
+        <location filename="../../gui/actions.py" line="281"/>
+        <source>&amp;Layers</source>
+        <translation>层(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/actions.py" line="330"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="324"/>
+        <location filename="../../gui/actions.py" line="332"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="99"/>
+        <location filename="../../gui/actions.py" line="106"/>
         <source>Cu&amp;t</source>
         <translation>剪切(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="103"/>
+        <location filename="../../gui/actions.py" line="110"/>
         <source>&amp;Copy</source>
         <translation>复制(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="110"/>
+        <location filename="../../gui/actions.py" line="117"/>
         <source>&amp;Paste</source>
         <translation>粘贴(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="114"/>
+        <location filename="../../gui/actions.py" line="121"/>
         <source>&amp;Delete</source>
         <translation>删除(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="122"/>
+        <location filename="../../gui/actions.py" line="129"/>
         <source>D&amp;uplicate</source>
         <translation>创建副本(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="130"/>
+        <location filename="../../gui/actions.py" line="137"/>
         <source>Re&amp;name</source>
         <translation>重命名(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="138"/>
+        <location filename="../../gui/actions.py" line="145"/>
         <source>Move &amp;Up</source>
         <translation>上移(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="147"/>
+        <location filename="../../gui/actions.py" line="154"/>
         <source>Move Do&amp;wn</source>
         <translation>下移(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="156"/>
+        <location filename="../../gui/actions.py" line="163"/>
         <source>&amp;Group into Block</source>
         <translation>组合为块(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="190"/>
+        <location filename="../../gui/actions.py" line="197"/>
         <source>Select &amp;All</source>
         <translation>全选(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="212"/>
+        <location filename="../../gui/actions.py" line="219"/>
         <source>&amp;About netbuilder</source>
         <translation>关于 netbuilder(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="197"/>
+        <location filename="../../gui/actions.py" line="204"/>
         <source>&amp;Start Training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="201"/>
+        <location filename="../../gui/actions.py" line="208"/>
         <source>&amp;Pause / Resume</source>
         <translation>暂停 / 继续(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="207"/>
+        <location filename="../../gui/actions.py" line="214"/>
         <source>S&amp;top</source>
         <translation>停止(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="210"/>
+        <location filename="../../gui/actions.py" line="217"/>
         <source>&amp;Reset Weights</source>
         <translation>重置权重(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="217"/>
+        <location filename="../../gui/actions.py" line="224"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="362"/>
+        <location filename="../../gui/actions.py" line="370"/>
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="234"/>
+        <location filename="../../gui/actions.py" line="241"/>
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="251"/>
+        <location filename="../../gui/actions.py" line="258"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="274"/>
+        <location filename="../../gui/actions.py" line="282"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="372"/>
+        <location filename="../../gui/actions.py" line="380"/>
         <source>&amp;Theme</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="384"/>
+        <location filename="../../gui/actions.py" line="392"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="275"/>
+        <location filename="../../gui/actions.py" line="283"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="276"/>
+        <location filename="../../gui/actions.py" line="284"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="417"/>
+        <location filename="../../gui/actions.py" line="425"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
@@ -1188,9 +1295,14 @@ Not saved yet: %2.</source>
     </message>
     <message>
         <location filename="../../gui/network/palette.py" line="33"/>
-        <location filename="../../gui/network/palette.py" line="119"/>
+        <location filename="../../gui/network/palette.py" line="131"/>
         <source>Containers</source>
         <translation>容器</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/palette.py" line="33"/>
+        <source>Custom</source>
+        <translation>自定义</translation>
     </message>
     <message>
         <location filename="../../gui/network/palette.py" line="84"/>
@@ -2410,100 +2522,100 @@ Not saved yet: %2.</source>
 <context>
     <name>WeightsController</name>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="63"/>
+        <location filename="../../gui/controllers/weights.py" line="64"/>
         <source>PyTorch weights (*.pth *.pt)</source>
         <translation>PyTorch 权重 (*.pth *.pt)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="71"/>
+        <location filename="../../gui/controllers/weights.py" line="72"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="72"/>
+        <location filename="../../gui/controllers/weights.py" line="73"/>
         <source>Stop the run first: the weights are changing.</source>
         <translation>请先停止本次运行：权重正在变化。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="80"/>
-        <location filename="../../gui/controllers/weights.py" line="128"/>
-        <location filename="../../gui/controllers/weights.py" line="162"/>
-        <location filename="../../gui/controllers/weights.py" line="165"/>
+        <location filename="../../gui/controllers/weights.py" line="81"/>
+        <location filename="../../gui/controllers/weights.py" line="130"/>
+        <location filename="../../gui/controllers/weights.py" line="164"/>
+        <location filename="../../gui/controllers/weights.py" line="170"/>
         <source>Cannot export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="81"/>
+        <location filename="../../gui/controllers/weights.py" line="82"/>
         <source>The shapes do not fit together yet:
 %1</source>
         <translation>形状尚不匹配：
 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="96"/>
+        <location filename="../../gui/controllers/weights.py" line="97"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="107"/>
+        <location filename="../../gui/controllers/weights.py" line="108"/>
         <source>%1 could not be written: %2. The file that was there is unchanged.</source>
         <translation>无法写入 %1：%2。原有文件保持不变。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="119"/>
+        <location filename="../../gui/controllers/weights.py" line="120"/>
         <source>Export Python code</source>
         <translation>导出 Python 代码</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="120"/>
-        <location filename="../../gui/controllers/weights.py" line="150"/>
+        <location filename="../../gui/controllers/weights.py" line="121"/>
+        <location filename="../../gui/controllers/weights.py" line="152"/>
         <source>Python (*.py)</source>
         <translation>Python (*.py)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="130"/>
+        <location filename="../../gui/controllers/weights.py" line="132"/>
         <source>Wrote %1</source>
         <translation>已写入 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="134"/>
+        <location filename="../../gui/controllers/weights.py" line="136"/>
         <source>Export weights</source>
         <translation>导出权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="140"/>
-        <location filename="../../gui/controllers/weights.py" line="144"/>
+        <location filename="../../gui/controllers/weights.py" line="142"/>
+        <location filename="../../gui/controllers/weights.py" line="146"/>
         <source>Cannot export weights</source>
         <translation>无法导出权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="145"/>
+        <location filename="../../gui/controllers/weights.py" line="147"/>
         <source>Wrote %1 (plain state_dict)</source>
         <translation>已写入 %1（纯 state_dict）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="149"/>
+        <location filename="../../gui/controllers/weights.py" line="151"/>
         <source>Export training script</source>
         <translation>导出训练脚本</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="166"/>
+        <location filename="../../gui/controllers/weights.py" line="171"/>
         <source>Wrote %1 — run it with python or torchrun</source>
         <translation>已写入 %1 — 可用 python 或 torchrun 运行</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="171"/>
+        <location filename="../../gui/controllers/weights.py" line="176"/>
         <source>Export %1</source>
         <translation>导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="180"/>
-        <location filename="../../gui/controllers/weights.py" line="187"/>
+        <location filename="../../gui/controllers/weights.py" line="185"/>
+        <location filename="../../gui/controllers/weights.py" line="192"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="194"/>
+        <location filename="../../gui/controllers/weights.py" line="199"/>
         <source>
 
 Note: these weights are untrained.</source>
@@ -2512,80 +2624,80 @@ Note: these weights are untrained.</source>
 注意：这些权重尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="195"/>
+        <location filename="../../gui/controllers/weights.py" line="200"/>
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="203"/>
+        <location filename="../../gui/controllers/weights.py" line="208"/>
         <source>Save checkpoint</source>
         <translation>保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="210"/>
-        <location filename="../../gui/controllers/weights.py" line="221"/>
+        <location filename="../../gui/controllers/weights.py" line="215"/>
+        <location filename="../../gui/controllers/weights.py" line="226"/>
         <source>Cannot save checkpoint</source>
         <translation>无法保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="222"/>
+        <location filename="../../gui/controllers/weights.py" line="227"/>
         <source>Wrote %1 (full checkpoint)</source>
         <translation>已写入 %1（完整检查点）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="225"/>
+        <location filename="../../gui/controllers/weights.py" line="230"/>
         <source>Load weights into this network</source>
         <translation>将权重加载到此网络</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="236"/>
-        <location filename="../../gui/controllers/weights.py" line="249"/>
-        <location filename="../../gui/controllers/weights.py" line="259"/>
+        <location filename="../../gui/controllers/weights.py" line="241"/>
+        <location filename="../../gui/controllers/weights.py" line="254"/>
+        <location filename="../../gui/controllers/weights.py" line="264"/>
         <source>Cannot load weights</source>
         <translation>无法加载权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="243"/>
+        <location filename="../../gui/controllers/weights.py" line="248"/>
         <source>Weights hold NaN or infinity</source>
         <translation>权重含有 NaN 或无穷大</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="244"/>
+        <location filename="../../gui/controllers/weights.py" line="249"/>
         <source>%1 holds NaN or infinite values in %2. The network&apos;s outputs will not be numbers until it is trained again or other weights are loaded.</source>
         <translation>%1 的 %2 中含有 NaN 或无穷大的值。在重新训练或加载其他权重之前，网络的输出都不是有效数字。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="264"/>
+        <location filename="../../gui/controllers/weights.py" line="269"/>
         <source>Loaded all %1 tensors from %2</source>
         <translation>已从 %2 加载全部 %1 个张量</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="268"/>
+        <location filename="../../gui/controllers/weights.py" line="273"/>
         <source>Loaded %1 matching tensors from %2; %3 left as they were</source>
         <translation>已从 %2 加载 %1 个匹配的张量；%3 个保持不变</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="273"/>
+        <location filename="../../gui/controllers/weights.py" line="278"/>
         <source>Open checkpoint or weights</source>
         <translation>打开检查点或权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="282"/>
+        <location filename="../../gui/controllers/weights.py" line="287"/>
         <source>Cannot open %1</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="303"/>
+        <location filename="../../gui/controllers/weights.py" line="308"/>
         <source>Opened checkpoint %1</source>
         <translation>已打开检查点 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="318"/>
+        <location filename="../../gui/controllers/weights.py" line="323"/>
         <source>Open %1</source>
         <translation>打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="319"/>
+        <location filename="../../gui/controllers/weights.py" line="324"/>
         <source>These weights do not fit the current network. Open them as a new network?
 
 %1</source>
