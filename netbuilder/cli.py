@@ -22,6 +22,7 @@ from netbuilder.core.registry import (
     LOSS_CHOICES,
     OPTIMIZER_CHOICES,
     SCHEDULE_CHOICES,
+    TASKS,
     Choice,
     choice_help,
     dataset_help,
@@ -257,6 +258,13 @@ def _dataset_options(parser: argparse.ArgumentParser, inherit: str = "") -> None
     parser.add_argument("--seed", type=_integer_in("seed"), default=0, action=action,
                         help="seed for splits, shuffling, augmentation and dropout "
                              "(0 to 2147483647)" + from_file.format(0))
+    parser.add_argument("--target", default="", action=action, metavar="COLUMN",
+                        help="csv:PATH datasets: the column to predict" + (
+                            f" (default: {inherit})" if inherit else ""))
+    parser.add_argument("--task", default="auto", choices=TASKS, action=action,
+                        help="csv:PATH datasets: classification (a few classes or text), "
+                             "regression (numbers), or auto: decided by the target column" + (
+                                 f" (default: {inherit}, else auto)" if inherit else ""))
 
 
 def _add_train_parser(commands) -> None:
@@ -606,13 +614,31 @@ def _dataset_for(args: argparse.Namespace, spec):
     from netbuilder.core.data import DatasetError, load_dataset
 
     try:
-        dataset = load_dataset(args.dataset, args.data_dir, args.val_split, args.seed)
+        dataset = load_dataset(args.dataset, args.data_dir, args.val_split, args.seed,
+                               target=getattr(args, "target", ""),
+                               task=getattr(args, "task", "auto"))
     except DatasetError as exc:
         raise CommandError(str(exc)) from None
     if list(spec.input_shape) != dataset.input_shape:
+        what = (f"rows have {dataset.input_shape[0]} features" if dataset.is_table
+                else f"images are {dataset.input_shape}")
         raise CommandError(f"the network takes input {spec.input_shape}, but {args.dataset} "
-                           f"images are {dataset.input_shape}")
+                           f"{what}")
     return dataset
+
+
+def _regression_loss(args: argparse.Namespace, config, dataset):
+    """A regression trains with MSE unless --loss (or the file) says L1: cross-entropy, the
+    default for classes, cannot compare numbers."""
+    import dataclasses
+
+    from netbuilder.core.registry import REGRESSION_LOSSES
+
+    if dataset.task != "regression" or config.loss in REGRESSION_LOSSES or _given(args, "loss"):
+        return config
+    print(f"{dataset.name}: a regression of {', '.join(dataset.class_names)}; training with the "
+          "mse loss (--loss l1 for the mean absolute error)")
+    return dataclasses.replace(config, loss="mse")
 
 
 class _Progress:
@@ -683,18 +709,23 @@ def _inherit_dataset(args: argparse.Namespace, source: _Input, seed: int) -> Non
         training = source.checkpoint.get("training", {})
         found = {"dataset": extra.get("dataset"),
                  "val_split": extra.get("val_split", training.get("val_split")),
-                 "limit": extra.get("limit")}
+                 "limit": extra.get("limit"), "target": extra.get("target"),
+                 "task": extra.get("task")}
     elif source.project is not None:
         runs = source.project.extra.get("runs", [])
+        training = source.project.training
         found = {"dataset": source.project.dataset,
-                 "val_split": source.project.training.get("val_split"),
-                 "limit": runs[-1]["settings"].get("limit") if runs else None}
+                 "val_split": training.get("val_split"),
+                 "limit": runs[-1]["settings"].get("limit") if runs else None,
+                 "target": training.get("target"), "task": training.get("task")}
     else:
         found = {}
     low, high = SETTING_LIMITS["val_split"]
     valid = {"dataset": lambda v: isinstance(v, str) and v != "",
              "val_split": lambda v: is_finite_number(v) and low <= v <= high,
-             "limit": lambda v: type(v) is int and v >= 1}
+             "limit": lambda v: type(v) is int and v >= 1,
+             "target": lambda v: isinstance(v, str) and len(v) <= 1000,
+             "task": lambda v: v in TASKS}
     for key, value in found.items():
         if _given(args, key) or value is None:
             continue
@@ -739,8 +770,9 @@ def _project_settings(args: argparse.Namespace, source: _Input, config, fresh: b
     if source.project is not None and not _given(args, "device"):
         device = source.project.training.get("device", args.device)
     problems: list[Problem] = []
+    table = {"target": args.target, "task": args.task} if args.target else {}
     settings = check_settings({**config.to_dict(), "device": device, "val_split": args.val_split,
-                               "fresh": fresh}, "training", problems)
+                               "fresh": fresh, **table}, "training", problems)
     check_dataset(args.dataset, problems)
     if problems:
         raise CommandError("\n".join(["--save-project: a project cannot hold these settings:",
@@ -808,6 +840,7 @@ def _train(args: argparse.Namespace) -> int:
     fresh = _fresh(args, source)
     _inherit_dataset(args, source, config.seed)
     dataset = _limited(_dataset_for(args, spec), args.limit)
+    config = _regression_loss(args, config, dataset)
     problems = config.problems(len(dataset.train_labels))
     if problems:
         raise CommandError("; ".join(problems))
@@ -842,6 +875,8 @@ def _train(args: argparse.Namespace) -> int:
             _save_weights(trainer, args.out, best, save_state_dict)
         if args.checkpoint is not None:
             extra = {"dataset": args.dataset, "val_split": args.val_split}
+            if dataset.is_table:
+                extra.update(target=args.target, task=dataset.task)
             if args.limit is not None:
                 extra["limit"] = args.limit
             if source.checkpoint is not None:
@@ -850,7 +885,8 @@ def _train(args: argparse.Namespace) -> int:
                 history = list(resume.history) if trainer.resumed else []
             save_checkpoint(args.checkpoint, spec, model, trainer.optimizer, config.to_dict(),
                             history + history_dicts(trainer.history), dataset.class_names,
-                            extra=extra, resume=trainer.resume_point())
+                            extra=extra, resume=trainer.resume_point(),
+                            preprocessing=dataset.preprocessing or None)
             print(f"wrote {args.checkpoint} (full checkpoint)")
     except (OSError, RuntimeError) as exc:  # torch's zip writer fails with RuntimeError
         raise CommandError(f"cannot save: {_reason(exc)}") from None
@@ -995,8 +1031,11 @@ def _run_training(trainer, config, stop_after: int | None, see=None):
             progress.batch(event, steps)
         elif event.kind == "epoch":
             progress.clear()
+            scores = (f"val rmse {event.val_rmse:.4f}  val mae {event.val_mae:.4f}  "
+                      f"val r2 {event.val_accuracy:.4f}" if event.val_rmse is not None
+                      else f"val acc {event.val_accuracy:.4f}")
             print(f"epoch {event.epoch}/{config.epochs}  train loss {event.train_loss:.4f}  "
-                  f"val loss {event.val_loss:.4f}  val acc {event.val_accuracy:.4f}  "
+                  f"val loss {event.val_loss:.4f}  {scores}  "
                   f"{event.seconds:.1f} s  {event.samples_per_s:,.0f} samples/s", flush=True)
             epochs_done += 1
             if stop_after is not None and epochs_done >= stop_after:

@@ -209,11 +209,13 @@ def save_checkpoint(path: str | Path, spec: NetworkSpec, model: nn.Module,
                     history: list[dict[str, Any]] | None = None,
                     class_names: list[str] | None = None,
                     extra: dict[str, Any] | None = None,
-                    resume: ResumePoint | None = None) -> Path:
+                    resume: ResumePoint | None = None,
+                    preprocessing: dict[str, Any] | None = None) -> Path:
     """Architecture, weights, optimizer state, settings and history in one file; with
     ``resume`` (``Trainer.resume_point()`` taken with these weights) also where the run stands,
     so that training the checkpoint continues it exactly (key "resume", tensors and plain
-    values only)."""
+    values only). ``preprocessing``: how raw inputs become the network's (a table's column
+    statistics); images say so in words by default."""
     opt_state = optimizer.state_dict() if isinstance(optimizer, torch.optim.Optimizer) else (
         optimizer)
     payload = {
@@ -226,7 +228,7 @@ def save_checkpoint(path: str | Path, spec: NetworkSpec, model: nn.Module,
         "training": dict(training or {}),
         "history": list(history or []),
         "class_names": list(class_names or []),
-        "preprocessing": dict(PREPROCESSING),
+        "preprocessing": dict(preprocessing or PREPROCESSING),
         "extra": dict(extra or {}),
         "resume": resume.to_payload() if resume is not None else None,
     }

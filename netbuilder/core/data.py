@@ -18,12 +18,16 @@ import torch
 import torch.nn.functional as F
 
 from netbuilder.core.registry import (
+    CSV_CHOICE,
     DATASET_NAMES,
     DATASETS,
     FOLDER_CHOICE,
+    csv_name,
+    csv_path,
     dataset_info,
     folder_name,
     folder_path,
+    is_csv,
     is_folder,
 )
 from netbuilder.core.resources import DIGITS_FILE
@@ -32,7 +36,7 @@ DIGITS = "digits"
 # The loaders' view of core.registry.
 TORCHVISION_SETS = {name: info.torchvision_class for name, info in DATASETS.items()
                     if info.torchvision_class}
-DATASET_CHOICES = (*DATASET_NAMES, FOLDER_CHOICE)
+DATASET_CHOICES = (*DATASET_NAMES, FOLDER_CHOICE, CSV_CHOICE)
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm"}
 
 
@@ -48,9 +52,18 @@ def default_data_dir() -> Path:
     return cache / "netbuilder" / "datasets"
 
 
+CLASSIFICATION, REGRESSION = "classification", "regression"
+
+
 @dataclass
 class Dataset:
-    """Train and validation images (uint8 [N, C, H, W]) with int64 labels."""
+    """Train and validation inputs with their targets.
+
+    Images are uint8 ``[N, C, H, W]`` with int64 class labels. A table (``csv:PATH``) is
+    float32 features ``[N, F]``, already preprocessed, with int64 class labels or, for a
+    regression, float32 targets ``[N, 1]``; ``class_names`` then names the target column and
+    ``preprocessing`` holds how raw rows become features (see :mod:`netbuilder.core.tabular`).
+    """
 
     name: str
     train_images: torch.Tensor
@@ -58,6 +71,8 @@ class Dataset:
     val_images: torch.Tensor
     val_labels: torch.Tensor
     class_names: list[str] = field(default_factory=list)
+    task: str = CLASSIFICATION
+    preprocessing: dict = field(default_factory=dict)
 
     @property
     def input_shape(self) -> list[int]:
@@ -65,22 +80,37 @@ class Dataset:
 
     @property
     def num_classes(self) -> int:
+        """Classes of a classifier; outputs of a regression."""
+        if self.task == REGRESSION:
+            return int(self.train_labels.shape[1]) if self.train_labels.dim() == 2 else 1
         return len(self.class_names)
 
+    @property
+    def is_table(self) -> bool:
+        return self.train_images.dtype != torch.uint8
+
     def __str__(self) -> str:
+        what = (f"rows of {self.input_shape[0]} features" if self.is_table and
+                len(self.input_shape) == 1 else
+                f"images of {'×'.join(map(str, self.input_shape))}")
+        target = (f"regression of {', '.join(self.class_names)}" if self.task == REGRESSION
+                  else f"{self.num_classes} classes")
         return (f"{self.name}: {len(self.train_labels):,} training / {len(self.val_labels):,} "
-                f"validation images of {'×'.join(map(str, self.input_shape))}, "
-                f"{self.num_classes} classes")
+                f"validation {what}, {target}")
 
     def on_device(self, device: torch.device | str) -> DeviceData:
-        """Float copies in [0, 1] on the training device, made once."""
+        """Float copies on the training device, made once: images in [0, 1], tables as they
+        are."""
         device = torch.device(device)
 
-        def to(images: torch.Tensor) -> torch.Tensor:
-            return images.to(device).float().div_(255.0)
+        def to(inputs: torch.Tensor) -> torch.Tensor:
+            if inputs.dtype == torch.uint8:
+                return inputs.to(device).float().div_(255.0)
+            return inputs.to(device, torch.float32, copy=True)
 
         return DeviceData(to(self.train_images), self.train_labels.to(device),
-                          to(self.val_images), self.val_labels.to(device), self.num_classes)
+                          to(self.val_images), self.val_labels.to(device), self.num_classes,
+                          self.task)
 
 
 @dataclass
@@ -90,6 +120,7 @@ class DeviceData:
     val_x: torch.Tensor
     val_y: torch.Tensor
     num_classes: int
+    task: str = CLASSIFICATION
 
 
 def augment(images: torch.Tensor, generator: torch.Generator, max_degrees: float = 10.0,
@@ -234,13 +265,34 @@ def load_folder(folder: Path | str, size: int = 28, val_fraction: float = 0.2, s
     return Dataset(folder_name(str(folder)), *parts, class_names=classes)
 
 
+def load_table(path: Path | str, target: str, val_fraction: float = 0.2, seed: int = 0,
+               task: str = "auto") -> Dataset:
+    """A CSV table as a dataset: features preprocessed as core.tabular says, the target column
+    to predict (a class or a number)."""
+    from netbuilder.core.tabular import TabularError, load_csv
+
+    if not target:
+        raise DatasetError(f"{csv_name(str(path))}: name the column to predict (--target "
+                           "COLUMN, or the Training panel's Target)")
+    try:
+        table = load_csv(path, target, val_fraction, seed, task)
+    except TabularError as exc:
+        raise DatasetError(str(exc)) from None
+    return Dataset(table.name, table.train_x, table.train_y, table.val_x, table.val_y,
+                   list(table.class_names), table.task, dict(table.preprocessing))
+
+
 def load_dataset(name: str, root: Path | str | None = None, val_fraction: float = 0.2,
-                 seed: int = 0, download: bool = True) -> Dataset:
-    """Any dataset by the name the CLI and the app use: digits, mnist, …, folder:PATH."""
+                 seed: int = 0, download: bool = True, target: str = "",
+                 task: str = "auto") -> Dataset:
+    """Any dataset by the name the CLI and the app use: digits, mnist, …, folder:PATH,
+    csv:PATH (with the ``target`` column and the ``task``)."""
     if name == DIGITS:
         return load_digits(val_fraction, seed)
     if name in TORCHVISION_SETS:
         return load_torchvision(name, root, download)
     if is_folder(name):
         return load_folder(folder_path(name), val_fraction=val_fraction, seed=seed)
+    if is_csv(name):
+        return load_table(csv_path(name), target, val_fraction, seed, task)
     raise DatasetError(f"unknown dataset {name!r}; expected one of {', '.join(DATASET_CHOICES)}")

@@ -1,4 +1,5 @@
-"""Evaluation of a classifier: accuracy, loss, per-class accuracy, confusion, mistakes.
+"""Evaluation of a classifier (accuracy, loss, per-class accuracy, confusion, mistakes) and
+of a regression (loss, RMSE, MAE, R²).
 
 Separate from the training loop so that evaluating saved weights (CLI, GUI) needs no trainer;
 ``core.training`` re-exports these names for the code that imports them from there.
@@ -15,11 +16,60 @@ from torch import nn
 
 def loss_value(kind: str, outputs: torch.Tensor, labels: torch.Tensor,
                num_classes: int) -> torch.Tensor:
+    """The loss of a batch. Float ``labels`` are regression targets [N, T], which MSE and L1
+    compare with the outputs directly; class indices meet MSE and L1 as one-hot targets."""
     if kind == "cross_entropy":
         return F.cross_entropy(outputs, labels)
     if kind == "nll":
         return F.nll_loss(outputs, labels)
-    return F.mse_loss(outputs, F.one_hot(labels, num_classes).to(outputs.dtype))
+    target = labels.to(outputs.dtype) if labels.is_floating_point() else F.one_hot(
+        labels, num_classes).to(outputs.dtype)
+    if kind == "l1":
+        return F.l1_loss(outputs, target)
+    return F.mse_loss(outputs, target)
+
+
+@dataclass
+class RegressionEvaluation:
+    """How close a regression's predictions come: loss, RMSE, MAE and R² (1 − residual sum of
+    squares / total sum of squares around the targets' mean; 1 is perfect, 0 is the mean)."""
+
+    loss: float
+    rmse: float
+    mae: float
+    r2: float
+    predictions: list[list[float]] = field(default_factory=list)  # per evaluated example
+
+    @property
+    def accuracy(self) -> float:
+        """R², where code written for classifiers reads an accuracy."""
+        return self.r2
+
+
+@torch.no_grad()
+def evaluate_regression(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
+                        loss: str = "mse", batch_size: int = 1000,
+                        keep_predictions: bool = True) -> RegressionEvaluation:
+    """Loss, RMSE, MAE and R² of ``model`` on float ``targets`` [N, T]."""
+    was_training = model.training
+    model.eval()
+    outputs = []
+    try:
+        for start in range(0, len(targets), batch_size):
+            outputs.append(model(inputs[start:start + batch_size]).float())
+    finally:
+        model.train(was_training)
+    out = torch.cat(outputs) if outputs else targets.new_empty(targets.shape)
+    target = targets.float().reshape(out.shape)
+    error = out - target
+    mse = float((error ** 2).mean()) if error.numel() else 0.0
+    total = float(((target - target.mean(dim=0)) ** 2).sum()) if target.numel() else 0.0
+    residual = float((error ** 2).sum())
+    return RegressionEvaluation(
+        loss=float(loss_value(loss, out, target, 1)) if out.numel() else 0.0,
+        rmse=mse ** 0.5, mae=float(error.abs().mean()) if error.numel() else 0.0,
+        r2=1.0 - residual / total if total > 0 else 0.0,
+        predictions=out.cpu().tolist() if keep_predictions else [])
 
 
 @dataclass

@@ -15,6 +15,7 @@ drawn example — so a window or the CLI either gets a complete :class:`Project`
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +25,16 @@ from netbuilder.core.atomic import atomic_write_text
 from netbuilder.core.custom_layers import Allow, prepare_network
 from netbuilder.core.jsonfile import JsonFileError, read_json_file
 from netbuilder.core.registry import (
+    CSV_CHOICE,
+    CSV_PREFIX,
     DATASET_NAMES,
     DEFAULT_DATASET,
     FOLDER_CHOICE,
+    FOLDER_PREFIX,
+    TASKS,
     TRAINING_CHOICES,
+    csv_path,
+    folder_path,
     is_dataset_name,
     names,
 )
@@ -48,9 +55,11 @@ SETTING_LIMITS: dict[str, tuple[float, float]] = {
     "val_split": (0.01, 0.9), "batch_size": (1, 65536), "epochs": (1, 10000),
     "seed": (0, 2**31 - 1), "patience": (0, 10000),
 }
-SETTING_CHOICES = {key: names(choices) for key, choices in TRAINING_CHOICES.items()}
+SETTING_CHOICES = {**{key: names(choices) for key, choices in TRAINING_CHOICES.items()},
+                   "task": TASKS}
 INTEGER_SETTINGS = ("batch_size", "epochs", "seed", "patience")
 BOOLEAN_SETTINGS = ("augment", "fresh")
+TEXT_SETTINGS = ("target",)  # a CSV's column to predict
 SECTIONS = ("runs", "user_examples")  # kept in Project.extra
 RUN_FIELDS = ("id", "label", "settings", "epochs", "batches", "final", "started_at")
 MAX_TEXT = 10_000
@@ -157,7 +166,8 @@ class Project:
         spec, found = parse(network)
         problems = [Problem(f"network.{p.where}" if p.where else "network", p.message)
                     for p in spec_problems + found]
-        dataset = check_dataset(data.get("dataset", DEFAULT_DATASET), problems)
+        dataset = dataset_beside(check_dataset(data.get("dataset", DEFAULT_DATASET), problems),
+                                 base)
         training = check_settings(data.get("training", {}), "training", problems)
         extra = {"runs": check_runs(data.get("runs", []), problems),
                  "user_examples": check_examples(data.get("user_examples", []), problems)}
@@ -207,9 +217,19 @@ def check_dataset(value: Any, problems: list[Problem]) -> str:
     """A dataset name the app knows, or ``folder:PATH``."""
     if is_dataset_name(value):
         return value
-    problems.append(Problem("dataset", f"expected one of {', '.join(DATASET_NAMES)} or "
-                                       f"{FOLDER_CHOICE}, got {_shown(value)}"))
+    problems.append(Problem("dataset", f"expected one of {', '.join(DATASET_NAMES)}, "
+                                       f"{FOLDER_CHOICE} or {CSV_CHOICE}, got {_shown(value)}"))
     return DEFAULT_DATASET
+
+
+def dataset_beside(name: str, base: Path | None) -> str:
+    """A folder or CSV dataset whose path is relative, made absolute against ``base`` (the
+    folder of the project naming it): a project folder moves with its data."""
+    for prefix, path_of in ((FOLDER_PREFIX, folder_path), (CSV_PREFIX, csv_path)):
+        path = path_of(name)
+        if name.startswith(prefix) and path and base is not None and not Path(path).is_absolute():
+            return prefix + os.path.normpath(os.path.join(os.path.abspath(base), path))
+    return name
 
 
 def check_settings(value: Any, where: str, problems: list[Problem]) -> dict[str, Any]:
@@ -234,6 +254,8 @@ def check_settings(value: Any, where: str, problems: list[Problem]) -> dict[str,
             expected = f"a number from {low:g} to {high:g}"
         elif key in BOOLEAN_SETTINGS:
             ok, expected = isinstance(item, bool), "true or false"
+        elif key in TEXT_SETTINGS:
+            ok, expected = isinstance(item, str) and len(item) <= 1000, "a column name"
         else:
             problems.append(Problem(here, "unknown setting"))
             continue

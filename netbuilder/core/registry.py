@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+CSV_PREFIX = "csv:"
+CSV_CHOICE = "csv:PATH"  # a table: --target names the column to predict
+TASKS = ("auto", "classification", "regression")  # what a CSV's target is; auto: decided by it
 FOLDER_PREFIX = "folder:"
 FOLDER_CHOICE = "folder:PATH"  # how help texts and messages write the image-folder kind
 FOLDER_IMAGE_SHAPE = (1, 28, 28)  # load_folder makes every image grayscale 28×28
@@ -69,13 +72,28 @@ def folder_path(name: str) -> str:
     return name[len(FOLDER_PREFIX):] if is_folder(name) else ""
 
 
+def is_csv(name: str) -> bool:
+    """Whether ``name`` is the table kind, ``csv:PATH``."""
+    return name.startswith(CSV_PREFIX)
+
+
+def csv_name(path: str) -> str:
+    return CSV_PREFIX + path
+
+
+def csv_path(name: str) -> str:
+    """The file of a ``csv:PATH`` name."""
+    return name[len(CSV_PREFIX):] if is_csv(name) else ""
+
+
 def is_dataset_name(name: object) -> bool:
-    """A named dataset, or ``folder:PATH`` with a usable path (as a project file may hold)."""
+    """A named dataset, ``folder:PATH`` or ``csv:PATH`` with a usable path (as a project file
+    may hold)."""
     if not isinstance(name, str):
         return False
     if name in DATASETS:
         return True
-    path = folder_path(name)
+    path = folder_path(name) or csv_path(name)
     return bool(path) and len(name) <= MAX_FOLDER_NAME and "\0" not in name
 
 
@@ -84,6 +102,9 @@ def dataset_info(name: str) -> DatasetInfo | None:
     image shape (classes are the sub-folders, found when it loads); None for anything else."""
     if name in DATASETS:
         return DATASETS[name]
+    if is_dataset_name(name) and is_csv(name):
+        return DatasetInfo(name, csv_path(name), (), (), False, None,
+                           "a CSV table: one row per example, a target column to predict")
     if is_dataset_name(name):
         return DatasetInfo(name, folder_path(name), FOLDER_IMAGE_SHAPE, (), False, None,
                            "an image folder, one sub-folder per class")
@@ -98,7 +119,8 @@ def dataset_help() -> str:
         if name == DEFAULT_DATASET:
             notes.append("default")
         parts.append(f"{name} ({', '.join(notes)})" if notes else name)
-    return f"{', '.join(parts)}, or {FOLDER_CHOICE} (one sub-folder per class)"
+    return (f"{', '.join(parts)}, {FOLDER_CHOICE} (one sub-folder per class), or {CSV_CHOICE} "
+            "(a table; --target names the column to predict)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,8 +141,12 @@ LOSS_CHOICES = (
            "cross-entropy of raw scores (logits); no Softmax at the end"),
     Choice("nll", "Negative log-likelihood",
            "negative log-likelihood of log-probabilities; end with LogSoftmax"),
-    Choice("mse", "Mean squared error", "mean squared error against one-hot targets"),
+    Choice("mse", "Mean squared error",
+           "mean squared error: against the target for regression, one-hot targets otherwise"),
+    Choice("l1", "Mean absolute error (L1)",
+           "mean absolute error: against the target for regression, one-hot targets otherwise"),
 )
+REGRESSION_LOSSES = ("mse", "l1")  # the losses that compare numbers with numbers
 OPTIMIZER_CHOICES = (
     Choice("adam", "Adam", "adaptive moments; a good default at lr 1e-3"),
     Choice("sgd", "SGD", "stochastic gradient descent with momentum"),

@@ -33,11 +33,12 @@ import torch
 from torch import nn
 
 from netbuilder.core import health as health_module
-from netbuilder.core.data import Dataset, DeviceData, augment
+from netbuilder.core.data import REGRESSION, Dataset, DeviceData, augment
 from netbuilder.core.evaluation import (  # noqa: F401  (re-exported: callers import them here)
     Evaluation,
     WrongExample,
     evaluate,
+    evaluate_regression,
     loss_value,
 )
 from netbuilder.core.health import Health
@@ -46,6 +47,7 @@ from netbuilder.core.registry import (  # noqa: F401  (LOSSES etc. re-exported f
     DEVICES,
     LOSSES,
     OPTIMIZERS,
+    REGRESSION_LOSSES,
     SCHEDULES,
     TRAINING_CHOICES,
     names,
@@ -407,12 +409,20 @@ class Trainer:
         self.optimizer: torch.optim.Optimizer | None = None
         self._state: _RunState | None = None
         problems = config.problems(len(self.data.train_y))
+        if self.regression and config.loss not in REGRESSION_LOSSES:
+            problems.append(f"a regression trains with the {' or '.join(REGRESSION_LOSSES)} "
+                            f"loss, not {short_repr(config.loss)}")
         if problems:
             raise TrainingError("; ".join(problems))
         self._resume = resume
         mode = self._resume_mode(resume) if resume is not None else "cold"
         self.resumed = mode == "exact"  # the first run continues ``resume`` exactly
         self.moments_kept = mode in ("exact", "warm")  # it starts with the run's moments
+
+    @property
+    def regression(self) -> bool:
+        """Targets are numbers (a CSV's regression), not classes."""
+        return getattr(self.data, "task", "") == REGRESSION
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -506,6 +516,10 @@ class Trainer:
             self.model.train()
         want = self.data.num_classes
         if out.dim() != 2 or out.shape[1] != want:
+            if self.regression:
+                return (f"the network outputs {['N', *out.shape[1:]]} per batch, but the "
+                        f"target is {want} number{'s' if want != 1 else ''} per row: its "
+                        f"output must be [N, {want}]")
             return (f"the network outputs {['N', *out.shape[1:]]} per batch, but the data has "
                     f"{want} classes: its output must be [N, {want}]")
         return None
@@ -777,7 +791,8 @@ class Trainer:
         state.loss_sum += value * len(y)
         # Predictions go into one buffer and are compared once per epoch: per-batch
         # bookkeeping costs more than it seems on small, fast models.
-        torch.argmax(out.detach(), dim=1, out=state.predicted[start:start + len(y)])
+        if not self.regression:
+            torch.argmax(out.detach(), dim=1, out=state.predicted[start:start + len(y)])
         return _Stepped(value, grads, before)
 
     def _maybe_measure_health(self, state: _RunState, stepped: _Stepped) -> Iterator[Event]:
@@ -801,12 +816,19 @@ class Trainer:
         if state.schedule is not None and not state.per_batch:
             state.schedule.step()
         seconds = time.perf_counter() - state.epoch_start
-        result = evaluate(model, d.val_x, d.val_y, d.num_classes, c.loss, top_wrong=0,
-                          keep_predictions=False)
         seen = state.seen
-        correct = int((state.predicted[:seen] == d.train_y[state.order[:seen]]).sum())
-        event = EpochEnd(epoch, state.loss_sum / seen, correct / seen, result.loss,
-                         result.accuracy, lr, seconds, seen / seconds if seconds else 0.0)
+        if self.regression:
+            result = evaluate_regression(model, d.val_x, d.val_y, c.loss, keep_predictions=False)
+            train_score = 1.0 - (state.loss_sum / seen) / self._mean_loss()
+            event = EpochEnd(epoch, state.loss_sum / seen, train_score, result.loss, result.r2,
+                             lr, seconds, seen / seconds if seconds else 0.0, result.rmse,
+                             result.mae)
+        else:
+            result = evaluate(model, d.val_x, d.val_y, d.num_classes, c.loss, top_wrong=0,
+                              keep_predictions=False)
+            correct = int((state.predicted[:seen] == d.train_y[state.order[:seen]]).sum())
+            event = EpochEnd(epoch, state.loss_sum / seen, correct / seen, result.loss,
+                             result.accuracy, lr, seconds, seen / seconds if seconds else 0.0)
         fault = self._epoch_fault(epoch, result.loss, state.start_loss, state.best)
         if fault is not None:
             state.roll_back(model)
@@ -836,6 +858,14 @@ class Trainer:
             return False
         return True
 
+    def _mean_loss(self) -> float:
+        """The training loss of always predicting the training targets' mean: what a
+        regression's train score (R² for MSE) is measured against."""
+        y = self.data.train_y.float()
+        deviation = y - y.mean(dim=0)
+        value = float(loss_value(self.config.loss, deviation, torch.zeros_like(deviation), 1))
+        return value if value > 0 else 1.0
+
     def train(self) -> list[EpochEnd]:
         """Run to the end, ignoring events; raises TrainingError on failure (a user stop and
         an early stop are not failures)."""
@@ -852,4 +882,6 @@ def _count(number: int, noun: str) -> str:
 
 
 def history_dicts(history: list[EpochEnd]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in asdict(e).items() if k != "kind"} for e in history]
+    """Epochs as plain dicts; a regression's RMSE and MAE only where there are any."""
+    return [{k: v for k, v in asdict(e).items() if k != "kind" and v is not None}
+            for e in history]

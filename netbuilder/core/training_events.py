@@ -42,6 +42,9 @@ class BatchEnd:
 
 @dataclass(frozen=True)
 class EpochEnd:
+    """An epoch's losses and scores. For a regression the accuracies are R² (train: 1 − loss
+    / loss of predicting the mean), and ``val_rmse``/``val_mae`` are set."""
+
     epoch: int
     train_loss: float
     train_accuracy: float
@@ -50,6 +53,8 @@ class EpochEnd:
     lr: float
     seconds: float
     samples_per_s: float
+    val_rmse: float | None = None
+    val_mae: float | None = None
     kind: str = "epoch"
 
 

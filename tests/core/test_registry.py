@@ -61,19 +61,20 @@ def test_image_folders_are_a_kind_of_name():
 
 def test_project_files_accept_what_the_registry_names():
     problems: list[Problem] = []
-    for name in (*DATASET_NAMES, "folder:/x"):
+    for name in (*DATASET_NAMES, "folder:/x", "csv:/x.csv"):
         assert project.check_dataset(name, problems) == name
     assert problems == []
     assert project.check_dataset("cifar", problems) == "digits"
-    assert "expected one of digits, mnist, fashion-mnist, kmnist or folder:PATH" in \
+    assert "expected one of digits, mnist, fashion-mnist, kmnist, folder:PATH or csv:PATH" in \
         str(problems[0])
     assert {k: set(v) for k, v in project.SETTING_CHOICES.items()} == \
-        {k: set(names(v)) for k, v in TRAINING_CHOICES.items()}
+        {**{k: set(names(v)) for k, v in TRAINING_CHOICES.items()},
+         "task": {"auto", "classification", "regression"}}
 
 
 def test_old_names_still_import():
     assert project.DATASETS == DATASET_NAMES
-    assert training.LOSSES == registry.LOSSES == ("cross_entropy", "nll", "mse")
+    assert training.LOSSES == registry.LOSSES == ("cross_entropy", "nll", "mse", "l1")
     assert training.OPTIMIZERS == ("adam", "sgd", "adamw", "rmsprop")
     assert training.SCHEDULES == ("none", "step", "cosine", "onecycle")
     assert training.DEVICES == ("auto", "cpu", "cuda", "mps")
@@ -112,5 +113,6 @@ def test_the_dataset_option_lists_every_dataset():
     for command in ("train", "evaluate"):
         action = _option(cli._parser(), command, "--dataset")
         assert action.help == dataset_help() and action.default == "digits"
-    assert dataset_help() == ("digits (embedded, default), mnist, fashion-mnist, kmnist, or "
-                              "folder:PATH (one sub-folder per class)")
+    assert dataset_help() == ("digits (embedded, default), mnist, fashion-mnist, kmnist, "
+                              "folder:PATH (one sub-folder per class), or csv:PATH (a table; "
+                              "--target names the column to predict)")
