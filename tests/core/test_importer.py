@@ -3,11 +3,14 @@ the class's own; code that cannot be represented, or that misbehaves, gives a cl
 
 Tests of the conversion itself run in this process on classes defined here (trusted code, and
 fast); tests of files run them in the child process, several classes per child where possible
-(each child costs about two seconds for importing torch).
+(each child costs seconds for importing torch), and the children of all files side by side.
 """
 
 import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -529,10 +532,44 @@ def test_a_block_with_body_and_shortcut_keeps_its_keys():
 # ---------------------------------------------------------------------------------------------
 # Files, in the child process
 
+MIXED_CLASSES = ["Net", "NeedsArgs", "TimesTwo", "MeanInTheMiddle", "IfOnValues", "NotAModule",
+                 "Missing", "Crashes"]
+FAILING_FILES = [  # (sample, time limit, how the error starts)
+    ("raises_at_import.py", 60, "running raises_at_import.py raised FileNotFoundError: [Errno 2] "
+                                "No such file or directory: 'labels-that-are-not-here.csv' "
+                                "(raises_at_import.py line 14, in <module>: `labels = open("),
+    ("exits_at_import.py", 60, "exits_at_import.py called sys.exit(2) (exits_at_import.py line "
+                               "18, in <module>: `sys.exit(2)`) while it was run to find the "
+                               "class"),
+    ("hard_exit.py", 60, "the process running hard_exit.py ended (exit status 7) before "
+                         "netbuilder could read the class, so nothing was imported: the file "
+                         "calls os._exit()"),
+    ("loops_forever.py", 1, "loops_forever.py did not finish within 1 s, so nothing was "
+                            "imported"),
+]
 
-def test_the_article_classes_import_and_take_the_article_weights(tmp_path):
-    mlp, complex_ = import_models(SAMPLES / "tutorial.py", [("MNISTClassifier", [1, 28, 28]),
-                                                            ("ComplexModel", [1, 28, 28])])
+
+@pytest.fixture(scope="module")
+def file_imports():
+    """Every file test's child process, started together so that their seconds of importing
+    torch overlap: a future per file (what import_models or import_model returned or raised),
+    and this process's id and folder from before they started."""
+    jobs = {
+        "tutorial.py": partial(import_models, SAMPLES / "tutorial.py",
+                               [("MNISTClassifier", [1, 28, 28]), ("ComplexModel", [1, 28, 28])]),
+        "mixed.py": partial(import_models, SAMPLES / "mixed.py",
+                            [(name, [1, 28, 28]) for name in MIXED_CLASSES]),
+        **{sample: partial(import_model, SAMPLES / sample, "Net", [1, 28, 28], timeout=timeout)
+           for sample, timeout, _expected in FAILING_FILES},
+    }
+    before = SimpleNamespace(pid=os.getpid(), cwd=os.getcwd())
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        yield SimpleNamespace(before=before,
+                              answers={name: pool.submit(job) for name, job in jobs.items()})
+
+
+def test_the_article_classes_import_and_take_the_article_weights(tmp_path, file_imports):
+    mlp, complex_ = file_imports.answers["tutorial.py"].result()
     for result, cls in ((mlp, MNISTClassifier), (complex_, ComplexModel)):
         assert isinstance(result, ImportResult), result
         model = cls()
@@ -549,16 +586,15 @@ def test_the_article_classes_import_and_take_the_article_weights(tmp_path):
         x = torch.rand(5, 1, 28, 28)
         with torch.no_grad():
             assert torch.equal(built(x), model(x))
+    assert [path for path, _layer in mlp.spec.layers()] == ["flatten", "fc1", "relu", "fc2",
+                                                            "relu2", "fc3"]
+    assert sum(p.numel() for p in build(mlp.spec).parameters()) == 109_386
     assert [(item.name, item.kind) for item in complex_.spec.items] == [
         ("block1", "Block"), ("block2", "Block"), ("flatten", "Flatten"), ("fc", "Linear")]
 
 
-def test_a_file_that_prints_keeps_its_good_class_and_names_the_bad_ones():
-    names = ["Net", "NeedsArgs", "TimesTwo", "MeanInTheMiddle", "IfOnValues", "NotAModule",
-             "Missing", "Crashes"]
-    results = dict(zip(names, import_models(SAMPLES / "mixed.py", [(n, [1, 28, 28])
-                                                                    for n in names]),
-                       strict=True))
+def test_a_file_that_prints_keeps_its_good_class_and_names_the_bad_ones(file_imports):
+    results = dict(zip(MIXED_CLASSES, file_imports.answers["mixed.py"].result(), strict=True))
     net = results.pop("Net")
     assert isinstance(net, ImportResult)
     assert kinds(net.spec) == ["Conv2d", "ReLU", "Conv2d", "ReLU", "MaxPool2d", "Dropout",
@@ -580,30 +616,20 @@ def test_a_file_that_prints_keeps_its_good_class_and_names_the_bad_ones():
         "Crashes": "Crashes() raised RuntimeError: weights file missing (mixed.py line 92, in "
                    "__init__(): `raise RuntimeError(\"weights file missing\")`)",
     }
+    assert set(results) == set(expected)
     for name, start in expected.items():
         assert isinstance(results[name], ModelImportError), name
         assert str(results[name]).startswith(start), str(results[name])
 
 
-@pytest.mark.parametrize("sample, timeout, expected", [
-    ("raises_at_import.py", 60, "running raises_at_import.py raised FileNotFoundError: [Errno 2] "
-                                "No such file or directory: 'labels-that-are-not-here.csv' "
-                                "(raises_at_import.py line 14, in <module>: `labels = open("),
-    ("exits_at_import.py", 60, "exits_at_import.py called sys.exit(2) (exits_at_import.py line "
-                               "18, in <module>: `sys.exit(2)`) while it was run to find the "
-                               "class"),
-    ("hard_exit.py", 60, "the process running hard_exit.py ended (exit status 7) before "
-                         "netbuilder could read the class, so nothing was imported: the file "
-                         "calls os._exit()"),
-    ("loops_forever.py", 3, "loops_forever.py did not finish within 3 s, so nothing was "
-                            "imported"),
-])
-def test_files_that_fail_exit_or_hang_leave_this_process_unharmed(sample, timeout, expected):
-    pid, cwd = os.getpid(), os.getcwd()
+@pytest.mark.parametrize("sample, expected", [(sample, expected)
+                                              for sample, _timeout, expected in FAILING_FILES])
+def test_files_that_fail_exit_or_hang_leave_this_process_unharmed(file_imports, sample,
+                                                                  expected):
     with pytest.raises(ModelImportError) as caught:
-        import_model(SAMPLES / sample, "Net", [1, 28, 28], timeout=timeout)
+        file_imports.answers[sample].result()
     assert str(caught.value).startswith(expected), str(caught.value)
-    assert os.getpid() == pid and os.getcwd() == cwd
+    assert (os.getpid(), os.getcwd()) == (file_imports.before.pid, file_imports.before.cwd)
 
 
 def test_a_syntax_error_is_reported_without_running_anything(tmp_path):
