@@ -20,6 +20,7 @@ from torch import nn
 
 from netbuilder.core import recurrent
 from netbuilder.core.containers import PARALLEL, RESIDUAL
+from netbuilder.core.normalize import Normalize
 
 ENTRY_POINT_GROUP = "netbuilder.layers"
 BLOCK = "Block"
@@ -37,6 +38,7 @@ CONTAINER_DOCS = {
 MAX_INT = 2**31 - 1  # larger sizes overflow torch kernels long before they fit in memory
 
 INT, FLOAT, BOOL, CHOICE, SIZE, SHAPE = "int", "float", "bool", "choice", "size", "shape"
+FLOATS = "floats"  # a non-empty list of finite numbers, each within minimum/maximum
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,13 @@ class Arg:
                 and all(_is_int(v) and self._in_range(v) for v in value)
             )
             return None if ok else bad
+        if self.type == FLOATS:
+            ok = (
+                isinstance(value, (list, tuple))
+                and len(value) >= 1
+                and all(_is_number(v) and _is_finite(v) and self._in_range(v) for v in value)
+            )
+            return None if ok else bad
         return f"unknown argument type {self.type!r}"
 
     def describe(self) -> str:
@@ -113,6 +122,8 @@ class Arg:
             text = f"an integer{self._range_text()} or a list of {self.dims}"
             if self.strings:
                 text += " or one of: " + ", ".join(self.strings)
+        elif self.type == FLOATS:
+            text = f"a non-empty list of numbers{self._range_text()}"
         else:
             text = f"a non-empty list of integers{self._range_text()}"
         return text + (" or null" if self.nullable else "")
@@ -126,6 +137,9 @@ class Arg:
             return values[0] if len(set(values)) == 1 else values
         if self.type == SHAPE and isinstance(value, (list, tuple)):
             return [int(v) for v in value]
+        if self.type == FLOATS and isinstance(value, (list, tuple)) and all(
+                _is_number(v) and _is_finite(v) for v in value):
+            return [float(v) for v in value]
         return value
 
     def _in_range(self, value: float) -> bool:
@@ -366,6 +380,18 @@ def builtin_kinds() -> list[LayerKind]:
             Arg("num_channels", INT, 16, "channels (dimension 1) of the input", True, minimum=1),
             _eps(),
             Arg("affine", BOOL, True, "learn a scale and shift per channel"),
+        ),
+        LayerKind(
+            "Normalize", "Normalization", Normalize,
+            (
+                Arg("mean", FLOATS, [0.5], "subtracted from each channel (one value: every "
+                    "channel); inputs are in [0, 1]", required=True),
+                Arg("std", FLOATS, [0.5], "each channel is then divided by it (one per mean)",
+                    required=True, minimum=1e-12),
+            ),
+            "(x − mean) / std per channel (dimension 1), e.g. a training set's own statistics; "
+            "mean and std are buffers in the state_dict (keys mean, std), not trained.",
+            code_name="Normalize", source="netbuilder",
         ),
         _simple("Dropout", "Dropout", "Zeroes random elements while training; scales the rest.",
                 dropout_p),

@@ -1,4 +1,5 @@
-"""Datasets as tensors: the embedded digits, torchvision's MNIST family, and image folders.
+"""Datasets as tensors: the embedded digits, torchvision's MNIST family and CIFAR, image folders
+and CSV tables.
 
 Images are kept as uint8 ``[N, C, H, W]`` at rest and reach the model as the tutorial's
 ``transforms.ToTensor()`` gives them: floats in [0, 1]. Any normalisation belongs inside the
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,15 +19,21 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from netbuilder.core.normalize import channel_stats  # noqa: F401  (re-exported for callers)
 from netbuilder.core.registry import (
     CSV_CHOICE,
     DATASET_NAMES,
     DATASETS,
+    FOLDER_AUTO_SIZES,
     FOLDER_CHOICE,
+    FOLDER_COLORS,
+    FOLDER_FITS,
+    FOLDER_SIZES,
     csv_name,
     csv_path,
     dataset_info,
     folder_name,
+    folder_options,
     folder_path,
     is_csv,
     is_folder,
@@ -38,6 +46,8 @@ TORCHVISION_SETS = {name: info.torchvision_class for name, info in DATASETS.item
                     if info.torchvision_class}
 DATASET_CHOICES = (*DATASET_NAMES, FOLDER_CHOICE, CSV_CHOICE)
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm"}
+# Pillow modes whose pixels are one grey value (with alpha for LA/La): read as grayscale.
+GRAY_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 
 
 class DatasetError(Exception):
@@ -124,8 +134,16 @@ class DeviceData:
 
 
 def augment(images: torch.Tensor, generator: torch.Generator, max_degrees: float = 10.0,
-            scale: tuple[float, float] = (0.9, 1.1), max_shift: float = 2.0) -> torch.Tensor:
-    """Random small rotation, scale and shift of a whole batch at once, on its device."""
+            scale: tuple[float, float] = (0.9, 1.1), max_shift: float = 2.0,
+            flip: bool = False) -> torch.Tensor:
+    """Random small rotation, scale and shift of a whole batch at once, on its device; with
+    ``flip``, each result is also mirrored left-right with probability 0.5.
+
+    ``generator`` is a CPU generator (the draws move to the images' device). The rotation,
+    scale and shift are drawn first and the same with or without ``flip``; the flips are drawn
+    after them. Whether flipping suits a dataset is the caller's decision (see
+    :func:`flips_make_sense`: never for digits).
+    """
     n, _c, h, w = images.shape
     rand = torch.rand(n, 3, generator=generator).to(images.device)
     angle = (rand[:, 0] * 2 - 1) * math.radians(max_degrees)
@@ -137,8 +155,27 @@ def augment(images: torch.Tensor, generator: torch.Generator, max_degrees: float
         torch.stack([sin, cos, shifts[:, 1] * 2 / h], dim=1),
     ], dim=1)
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)
-    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros",
-                         align_corners=False)
+    moved = F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros",
+                          align_corners=False)
+    if not flip:
+        return moved
+    mirror = (torch.rand(n, generator=generator) < 0.5).to(images.device)
+    return torch.where(mirror.view(n, 1, 1, 1), moved.flip(-1), moved)
+
+
+def flips_make_sense(dataset_name: str) -> bool:
+    """Whether mirroring images left-right keeps their class, so augmentation may flip them.
+
+    The rule: a named dataset says so in its registry entry: yes for Fashion-MNIST (clothes)
+    and CIFAR-10/100 (photos), no for digits, MNIST and KMNIST (a mirrored 2, or a mirrored
+    character, is no longer one). An image folder: yes (folders are mostly photos; a folder of
+    digits or letters should train without augmentation or with flips off). Tables and unknown
+    names: no. A ``+drawn`` mix counts as its base dataset.
+    """
+    base = dataset_name.removesuffix("+drawn")
+    if base in DATASETS:
+        return DATASETS[base].flips
+    return is_folder(base) and folder_path(base) != ""
 
 
 def split(images: torch.Tensor, labels: torch.Tensor, val_fraction: float,
@@ -196,9 +233,21 @@ def load_digits(val_fraction: float = 0.2, seed: int = 0, path: Path | str | Non
     return Dataset(DIGITS, *parts, class_names=list(DATASETS[DIGITS].class_names))
 
 
+def _torchvision_images(data: object) -> torch.Tensor:
+    """A torchvision dataset's ``data`` as uint8 ``[N, C, H, W]``: the MNIST family's uint8
+    tensor ``[N, H, W]``, or CIFAR's numpy ``[N, H, W, C]``."""
+    if isinstance(data, np.ndarray):
+        if data.dtype != np.uint8 or data.ndim != 4:
+            raise DatasetError(f"unexpected image array {data.dtype} {list(data.shape)}")
+        return torch.from_numpy(np.ascontiguousarray(data.transpose(0, 3, 1, 2)))
+    assert isinstance(data, torch.Tensor)
+    return data.unsqueeze(1).clone()
+
+
 def load_torchvision(name: str, root: Path | str | None = None, download: bool = True
                      ) -> Dataset:
-    """MNIST, FashionMNIST or KMNIST: 60,000 training and 10,000 test images.
+    """MNIST, Fashion-MNIST or KMNIST (60,000 training and 10,000 test images, 1×28×28), or
+    CIFAR-10/100 (50,000 and 10,000, 3×32×32).
 
     Read from ``root`` when there; downloaded there otherwise (if ``download``).
     """
@@ -217,24 +266,109 @@ def load_torchvision(name: str, root: Path | str | None = None, download: bool =
         reason = str(exc).strip().splitlines()
         first = next((line for line in reason if "got" in line or "Error" in line),
                      reason[0] if reason else type(exc).__name__)
+        # MNIST's family keeps its files in <root>/<class>/raw; CIFAR in <root>/<base_folder>.
+        where = (root / cls.base_folder if isinstance(getattr(cls, "base_folder", None), str)
+                 else root / cls_name / "raw")
         raise DatasetError(
             f"{cls_name} is not in {root} and could not be downloaded ({first.strip()}). "
             f"Connect to the internet once, or copy the {cls_name} files into "
-            f"{root / cls_name / 'raw'}; the embedded 'digits' dataset needs no download."
+            f"{where}; the embedded 'digits' dataset needs no download."
         ) from None
     names = list(dataset_info(name).class_names)
-    return Dataset(name, train.data.unsqueeze(1).clone(), train.targets.long().clone(),
-                   test.data.unsqueeze(1).clone(), test.targets.long().clone(), names)
+
+    def labels(targets: object) -> torch.Tensor:
+        return torch.as_tensor(targets).to(torch.int64).clone()
+
+    return Dataset(name, _torchvision_images(train.data), labels(train.targets),
+                   _torchvision_images(test.data), labels(test.targets), names)
 
 
-def load_folder(folder: Path | str, size: int = 28, val_fraction: float = 0.2, seed: int = 0
-                ) -> Dataset:
+def _gray_pixels(image) -> np.ndarray:
+    """A grayscale-mode image as uint8 ``[H, W]``: 16-bit values scaled (not clipped) to 8
+    bits, ``I`` values above 255 read as 16-bit, ``F`` clipped to 0–255 as Pillow converts;
+    alpha dropped."""
+    if image.mode.startswith("I;16"):
+        return np.round(np.asarray(image, dtype=np.float64) / 257.0).astype(np.uint8)
+    if image.mode == "I":
+        values = np.asarray(image, dtype=np.float64)
+        if values.size and values.max() > 255:
+            values = values / 257.0
+        return np.clip(np.round(values), 0, 255).astype(np.uint8)
+    if image.mode == "F":
+        return np.clip(np.round(np.asarray(image, dtype=np.float64)), 0, 255).astype(np.uint8)
+    return np.asarray(image.convert("L"), dtype=np.uint8)
+
+
+def _pixels(image, color: str) -> np.ndarray:
+    """The decoded image as uint8 ``[H, W]`` (grayscale) or ``[H, W, 3]`` (colour), as
+    ``color`` asks; auto keeps an RGB/palette image whose pixels all have R == G == B as
+    grayscale. Alpha is dropped (pixels keep their stored colour)."""
+    gray_mode = image.mode in GRAY_MODES
+    if color == "grayscale" and not gray_mode:
+        return np.asarray(image.convert("L"), dtype=np.uint8)
+    if gray_mode:
+        gray = _gray_pixels(image)
+        return np.repeat(gray[:, :, None], 3, axis=2) if color == "rgb" else gray
+    rgb = np.asarray(image.convert("RGB") if image.mode != "RGB" else image, dtype=np.uint8)
+    if color == "auto" and (rgb[:, :, 0] == rgb[:, :, 1]).all() and \
+            (rgb[:, :, 1] == rgb[:, :, 2]).all():
+        return np.ascontiguousarray(rgb[:, :, 0])
+    return rgb
+
+
+def _fitted(pixels: np.ndarray, size: int | None, fit: str, cap: int) -> np.ndarray:
+    """``pixels`` made ``size``×``size`` by ``fit``; with ``size`` None, only made smaller
+    where a side exceeds ``cap`` (crop: the centre square first), to be sized later."""
+    from PIL import Image
+
+    image = Image.fromarray(pixels)
+    width, height = image.size
+    if fit == "crop":
+        side = min(width, height)
+        if width != height:
+            left, top = (width - side) // 2, (height - side) // 2
+            image = image.crop((left, top, left + side, top + side))
+        box = (size, size) if size else (min(side, cap),) * 2
+    else:
+        box = (size, size) if size else (min(width, cap), min(height, cap))
+    if image.size != box:
+        image = image.resize(box, Image.Resampling.BILINEAR)
+    return np.array(image, dtype=np.uint8)
+
+
+def _check_folder_options(size: int | None, fit: str, color: str) -> None:
+    low, high = FOLDER_SIZES
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int)
+                             or not low <= size <= high):
+        raise DatasetError(f"image size must be an integer from {low} to {high}, got {size!r}")
+    if fit not in FOLDER_FITS:
+        raise DatasetError(f"fit must be one of {', '.join(FOLDER_FITS)}, got {fit!r}")
+    if color not in FOLDER_COLORS:
+        raise DatasetError(f"color must be one of {', '.join(FOLDER_COLORS)}, got {color!r}")
+
+
+def load_folder(folder: Path | str, size: int | None = None, val_fraction: float = 0.2,
+                seed: int = 0, fit: str = "resize", color: str = "auto") -> Dataset:
     """An image folder in torchvision's ImageFolder layout: one sub-folder per class.
 
-    Images become grayscale ``size``×``size`` (ink as it is in the files), read once here.
+    Every image becomes ``size``×``size``; with ``size`` None, the median of the images'
+    shorter sides (the lower middle one for an even count), kept from 8 to 64. ``fit``
+    "resize" squeezes an image to the square; "crop" scales its shorter side to ``size`` and
+    keeps the centre square (done as: centre square, then scaled). Scaling is bilinear.
+
+    ``color`` "auto" gives 1 channel when every image is grayscale (a grayscale mode, or
+    RGB/palette pixels all with R == G == B) and 3 (RGB) otherwise; "rgb" always 3,
+    "grayscale" always 1 (Pillow's luma). Alpha is dropped, not composited: a transparent
+    pixel keeps the colour stored under it.
+
+    Each file is decoded once (JPEGs at a reduced scale when that is enough) and only small
+    uint8 arrays are kept: with ``size`` None, no side above 64 until the size is known.
+    Unreadable files are skipped; the error lists them if fewer than two images remain.
     """
     from PIL import Image, UnidentifiedImageError
 
+    _check_folder_options(size, fit, color)
+    given_size = size is not None
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"image folder {folder} does not exist")
@@ -249,20 +383,46 @@ def load_folder(folder: Path | str, size: int = 28, val_fraction: float = 0.2, s
     if len(used) < 2:
         raise DatasetError(f"{folder} has images of only one class ({classes[used[0]]!r}); "
                            "a classifier needs at least two class sub-folders")
-    images, labels, unreadable = [], [], []
+    cap = FOLDER_AUTO_SIZES[1]
+    arrays: list[np.ndarray | None] = []
+    labels, shorter, unreadable = [], [], []
     for path, index in files:
         try:
             with Image.open(path) as image:
-                gray = image.convert("L").resize((size, size), Image.Resampling.BILINEAR)
-                images.append(np.asarray(gray, dtype=np.uint8))
-                labels.append(index)
-        except (OSError, UnidentifiedImageError):
+                side = min(image.size)
+                target = size or cap
+                image.draft(None, (target, target))  # JPEG: decode at a scale ≥ the target
+                pixels = _pixels(image, color)
+            fitted = _fitted(pixels, size, fit, cap)
+        except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
             unreadable.append(path.name)
-    if len(images) < 2:
+            continue
+        arrays.append(fitted)
+        labels.append(index)
+        shorter.append(side)
+    if len(arrays) < 2:
         raise DatasetError(f"{folder}: no readable images (unreadable: {', '.join(unreadable)})")
-    stacked = torch.from_numpy(np.stack(images)).unsqueeze(1)
-    parts = split(stacked, torch.tensor(labels, dtype=torch.int64), val_fraction, seed)
-    return Dataset(folder_name(str(folder)), *parts, class_names=classes)
+    if len(set(labels)) < 2:
+        raise DatasetError(f"{folder} has readable images of only one class "
+                           f"({classes[labels[0]]!r}); unreadable: {', '.join(unreadable)}")
+    if size is None:
+        low, high = FOLDER_AUTO_SIZES
+        size = min(high, max(low, statistics.median_low(shorter)))
+    channels = 1 if color == "grayscale" or (
+        color == "auto" and all(a.ndim == 2 for a in arrays)) else 3
+    stacked = np.empty((len(arrays), channels, size, size), dtype=np.uint8)
+    for i, pixels in enumerate(arrays):
+        if pixels.shape[:2] != (size, size):
+            pixels = np.asarray(Image.fromarray(pixels).resize((size, size),
+                                                               Image.Resampling.BILINEAR))
+        stacked[i] = pixels if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
+        arrays[i] = None  # let it go: the stacked copy is the one kept
+    parts = split(torch.from_numpy(stacked), torch.tensor(labels, dtype=torch.int64),
+                  val_fraction, seed)
+    name = folder_name(str(folder), size=size if given_size else None,
+                       fit=None if fit == "resize" else fit,
+                       color=None if color == "auto" else color)
+    return Dataset(name, *parts, class_names=classes)
 
 
 def load_table(path: Path | str, target: str, val_fraction: float = 0.2, seed: int = 0,
@@ -285,14 +445,22 @@ def load_table(path: Path | str, target: str, val_fraction: float = 0.2, seed: i
 def load_dataset(name: str, root: Path | str | None = None, val_fraction: float = 0.2,
                  seed: int = 0, download: bool = True, target: str = "",
                  task: str = "auto") -> Dataset:
-    """Any dataset by the name the CLI and the app use: digits, mnist, …, folder:PATH,
-    csv:PATH (with the ``target`` column and the ``task``)."""
+    """Any dataset by the name the CLI and the app use: digits, mnist, …, cifar100,
+    folder:PATH (options after it, e.g. ``?size=32&fit=crop``, as
+    :func:`netbuilder.core.registry.folder_options` reads them), csv:PATH (with the ``target``
+    column and the ``task``). A folder's dataset keeps ``name`` as it was given."""
     if name == DIGITS:
         return load_digits(val_fraction, seed)
     if name in TORCHVISION_SETS:
         return load_torchvision(name, root, download)
     if is_folder(name):
-        return load_folder(folder_path(name), val_fraction=val_fraction, seed=seed)
+        try:
+            options = folder_options(name)
+        except ValueError as exc:
+            raise DatasetError(f"{name}: {exc}") from None
+        data = load_folder(folder_path(name), val_fraction=val_fraction, seed=seed, **options)
+        data.name = name  # as asked for: the same string names it in projects and checkpoints
+        return data
     if is_csv(name):
         return load_table(csv_path(name), target, val_fraction, seed, task)
     raise DatasetError(f"unknown dataset {name!r}; expected one of {', '.join(DATASET_CHOICES)}")

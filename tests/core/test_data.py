@@ -185,15 +185,27 @@ def make_folder(root, classes, per_class=4, size=(40, 30)):
             Image.new("RGB", size, (index * 60, i * 20, 0)).save(folder / f"{i}.png")
 
 
-def test_image_folder_becomes_grayscale_28x28_with_class_names(tmp_path):
+def test_image_folder_keeps_its_colour_at_the_median_shorter_side(tmp_path):
     make_folder(tmp_path, ["cat", "dog", "emu"], per_class=5)
     (tmp_path / "dog" / "notes.txt").write_text("not an image")
     data = load_folder(tmp_path, val_fraction=0.2)
     assert data.class_names == ["cat", "dog", "emu"]
-    assert data.input_shape == [1, 28, 28]
+    # 40×30 colour images: RGB, squeezed to their shorter side, 30×30
+    assert data.input_shape == [3, 30, 30]
     assert len(data.train_labels) + len(data.val_labels) == 15
     assert data.name == f"folder:{tmp_path}"
     assert load_dataset(f"folder:{tmp_path}").num_classes == 3
+
+
+def test_a_folder_of_28x28_grayscale_digits_stays_1x28x28(tmp_path):
+    for label in ("0", "1"):
+        (tmp_path / label).mkdir()
+        for i in range(3):
+            Image.new("L", (28, 28), 40 * i + int(label)).save(tmp_path / label / f"{i}.png")
+    data = load_dataset(f"folder:{tmp_path}", val_fraction=0.5)
+    assert data.input_shape == [1, 28, 28]
+    values = sorted(torch.cat([data.train_images, data.val_images])[:, 0, 0, 0].tolist())
+    assert values == [0, 1, 40, 41, 80, 81]
 
 
 def test_image_folder_problems(tmp_path):
