@@ -1,0 +1,664 @@
+"""Try the trained network on a file of one's own: an image, or one row of a table.
+
+For a network that takes images (``[C, H, W]`` with 1 or 3 channels) an image comes from
+Open Image…, a drop, or the clipboard (Paste, Ctrl+V); it is prepared by
+``netbuilder.core.try_input`` exactly as the training images were, and what the network
+receives is shown scaled up with sharp pixels, with the saliency map over it on request. For a
+network trained on a table (``session.preprocessing``) a form holds one field per raw column.
+The answer is the class probabilities, best first and the top one highlighted, or the predicted
+number of a regression. Draw stays the place for 1×28×28 digits.
+
+``TryPanel(model_getter, session)``: ``model_getter()`` gives the model to ask, or None when it
+may not be asked (no model, or training is running); it may also give Draw's
+``(model, class names, why not)`` triple, whose class names are used when the dataset's own
+are not known before loading (an image folder's). The panel follows the session's
+``model_changed``, ``weights_changed`` and ``dataset_changed`` (and network edits) by itself,
+once per burst of signals and only while it is visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QBuffer, QIODevice, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPixmap,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from netbuilder.core.data import IMAGE_SUFFIXES
+from netbuilder.core.registry import dataset_info, is_csv
+from netbuilder.core.tabular import KIND, TabularError, check_preprocessing
+from netbuilder.core.try_input import (
+    TryInputError,
+    folder_input_options,
+    image_input,
+    open_image,
+    predict,
+    predict_row,
+    read_image_file,
+    saliency,
+)
+from netbuilder.gui.inspect.activations import SALIENCY_ALPHA, SALIENCY_COLOR
+from netbuilder.gui.settings import settings
+from netbuilder.gui.text import fill
+
+PREVIEW = 192  # pixels of the input preview's square
+TOP_SHOWN = 10  # classes listed at most
+ERROR_COLOUR = "#c62828"
+WARNING_COLOUR = "#b07800"
+LAST_FOLDER_KEY = "try/last_folder"
+NONE, IMAGE, TABLE = "none", "image", "table"
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _image_file(path: str) -> bool:
+    return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def input_pixmap(x: np.ndarray, heat: np.ndarray | None = None, size: int = PREVIEW) -> QPixmap:
+    """``x`` (float ``[C, H, W]`` in [0, 1], 1 or 3 channels) as a picture, scaled up by a
+    whole factor (nearest: every input pixel a sharp square) to fit ``size``, or scaled down
+    to fit it when larger; ``heat`` ([H, W] in [0, 1]) drawn over it in translucent red."""
+    channels, height, width = x.shape
+    rgb = np.repeat(x, 3, axis=0) if channels == 1 else x
+    rgb = rgb.transpose(1, 2, 0).astype(np.float32) * 255.0
+    if heat is not None:
+        alpha = (np.clip(np.nan_to_num(heat), 0.0, 1.0) * SALIENCY_ALPHA)[..., None]
+        rgb = rgb * (1.0 - alpha) + np.asarray(SALIENCY_COLOR, np.float32) * alpha
+    rgb = np.ascontiguousarray(np.clip(rgb + 0.5, 0, 255).astype(np.uint8))
+    image = QImage(rgb.data, width, height, width * 3, QImage.Format.Format_RGB888)
+    factor = size // max(height, width)
+    if factor >= 1:
+        image = image.scaled(width * factor, height * factor,
+                             Qt.AspectRatioMode.IgnoreAspectRatio,
+                             Qt.TransformationMode.FastTransformation)
+    else:
+        image = image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+    return QPixmap.fromImage(image)  # copies: rgb may go
+
+
+class ProbabilityBars(QWidget):
+    """Classes with their probabilities as horizontal bars, best first, the top one
+    highlighted: name, bar, percentage on each row."""
+
+    ROW_GAP = 4
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("try_probabilities")
+        self.entries: list[tuple[str, float]] = []
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_entries(self, entries: list[tuple[str, float]]) -> None:
+        self.entries = list(entries)
+        self.updateGeometry()
+        self.update()
+
+    def _row_height(self) -> int:
+        return self.fontMetrics().height() + self.ROW_GAP
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, len(self.entries) * self._row_height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(200, len(self.entries) * self._row_height())
+
+    def paintEvent(self, _event) -> None:
+        if not self.entries:
+            return
+        painter = QPainter(self)
+        palette = self.palette()
+        width = self.width()
+        row = self._row_height()
+        plain = QFont(self.font())
+        bold = QFont(self.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        percent_w = metrics.horizontalAdvance("100.0%") + 6
+        name_w = min(max(metrics.horizontalAdvance(name) for name, _p in self.entries) + 16,
+                     width * 2 // 5)
+        bar_w = max(20, width - name_w - percent_w)
+        accent = palette.color(QPalette.ColorRole.Highlight)
+        muted = QColor(accent)
+        muted.setAlpha(110)
+        track = palette.color(QPalette.ColorRole.Mid)
+        track.setAlpha(60)
+        text = palette.color(QPalette.ColorRole.WindowText)
+        for i, (name, probability) in enumerate(self.entries):
+            top = i * row
+            painter.setFont(bold if i == 0 else plain)
+            painter.setPen(text)
+            shown = QFontMetrics(painter.font()).elidedText(name, Qt.TextElideMode.ElideRight,
+                                                            name_w - 10)
+            painter.drawText(QRectF(0, top, name_w - 8, row),
+                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, shown)
+            bar = QRectF(name_w, top + row * 0.2, bar_w, row * 0.6)
+            painter.fillRect(bar, track)
+            painter.fillRect(QRectF(bar.left(), bar.top(),
+                                    bar.width() * max(0.0, min(1.0, probability)), bar.height()),
+                             accent if i == 0 else muted)
+            painter.drawText(QRectF(name_w + bar_w, top, percent_w, row),
+                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                             f"{probability:.1%}")
+        painter.end()
+
+
+class TryPanel(QWidget):
+    """Open, drop or paste an image, or fill in a table row, and see what the network says."""
+
+    def __init__(self, model_getter: Callable[[], object], session,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("try_panel")
+        self.model_getter = model_getter
+        self.session = session
+        self.mode = NONE
+        self.source: bytes | None = None  # the image as its file's bytes (pasted: PNG)
+        self.source_name = ""
+        self.input: np.ndarray | None = None  # [C, H, W] float, what the network receives
+        self.heat: np.ndarray | None = None
+        self._prepared: tuple | None = None  # (source, shape, options), image size, tensor
+        self.result: list[tuple[str, float]] | float | None = None
+        self.fields: dict[str, QLineEdit | QComboBox] = {}
+        self._columns_key: object = None
+        self._preprocessing: dict = {}
+        self._row_asked = False  # Predict was pressed with these columns: follow the weights
+        self._stale = True
+        self.setAcceptDrops(True)
+
+        self.hint = QLabel(self)
+        self.hint.setObjectName("try_hint")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet(f"color: {WARNING_COLOUR}")
+
+        # -- image page
+        self.image_page = QWidget(self)
+        self.image_page.setObjectName("try_image_page")
+        self.image_page.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # for Ctrl+V
+        self.open_button = QPushButton(self.tr("Open Image…"), self.image_page)
+        self.open_button.setObjectName("try_open")
+        self.paste_button = QPushButton(self.tr("Paste"), self.image_page)
+        self.paste_button.setObjectName("try_paste")
+        self.paste_button.setToolTip(self.tr("Paste an image from the clipboard (Ctrl+V)"))
+        self.preview = QLabel(self.image_page)
+        self.preview.setObjectName("try_input")
+        self.preview.setFixedSize(PREVIEW + 4, PREVIEW + 4)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setFrameShape(QFrame.Shape.StyledPanel)
+        self.preview.setWordWrap(True)
+        self.preview.setToolTip(self.tr("The image exactly as the network receives it"))
+        self.caption = QLabel(self.image_page)
+        self.caption.setObjectName("try_caption")
+        self.caption.setWordWrap(True)
+        self.saliency_check = QCheckBox(self.tr("Show saliency"), self.image_page)
+        self.saliency_check.setObjectName("try_saliency")
+        self.saliency_check.setToolTip(self.tr("Where a change of the input would change the "
+                                               "top class most"))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.paste_button)
+        buttons.addStretch(1)
+        centred = QHBoxLayout()
+        centred.addStretch(1)
+        centred.addWidget(self.preview)
+        centred.addStretch(1)
+        image_layout = QVBoxLayout(self.image_page)
+        image_layout.setContentsMargins(0, 0, 0, 0)
+        image_layout.addLayout(buttons)
+        image_layout.addLayout(centred)
+        image_layout.addWidget(self.caption)
+        image_layout.addWidget(self.saliency_check)
+        self.paste_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Paste),
+                                        self.image_page)
+        self.paste_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+        # -- table page
+        self.table_page = QWidget(self)
+        self.table_page.setObjectName("try_table_page")
+        self.form_intro = QLabel(self.table_page)
+        self.form_intro.setWordWrap(True)
+        self.form_widget = QWidget(self.table_page)
+        self.form_widget.setObjectName("try_form")
+        self.form = QFormLayout(self.form_widget)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.predict_button = QPushButton(self.tr("Predict"), self.table_page)
+        self.predict_button.setObjectName("try_predict")
+        predict_row_layout = QHBoxLayout()
+        predict_row_layout.addStretch(1)
+        predict_row_layout.addWidget(self.predict_button)
+        table_layout = QVBoxLayout(self.table_page)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.form_intro)
+        table_layout.addWidget(self.form_widget)
+        table_layout.addLayout(predict_row_layout)
+
+        self.stack = QStackedWidget(self)
+        self.stack.setObjectName("try_stack")
+        self.none_page = QWidget(self)
+        self.stack.addWidget(self.none_page)
+        self.stack.addWidget(self.image_page)
+        self.stack.addWidget(self.table_page)
+
+        # -- the answer
+        self.error = QLabel(self)
+        self.error.setObjectName("try_error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {ERROR_COLOUR}")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.top = QLabel(self)
+        self.top.setObjectName("try_top")
+        self.top.setWordWrap(True)
+        self.top.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.top.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.top.setFont(font)
+        self.bars = ProbabilityBars(self)
+        self.more = QLabel(self)
+        self.more.setObjectName("try_more")
+        self.more.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.stack)
+        layout.addWidget(self.error)
+        layout.addWidget(self.top)
+        layout.addWidget(self.bars)
+        layout.addWidget(self.more)
+        layout.addStretch(1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.refresh)
+        self.open_button.clicked.connect(self.open_dialog)
+        self.paste_button.clicked.connect(self.paste)
+        self.paste_shortcut.activated.connect(self.paste)
+        self.saliency_check.toggled.connect(lambda _on: self._ask_image())
+        self.predict_button.clicked.connect(self.predict_row)
+        session.model_changed.connect(self.schedule_refresh)
+        session.weights_changed.connect(self.schedule_refresh)
+        session.dataset_changed.connect(self.schedule_refresh)
+        session.document.changed.connect(self.schedule_refresh)
+        self.refresh()
+
+    # -- following the session ------------------------------------------------------------------
+
+    def schedule_refresh(self, *_args) -> None:
+        """Refresh once the current burst of signals is over (while hidden: when shown)."""
+        self._stale = True
+        if self.isVisible() and not self._timer.isActive():
+            self._timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.schedule_refresh()
+
+    def _model(self) -> tuple[object, list[str]]:
+        got = self.model_getter()
+        if isinstance(got, tuple):
+            model = got[0] if got else None
+            names = [str(name) for name in got[1]] if len(got) > 1 and got[1] else []
+            return model, names
+        return got, []
+
+    def class_names(self, fallback: list[str] | None = None) -> list[str]:
+        """The dataset's class names when known before loading (named datasets), else the
+        ones the model getter gave, else none (the outputs are then named 0, 1, …)."""
+        info = dataset_info(self.session.dataset)
+        if info is not None and info.class_names:
+            return list(info.class_names)
+        return list(fallback or [])
+
+    def _table_preprocessing(self) -> tuple[dict, str]:
+        """(checked preprocessing or {}, why it cannot be used or '')."""
+        raw = self.session.preprocessing
+        if not raw or raw.get("kind") != KIND:
+            return {}, ""
+        try:
+            clean = check_preprocessing(raw)
+        except TabularError as exc:
+            return {}, fill(self.tr("The table's preprocessing cannot be used: %1"),
+                            _first_line(exc))
+        shape = list(self.session.document.spec.input_shape)
+        if shape != [clean["features"]]:
+            return {}, fill(self.tr("The network takes %1 inputs, but the table's rows make %2 "
+                                    "features: train it on the table again."),
+                            "×".join(map(str, shape)), clean["features"])
+        return clean, ""
+
+    def refresh(self) -> None:
+        """Choose the page for the network's input, then ask the model again."""
+        self._timer.stop()
+        self._stale = False
+        shape = list(self.session.document.spec.input_shape)
+        table, table_problem = self._table_preprocessing()
+        problem = table_problem
+        if table:
+            mode = TABLE
+        elif not table_problem and len(shape) == 3 and shape[0] in (1, 3):
+            mode = IMAGE
+        else:
+            mode = NONE
+            if not problem and is_csv(self.session.dataset):
+                problem = self.tr("Train the network on the table first: the form needs its "
+                                  "columns.")
+            elif not problem:
+                problem = fill(self.tr("This network takes %1 inputs: neither an image (1 or 3 "
+                                       "channels × height × width) nor a table row."),
+                               "×".join(map(str, shape)))
+        self.mode = mode
+        current = {NONE: self.none_page, IMAGE: self.image_page, TABLE: self.table_page}[mode]
+        for page in (self.none_page, self.image_page, self.table_page):
+            # the stack takes the current page's height, not the tallest page's
+            ignored = QSizePolicy.Policy.Ignored
+            page.setSizePolicy(QSizePolicy.Policy.Preferred if page is current else ignored,
+                               QSizePolicy.Policy.Maximum if page is current else ignored)
+        self.stack.setCurrentWidget(current)
+        self.stack.updateGeometry()
+        self.paste_shortcut.setEnabled(mode == IMAGE)
+        if mode == TABLE:
+            self._build_form(table)
+        model, _names = self._model()
+        if problem:
+            self.hint.setText(problem)
+        elif model is None:
+            self.hint.setText(self.tr("The network is training: try it when the run pauses or "
+                                      "ends.") if self.session.model is not None else
+                              self.tr("No trained network yet: train it first (F5) or load "
+                                      "weights, then try it here."))
+        elif not self.session.document.trained_paths:
+            self.hint.setText(self.tr("These weights are untrained: the answers mean nothing "
+                                      "yet."))
+        else:
+            self.hint.setText("")
+        self.hint.setVisible(bool(self.hint.text()))
+        if mode == IMAGE:
+            self._ask_image()
+        elif mode == TABLE and self._row_asked:
+            self.predict_row()
+        else:
+            self._show_result(None)
+            self.error.clear()
+            self.error.hide()
+
+    # -- images ---------------------------------------------------------------------------------
+
+    def open_dialog(self) -> None:
+        store = settings()
+        folder = str(store.value(LAST_FOLDER_KEY, "") or "")
+        patterns = " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES))
+        path, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Open Image"), folder,
+            fill(self.tr("Images (%1);;All files (*)"), patterns))
+        if path:
+            store.setValue(LAST_FOLDER_KEY, str(Path(path).parent))
+            self.open_path(path)
+
+    def open_path(self, path: str | Path) -> bool:
+        """Try the image file at ``path``; False (and the reason shown) when it is unusable."""
+        name = Path(path).name
+        try:
+            data = read_image_file(path, name)
+            open_image(data, name)  # refused now if Pillow does not know it
+        except TryInputError as exc:
+            self._show_error(str(exc))
+            return False
+        return self.set_image(data, name)
+
+    def paste(self) -> bool:
+        """The clipboard's image, or the first image file it holds."""
+        clipboard = QGuiApplication.clipboard()
+        image = clipboard.image()
+        if not image.isNull():
+            return self.set_qimage(image, self.tr("the pasted image"))
+        mime = clipboard.mimeData()
+        files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime else []
+        if files:
+            return self.open_path(files[0])
+        self._show_error(self.tr("The clipboard holds no image."))
+        return False
+
+    def set_qimage(self, image: QImage, name: str) -> bool:
+        """A Qt image (pasted or dropped), handed to Pillow as PNG bytes."""
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        if image.isNull() or not image.save(buffer, "PNG"):
+            self._show_error(fill(self.tr("%1 cannot be read as an image."), name))
+            return False
+        return self.set_image(bytes(buffer.data()), name)
+
+    def set_image(self, data: bytes, name: str) -> bool:
+        """Try these encoded image bytes (a file's, or PNG); False when unusable."""
+        try:
+            open_image(data, name)
+        except TryInputError as exc:
+            self._show_error(str(exc))
+            return False
+        self.source, self.source_name = data, name
+        if self.mode != IMAGE:
+            self.refresh()
+        else:
+            self._ask_image()
+        return self.input is not None
+
+    def _ask_image(self) -> None:
+        """Prepare the image for the current input shape, show it, and ask the model."""
+        self.error.hide()
+        self.heat = None
+        if self.mode != IMAGE:
+            return
+        if self.source is None:
+            self.input = None
+            self.preview.setPixmap(QPixmap())
+            self.preview.setText(self.tr("Drop an image here, open one or paste one "
+                                         "(Ctrl+V)."))
+            self.caption.setText("")
+            self._show_result(None)
+            return
+        shape = list(self.session.document.spec.input_shape)
+        options = folder_input_options(self.session.dataset)
+        key = (self.source, tuple(shape), tuple(sorted(options.items())))
+        try:
+            if self._prepared is None or self._prepared[0] != key:
+                image = open_image(self.source, self.source_name)
+                self._prepared = (key, image.size, image_input(image, shape, **options))
+            _key, original, x = self._prepared
+        except TryInputError as exc:
+            self.input = None
+            self.preview.setPixmap(QPixmap())
+            self.preview.setText("")
+            self.caption.setText("")
+            self._show_result(None)
+            self._show_error(str(exc))
+            return
+        self.input = x[0].numpy()
+        channels, height, width = shape
+        self.caption.setText(fill(
+            self.tr("%1 (%2×%3 pixels) as the network receives it: %4×%5, %6, %7."),
+            self.source_name, original[0], original[1], width, height,
+            self.tr("in colour") if channels == 3 else self.tr("in grey"),
+            self.tr("centre cropped") if options["fit"] == "crop" else self.tr("resized to fit")))
+        model, names = self._model()
+        if model is None:
+            self._show_input()
+            self._show_result(None)
+            return
+        try:
+            result = predict(model, x, self.class_names(names))
+            if self.saliency_check.isChecked():
+                self.heat = saliency(model, x)
+        except (TryInputError, RuntimeError, ValueError, TypeError) as exc:
+            self._show_input()
+            self._show_result(None)
+            self._show_error(fill(self.tr("The network cannot take this input: %1"),
+                                  _first_line(exc)))
+            return
+        self._show_input()
+        self._show_result(result)
+
+    def _show_input(self) -> None:
+        if self.input is None:
+            return
+        self.preview.setText("")
+        self.preview.setPixmap(input_pixmap(self.input, self.heat))
+
+    # -- drops ----------------------------------------------------------------------------------
+
+    def _droppable(self, mime) -> bool:
+        if self.mode != IMAGE or mime is None:
+            return False
+        if mime.hasImage():
+            return True
+        return any(url.isLocalFile() and _image_file(url.toLocalFile()) for url in mime.urls())
+
+    def dragEnterEvent(self, event) -> None:
+        if self._droppable(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()  # the window may take it (a project file)
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:
+        mime = event.mimeData()
+        if not self._droppable(mime):
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        files = [url.toLocalFile() for url in mime.urls()
+                 if url.isLocalFile() and _image_file(url.toLocalFile())]
+        if files:
+            self.open_path(files[0])
+        else:
+            self.set_qimage(QImage(mime.imageData()), self.tr("the dropped image"))
+
+    # -- table rows -----------------------------------------------------------------------------
+
+    def _build_form(self, preprocessing: dict) -> None:
+        key = (preprocessing["target"], preprocessing["task"],
+               tuple((c["name"], c["type"], tuple(c.get("categories", ())))
+                     for c in preprocessing["columns"]))
+        self._preprocessing = preprocessing
+        if key == self._columns_key:
+            return
+        kept = self.values()
+        self._columns_key = key
+        self._row_asked = False
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.fields = {}
+        for column in preprocessing["columns"]:
+            name = column["name"]
+            if column["type"] == "categorical":
+                field = QComboBox(self.form_widget)
+                field.addItems(column["categories"])
+                if kept.get(name) in column["categories"]:
+                    field.setCurrentText(kept[name])
+                field.setToolTip(fill(self.tr("One of the %1 values the training rows had"),
+                                      len(column["categories"])))
+            else:
+                field = QLineEdit(self.form_widget)
+                field.setText(kept.get(name, ""))
+                field.setPlaceholderText(fill(self.tr("a number, e.g. %1"),
+                                              f"{column['mean']:.4g}"))
+                field.setToolTip(fill(self.tr("A number; the training rows' mean is %1 and "
+                                              "their standard deviation %2"),
+                                      f"{column['mean']:.4g}", f"{column['scale']:.4g}"))
+                field.returnPressed.connect(self.predict_row)
+            field.setObjectName(f"try_field_{name}")
+            label = QLabel(name, self.form_widget)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            self.form.addRow(label, field)
+            self.fields[name] = field
+        self.form_intro.setText(fill(self.tr("Fill in one row of the table to predict %1:"),
+                                     preprocessing["target"]))
+
+    def values(self) -> dict[str, str]:
+        """The form's values, column name → text."""
+        return {name: field.currentText() if isinstance(field, QComboBox) else field.text()
+                for name, field in self.fields.items()}
+
+    def predict_row(self) -> None:
+        """Ask the model about the form's row; a bad value is shown in red."""
+        if self.mode != TABLE:
+            return
+        self.error.hide()
+        model, _names = self._model()
+        if model is None:
+            self._show_result(None)
+            return
+        try:
+            result = predict_row(model, self._preprocessing, self.values())
+        except (TabularError, TryInputError) as exc:
+            self._show_result(None)
+            self._show_error(str(exc))
+            return
+        except (RuntimeError, ValueError, TypeError) as exc:
+            self._show_result(None)
+            self._show_error(fill(self.tr("The network cannot take this input: %1"),
+                                  _first_line(exc)))
+            return
+        self._row_asked = True
+        self._show_result(result)
+
+    # -- the answer -----------------------------------------------------------------------------
+
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+
+    def _show_result(self, result: list[tuple[str, float]] | float | None) -> None:
+        self.result = result
+        if result is None:
+            self.top.setText("")
+            self.bars.set_entries([])
+            self.more.setText("")
+        elif isinstance(result, float):
+            target = self._preprocessing.get("target", "")
+            self.top.setText(fill(self.tr("Predicted %1: %2"), target, f"{result:.6g}"))
+            self.bars.set_entries([])
+            self.more.setText("")
+        else:
+            self.top.setText(result[0][0] if result else "")
+            self.bars.set_entries(result[:TOP_SHOWN])
+            hidden = len(result) - TOP_SHOWN
+            self.more.setText(fill(self.tr("… and %1 more classes"), hidden)
+                              if hidden > 0 else "")
+        self.top.setVisible(bool(self.top.text()))
+        self.bars.setVisible(bool(self.bars.entries))
+        self.more.setVisible(bool(self.more.text()))
