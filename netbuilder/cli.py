@@ -19,6 +19,8 @@ from netbuilder import __version__
 from netbuilder.core.registry import (
     DEFAULT_DATASET,
     DEVICE_CHOICES,
+    FOLDER_COLORS,
+    FOLDER_FITS,
     LOSS_CHOICES,
     OPTIMIZER_CHOICES,
     SCHEDULE_CHOICES,
@@ -258,6 +260,15 @@ def _dataset_options(parser: argparse.ArgumentParser, inherit: str = "") -> None
     parser.add_argument("--seed", type=_integer_in("seed"), default=0, action=action,
                         help="seed for splits, shuffling, augmentation and dropout "
                              "(0 to 2147483647)" + from_file.format(0))
+    parser.add_argument("--image-size", type=_count_argument, default=None, metavar="N",
+                        help="folder:PATH datasets: images become N×N pixels (default: the "
+                             "median of their shorter sides, at most 64)")
+    parser.add_argument("--fit", default=None, choices=FOLDER_FITS,
+                        help="folder:PATH datasets: resize each image to a square (default) or "
+                             "crop its centre square")
+    parser.add_argument("--color", default=None, choices=FOLDER_COLORS,
+                        help="folder:PATH datasets: auto (grayscale when every image is, else "
+                             "RGB; default), rgb or grayscale")
     parser.add_argument("--target", default="", action=action, metavar="COLUMN",
                         help="csv:PATH datasets: the column to predict" + (
                             f" (default: {inherit})" if inherit else ""))
@@ -450,7 +461,7 @@ def _export(args: argparse.Namespace) -> int:
             [f"{args.spec} cannot be exported: its shapes do not fit together:",
              *(f"  - {f}" for f in analysis.errors)]))
     if as_source:
-        code = _source(args, spec, _file_settings(source))
+        code = _source(args, spec, _file_settings(source), _table_preprocessing(source))
         from netbuilder.core.custom_layers import place_beside
 
         try:
@@ -485,9 +496,26 @@ def _file_settings(source: _Input) -> dict:
     return dict(source.project.training) if source.project is not None else {}
 
 
-def _source(args: argparse.Namespace, spec, settings: dict) -> str:
+def _table_preprocessing(source: _Input) -> dict | None:
+    """A table's preprocessing as the project or checkpoint keeps it (checked), or None."""
+    from netbuilder.core.tabular import TabularError, check_preprocessing
+
+    if source.project is not None:
+        return source.project.extra.get("preprocessing") or None
+    found = source.checkpoint.get("preprocessing") if source.checkpoint is not None else None
+    if isinstance(found, dict) and found.get("kind") == "tabular":
+        try:
+            return check_preprocessing(found)
+        except TabularError as exc:
+            raise CommandError(f"{source.path}: {exc}") from None
+    return None
+
+
+def _source(args: argparse.Namespace, spec, settings: dict,
+            preprocessing: dict | None = None) -> str:
     """A module (python) or a training script (script) for ``spec`` with ``settings`` (a
-    checkpoint's or a project's), checked before any of them reaches the generated code."""
+    checkpoint's or a project's), checked before any of them reaches the generated code; a
+    module of a network trained on a table also gets its ``preprocess(rows)``."""
     from netbuilder.core.spec import SpecError
     from netbuilder.core.training import TrainingError
 
@@ -495,7 +523,7 @@ def _source(args: argparse.Namespace, spec, settings: dict) -> str:
         if args.format == "python":
             from netbuilder.core.codegen import generate
 
-            return generate(spec, style=args.style)
+            return generate(spec, style=args.style, preprocessing=preprocessing)
         from netbuilder.core.train_script import training_script
 
         return training_script(spec, settings, script_name=args.out.name)
@@ -612,11 +640,38 @@ def _load_input(path: Path, weights_path: Path | None, build: bool = True,
 
 def _dataset_for(args: argparse.Namespace, spec):
     from netbuilder.core.data import DatasetError, load_dataset
+    from netbuilder.core.registry import (
+        csv_name,
+        csv_options,
+        csv_path,
+        folder_name,
+        folder_options,
+        folder_path,
+        is_csv,
+        is_folder,
+    )
 
+    target, task = getattr(args, "target", ""), getattr(args, "task", "auto")
+    if (target or task != "auto") and not is_csv(args.dataset):
+        raise CommandError(f"--target and --task are for csv:PATH datasets, not {args.dataset}")
+    image = {key: getattr(args, option, None) for key, option in
+             (("size", "image_size"), ("fit", "fit"), ("color", "color"))}
+    image = {key: value for key, value in image.items() if value is not None}
+    if image and not is_folder(args.dataset):
+        raise CommandError("--image-size, --fit and --color are for folder:PATH datasets, not "
+                           f"{args.dataset}")
+    if image:  # the name carries them, as it does a table's target
+        try:
+            options = {**folder_options(args.dataset), **image}
+            args.dataset = folder_name(folder_path(args.dataset), **options)
+        except ValueError as exc:
+            raise CommandError(f"{args.dataset}: {exc}") from None
+    if is_csv(args.dataset):  # the name carries them: projects and checkpoints keep it
+        options = csv_options(args.dataset)
+        args.dataset = csv_name(csv_path(args.dataset), target or options["target"],
+                                task if task != "auto" else options["task"])
     try:
-        dataset = load_dataset(args.dataset, args.data_dir, args.val_split, args.seed,
-                               target=getattr(args, "target", ""),
-                               task=getattr(args, "task", "auto"))
+        dataset = load_dataset(args.dataset, args.data_dir, args.val_split, args.seed)
     except DatasetError as exc:
         raise CommandError(str(exc)) from None
     if list(spec.input_shape) != dataset.input_shape:
@@ -709,23 +764,18 @@ def _inherit_dataset(args: argparse.Namespace, source: _Input, seed: int) -> Non
         training = source.checkpoint.get("training", {})
         found = {"dataset": extra.get("dataset"),
                  "val_split": extra.get("val_split", training.get("val_split")),
-                 "limit": extra.get("limit"), "target": extra.get("target"),
-                 "task": extra.get("task")}
+                 "limit": extra.get("limit")}
     elif source.project is not None:
         runs = source.project.extra.get("runs", [])
-        training = source.project.training
         found = {"dataset": source.project.dataset,
-                 "val_split": training.get("val_split"),
-                 "limit": runs[-1]["settings"].get("limit") if runs else None,
-                 "target": training.get("target"), "task": training.get("task")}
+                 "val_split": source.project.training.get("val_split"),
+                 "limit": runs[-1]["settings"].get("limit") if runs else None}
     else:
         found = {}
     low, high = SETTING_LIMITS["val_split"]
     valid = {"dataset": lambda v: isinstance(v, str) and v != "",
              "val_split": lambda v: is_finite_number(v) and low <= v <= high,
-             "limit": lambda v: type(v) is int and v >= 1,
-             "target": lambda v: isinstance(v, str) and len(v) <= 1000,
-             "task": lambda v: v in TASKS}
+             "limit": lambda v: type(v) is int and v >= 1}
     for key, value in found.items():
         if _given(args, key) or value is None:
             continue
@@ -770,9 +820,8 @@ def _project_settings(args: argparse.Namespace, source: _Input, config, fresh: b
     if source.project is not None and not _given(args, "device"):
         device = source.project.training.get("device", args.device)
     problems: list[Problem] = []
-    table = {"target": args.target, "task": args.task} if args.target else {}
     settings = check_settings({**config.to_dict(), "device": device, "val_split": args.val_split,
-                               "fresh": fresh, **table}, "training", problems)
+                               "fresh": fresh}, "training", problems)
     check_dataset(args.dataset, problems)
     if problems:
         raise CommandError("\n".join(["--save-project: a project cannot hold these settings:",
@@ -875,8 +924,6 @@ def _train(args: argparse.Namespace) -> int:
             _save_weights(trainer, args.out, best, save_state_dict)
         if args.checkpoint is not None:
             extra = {"dataset": args.dataset, "val_split": args.val_split}
-            if dataset.is_table:
-                extra.update(target=args.target, task=dataset.task)
             if args.limit is not None:
                 extra["limit"] = args.limit
             if source.checkpoint is not None:
@@ -891,7 +938,8 @@ def _train(args: argparse.Namespace) -> int:
     except (OSError, RuntimeError) as exc:  # torch's zip writer fails with RuntimeError
         raise CommandError(f"cannot save: {_reason(exc)}") from None
     if args.save_project is not None:
-        _save_project(args, source, base, settings, trainer, recorder, best, fresh)
+        _save_project(args, source, base, settings, trainer, recorder, best, fresh,
+                      dataset.preprocessing)
     if ending is not None and ending.reason == "user":
         target = args.save_project or args.checkpoint
         again = f" --save-project {target}" if args.save_project is not None else ""
@@ -964,7 +1012,8 @@ def _kept_best(trainer, keep: str) -> dict | None:
 
 
 def _save_project(args: argparse.Namespace, source: _Input, base, settings: dict, trainer,
-                  recorder: _RunRecorder, best: dict | None, fresh: bool) -> None:
+                  recorder: _RunRecorder, best: dict | None, fresh: bool,
+                  preprocessing: dict | None = None) -> None:
     """Write --save-project: the project with the settings used, this run in its history and
     the weights with where the run stands (the best epoch's weights, without it, when they are
     not the last ones)."""
@@ -996,9 +1045,11 @@ def _save_project(args: argparse.Namespace, source: _Input, base, settings: dict
     if recorder.epochs:
         trained |= {path for path, module in model.named_modules()
                     if path and any(True for _ in module.parameters(recurse=False))}
-    project = Project(source.spec, args.dataset, settings,
-                      {"runs": [r.to_dict() for r in runs],
-                       "user_examples": [dict(e) for e in base.extra.get("user_examples", [])]},
+    extra = {"runs": [r.to_dict() for r in runs],
+             "user_examples": [dict(e) for e in base.extra.get("user_examples", [])]}
+    if preprocessing:  # a table's column statistics: new rows are prepared as these were
+        extra["preprocessing"] = dict(preprocessing)
+    project = Project(source.spec, args.dataset, settings, extra,
                       ProjectWeights(state, sorted(trained), made_by, point))
     try:
         project.save(args.save_project)
@@ -1080,6 +1131,18 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     data = dataset.on_device(device)
     model.to(device)
+    if dataset.task == "regression":
+        from netbuilder.core.evaluation import evaluate_regression
+
+        loss = source.project.training.get("loss", "mse") if source.project else "mse"
+        try:
+            found = evaluate_regression(model, data.val_x, data.val_y,
+                                        loss if loss in ("mse", "l1") else "mse")
+        except RuntimeError as exc:
+            raise CommandError(f"the network cannot predict these rows: {exc}") from None
+        print(f"rmse: {found.rmse:.4f}  mae: {found.mae:.4f}  r2: {found.r2:.4f}  "
+              f"({len(data.val_y):,} validation rows of {dataset.name})")
+        return 0
     try:
         result = evaluate(model, data.val_x, data.val_y, data.num_classes)
     except RuntimeError as exc:

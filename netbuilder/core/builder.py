@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from netbuilder.core.catalog import Catalog, LayerKind, default_catalog
+from netbuilder.core.catalog import FLOATS, Catalog, LayerKind, default_catalog
 from netbuilder.core.containers import ACTIVATIONS, MERGES, Parallel, Residual
 from netbuilder.core.spec import (
     BlockSpec,
@@ -118,6 +118,9 @@ def _extract_args(kind: LayerKind, module: nn.Module) -> dict[str, Any]:
         value = getattr(module, arg.name)
         if arg.type == "bool" and (value is None or isinstance(value, torch.Tensor)):
             value = value is not None  # e.g. Linear.bias is a Parameter or None
+        if arg.type == FLOATS and isinstance(value, torch.Tensor) and value.dim() == 1 \
+                and not value.is_meta:
+            value = [float(v) for v in value.tolist()]  # Normalize's mean and std buffers
         if isinstance(value, torch.Tensor):
             continue
         value = arg.normalize(value)

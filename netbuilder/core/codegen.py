@@ -25,6 +25,7 @@ from netbuilder import __version__
 from netbuilder.core.analysis import Analysis, analyze, format_shape
 from netbuilder.core.catalog import LayerKind, default_catalog
 from netbuilder.core.containers import PARALLEL, RESIDUAL
+from netbuilder.core.normalize import HELPER_SOURCE as NORMALIZE_SOURCE
 from netbuilder.core.spec import (
     BlockSpec,
     Item,
@@ -35,10 +36,12 @@ from netbuilder.core.spec import (
     SpecError,
     validate,
 )
+from netbuilder.core.tabular import preprocessing_source
 
 CLASS, SEQUENTIAL = "class", "sequential"
 STYLES = (CLASS, SEQUENTIAL)
 RECURRENT = {"RNN", "LSTM", "GRU"}
+NORMALIZE = "Normalize"
 KEYWORD_REQUIRED = {"kernel_size", "dim", "output"}
 INDENT = "    "
 LINE_LENGTH = 88  # ruff's and black's default
@@ -214,6 +217,10 @@ class _Writer:
             else:
                 self.helpers.add(layer.kind)
                 name = f"Sequence{layer.kind}"
+        elif layer.kind == NORMALIZE:  # netbuilder's own module, written out: torch only
+            self.helpers.add(NORMALIZE)
+            self.uses_torch = True
+            name = NORMALIZE
         else:
             name = kind.spelled()
             if kind.code_module:
@@ -540,7 +547,8 @@ class ModuleSource:
         return re.sub(r"\n{3,}", "\n\n\n", "\n".join(self.code).strip("\n")) + "\n"
 
 
-def module_source(spec: NetworkSpec, style: str = CLASS) -> ModuleSource:
+def module_source(spec: NetworkSpec, style: str = CLASS, preprocessing: dict | None = None
+                  ) -> ModuleSource:
     """The parts of a module file; raises :class:`SpecError` if the spec is invalid."""
     if style not in STYLES:
         raise ValueError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
@@ -563,15 +571,20 @@ def module_source(spec: NetworkSpec, style: str = CLASS) -> ModuleSource:
                  for access in writer.frozen_accesses("model")]
         what = "model"
     helpers: list[str] = []
-    for base in sorted(writer.helpers):
+    for base in sorted(writer.helpers - {NORMALIZE}):
         helpers += _RECURRENT_HELPER.format(base=base).split("\n")
+    if NORMALIZE in writer.helpers:
+        helpers += NORMALIZE_SOURCE.split("\n")
     for kind in (RESIDUAL, PARALLEL):
         if kind in writer.containers:
             helpers += _CONTAINER_HELPERS[kind].split("\n")
     gap = ["", ""] if style == CLASS or helpers else [""]  # as isort/ruff lay them out
+    if preprocessing:  # a table's rows → features, as the network was trained on them
+        body += ["", "", *preprocessing_source(preprocessing).rstrip("\n").split("\n")]
     return ModuleSource(_header(spec, analysis, what), _imports(writer), helpers + gap + body)
 
 
-def generate(spec: NetworkSpec, style: str = CLASS) -> str:
-    """The source of a module file; raises :class:`SpecError` if the spec is invalid."""
-    return module_source(spec, style).text()
+def generate(spec: NetworkSpec, style: str = CLASS, preprocessing: dict | None = None) -> str:
+    """The source of a module file; raises :class:`SpecError` if the spec is invalid.
+    ``preprocessing``: a table's (core.tabular), written out as ``preprocess(rows)``."""
+    return module_source(spec, style, preprocessing).text()

@@ -30,6 +30,7 @@ from netbuilder.core.registry import (
     FOLDER_FITS,
     FOLDER_SIZES,
     csv_name,
+    csv_options,
     csv_path,
     dataset_info,
     folder_name,
@@ -462,5 +463,9 @@ def load_dataset(name: str, root: Path | str | None = None, val_fraction: float 
         data.name = name  # as asked for: the same string names it in projects and checkpoints
         return data
     if is_csv(name):
-        return load_table(csv_path(name), target, val_fraction, seed, task)
+        options = csv_options(name)
+        table = load_table(csv_path(name), target or options["target"], val_fraction, seed,
+                           task if task != "auto" else options["task"])
+        table.name = name
+        return table
     raise DatasetError(f"unknown dataset {name!r}; expected one of {', '.join(DATASET_CHOICES)}")

@@ -107,7 +107,7 @@ class Normalize(nn.Module):
 HELPER_SOURCE = '''
 
 class Normalize(nn.Module):
-    """(x - mean) / std per channel (dim 1); mean and std are buffers in the state_dict."""
+    """(x - mean) / std per channel (dim 1); mean and std are state_dict buffers."""
 
     def __init__(self, mean, std):
         super().__init__()

@@ -31,7 +31,6 @@ from netbuilder.core.registry import (
     DEFAULT_DATASET,
     FOLDER_CHOICE,
     FOLDER_PREFIX,
-    TASKS,
     TRAINING_CHOICES,
     csv_path,
     folder_path,
@@ -55,12 +54,10 @@ SETTING_LIMITS: dict[str, tuple[float, float]] = {
     "val_split": (0.01, 0.9), "batch_size": (1, 65536), "epochs": (1, 10000),
     "seed": (0, 2**31 - 1), "patience": (0, 10000),
 }
-SETTING_CHOICES = {**{key: names(choices) for key, choices in TRAINING_CHOICES.items()},
-                   "task": TASKS}
+SETTING_CHOICES = {key: names(choices) for key, choices in TRAINING_CHOICES.items()}
 INTEGER_SETTINGS = ("batch_size", "epochs", "seed", "patience")
 BOOLEAN_SETTINGS = ("augment", "fresh")
-TEXT_SETTINGS = ("target",)  # a CSV's column to predict
-SECTIONS = ("runs", "user_examples")  # kept in Project.extra
+SECTIONS = ("runs", "user_examples")  # kept in Project.extra (with "preprocessing", if any)
 RUN_FIELDS = ("id", "label", "settings", "epochs", "batches", "final", "started_at")
 MAX_TEXT = 10_000
 
@@ -171,7 +168,10 @@ class Project:
         training = check_settings(data.get("training", {}), "training", problems)
         extra = {"runs": check_runs(data.get("runs", []), problems),
                  "user_examples": check_examples(data.get("user_examples", []), problems)}
-        known = {"format", "version", "network", "dataset", "training", *SECTIONS}
+        if data.get("preprocessing") is not None:  # a table's column statistics
+            extra["preprocessing"] = check_table_preprocessing(data["preprocessing"], problems)
+        known = {"format", "version", "network", "dataset", "training", "preprocessing",
+                 *SECTIONS}
         if "weights" in data and version >= 2:
             known.add("weights")
             weights = check_weights_section(data["weights"], problems)
@@ -228,7 +228,8 @@ def dataset_beside(name: str, base: Path | None) -> str:
     for prefix, path_of in ((FOLDER_PREFIX, folder_path), (CSV_PREFIX, csv_path)):
         path = path_of(name)
         if name.startswith(prefix) and path and base is not None and not Path(path).is_absolute():
-            return prefix + os.path.normpath(os.path.join(os.path.abspath(base), path))
+            absolute = os.path.normpath(os.path.join(os.path.abspath(base), path))
+            return prefix + absolute + name[len(prefix) + len(path):]  # options kept
     return name
 
 
@@ -254,8 +255,6 @@ def check_settings(value: Any, where: str, problems: list[Problem]) -> dict[str,
             expected = f"a number from {low:g} to {high:g}"
         elif key in BOOLEAN_SETTINGS:
             ok, expected = isinstance(item, bool), "true or false"
-        elif key in TEXT_SETTINGS:
-            ok, expected = isinstance(item, str) and len(item) <= 1000, "a column name"
         else:
             problems.append(Problem(here, "unknown setting"))
             continue
@@ -292,6 +291,17 @@ def check_weights_section(value: Any, problems: list[Problem]) -> dict[str, Any]
     else:
         checked["trained"] = list(trained)
     return checked
+
+
+def check_table_preprocessing(value: Any, problems: list[Problem]) -> dict[str, Any]:
+    """How a table's raw rows become the network's input (core.tabular), checked whole."""
+    from netbuilder.core.tabular import TabularError, check_preprocessing
+
+    try:
+        return check_preprocessing(value)
+    except TabularError as exc:
+        problems.append(Problem("preprocessing", str(exc)))
+        return {}
 
 
 def check_runs(value: Any, problems: list[Problem]) -> list[dict[str, Any]]:

@@ -180,13 +180,47 @@ def is_csv(name: str) -> bool:
     return name.startswith(CSV_PREFIX)
 
 
-def csv_name(path: str) -> str:
-    return CSV_PREFIX + path
+CSV_OPTIONS = ("target", "task")
+
+
+def csv_name(path: str, target: str = "", task: str = "auto") -> str:
+    """``csv:PATH?target=COLUMN&task=TASK``: one string says which table and what to predict,
+    so projects, checkpoints and the CLI keep just the name. The column is %-encoded."""
+    from urllib.parse import quote
+
+    options = [f"target={quote(target, safe='')}"] if target else []
+    if task != "auto":
+        options.append(f"task={task}")
+    return CSV_PREFIX + path + ("?" + "&".join(options) if options else "")
+
+
+def _split_csv(name: str) -> tuple[str, dict[str, str]]:
+    """(path, options): the options follow the last '?' when every piece there is target=…
+    or task=… (each once); otherwise the '?' belongs to the path."""
+    from urllib.parse import unquote
+
+    rest = name[len(CSV_PREFIX):]
+    path, mark, query = rest.rpartition("?")
+    if not mark or not query:
+        return rest, {}
+    options: dict[str, str] = {}
+    for piece in query.split("&"):
+        key, equals, value = piece.partition("=")
+        if not equals or key not in CSV_OPTIONS or key in options:
+            return rest, {}
+        options[key] = unquote(value)
+    return path, options
 
 
 def csv_path(name: str) -> str:
-    """The file of a ``csv:PATH`` name."""
-    return name[len(CSV_PREFIX):] if is_csv(name) else ""
+    """The file of a ``csv:PATH[?target=…&task=…]`` name."""
+    return _split_csv(name)[0] if is_csv(name) else ""
+
+
+def csv_options(name: str) -> dict[str, str]:
+    """A ``csv:`` name's target column and task ("" and "auto" where it does not say)."""
+    options = _split_csv(name)[1] if is_csv(name) else {}
+    return {"target": options.get("target", ""), "task": options.get("task", "auto")}
 
 
 def is_dataset_name(name: object) -> bool:
@@ -198,6 +232,8 @@ def is_dataset_name(name: object) -> bool:
         return True
     path = folder_path(name) or csv_path(name)
     usable = bool(path) and len(name) <= MAX_FOLDER_NAME and "\0" not in name
+    if is_csv(name):
+        return usable and csv_options(name)["task"] in TASKS
     return usable and folder_problem(name) is None
 
 

@@ -43,7 +43,7 @@ _RESERVED = frozenset(dir(nn.Sequential()))
 # a class by one of these names would shadow what the code around it uses.
 GENERATED_NAMES = frozenset({
     "nn", "torch", "OrderedDict", "SequenceRNN", "SequenceLSTM", "SequenceGRU", "model",
-    "argparse", "importlib", "math", "os", "Path", "np", "dist", "F", "SETTINGS",
+    "argparse", "importlib", "math", "os", "Path", "np", "dist", "F", "SETTINGS", "Normalize",
     "find_digits", "load_data", "augment", "loss_of", "make_optimizer", "make_schedule", "main",
 })
 _BUILTINS = frozenset(dir(builtins))

@@ -716,3 +716,25 @@ def preprocessing_source(preprocessing: dict) -> str:
             f"{columns}"
             f"    )\n"
             f"{_SOURCE_BODY}")
+
+
+def read_columns(path, max_bytes: int = 1_000_000) -> list[str]:
+    """The column names of a CSV file's header, read from its first ``max_bytes`` only (for
+    choosing the target before the whole file is read); TabularError says why not."""
+    prefix = f"{path}: "
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(max_bytes)
+    except OSError as error:
+        raise TabularError(f"{prefix}cannot be read ({error.strerror or error})") from None
+    first = raw.split(b"\n", 1)[0] if b"\n" in raw else raw
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TabularError(f"{prefix}line 1 is not UTF-8 text; save the file as UTF-8 CSV"
+                           ) from None
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), strict=True), [])
+    except csv.Error as error:
+        raise TabularError(f"{prefix}row 1 is not valid CSV ({error})") from None
+    return _check_header(header, prefix)

@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from netbuilder.core import health as health_module
-from netbuilder.core.data import REGRESSION, Dataset, DeviceData, augment
+from netbuilder.core.data import REGRESSION, Dataset, DeviceData, augment, flips_make_sense
 from netbuilder.core.evaluation import (  # noqa: F401  (re-exported: callers import them here)
     Evaluation,
     WrongExample,
@@ -405,6 +405,8 @@ class Trainer:
         self.pause = pause or threading.Event()
         self.device = resolve_device(config.device)
         self.data = data.on_device(self.device) if isinstance(data, Dataset) else data
+        # A mirrored photo is still a photo of its class; a mirrored digit is not a digit.
+        self.flips = isinstance(data, Dataset) and flips_make_sense(data.name)
         self.history: list[EpochEnd] = []
         self.optimizer: torch.optim.Optimizer | None = None
         self._state: _RunState | None = None
@@ -511,7 +513,9 @@ class Trainer:
             with torch.no_grad():
                 out = self.model(x)
         except Exception as exc:
-            return f"the network fails on the data's images {list(x.shape[1:])}: {exc}"
+            what = (f"rows of {x.shape[1]} features" if x.dim() == 2
+                    else f"images {list(x.shape[1:])}")
+            return f"the network fails on the data's {what}: {_first_line(exc)}"
         finally:
             self.model.train()
         want = self.data.num_classes
@@ -754,8 +758,8 @@ class Trainer:
         c, d, model, optimizer = self.config, self.data, self.model, state.optimizer
         index = state.order[start:start + c.batch_size]
         x, y = d.train_x[index], d.train_y[index]
-        if c.augment:
-            x = augment(x, state.generator)
+        if c.augment and x.dim() == 4:  # images; rows of a table are not jittered
+            x = augment(x, state.generator, flip=self.flips)
         grads = before = None
         try:
             out = model(x)
@@ -875,6 +879,11 @@ class Trainer:
             ):
                 raise TrainingError(event.message)
         return self.history
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _count(number: int, noun: str) -> str:

@@ -45,6 +45,22 @@ class ComplexModel(nn.Module):
         return x
 
 
+class MyModel(nn.Module):
+    def __init__(self):
+        super(MyModel, self).__init__()
+        # 定义网络层
+        self.layer1 = nn.Linear(10, 20)
+        self.relu = nn.ReLU()
+        self.layer2 = nn.Linear(20, 1)
+
+    def forward(self, x):
+        # 定义前向传播过程
+        out = self.layer1(x)
+        out = self.relu(out)
+        out = self.layer2(out)
+        return out
+
+
 class CustomLayer(nn.Module):
     def __init__(self, in_features, out_features):
         super(CustomLayer, self).__init__()
@@ -71,5 +87,5 @@ def shapes(module: nn.Module) -> dict[str, tuple[int, ...]]:
     return {k: tuple(v.shape) for k, v in module.state_dict().items()}
 
 
-__all__ = ["MNISTClassifier", "ComplexModel", "CustomLayer", "article_sequential", "shapes",
-           "torch"]
+__all__ = ["MNISTClassifier", "ComplexModel", "CustomLayer", "MyModel", "article_sequential",
+           "shapes", "torch"]

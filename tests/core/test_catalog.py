@@ -17,7 +17,7 @@ from netbuilder.core.spec import LayerSpec, NetworkSpec
 REQUIRED_KINDS = """Linear Conv1d Conv2d Conv3d ConvTranspose2d MaxPool1d MaxPool2d AvgPool1d
 AvgPool2d AdaptiveAvgPool2d BatchNorm1d BatchNorm2d LayerNorm GroupNorm Dropout Dropout2d ReLU
 LeakyReLU ELU GELU SiLU Sigmoid Tanh Softmax LogSoftmax Flatten Unflatten Identity RNN LSTM GRU
-Block""".split()
+Normalize Block""".split()
 
 # An input each kind accepts with its default arguments (batch of 2 first).
 DEFAULT_INPUTS = {

@@ -29,11 +29,14 @@ from netbuilder.core.training import TrainConfig
 
 
 def test_datasets_are_named_once_with_what_is_known_before_loading():
-    assert DATASET_NAMES == ("digits", "mnist", "fashion-mnist", "kmnist")
-    assert DOWNLOADABLE_DATASETS == ("mnist", "fashion-mnist", "kmnist")
+    assert DATASET_NAMES == ("digits", "mnist", "fashion-mnist", "kmnist", "cifar10", "cifar100")
+    assert DOWNLOADABLE_DATASETS == ("mnist", "fashion-mnist", "kmnist", "cifar10", "cifar100")
     for name, info in DATASETS.items():
-        assert info.name == name and info.input_shape == (1, 28, 28)
-        assert info.num_classes == len(set(info.class_names)) == 10
+        colour = name.startswith("cifar")
+        assert info.name == name
+        assert info.input_shape == ((3, 32, 32) if colour else (1, 28, 28))
+        assert info.num_classes == len(set(info.class_names)) == (100 if name == "cifar100"
+                                                                   else 10)
         if info.downloadable:
             assert hasattr(tv_datasets, info.torchvision_class)
         else:
@@ -51,7 +54,7 @@ def test_image_folders_are_a_kind_of_name():
     name = folder_name("/data/cats and dogs")
     assert name == "folder:/data/cats and dogs" and folder_path(name) == "/data/cats and dogs"
     info = dataset_info(name)
-    assert info.input_shape == (1, 28, 28) and info.class_names == () and not info.downloadable
+    assert info.input_shape == () and info.class_names == () and not info.downloadable
     assert is_dataset_name(name) and is_dataset_name("kmnist")
     for bad in ("folder:", "folder:a\0b", "folder:" + "x" * 5000, "cifar", "", None, 3):
         assert not is_dataset_name(bad), bad
@@ -65,11 +68,11 @@ def test_project_files_accept_what_the_registry_names():
         assert project.check_dataset(name, problems) == name
     assert problems == []
     assert project.check_dataset("cifar", problems) == "digits"
-    assert "expected one of digits, mnist, fashion-mnist, kmnist, folder:PATH or csv:PATH" in \
+    assert ("expected one of digits, mnist, fashion-mnist, kmnist, cifar10, cifar100, "
+            "folder:PATH or csv:PATH") in \
         str(problems[0])
     assert {k: set(v) for k, v in project.SETTING_CHOICES.items()} == \
-        {**{k: set(names(v)) for k, v in TRAINING_CHOICES.items()},
-         "task": {"auto", "classification", "regression"}}
+        {k: set(names(v)) for k, v in TRAINING_CHOICES.items()}
 
 
 def test_old_names_still_import():
@@ -114,5 +117,7 @@ def test_the_dataset_option_lists_every_dataset():
         action = _option(cli._parser(), command, "--dataset")
         assert action.help == dataset_help() and action.default == "digits"
     assert dataset_help() == ("digits (embedded, default), mnist, fashion-mnist, kmnist, "
-                              "folder:PATH (one sub-folder per class), or csv:PATH (a table; "
-                              "--target names the column to predict)")
+                              "cifar10, cifar100, folder:PATH (one sub-folder per class; "
+                              "?size=32&fit=crop&color=rgb after the path sets the image size, "
+                              "fit and colour), or csv:PATH (a table; --target names the column "
+                              "to predict)")
