@@ -18,20 +18,27 @@ def parse_size(text: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def train_until(app, window, epochs: int) -> None:
-    """Start a run and return while it is still going, after ``epochs`` epochs."""
+def train_until(app, window, epochs: int, finish: bool = False) -> None:
+    """Start a run and return while it is still going, after ``epochs`` epochs; with
+    ``finish``, a run of ``epochs`` epochs to its end, with its evaluation shown."""
     import time
 
-    window.training_panel.epochs.setValue(epochs + 3)
-    window.training_panel.augment.setChecked(True)
+    window.training_panel.epochs.setValue(epochs if finish else epochs + 3)
+    window.training_panel.augment.setChecked(not window.training_panel.table.text())
     window.start_training()
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         app.processEvents()
         run = window.training.run
-        if run is not None and len(run.epochs) >= epochs:
+        if finish and not window.training.running and window.session.runs:
+            break  # the controller has filed the run with the session
+        if not finish and run is not None and len(run.epochs) >= epochs:
             break
         time.sleep(0.01)
+    if finish:  # the evaluation of the final weights arrives from its thread
+        for _ in range(100):
+            app.processEvents()
+            time.sleep(0.02)
     window.plots.redraw()
     for _ in range(5):
         app.processEvents()
@@ -62,18 +69,17 @@ def draw_seven(app, window) -> None:
 
 def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
            select: str | None, training_epochs: int = 0, show: str = "",
-           draw: bool = False) -> list[Path]:
+           draw: bool = False, finish: bool = False) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
-    from netbuilder.core.project import Project
-    from netbuilder.core.resources import load_template
+    from netbuilder.core.resources import load_template_project
     from netbuilder.gui.app import create_application
     from netbuilder.gui.main_window import MainWindow
     from netbuilder.gui.theme import apply_theme
 
     app = create_application(sys.argv[:1])
     apply_theme(app, theme)
-    window = MainWindow(Project(load_template(template)), template=template)
+    window = MainWindow(load_template_project(template), template=template)
     window.resize(*size)
     window.show()
     spec = window.document.spec
@@ -84,7 +90,7 @@ def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
     for _ in range(5):
         QApplication.processEvents()
     if training_epochs:
-        train_until(QApplication.instance(), window, training_epochs)
+        train_until(QApplication.instance(), window, training_epochs, finish)
     if draw:
         draw_seven(QApplication.instance(), window)
     if show:
@@ -138,12 +144,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="after training, draw a 7 on the Draw panel, activations shown")
     parser.add_argument("--training", type=int, default=0, metavar="EPOCHS",
                         help="start training and take the pictures after this many epochs")
+    parser.add_argument("--finish", action="store_true",
+                        help="with --training: a run of exactly EPOCHS epochs, pictured when it "
+                             "has ended and its weights are evaluated")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # keep the user's settings and recovery files out of it
     os.environ.setdefault("NETBUILDER_CONFIG_DIR", tempfile.mkdtemp(prefix="netbuilder-shots-"))
     for path in render(args.out_dir, args.template, args.size, args.theme, args.select,
-                       args.training, args.show, args.draw):
+                       args.training, args.show, args.draw, args.finish):
         print(path)
     return 0
 

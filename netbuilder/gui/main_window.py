@@ -40,6 +40,7 @@ from netbuilder.gui.i18n import LANGUAGE_KEY
 from netbuilder.gui.inspect.draw import DrawPanel
 from netbuilder.gui.inspect.health import HealthView
 from netbuilder.gui.inspect.parameter_tree import ParametersPanel
+from netbuilder.gui.inspect.try_image import TryPanel
 from netbuilder.gui.layer_trust import ask_to_run
 from netbuilder.gui.model.session import Session
 from netbuilder.gui.network.code_view import CodeView
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.parameters = ParametersPanel(self)
         self.health = HealthView(self)
         self.draw = DrawPanel(self._drawing_model, session, self)
+        self.try_panel = TryPanel(self._drawing_model, session, self)
         right = Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         docks = {"palette": self._dock(self.tr("Layers"), self.palette_panel,
@@ -140,6 +142,8 @@ class MainWindow(QMainWindow):
                                          name="parameters_panel")
         docks["health"] = self._dock(self.tr("Health"), self.health, docks["parameters"])
         docks["draw"] = self._dock(self.tr("Draw"), self.draw, docks["health"], True)
+        docks["try"] = self._dock(self.tr("Try"), self.try_panel, docks["draw"], True,
+                                  name="try")
         self.docks = docks
         docks["properties"].raise_()
         docks["code"].raise_()
@@ -181,6 +185,10 @@ class MainWindow(QMainWindow):
         training.batches.connect(self.plots.add_batches)
         training.epoch_ended.connect(self._epoch_ended)
         training.evaluated.connect(self.evaluation.show_result)
+        training.regression_known.connect(self.plots.set_regression)
+        training.busy.connect(self.try_panel.schedule_refresh)
+        session.dataset_changed.connect(training.preload)
+        training.data_shape_known.connect(self.summary.offer_data_shape)
         training.evaluation_cleared.connect(self.evaluation.clear)
         training.running_changed.connect(self._running_changed)
         training.health_measured.connect(self._health_measured)

@@ -25,7 +25,7 @@ from netbuilder.core.project import (
     ProjectError,
     check_recovery_info,
 )
-from netbuilder.core.resources import load_template
+from netbuilder.core.resources import load_template_project
 from netbuilder.core.spec import NetworkSpec, Problem
 from netbuilder.gui.dialogs.template import TemplateDialog
 from netbuilder.gui.settings import recovery_dir, settings
@@ -98,7 +98,7 @@ class FilesController(QObject):
         dialog = TemplateDialog(self.window)
         if dialog.exec() and dialog.chosen() and self.maybe_save():
             name = dialog.chosen()
-            self.session.load(Project(load_template(name)), None, name)
+            self.session.load(load_template_project(name), None, name)  # with its dataset
 
     def open_dialog(self) -> None:
         path = self.session.path

@@ -17,9 +17,15 @@ import time
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from netbuilder.core.checkpoint import CheckpointError, load_weights
-from netbuilder.core.data import Dataset, DatasetError, load_dataset, mix_examples
+from netbuilder.core.data import (
+    REGRESSION,
+    Dataset,
+    DatasetError,
+    load_dataset,
+    mix_examples,
+)
 from netbuilder.core.model_state import carry_over
-from netbuilder.core.registry import DOWNLOADABLE_DATASETS
+from netbuilder.core.registry import DOWNLOADABLE_DATASETS, is_csv, is_dataset_name, is_folder
 from netbuilder.core.runs import Run
 from netbuilder.core.spec import SpecError
 from netbuilder.core.training import (
@@ -59,6 +65,10 @@ class TrainingController(QObject):
     batches = Signal(list, list, list)  # global steps, losses, learning rates
     epoch_ended = Signal(object, int)  # EpochEnd, and the global step it ends at
     evaluated = Signal(object, object, list, list)  # Evaluation, images, labels, class names
+    regression_known = Signal(bool)  # whether the loaded dataset's target is a number
+    # A chosen folder's or table's input shape, classes (outputs), name and, for images, the
+    # training split's [means, deviations] per channel ([] for a table).
+    data_shape_known = Signal(list, int, str, list)
     evaluation_cleared = Signal()
     health_measured = Signal(object)  # core.health.Health
     best_offered = Signal(str)  # "Use best epoch (3, val acc 0.98)", or "" for no offer
@@ -194,9 +204,12 @@ class TrainingController(QObject):
         custom = dataset is not None
         dataset = dataset or self.datasets.get(key)
         if dataset is not None and dataset.input_shape != list(self.document.spec.input_shape):
-            self._fail_early(fill(self.tr("The network takes input %1, but %2 images are %3."),
-                                  str(self.document.spec.input_shape), name,
-                                  str(dataset.input_shape)))
+            text = (self.tr("The network takes input %1, but the rows of %2 have %3 features.")
+                    if dataset.is_table else
+                    self.tr("The network takes input %1, but %2 images are %3."))
+            self._fail_early(fill(text, str(self.document.spec.input_shape), name,
+                                  str(dataset.input_shape[0] if dataset.is_table
+                                      else dataset.input_shape)))
             return
         fresh = self.model is None or (session.fresh and not custom)
         try:
@@ -236,6 +249,7 @@ class TrainingController(QObject):
         self._key = key if not custom else ("custom",)
         worker = self.worker
         worker.dataset_loaded.connect(self._dataset_loaded)
+        worker.loss_switched.connect(self._loss_switched)
         worker.event.connect(self._event)
         worker.batches.connect(self._batches)
         worker.evaluated.connect(self._evaluated)
@@ -350,8 +364,7 @@ class TrainingController(QObject):
         if version != self.session.weights_version or self.running:
             return  # the weights changed meanwhile: another evaluation follows
         self.dataset = dataset
-        self.evaluated.emit(result, dataset.val_images, dataset.val_labels.tolist(),
-                            list(dataset.class_names))
+        self._emit_evaluation(result, dataset)
 
     @Slot(str)
     def _evaluation_failed(self, text: str) -> None:
@@ -361,6 +374,41 @@ class TrainingController(QObject):
     def _evaluation_finished(self) -> None:
         self.evaluation_thread = None  # released by its keeper
         self.evaluator = None
+
+    @Slot(str)
+    def preload(self, name: str) -> None:
+        """Read a chosen image folder or table on a thread (no window owns it), so that its
+        input shape and classes are known before a run: ``data_shape_known`` says them."""
+        if not (is_folder(name) or is_csv(name)) or not is_dataset_name(name):
+            return
+        session = self.session
+        key = self._dataset_key(name, session.val_split, session.config.seed)
+        if key in self.datasets:
+            self._tell_shape(self.datasets[key])
+            return
+        loader = DatasetLoader(name, session.val_split, session.config.seed, key)
+        loader.loaded.connect(self._preloaded)
+        loader.failed.connect(self._preload_failed)
+        self._preloader = loader
+        start_detached(loader)
+
+    @Slot(str)
+    def _preload_failed(self, message: str) -> None:
+        self._say(message)
+
+    @Slot(object, object)
+    def _preloaded(self, key, dataset: Dataset) -> None:
+        self.datasets[key] = dataset
+        if dataset.name == self.session.dataset:  # still the chosen one
+            self._tell_shape(dataset)
+
+    def _tell_shape(self, dataset: Dataset) -> None:
+        stats: list = []
+        if not dataset.is_table and len(dataset.train_labels):
+            from netbuilder.core.normalize import channel_stats
+
+            stats = list(channel_stats(dataset.train_images))
+        self.data_shape_known.emit(dataset.input_shape, dataset.num_classes, dataset.name, stats)
 
     @Slot(str)
     def download(self, name: str) -> None:
@@ -454,9 +502,19 @@ class TrainingController(QObject):
 
     # -- worker signals (queued into this, the GUI thread) ----------------------------------
 
+    @Slot(str)
+    def _loss_switched(self, loss: str) -> None:
+        """The table's target is a number: the run trains with ``loss``, and so will the next."""
+        self.session.update_config(loss=loss)
+        self._say(fill(self.tr("The target is a number (a regression): training with the %1 "
+                               "loss."), loss))
+
     @Slot(object)
     def _dataset_loaded(self, dataset: Dataset) -> None:
         self.datasets[self._key] = dataset
+        self.regression_known.emit(dataset.task == REGRESSION)
+        if dataset.is_table:  # the weights about to train belong to these statistics
+            self.session.set_preprocessing(dataset.preprocessing)
 
     @Slot(object)
     def _batches(self, bundle: tuple) -> None:
@@ -559,8 +617,11 @@ class TrainingController(QObject):
                     path for path, module in self.model.named_modules()
                     if path and any(True for _ in module.parameters(recurse=False))}
             if run.epochs and not run.final.get("stopped"):
-                self._say(fill(self.tr("Finished: validation accuracy %1 after %2 epochs."),
-                               f"{run.final['val_accuracy']:.4f}", run.final["epochs_done"]))
+                regression = getattr(self.device_data, "task", "") == REGRESSION
+                text = (self.tr("Finished: validation R² %1 after %2 epochs.") if regression
+                        else self.tr("Finished: validation accuracy %1 after %2 epochs."))
+                self._say(fill(text, f"{run.final['val_accuracy']:.4f}",
+                               run.final["epochs_done"]))
         if self.status:
             self.message.emit(self.status)  # the status bar says how it ended
         self.document.finish_training()
@@ -587,5 +648,10 @@ class TrainingController(QObject):
             self.dataset)
         if dataset is None:
             return
-        self.evaluated.emit(result, dataset.val_images, dataset.val_labels.tolist(),
-                            list(dataset.class_names))
+        self._emit_evaluation(result, dataset)
+
+    def _emit_evaluation(self, result, dataset: Dataset) -> None:
+        """Images go with a classifier's result (for its gallery); rows of a table have none."""
+        self.regression_known.emit(dataset.task == REGRESSION)
+        self.evaluated.emit(result, None if dataset.is_table else dataset.val_images,
+                            dataset.val_labels.tolist(), list(dataset.class_names))

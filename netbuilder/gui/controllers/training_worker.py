@@ -13,10 +13,12 @@ import atexit
 import threading
 import time
 import traceback
+from dataclasses import replace
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
-from netbuilder.core.data import Dataset, DatasetError, load_dataset
+from netbuilder.core.data import REGRESSION, Dataset, DatasetError, load_dataset
+from netbuilder.core.registry import REGRESSION_LOSSES
 from netbuilder.core.training import (
     BatchEnd,
     Failed,
@@ -28,6 +30,7 @@ from netbuilder.core.training import (
     Trainer,
     TrainingError,
     evaluate,
+    evaluate_regression,
 )
 from netbuilder.gui.text import fill
 
@@ -40,6 +43,7 @@ class TrainingWorker(QObject):
     numbers); batch events travel in bundles (tuples of ``BatchEnd``)."""
 
     dataset_loaded = Signal(object)  # the Dataset, to keep for evaluation and the next run
+    loss_switched = Signal(str)  # a regression met a classifier's loss: it trains with this
     event = Signal(object)  # Started, EpochEnd, Paused, Resumed, Stopped, Failed, Finished
     batches = Signal(object)  # tuple[BatchEnd, ...], at most every BUNDLE_SECONDS
     evaluated = Signal(object)  # an Evaluation (plain lists and numbers), on pause and at the end
@@ -84,6 +88,9 @@ class TrainingWorker(QObject):
                 self.event.emit(Failed(str(exc)))
                 return
             self.dataset_loaded.emit(self.dataset)
+        if self.dataset.task == REGRESSION and self.config.loss not in REGRESSION_LOSSES:
+            self.config = replace(self.config, loss="mse")
+            self.loss_switched.emit("mse")
         try:
             self.trainer = Trainer(self.model, self.dataset, self.config, self.stop_flag,
                                    self.pause_flag, health_seconds=HEALTH_SECONDS,
@@ -122,8 +129,12 @@ class TrainingWorker(QObject):
         if data is None:
             return
         try:
-            result = evaluate(self.model, data.val_x, data.val_y, data.num_classes,
-                              self.config.loss)
+            if data.task == REGRESSION:
+                result = evaluate_regression(self.model, data.val_x, data.val_y,
+                                             self.config.loss)
+            else:
+                result = evaluate(self.model, data.val_x, data.val_y, data.num_classes,
+                                  self.config.loss)
         except RuntimeError as exc:
             self.event.emit(Failed(fill(QCoreApplication.translate(
                 "TrainingWorker", "evaluation failed: %1"), exc)))
@@ -150,7 +161,11 @@ class EvaluationWorker(QObject):
         try:
             dataset = self.dataset or load_dataset(self.name, None, self.val_fraction, self.seed)
             data = dataset.on_device("cpu")
-            result = evaluate(self.model, data.val_x, data.val_y, data.num_classes, self.loss)
+            if dataset.task == REGRESSION:
+                result = evaluate_regression(self.model, data.val_x, data.val_y, self.loss)
+            else:
+                result = evaluate(self.model, data.val_x, data.val_y, data.num_classes,
+                                  self.loss)
             self.done.emit(result, dataset, self.version)
         except DatasetError as exc:
             self.failed.emit(str(exc))

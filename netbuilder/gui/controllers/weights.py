@@ -125,7 +125,8 @@ class WeightsController(QObject):
 
     def export_code_to(self, path: Path) -> bool:
         try:
-            atomic_write_text(path, generate(self.document.spec, self.code_style()))
+            atomic_write_text(path, generate(self.document.spec, self.code_style(),
+                                             self.session.preprocessing or None))
             notes = place_beside(self.document.spec, path.parent)
         except (OSError, ValueError) as exc:  # a failed write, or a spec codegen refuses
             QMessageBox.warning(self.window, self.tr("Cannot export"), f"{path}: {reason(exc)}")

@@ -126,6 +126,18 @@ class Session(QObject):
         """The resume point of the run that made the weights (core.resume), or None."""
         return self._resume
 
+    @property
+    def preprocessing(self) -> dict[str, Any]:
+        """How a table's raw rows became the network's input (core.tabular), once trained on
+        one; {} for images."""
+        return self._preprocessing
+
+    def set_preprocessing(self, preprocessing: dict[str, Any]) -> None:
+        """The statistics the weights were trained with: kept with them in the project."""
+        if preprocessing != self._preprocessing:
+            self._preprocessing = dict(preprocessing)
+            self._mark_modified()
+
     def settings(self) -> dict[str, Any]:
         """The training settings as a project stores them."""
         return {**self._config.to_dict(), "val_split": self._val_split, "fresh": self._fresh}
@@ -138,9 +150,11 @@ class Session(QObject):
             state = {k: v.detach().cpu().clone() for k, v in self._model.state_dict().items()}
             weights = ProjectWeights(state, sorted(self.document.trained_paths),
                                      self._weights_source, self._resume)
-        return Project(self.spec.copy(), self._dataset, self.settings(),
-                       {"runs": [run.to_dict() for run in self._runs],
-                        "user_examples": [dict(e) for e in self._examples]}, weights)
+        extra = {"runs": [run.to_dict() for run in self._runs],
+                 "user_examples": [dict(e) for e in self._examples]}
+        if self._preprocessing:
+            extra["preprocessing"] = dict(self._preprocessing)
+        return Project(self.spec.copy(), self._dataset, self.settings(), extra, weights)
 
     def unsaved_changes(self) -> list[str]:
         """What closing without saving would lose, in words ("trained weights from Run 3")."""
@@ -319,6 +333,7 @@ class Session(QObject):
         self._fresh = bool(settings.get("fresh", False))
         self._runs = [Run.from_dict(r) for r in project.extra.get("runs", [])]
         self._examples = [dict(e) for e in project.extra.get("user_examples", [])]
+        self._preprocessing = dict(project.extra.get("preprocessing", {}))
         self._path, self._template = path, template
         self.document.loss = self._config.loss
         weights = project.weights

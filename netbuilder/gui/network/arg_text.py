@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-from netbuilder.core.catalog import BOOL, CHOICE, FLOAT, INT, SHAPE, SIZE, Arg
+from netbuilder.core.catalog import BOOL, CHOICE, FLOAT, FLOATS, INT, SHAPE, SIZE, Arg
 from netbuilder.gui.text import fill
 
 # pyside6-lupdate finds the texts of translate("Context", "literal") calls
@@ -105,4 +105,22 @@ def parse_arg_text(arg: Arg, text: str) -> Any:
             raise expectation_error(
                 translate("PropertiesPanel", "a list of integers like 1, 28, 28"), text)
         return values
+    if arg.type == FLOATS:
+        numbers = _numbers(raw)
+        if numbers is None:
+            raise expectation_error(
+                translate("PropertiesPanel", "a list of numbers like 0.49, 0.48, 0.45"), text)
+        return numbers
     raise expectation_error(arg.describe(), text)
+
+
+def _numbers(text: str) -> list[float] | None:
+    """'0.49, 0.48' / '[0.49 0.48]' → [0.49, 0.48]; None when it is not a list of numbers."""
+    if len(text) >= 2 and text[0] + text[-1] in ("[]", "()"):
+        text = text[1:-1].strip()
+    if not text:
+        return None
+    try:
+        return [float(part) for part in re.split(r"\s*,\s*|\s+", text)]
+    except ValueError:
+        return None

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from netbuilder.core import editing
 from netbuilder.core.analysis import ERROR, LayerInfo, format_shape
-from netbuilder.core.catalog import BOOL, CHOICE, INT, SHAPE, SIZE, Arg, default_catalog
+from netbuilder.core.catalog import BOOL, CHOICE, FLOATS, INT, SHAPE, SIZE, Arg, default_catalog
 from netbuilder.core.containers import ACTIVATIONS, MERGES
 from netbuilder.core.spec import (
     CONTAINERS,
@@ -350,6 +350,8 @@ class PropertiesPanel(QWidget):
             edit.setPlaceholderText(self.tr("empty: none") if arg.nullable else hint)
         elif arg.type == SHAPE:
             edit.setPlaceholderText("1, 28, 28")
+        elif arg.type == FLOATS:
+            edit.setPlaceholderText("0.5, 0.5, 0.5")
         elif arg.nullable:
             edit.setPlaceholderText(self.tr("empty: none"))
         edit.textEdited.connect(lambda text, n=name: self._text_edited(n, text))

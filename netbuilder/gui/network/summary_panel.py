@@ -7,6 +7,7 @@ problem selects the layer it is about.
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -62,6 +64,15 @@ class SummaryPanel(QWidget):
         self.totals = QLabel(self)
         self.totals.setObjectName("totals_label")
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.normalize = QPushButton(self)
+        self.normalize.setObjectName("normalize_button")
+        self.normalize.setToolTip(self.tr(
+            "Put a Normalize layer first: it subtracts each channel's mean and divides by its "
+            "standard deviation, measured on the training images, so the weights still take "
+            "images in [0, 1]"))
+        self.normalize.hide()
+        self.normalize.clicked.connect(self._add_normalize)
+        self._stats: tuple[list[float], list[float]] | None = None
         self.problems = QListWidget(self)
         self.problems.setObjectName("problems_list")
         self.problems.setWordWrap(True)
@@ -73,6 +84,7 @@ class SummaryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.totals)
+        layout.addWidget(self.normalize)
         layout.addWidget(QLabel(self.tr("Problems"), self))
         layout.addWidget(self.problems, 1)
         self.dataset.activated.connect(self._dataset_activated)
@@ -85,6 +97,7 @@ class SummaryPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        self._update_normalize()
         spec, analysis = self.document.spec, self.document.analysis
         if not self.input_shape.hasFocus():
             self.input_shape.setText(", ".join(str(v) for v in spec.input_shape))
@@ -131,6 +144,46 @@ class SummaryPanel(QWidget):
             if shape != self.document.spec.input_shape or classes != self.document.spec.num_classes:
                 self._set_data_shape(shape, classes,
                                      fill(self.tr("Use the shape of %1"), name))
+
+    def offer_data_shape(self, shape: list, classes: int, name: str, stats: list) -> None:
+        """A chosen folder or table was read: the network takes its input shape and number of
+        classes (or outputs), as one undoable edit, when they differ. ``stats`` ([means,
+        deviations] per channel of its training images, or []) are offered as a Normalize
+        layer."""
+        spec = self.document.spec
+        if list(shape) != list(spec.input_shape) or classes != spec.num_classes:
+            from netbuilder.core.registry import csv_path, folder_path
+
+            short = PurePath(folder_path(name) or csv_path(name) or name).name or name
+            self._set_data_shape(shape, classes, fill(self.tr("Use the shape of %1"), short))
+        self._stats = (list(stats[0]), list(stats[1])) if len(stats) == 2 else None
+        self._update_normalize()
+
+    def _update_normalize(self) -> None:
+        items = self.document.spec.items
+        starts_normalized = bool(items) and getattr(items[0], "kind", "") == "Normalize"
+        if self._stats is None or starts_normalized:
+            self.normalize.hide()
+            return
+        means = ", ".join(f"{m:.3f}" for m in self._stats[0])
+        self.normalize.setText(fill(self.tr("Normalize the input (mean %1)"), means))
+        self.normalize.show()
+
+    def _add_normalize(self) -> None:
+        if self._stats is None:
+            return
+        mean = [round(m, 4) for m in self._stats[0]]
+        std = [round(v, 4) for v in self._stats[1]]
+
+        def change(spec):
+            from netbuilder.core import editing
+            from netbuilder.core.spec import LayerSpec
+
+            layer = LayerSpec("Normalize", editing.fresh_name(spec, "normalize"),
+                              {"mean": mean, "std": std})
+            return editing.insert(spec, "", 0, [layer])
+
+        self.document.edit(self.tr("Normalize the input"), change)
 
     def _set_data_shape(self, shape, classes, text) -> None:
         def change(spec):

@@ -35,7 +35,8 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")  # pyqtgraph would prefer P
 
 import pyqtgraph as pg  # noqa: E402
 
-from netbuilder.gui.text import fill  # noqa: E402
+from netbuilder.gui.text import fill
+from netbuilder.gui.training.regression_view import RegressionView  # noqa: E402
 
 if TYPE_CHECKING:
     from netbuilder.core.training import Evaluation
@@ -249,9 +250,11 @@ class EvaluationView(QWidget):
         content_layout.addWidget(self.accuracy_label)
         content_layout.addWidget(split, 1)
 
+        self.regression = RegressionView(self)
         self._stack = QStackedLayout(self)
         self._stack.addWidget(self.hint)
         self._stack.addWidget(content)
+        self._stack.addWidget(self.regression)
         self._content = content
         self._apply_palette()
 
@@ -261,12 +264,23 @@ class EvaluationView(QWidget):
                     class_names: list[str]) -> None:
         """Show ``result`` of evaluating ``images`` (in the order of its predictions).
 
-        ``images`` is a CPU tensor or array [N, 1, H, W] (uint8, or floats in [0, 1]);
-        ``labels`` their true classes; ``class_names`` one name per class.
+        ``images`` is a CPU tensor or array [N, 1, H, W] (uint8, or floats in [0, 1]), or None
+        for rows of a table (no gallery); ``labels`` their true classes; ``class_names`` one
+        name per class. A regression's result (RMSE, R²) shows the predicted-vs-true plot, with
+        ``labels`` the true values and ``class_names`` the target's name.
         """
+        if hasattr(result, "rmse"):
+            values = labels.tolist() if hasattr(labels, "tolist") else labels
+            self._result = None
+            self.regression.show_result(result, [v[0] if isinstance(v, list) else v
+                                                 for v in values],
+                                        class_names[0] if class_names else "y")
+            self._stack.setCurrentWidget(self.regression)
+            return
         labels = [int(v) for v in (labels.tolist() if hasattr(labels, "tolist") else labels)]
-        pixels = images_as_uint8(images)
-        if len(pixels) != len(labels):
+        pixels = images_as_uint8(images) if images is not None else None
+        self.gallery.setVisible(pixels is not None)
+        if pixels is not None and len(pixels) != len(labels):
             raise ValueError(f"{len(pixels)} images but {len(labels)} labels")
         if result.predictions and len(result.predictions) != len(labels):
             raise ValueError(f"{len(result.predictions)} predictions but {len(labels)} labels")

@@ -25,14 +25,26 @@ from netbuilder.core.project import SETTING_LIMITS as LIMITS
 from netbuilder.core.registry import (
     DATASET_NAMES,
     DOWNLOADABLE_DATASETS,
+    FOLDER_COLORS,
+    FOLDER_FITS,
+    FOLDER_SIZES,
     LOSSES,
     OPTIMIZERS,
     SCHEDULES,
+    TASKS,
+    csv_name,
+    csv_options,
+    csv_path,
+    folder_name,
+    folder_options,
+    folder_path,
+    is_csv,
 )
 from netbuilder.core.training import TrainConfig, available_devices
 from netbuilder.gui.text import fill
 
 FOLDER = "folder"
+TABLE = "csv"
 
 
 def format_seconds(seconds: float) -> str:
@@ -61,10 +73,40 @@ class TrainingPanel(QWidget):
         for name in DATASET_NAMES:
             self.dataset.addItem(name, name)
         self.dataset.addItem(self.tr("Image folder…"), FOLDER)
+        self.dataset.addItem(self.tr("CSV table…"), TABLE)
         self.folder = QLineEdit(self)
         self.folder.setObjectName("train_folder")
         self.folder.setReadOnly(True)
         self.folder.setPlaceholderText(self.tr("one sub-folder per class"))
+        self.image_size = QSpinBox(self)
+        self.image_size.setObjectName("image_size_spin")
+        self.image_size.setRange(FOLDER_SIZES[0] - 1, FOLDER_SIZES[1])
+        self.image_size.setSpecialValueText(self.tr("automatic"))
+        self.image_size.setValue(FOLDER_SIZES[0] - 1)
+        self.image_size.setToolTip(self.tr("Images become this many pixels square (automatic: "
+                                           "the median of their shorter sides, at most 64)"))
+        self.fit = QComboBox(self)
+        self.fit.setObjectName("fit_combo")
+        for fit, text in zip(FOLDER_FITS, (self.tr("resize to a square"),
+                                           self.tr("crop the centre square")), strict=True):
+            self.fit.addItem(text, fit)
+        self.color = QComboBox(self)
+        self.color.setObjectName("color_combo")
+        colors = (self.tr("as the images are"), self.tr("colour (RGB)"), self.tr("grayscale"))
+        for color, text in zip(FOLDER_COLORS, colors, strict=True):
+            self.color.addItem(text, color)
+        self.table = QLineEdit(self)
+        self.table.setObjectName("train_table")
+        self.table.setReadOnly(True)
+        self.table.setPlaceholderText(self.tr("one row per example, a header row"))
+        self.target = QComboBox(self)
+        self.target.setObjectName("target_combo")
+        self.target.setToolTip(self.tr("The column to predict; every other column is an input"))
+        self.task = QComboBox(self)
+        self.task.setObjectName("task_combo")
+        for task, text in zip(TASKS, (self.tr("decided by the target"), self.tr("classification"),
+                                      self.tr("regression (a number)")), strict=True):
+            self.task.addItem(text, task)
         self.download = QPushButton(self.tr("Download"), self)
         self.download.setObjectName("download_button")
         self.download.setToolTip(self.tr("Fetch this dataset with torchvision into the data "
@@ -117,6 +159,13 @@ class TrainingPanel(QWidget):
         form = QFormLayout()
         form.addRow(self.tr("Dataset"), data_row)
         form.addRow(self.tr("Folder"), self.folder)
+        form.addRow(self.tr("Image size"), self.image_size)
+        form.addRow(self.tr("Fit"), self.fit)
+        form.addRow(self.tr("Colour"), self.color)
+        form.addRow(self.tr("Table"), self.table)
+        form.addRow(self.tr("Target"), self.target)
+        form.addRow(self.tr("Task"), self.task)
+        self.form = form
         form.addRow(self.tr("Validation share"), self.val_split)
         form.addRow(self.tr("Augmentation"), self.augment)
         form.addRow(self.tr("Loss"), self.loss)
@@ -148,6 +197,11 @@ class TrainingPanel(QWidget):
         self.use_best.clicked.connect(self.use_best_requested)
         self.download.clicked.connect(lambda: self.download_requested.emit(self.dataset_name()))
         self.dataset.activated.connect(self._dataset_activated)
+        self.target.activated.connect(self._table_changed)
+        self.task.activated.connect(self._table_changed)
+        self.fit.activated.connect(self._table_changed)
+        self.color.activated.connect(self._table_changed)
+        self.image_size.editingFinished.connect(lambda: self._table_changed(0))
         self.set_running(False)
         self._update_download()
 
@@ -182,17 +236,59 @@ class TrainingPanel(QWidget):
     def dataset_name(self) -> str:
         choice = self.dataset.currentData()
         if choice == FOLDER:
-            return f"folder:{self.folder.text()}" if self.folder.text() else ""
+            if not self.folder.text():
+                return ""
+            size = self.image_size.value()
+            fit, color = self.fit.currentData(), self.color.currentData()
+            return folder_name(self.folder.text(),
+                               size=size if size >= FOLDER_SIZES[0] else None,
+                               fit=None if fit == FOLDER_FITS[0] else fit,
+                               color=None if color == FOLDER_COLORS[0] else color)
+        if choice == TABLE:
+            target = self.target.currentData() or ""
+            return csv_name(self.table.text(), target, self.task.currentData()) if (
+                self.table.text() and target) else ""
         return choice
 
     def set_dataset(self, name: str) -> None:
         if name.startswith("folder:"):
-            self.folder.setText(name[len("folder:"):])
+            try:
+                options = folder_options(name)
+            except ValueError:
+                options = {}
+            self.folder.setText(folder_path(name))
+            self.image_size.setValue(int(options.get("size", FOLDER_SIZES[0] - 1)))
+            self.fit.setCurrentIndex(max(0, self.fit.findData(options.get("fit"))))
+            self.color.setCurrentIndex(max(0, self.color.findData(options.get("color"))))
             self.dataset.setCurrentIndex(self.dataset.findData(FOLDER))
+        elif is_csv(name):
+            options = csv_options(name)
+            self._show_table(csv_path(name), options["target"])
+            self.task.setCurrentIndex(max(0, self.task.findData(options["task"])))
+            self.dataset.setCurrentIndex(self.dataset.findData(TABLE))
         else:
             index = self.dataset.findData(name)
             self.dataset.setCurrentIndex(max(0, index))
         self._update_download()
+
+    def _show_table(self, path: str, target: str) -> None:
+        """The table's path and its columns to choose the target from (the last by default,
+        where tables usually keep it)."""
+        from netbuilder.core.tabular import TabularError, read_columns
+
+        self.table.setText(path)
+        self.target.clear()
+        try:
+            columns = read_columns(path)
+        except TabularError as exc:
+            self.table.setToolTip(str(exc))
+            columns = [target] if target else []
+        else:
+            self.table.setToolTip(path)
+        for column in columns:
+            self.target.addItem(column, column)
+        index = self.target.findData(target) if target else self.target.count() - 1
+        self.target.setCurrentIndex(max(0, index))
 
     def _dataset_activated(self, _index: int) -> None:
         if self.dataset.currentData() == FOLDER:
@@ -202,7 +298,19 @@ class TrainingPanel(QWidget):
                 self.folder.setText(folder)
             elif not self.folder.text():
                 self.dataset.setCurrentIndex(0)
+        elif self.dataset.currentData() == TABLE:
+            name, _ = QFileDialog.getOpenFileName(
+                self, self.tr("CSV table (one row per example)"), self.table.text(),
+                self.tr("CSV tables (*.csv);;All files (*)"))
+            if name:
+                self._show_table(name, "")
+            elif not self.table.text():
+                self.dataset.setCurrentIndex(0)
         self._update_download()
+        if self.dataset_name():
+            self.dataset_changed.emit(self.dataset_name())
+
+    def _table_changed(self, _index: int) -> None:
         if self.dataset_name():
             self.dataset_changed.emit(self.dataset_name())
 
@@ -210,6 +318,12 @@ class TrainingPanel(QWidget):
         online = self.dataset.currentData() in DOWNLOADABLE_DATASETS
         self.download.setVisible(online)
         self.folder.setEnabled(self.dataset.currentData() == FOLDER)
+        table = self.dataset.currentData() == TABLE
+        for widget in (self.table, self.target, self.task):
+            self.form.setRowVisible(widget, table)
+        folder = self.dataset.currentData() == FOLDER
+        for widget in (self.folder, self.image_size, self.fit, self.color):
+            self.form.setRowVisible(widget, folder)
 
     # -- settings ------------------------------------------------------------------------------
 
@@ -279,6 +393,8 @@ class TrainingPanel(QWidget):
         self.stop.setEnabled(running)
         self.reset.setEnabled(not running)
         for widget in (self.dataset, self.download, self.val_split, self.augment, self.loss,
+                       self.folder, self.table, self.target, self.task, self.image_size,
+                       self.fit, self.color,
                        self.optimizer, self.lr, self.weight_decay, self.batch_size, self.epochs,
                        self.patience, self.schedule, self.seed, self.device, self.fresh):
             widget.setEnabled(not running)

@@ -228,6 +228,22 @@ class TrainingPlots(QWidget):
 
     # ------------------------------------------------------------------ public API
 
+    def set_regression(self, regression: bool) -> None:
+        """A regression's score is R² (1 is exact, below 0 worse than the mean), not accuracy:
+        the middle plot says so and lets R² fall below zero."""
+        self.accuracy_plot.setLabel("left", self.tr("R²") if regression else self.tr("accuracy"))
+        self.accuracy_plot.setLimits(yMin=-1.05 if regression else -0.05, yMax=1.05)
+        self.accuracy_plot.setYRange(-0.2 if regression else 0.0, 1.0, padding=0.02)
+        for key, text in (("train_accuracy", self.tr("train R²") if regression
+                           else self.tr("train acc")),
+                          ("val_accuracy", self.tr("val R²") if regression
+                           else self.tr("val acc"))):
+            curve = self._curves[key]
+            curve.opts["name"] = text
+            label = self.accuracy_legend.getLabel(curve)
+            if label is not None:
+                label.setText(text)
+
     def start_run(self, label: str) -> None:
         """Forget the current run's points and empty its curves; overlays stay."""
         self._label = str(label)

@@ -380,109 +380,109 @@
 <context>
     <name>EvaluationView</name>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="152"/>
+        <location filename="../../gui/training/evaluation.py" line="153"/>
         <source>Train or pause a run to see how the network does on the validation images</source>
         <translation>训练或暂停一次运行，即可查看网络在验证集图像上的表现</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="175"/>
-        <location filename="../../gui/training/evaluation.py" line="459"/>
+        <location filename="../../gui/training/evaluation.py" line="176"/>
+        <location filename="../../gui/training/evaluation.py" line="473"/>
         <source>Accuracy per class</source>
         <translation>各类别准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="179"/>
-        <location filename="../../gui/training/evaluation.py" line="460"/>
+        <location filename="../../gui/training/evaluation.py" line="180"/>
+        <location filename="../../gui/training/evaluation.py" line="474"/>
         <source>True class</source>
         <translation>真实类别</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="186"/>
+        <location filename="../../gui/training/evaluation.py" line="187"/>
         <source>Rows: the true class; columns: the predicted class. Click a cell to see its images.</source>
         <translation>行：真实类别；列：预测类别。点击单元格可查看其中的图像。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="195"/>
+        <location filename="../../gui/training/evaluation.py" line="196"/>
         <source>Confusion matrix: rows are the true class, columns the predicted one</source>
         <translation>混淆矩阵：行为真实类别，列为预测类别</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="204"/>
+        <location filename="../../gui/training/evaluation.py" line="205"/>
         <source>Show the most confidently wrong</source>
         <translation>显示置信度最高的错误</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="314"/>
+        <location filename="../../gui/training/evaluation.py" line="328"/>
         <source>Most confidently wrong</source>
         <translation>置信度最高的错误</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="317"/>
+        <location filename="../../gui/training/evaluation.py" line="331"/>
         <source>Most confidently wrong: none, every validation image is right</source>
         <translation>置信度最高的错误：无，所有验证集图像均预测正确</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="319"/>
+        <location filename="../../gui/training/evaluation.py" line="333"/>
         <source>Most confidently wrong: none were kept</source>
         <translation>置信度最高的错误：未保留任何图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="333"/>
+        <location filename="../../gui/training/evaluation.py" line="347"/>
         <source>True %1, predicted %2: the images were not kept with this result</source>
         <translation>真实 %1，预测 %2：此结果未保留图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="341"/>
+        <location filename="../../gui/training/evaluation.py" line="355"/>
         <source>no images</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="341"/>
+        <location filename="../../gui/training/evaluation.py" line="355"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="342"/>
+        <location filename="../../gui/training/evaluation.py" line="356"/>
         <source>%1 images</source>
         <translation>%1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="343"/>
+        <location filename="../../gui/training/evaluation.py" line="357"/>
         <source>True %1, predicted %2: %3</source>
         <translation>真实 %1，预测 %2：%3</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="346"/>
+        <location filename="../../gui/training/evaluation.py" line="360"/>
         <source> (showing the first %1)</source>
         <translation>（显示前 %1 张）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="374"/>
+        <location filename="../../gui/training/evaluation.py" line="388"/>
         <source>Validation accuracy %1 % (%2 of %3)</source>
         <translation>验证集准确率 %1 %（%3 张中 %2 张正确）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="376"/>
+        <location filename="../../gui/training/evaluation.py" line="390"/>
         <source>loss %1</source>
         <translation>损失 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="410"/>
+        <location filename="../../gui/training/evaluation.py" line="424"/>
         <source>Predicted %1</source>
         <translation>预测为 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="411"/>
+        <location filename="../../gui/training/evaluation.py" line="425"/>
         <source>True %1</source>
         <translation>真实为 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="421"/>
+        <location filename="../../gui/training/evaluation.py" line="435"/>
         <source>True %1, predicted %2: %3 (%4 % of the %1s)</source>
         <translation>真实 %1，预测 %2：%3（占真实 %1 的 %4 %）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="439"/>
+        <location filename="../../gui/training/evaluation.py" line="453"/>
         <source>Validation image #%1
 true: %2
 predicted: %3 with %4 % confidence</source>
@@ -839,67 +839,67 @@ Not added:
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="98"/>
+        <location filename="../../gui/main_window.py" line="100"/>
         <source>Training: the network is locked. Stop the run to edit it.</source>
         <translation>训练中：网络已锁定。请停止本次运行后再编辑。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="127"/>
+        <location filename="../../gui/main_window.py" line="130"/>
         <source>Layers</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="129"/>
+        <location filename="../../gui/main_window.py" line="132"/>
         <source>Properties</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="131"/>
+        <location filename="../../gui/main_window.py" line="134"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="133"/>
+        <location filename="../../gui/main_window.py" line="136"/>
         <source>Summary and problems</source>
         <translation>摘要与问题</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="134"/>
+        <location filename="../../gui/main_window.py" line="137"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="135"/>
+        <location filename="../../gui/main_window.py" line="138"/>
         <source>Curves</source>
         <translation>曲线</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="136"/>
+        <location filename="../../gui/main_window.py" line="139"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="137"/>
+        <location filename="../../gui/main_window.py" line="140"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="138"/>
+        <location filename="../../gui/main_window.py" line="141"/>
         <source>Parameters</source>
         <translation>参数</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="140"/>
+        <location filename="../../gui/main_window.py" line="143"/>
         <source>Health</source>
         <translation>健康状况</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="141"/>
+        <location filename="../../gui/main_window.py" line="144"/>
         <source>Draw</source>
         <translation>手写</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="92"/>
+        <location filename="../../gui/main_window.py" line="94"/>
         <source>Loading PyTorch&apos;s shape analysis…</source>
         <translation>正在加载 PyTorch 的形状分析…</translation>
     </message>
@@ -910,88 +910,93 @@ Not added:
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="222"/>
+        <location filename="../../gui/main_window.py" line="145"/>
+        <source>Try</source>
+        <translation>试用</translation>
+    </message>
+    <message>
+        <location filename="../../gui/main_window.py" line="231"/>
         <source>shapes OK</source>
         <translation>形状正确</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="223"/>
+        <location filename="../../gui/main_window.py" line="232"/>
         <source>1 shape error</source>
         <translation>1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="223"/>
+        <location filename="../../gui/main_window.py" line="232"/>
         <source>%1 shape errors</source>
         <translation>%1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="224"/>
+        <location filename="../../gui/main_window.py" line="233"/>
         <source>%1 parameters · %2 MACs · %3</source>
         <translation>%1 个参数 · %2 次乘加 (MACs) · %3</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="259"/>
-        <location filename="../../gui/main_window.py" line="399"/>
+        <location filename="../../gui/main_window.py" line="268"/>
+        <location filename="../../gui/main_window.py" line="408"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="284"/>
+        <location filename="../../gui/main_window.py" line="293"/>
         <source>Training: drawings are classified when the run pauses or ends.</source>
         <translation>训练中：运行暂停或结束后才会识别手写内容。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="288"/>
+        <location filename="../../gui/main_window.py" line="297"/>
         <source>No trained network yet: train it (F5) or load weights, then draw.</source>
         <translation>还没有训练好的网络：请先训练 (F5) 或加载权重，然后再手写。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="291"/>
+        <location filename="../../gui/main_window.py" line="300"/>
         <source>These weights are untrained: the guesses mean nothing yet.</source>
         <translation>这些权重尚未训练：目前的猜测没有意义。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="340"/>
+        <location filename="../../gui/main_window.py" line="349"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="341"/>
+        <location filename="../../gui/main_window.py" line="350"/>
         <source>The language changes when netbuilder starts again.</source>
         <translation>语言将在 netbuilder 下次启动时更改。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="344"/>
+        <location filename="../../gui/main_window.py" line="353"/>
         <source>About netbuilder</source>
         <translation>关于 netbuilder</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="362"/>
+        <location filename="../../gui/main_window.py" line="371"/>
         <source>Stack layers into a torch.nn.Sequential, see the shapes that flow, and export readable PyTorch code.</source>
         <translation>将各层堆叠成 torch.nn.Sequential，查看张量形状如何流动，并导出易读的 PyTorch 代码。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="365"/>
+        <location filename="../../gui/main_window.py" line="374"/>
         <source>Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).</source>
         <translation>内置手写数字：MNIST 数据库（LeCun、Cortes、Burges；CC BY-SA 3.0）。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="384"/>
+        <location filename="../../gui/main_window.py" line="393"/>
         <source>an unsaved network</source>
         <translation>一个未保存的网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="386"/>
+        <location filename="../../gui/main_window.py" line="395"/>
         <source>Restore unsaved work?</source>
         <translation>恢复未保存的工作？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="387"/>
+        <location filename="../../gui/main_window.py" line="396"/>
         <source>netbuilder did not close properly. Restore %1 as it was at %2?</source>
         <translation>netbuilder 上次未正常关闭。是否将 %1 恢复为 %2 时的状态？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="398"/>
+        <location filename="../../gui/main_window.py" line="407"/>
         <source>Cannot restore</source>
         <translation>无法恢复</translation>
     </message>
@@ -1444,6 +1449,11 @@ Not added:
         <translation>整数列表，例如 1, 28, 28</translation>
     </message>
     <message>
+        <location filename="../../gui/network/arg_text.py" line="112"/>
+        <source>a list of numbers like 0.49, 0.48, 0.45</source>
+        <translation>数字列表,例如 0.49, 0.48, 0.45</translation>
+    </message>
+    <message>
         <location filename="../../gui/network/properties.py" line="149"/>
         <source>Select a layer to edit its arguments</source>
         <translation>选择一个层以编辑其构造参数</translation>
@@ -1632,64 +1642,64 @@ Not added:
     </message>
     <message>
         <location filename="../../gui/network/properties.py" line="350"/>
-        <location filename="../../gui/network/properties.py" line="354"/>
+        <location filename="../../gui/network/properties.py" line="356"/>
         <source>empty: none</source>
         <translation>留空：None</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="394"/>
-        <location filename="../../gui/network/properties.py" line="398"/>
+        <location filename="../../gui/network/properties.py" line="396"/>
         <location filename="../../gui/network/properties.py" line="400"/>
+        <location filename="../../gui/network/properties.py" line="402"/>
         <source>Error: </source>
         <translation>错误：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="394"/>
+        <location filename="../../gui/network/properties.py" line="396"/>
         <source>Warning: </source>
         <translation>警告：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="410"/>
+        <location filename="../../gui/network/properties.py" line="412"/>
         <source>(%1 frozen)</source>
         <translation>（%1 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="417"/>
+        <location filename="../../gui/network/properties.py" line="419"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="417"/>
+        <location filename="../../gui/network/properties.py" line="419"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="419"/>
+        <location filename="../../gui/network/properties.py" line="421"/>
         <source>1 inner block</source>
         <translation>1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="419"/>
+        <location filename="../../gui/network/properties.py" line="421"/>
         <source>%1 inner blocks</source>
         <translation>%1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="461"/>
+        <location filename="../../gui/network/properties.py" line="463"/>
         <source>Set %1</source>
         <translation>设置 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="509"/>
+        <location filename="../../gui/network/properties.py" line="511"/>
         <source>Freeze %1</source>
         <translation>冻结 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="509"/>
+        <location filename="../../gui/network/properties.py" line="511"/>
         <source>Unfreeze %1</source>
         <translation>解冻 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="550"/>
+        <location filename="../../gui/network/properties.py" line="552"/>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -1768,6 +1778,30 @@ Not added:
     </message>
 </context>
 <context>
+    <name>RegressionView</name>
+    <message>
+        <location filename="../../gui/training/regression_view.py" line="36"/>
+        <location filename="../../gui/training/regression_view.py" line="79"/>
+        <source>Predicted against true, one point per validation row</source>
+        <translation>预测值对真实值,每个验证行一个点</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/regression_view.py" line="53"/>
+        <source>Validation R² %1 · RMSE %2 · MAE %3 · loss %4</source>
+        <translation>验证 R² %1 · RMSE %2 · MAE %3 · 损失 %4</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/regression_view.py" line="66"/>
+        <source>true %1</source>
+        <translation>真实 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/regression_view.py" line="67"/>
+        <source>predicted %1</source>
+        <translation>预测 %1</translation>
+    </message>
+</context>
+<context>
     <name>RunsPanel</name>
     <message>
         <location filename="../../gui/training/runs.py" line="26"/>
@@ -1798,52 +1832,52 @@ Not added:
 <context>
     <name>Session</name>
     <message>
-        <location filename="../../gui/model/session.py" line="150"/>
+        <location filename="../../gui/model/session.py" line="164"/>
         <source>the trained weights from %1</source>
         <translation>来自 %1 的训练权重</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="151"/>
+        <location filename="../../gui/model/session.py" line="165"/>
         <source>training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="153"/>
+        <location filename="../../gui/model/session.py" line="167"/>
         <source>changes to the network</source>
         <translation>对网络的更改</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="156"/>
+        <location filename="../../gui/model/session.py" line="170"/>
         <source>1 training run</source>
         <translation>1 次训练运行</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="156"/>
+        <location filename="../../gui/model/session.py" line="170"/>
         <source>%1 training runs</source>
         <translation>%1 次训练运行</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="158"/>
+        <location filename="../../gui/model/session.py" line="172"/>
         <source>changes to the run history</source>
         <translation>对运行历史的更改</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="160"/>
+        <location filename="../../gui/model/session.py" line="174"/>
         <source>training settings</source>
         <translation>训练设置</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="163"/>
+        <location filename="../../gui/model/session.py" line="177"/>
         <source>1 drawn example</source>
         <translation>1 个手绘样本</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="164"/>
+        <location filename="../../gui/model/session.py" line="178"/>
         <source>%1 drawn examples</source>
         <translation>%1 个手绘样本</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="166"/>
+        <location filename="../../gui/model/session.py" line="180"/>
         <source>changes</source>
         <translation>更改</translation>
     </message>
@@ -1884,72 +1918,88 @@ Not added:
 <context>
     <name>SummaryPanel</name>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="53"/>
+        <location filename="../../gui/network/summary_panel.py" line="55"/>
         <source>Shape of one sample, without the batch: channels, height, width</source>
         <translation>单个样本的形状（不含批维度）：通道、高、宽</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="58"/>
+        <location filename="../../gui/network/summary_panel.py" line="60"/>
         <source>not set</source>
         <translation>未设置</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="69"/>
+        <location filename="../../gui/network/summary_panel.py" line="70"/>
+        <source>Put a Normalize layer first: it subtracts each channel&apos;s mean and divides by its standard deviation, measured on the training images, so the weights still take images in [0, 1]</source>
+        <translation>在最前面加入 Normalize 层:它减去每个通道的均值并除以其标准差(在训练图像上测得),这样权重仍然接受 [0, 1] 范围内的图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/summary_panel.py" line="80"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="70"/>
+        <location filename="../../gui/network/summary_panel.py" line="81"/>
         <source>Input shape</source>
         <translation>输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="72"/>
+        <location filename="../../gui/network/summary_panel.py" line="83"/>
         <source>Classes</source>
         <translation>类别数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="76"/>
+        <location filename="../../gui/network/summary_panel.py" line="88"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="97"/>
+        <location filename="../../gui/network/summary_panel.py" line="110"/>
         <source>&lt;b&gt;%1&lt;/b&gt; parameters (%2 trainable, %3 frozen)</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; 个参数（%2 个可训练，%3 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="100"/>
+        <location filename="../../gui/network/summary_panel.py" line="113"/>
         <source>&lt;b&gt;%1&lt;/b&gt; MACs per sample · %2 MB</source>
         <translation>每个样本 &lt;b&gt;%1&lt;/b&gt; 次乘加 (MACs) · %2 MB</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="102"/>
+        <location filename="../../gui/network/summary_panel.py" line="115"/>
         <source>output %1 · &lt;span style=&apos;color:%2&apos;&gt;%3 errors&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5 warnings&lt;/span&gt;</source>
         <translation>输出 %1 · &lt;span style=&apos;color:%2&apos;&gt;%3 个错误&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5 个警告&lt;/span&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="116"/>
+        <location filename="../../gui/network/summary_panel.py" line="129"/>
         <source>No problems found.</source>
         <translation>未发现问题。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="133"/>
+        <location filename="../../gui/network/summary_panel.py" line="146"/>
+        <location filename="../../gui/network/summary_panel.py" line="158"/>
         <source>Use the shape of %1</source>
         <translation>使用 %1 的形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="146"/>
+        <location filename="../../gui/network/summary_panel.py" line="169"/>
+        <source>Normalize the input (mean %1)</source>
+        <translation>归一化输入(均值 %1)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/summary_panel.py" line="186"/>
+        <source>Normalize the input</source>
+        <translation>归一化输入</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/summary_panel.py" line="199"/>
         <source>expected 1 to 6 integers ≥ 1 separated by commas, e.g. 1, 28, 28</source>
         <translation>应为 1 到 6 个 ≥ 1 的整数，以逗号分隔，例如 1, 28, 28</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="157"/>
+        <location filename="../../gui/network/summary_panel.py" line="210"/>
         <source>Set input shape</source>
         <translation>设置输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="163"/>
+        <location filename="../../gui/network/summary_panel.py" line="216"/>
         <source>Set number of classes</source>
         <translation>设置类别数</translation>
     </message>
@@ -2083,107 +2133,122 @@ Not added:
 <context>
     <name>TrainingController</name>
     <message>
-        <location filename="../../gui/controllers/training.py" line="184"/>
+        <location filename="../../gui/controllers/training.py" line="194"/>
         <source>The network cannot run yet: %1</source>
         <translation>网络还无法运行：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="191"/>
+        <location filename="../../gui/controllers/training.py" line="201"/>
         <source>Choose an image folder first.</source>
         <translation>请先选择一个图像文件夹。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="197"/>
+        <location filename="../../gui/controllers/training.py" line="207"/>
+        <source>The network takes input %1, but the rows of %2 have %3 features.</source>
+        <translation>网络的输入是 %1,但 %2 的每行有 %3 个特征。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/training.py" line="209"/>
         <source>The network takes input %1, but %2 images are %3.</source>
         <translation>网络的输入为 %1，但 %2 的图像是 %3。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="230"/>
+        <location filename="../../gui/controllers/training.py" line="243"/>
         <source>Run %1 · %2, lr %3</source>
         <translation>运行 %1 · %2，学习率 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="247"/>
+        <location filename="../../gui/controllers/training.py" line="261"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="286"/>
+        <location filename="../../gui/controllers/training.py" line="300"/>
         <source>Weights reset: the network is untrained.</source>
         <translation>权重已重置：网络处于未训练状态。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="300"/>
+        <location filename="../../gui/controllers/training.py" line="314"/>
         <source>%1, epoch %2</source>
         <translation>%1，第 %2 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="305"/>
+        <location filename="../../gui/controllers/training.py" line="319"/>
         <source>Using the weights of epoch %1 (validation accuracy %2).</source>
         <translation>正在使用第 %1 轮的权重（验证准确率 %2）。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="315"/>
+        <location filename="../../gui/controllers/training.py" line="329"/>
         <source>Use best epoch (%1, val acc %2)</source>
         <translation>使用最佳轮次（%1，验证准确率 %2）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="358"/>
+        <location filename="../../gui/controllers/training.py" line="371"/>
         <source>The evaluation could not run: %1</source>
         <translation>无法运行评估：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="371"/>
+        <location filename="../../gui/controllers/training.py" line="419"/>
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="383"/>
+        <location filename="../../gui/controllers/training.py" line="431"/>
         <source>%1 is ready.</source>
         <translation>%1 已就绪。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="402"/>
+        <location filename="../../gui/controllers/training.py" line="450"/>
         <source>A run is going on.</source>
         <translation>有一次运行正在进行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="404"/>
+        <location filename="../../gui/controllers/training.py" line="452"/>
         <source>Add a few labelled drawings first.</source>
         <translation>请先添加几个已标注的手写样本。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="419"/>
+        <location filename="../../gui/controllers/training.py" line="467"/>
         <source>Fine-tune on %1 drawn examples</source>
         <translation>在 %1 个手写样本上微调</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="487"/>
+        <location filename="../../gui/controllers/training.py" line="509"/>
+        <source>The target is a number (a regression): training with the %1 loss.</source>
+        <translation>目标是数值(回归):使用 %1 损失训练。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/training.py" line="545"/>
         <source>Training on %1 (%2 images)…</source>
         <translation>正在 %1 上训练（%2 张图像）…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="572"/>
+        <location filename="../../gui/controllers/training.py" line="621"/>
+        <source>Finished: validation R² %1 after %2 epochs.</source>
+        <translation>完成:%2 轮后验证 R² 为 %1。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/training.py" line="633"/>
         <source>%1. Start (F5) continues this run where it stopped.</source>
         <translation>%1。开始 (F5) 将从停止处继续本次运行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="475"/>
+        <location filename="../../gui/controllers/training.py" line="533"/>
         <source>Epoch %1, step %2: loss %3</source>
         <translation>第 %1 轮，第 %2 步：损失 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="143"/>
+        <location filename="../../gui/controllers/training.py" line="153"/>
         <source>Trained weights from %1.</source>
         <translation>来自 %1 的训练权重。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="495"/>
+        <location filename="../../gui/controllers/training.py" line="553"/>
         <source>Paused at epoch %1, step %2.</source>
         <translation>已暂停于第 %1 轮，第 %2 步。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="562"/>
+        <location filename="../../gui/controllers/training.py" line="622"/>
         <source>Finished: validation accuracy %1 after %2 epochs.</source>
         <translation>完成：%2 轮后验证集准确率为 %1。</translation>
     </message>
@@ -2191,163 +2256,268 @@ Not added:
 <context>
     <name>TrainingPanel</name>
     <message>
-        <location filename="../../gui/training/panel.py" line="63"/>
+        <location filename="../../gui/training/panel.py" line="75"/>
         <source>Image folder…</source>
         <translation>图像文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="67"/>
+        <location filename="../../gui/training/panel.py" line="76"/>
+        <source>CSV table…</source>
+        <translation>CSV 表格…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="80"/>
         <source>one sub-folder per class</source>
         <translation>每个类别一个子文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="68"/>
+        <location filename="../../gui/training/panel.py" line="84"/>
+        <source>automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="86"/>
+        <source>Images become this many pixels square (automatic: the median of their shorter sides, at most 64)</source>
+        <translation>图像变为这个边长(像素)的正方形(自动:取各图像短边的中位数,最大 64)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="90"/>
+        <source>resize to a square</source>
+        <translation>缩放为正方形</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="91"/>
+        <source>crop the centre square</source>
+        <translation>裁剪中心正方形</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="95"/>
+        <source>as the images are</source>
+        <translation>与图像一致</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="95"/>
+        <source>colour (RGB)</source>
+        <translation>彩色(RGB)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="95"/>
+        <source>grayscale</source>
+        <translation>灰度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="101"/>
+        <source>one row per example, a header row</source>
+        <translation>每行一个样本,首行为表头</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="104"/>
+        <source>The column to predict; every other column is an input</source>
+        <translation>要预测的列;其余各列都是输入</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="107"/>
+        <source>decided by the target</source>
+        <translation>由目标列决定</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="107"/>
+        <source>classification</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="108"/>
+        <source>regression (a number)</source>
+        <translation>回归(数值)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="110"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="70"/>
+        <location filename="../../gui/training/panel.py" line="112"/>
         <source>Fetch this dataset with torchvision into the data folder (needs the internet once)</source>
         <translation>用 torchvision 将该数据集下载到数据文件夹（仅首次需要联网）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="73"/>
+        <location filename="../../gui/training/panel.py" line="115"/>
         <source>Random rotation, scale, shift</source>
         <translation>随机旋转、缩放、平移</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="83"/>
+        <location filename="../../gui/training/panel.py" line="125"/>
         <source>off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="84"/>
+        <location filename="../../gui/training/panel.py" line="126"/>
         <source>Stop early when the validation loss has not improved for this many epochs (off: run every epoch)</source>
         <translation>验证损失连续这么多轮没有改善时提前停止（关闭：运行所有轮次）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="89"/>
+        <location filename="../../gui/training/panel.py" line="131"/>
         <source>Fresh weights (else continue)</source>
         <translation>全新权重（否则继续训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="90"/>
+        <location filename="../../gui/training/panel.py" line="132"/>
         <source>Start the run from newly initialised weights instead of continuing from the current ones</source>
         <translation>从重新初始化的权重开始本次运行，而不是在当前权重上继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="93"/>
+        <location filename="../../gui/training/panel.py" line="135"/>
         <source>Start (F5)</source>
         <translation>开始 (F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="95"/>
-        <location filename="../../gui/training/panel.py" line="278"/>
+        <location filename="../../gui/training/panel.py" line="137"/>
+        <location filename="../../gui/training/panel.py" line="392"/>
         <source>Pause (F6)</source>
         <translation>暂停 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="97"/>
+        <location filename="../../gui/training/panel.py" line="139"/>
         <source>Stop (Shift+F5)</source>
         <translation>停止 (Shift+F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="99"/>
+        <location filename="../../gui/training/panel.py" line="141"/>
         <source>Reset weights</source>
         <translation>重置权重</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="103"/>
+        <location filename="../../gui/training/panel.py" line="145"/>
         <source>Put the weights of the run&apos;s epoch with the lowest validation loss into the network</source>
         <translation>将本次运行中验证损失最低的轮次的权重放入网络</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="110"/>
+        <location filename="../../gui/training/panel.py" line="152"/>
         <source>Not trained yet.</source>
         <translation>尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="118"/>
+        <location filename="../../gui/training/panel.py" line="160"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="119"/>
+        <location filename="../../gui/training/panel.py" line="161"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="120"/>
+        <location filename="../../gui/training/panel.py" line="162"/>
+        <source>Image size</source>
+        <translation>图像尺寸</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="163"/>
+        <source>Fit</source>
+        <translation>适配</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="164"/>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="165"/>
+        <source>Table</source>
+        <translation>表格</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="166"/>
+        <source>Target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="167"/>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="169"/>
         <source>Validation share</source>
         <translation>验证集比例</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="121"/>
+        <location filename="../../gui/training/panel.py" line="170"/>
         <source>Augmentation</source>
         <translation>数据增强</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="122"/>
+        <location filename="../../gui/training/panel.py" line="171"/>
         <source>Loss</source>
         <translation>损失函数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="123"/>
+        <location filename="../../gui/training/panel.py" line="172"/>
         <source>Optimizer</source>
         <translation>优化器</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="124"/>
+        <location filename="../../gui/training/panel.py" line="173"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="125"/>
+        <location filename="../../gui/training/panel.py" line="174"/>
         <source>Weight decay</source>
         <translation>权重衰减</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="126"/>
+        <location filename="../../gui/training/panel.py" line="175"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="127"/>
+        <location filename="../../gui/training/panel.py" line="176"/>
         <source>Epochs</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="128"/>
+        <location filename="../../gui/training/panel.py" line="177"/>
         <source>Early stopping</source>
         <translation>提前停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="129"/>
+        <location filename="../../gui/training/panel.py" line="178"/>
         <source>LR schedule</source>
         <translation>学习率调度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="130"/>
+        <location filename="../../gui/training/panel.py" line="179"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="131"/>
+        <location filename="../../gui/training/panel.py" line="180"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="200"/>
+        <location filename="../../gui/training/panel.py" line="296"/>
         <source>Image folder (one sub-folder per class)</source>
         <translation>图像文件夹（每个类别一个子文件夹）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="278"/>
+        <location filename="../../gui/training/panel.py" line="303"/>
+        <source>CSV table (one row per example)</source>
+        <translation>CSV 表格(每行一个样本)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="304"/>
+        <source>CSV tables (*.csv);;All files (*)</source>
+        <translation>CSV 表格 (*.csv);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="392"/>
         <source>Resume (F6)</source>
         <translation>继续 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="312"/>
+        <location filename="../../gui/training/panel.py" line="428"/>
         <source>Epoch %1/%2 · step %3/%4 · %5 samples/s · %6 elapsed · %7 left</source>
         <translation>第 %1/%2 轮 · 第 %3/%4 步 · %5 样本/秒 · 已用 %6 · 剩余 %7</translation>
     </message>
@@ -2367,6 +2537,7 @@ Not added:
     </message>
     <message>
         <location filename="../../gui/training/plots.py" line="134"/>
+        <location filename="../../gui/training/plots.py" line="234"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
@@ -2403,12 +2574,14 @@ Not added:
     </message>
     <message>
         <location filename="../../gui/training/plots.py" line="156"/>
+        <location filename="../../gui/training/plots.py" line="238"/>
         <source>train acc</source>
         <translation>训练准确率</translation>
     </message>
     <message>
         <location filename="../../gui/training/plot_readout.py" line="81"/>
         <location filename="../../gui/training/plots.py" line="158"/>
+        <location filename="../../gui/training/plots.py" line="240"/>
         <source>val acc</source>
         <translation>验证准确率</translation>
     </message>
@@ -2433,12 +2606,27 @@ Not added:
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="322"/>
+        <location filename="../../gui/training/plots.py" line="234"/>
+        <source>R²</source>
+        <translation>R²</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/plots.py" line="237"/>
+        <source>train R²</source>
+        <translation>训练 R²</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/plots.py" line="239"/>
+        <source>val R²</source>
+        <translation>验证 R²</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/plots.py" line="338"/>
         <source>run %1</source>
         <translation>运行 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="341"/>
+        <location filename="../../gui/training/plots.py" line="357"/>
         <source>Could not write %1</source>
         <translation>无法写入 %1</translation>
     </message>
@@ -2468,34 +2656,34 @@ Not added:
         <translation>%1，第 %2 轮：%3 %4</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="485"/>
+        <location filename="../../gui/training/plots.py" line="501"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="486"/>
+        <location filename="../../gui/training/plots.py" line="502"/>
         <source>Could not write %1:
 %2</source>
         <translation>无法写入 %1：
 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="490"/>
+        <location filename="../../gui/training/plots.py" line="506"/>
         <source>Export plots as PNG</source>
         <translation>将图表导出为 PNG</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="490"/>
+        <location filename="../../gui/training/plots.py" line="506"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="497"/>
+        <location filename="../../gui/training/plots.py" line="513"/>
         <source>Export curves as CSV</source>
         <translation>将曲线导出为 CSV</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="497"/>
+        <location filename="../../gui/training/plots.py" line="513"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
@@ -2503,119 +2691,288 @@ Not added:
 <context>
     <name>TrainingWorker</name>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="73"/>
+        <location filename="../../gui/controllers/training_worker.py" line="77"/>
         <source>training stopped by an unexpected error: %1</source>
         <translation>训练因意外错误而停止：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="128"/>
-        <location filename="../../gui/controllers/training_worker.py" line="158"/>
+        <location filename="../../gui/controllers/training_worker.py" line="139"/>
+        <location filename="../../gui/controllers/training_worker.py" line="173"/>
         <source>evaluation failed: %1</source>
         <translation>评估失败：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="183"/>
+        <location filename="../../gui/controllers/training_worker.py" line="198"/>
         <source>loading %1 failed: %2</source>
         <translation>加载 %1 失败：%2</translation>
     </message>
 </context>
 <context>
+    <name>TryPanel</name>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="209"/>
+        <source>Open Image…</source>
+        <translation>打开图像…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="211"/>
+        <source>Paste</source>
+        <translation>粘贴</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="213"/>
+        <source>Paste an image from the clipboard (Ctrl+V)</source>
+        <translation>从剪贴板粘贴图像(Ctrl+V)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="220"/>
+        <source>The image exactly as the network receives it</source>
+        <translation>网络实际接收到的图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="224"/>
+        <source>Show saliency</source>
+        <translation>显示显著性</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="226"/>
+        <source>Where a change of the input would change the top class most</source>
+        <translation>输入在哪些位置变化时，对最高得分类别的影响最大</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="256"/>
+        <source>Predict</source>
+        <translation>预测</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="354"/>
+        <source>The table&apos;s preprocessing cannot be used: %1</source>
+        <translation>无法使用该表格的预处理:%1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="358"/>
+        <source>The network takes %1 inputs, but the table&apos;s rows make %2 features: train it on the table again.</source>
+        <translation>网络接受 %1 个输入,但表格每行产生 %2 个特征:请在该表格上重新训练。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="377"/>
+        <source>Train the network on the table first: the form needs its columns.</source>
+        <translation>请先在表格上训练网络:表单需要它的列。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="380"/>
+        <source>This network takes %1 inputs: neither an image (1 or 3 channels × height × width) nor a table row.</source>
+        <translation>该网络的输入为 %1:既不是图像(1 或 3 通道 × 高 × 宽)也不是表格行。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="399"/>
+        <source>The network is training: try it when the run pauses or ends.</source>
+        <translation>网络正在训练:请在训练暂停或结束后试用。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="401"/>
+        <source>No trained network yet: train it first (F5) or load weights, then try it here.</source>
+        <translation>还没有训练好的网络:请先训练(F5)或加载权重,然后在这里试用。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="404"/>
+        <source>These weights are untrained: the answers mean nothing yet.</source>
+        <translation>这些权重尚未训练:结果还没有意义。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="425"/>
+        <source>Open Image</source>
+        <translation>打开图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="426"/>
+        <source>Images (%1);;All files (*)</source>
+        <translation>图像 (%1);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="447"/>
+        <source>the pasted image</source>
+        <translation>粘贴的图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="452"/>
+        <source>The clipboard holds no image.</source>
+        <translation>剪贴板中没有图像。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="460"/>
+        <source>%1 cannot be read as an image.</source>
+        <translation>无法将 %1 读取为图像。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="487"/>
+        <source>Drop an image here, open one or paste one (Ctrl+V).</source>
+        <translation>把图像拖到这里、打开一张或粘贴一张(Ctrl+V)。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="511"/>
+        <source>%1 (%2×%3 pixels) as the network receives it: %4×%5, %6, %7.</source>
+        <translation>%1(%2×%3 像素)在网络中的样子:%4×%5,%6,%7。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="513"/>
+        <source>in colour</source>
+        <translation>彩色</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="513"/>
+        <source>in grey</source>
+        <translation>灰度</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="514"/>
+        <source>centre cropped</source>
+        <translation>中心裁剪</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="514"/>
+        <source>resized to fit</source>
+        <translation>缩放适配</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="527"/>
+        <location filename="../../gui/inspect/try_image.py" line="633"/>
+        <source>The network cannot take this input: %1</source>
+        <translation>网络无法接受这个输入:%1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="568"/>
+        <source>the dropped image</source>
+        <translation>拖入的图像</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="592"/>
+        <source>One of the %1 values the training rows had</source>
+        <translation>训练行中出现过的 %1 个取值之一</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="597"/>
+        <source>a number, e.g. %1</source>
+        <translation>一个数字,例如 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="599"/>
+        <source>A number; the training rows&apos; mean is %1 and their standard deviation %2</source>
+        <translation>一个数字;训练行的均值为 %1,标准差为 %2</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="608"/>
+        <source>Fill in one row of the table to predict %1:</source>
+        <translation>填写表格的一行以预测 %1:</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="653"/>
+        <source>Predicted %1: %2</source>
+        <translation>预测的 %1:%2</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="660"/>
+        <source>… and %1 more classes</source>
+        <translation>… 以及另外 %1 个类别</translation>
+    </message>
+</context>
+<context>
     <name>WeightsController</name>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="64"/>
+        <location filename="../../gui/controllers/weights.py" line="65"/>
         <source>PyTorch weights (*.pth *.pt)</source>
         <translation>PyTorch 权重 (*.pth *.pt)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="72"/>
+        <location filename="../../gui/controllers/weights.py" line="73"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="73"/>
+        <location filename="../../gui/controllers/weights.py" line="74"/>
         <source>Stop the run first: the weights are changing.</source>
         <translation>请先停止本次运行：权重正在变化。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="81"/>
-        <location filename="../../gui/controllers/weights.py" line="130"/>
-        <location filename="../../gui/controllers/weights.py" line="164"/>
-        <location filename="../../gui/controllers/weights.py" line="170"/>
+        <location filename="../../gui/controllers/weights.py" line="82"/>
+        <location filename="../../gui/controllers/weights.py" line="132"/>
+        <location filename="../../gui/controllers/weights.py" line="166"/>
+        <location filename="../../gui/controllers/weights.py" line="172"/>
         <source>Cannot export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="82"/>
+        <location filename="../../gui/controllers/weights.py" line="83"/>
         <source>The shapes do not fit together yet:
 %1</source>
         <translation>形状尚不匹配：
 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="97"/>
+        <location filename="../../gui/controllers/weights.py" line="98"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="108"/>
+        <location filename="../../gui/controllers/weights.py" line="109"/>
         <source>%1 could not be written: %2. The file that was there is unchanged.</source>
         <translation>无法写入 %1：%2。原有文件保持不变。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="120"/>
+        <location filename="../../gui/controllers/weights.py" line="121"/>
         <source>Export Python code</source>
         <translation>导出 Python 代码</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="121"/>
-        <location filename="../../gui/controllers/weights.py" line="152"/>
+        <location filename="../../gui/controllers/weights.py" line="122"/>
+        <location filename="../../gui/controllers/weights.py" line="154"/>
         <source>Python (*.py)</source>
         <translation>Python (*.py)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="132"/>
+        <location filename="../../gui/controllers/weights.py" line="134"/>
         <source>Wrote %1</source>
         <translation>已写入 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="136"/>
+        <location filename="../../gui/controllers/weights.py" line="138"/>
         <source>Export weights</source>
         <translation>导出权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="142"/>
-        <location filename="../../gui/controllers/weights.py" line="146"/>
+        <location filename="../../gui/controllers/weights.py" line="144"/>
+        <location filename="../../gui/controllers/weights.py" line="148"/>
         <source>Cannot export weights</source>
         <translation>无法导出权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="147"/>
+        <location filename="../../gui/controllers/weights.py" line="149"/>
         <source>Wrote %1 (plain state_dict)</source>
         <translation>已写入 %1（纯 state_dict）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="151"/>
+        <location filename="../../gui/controllers/weights.py" line="153"/>
         <source>Export training script</source>
         <translation>导出训练脚本</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="171"/>
+        <location filename="../../gui/controllers/weights.py" line="173"/>
         <source>Wrote %1 — run it with python or torchrun</source>
         <translation>已写入 %1 — 可用 python 或 torchrun 运行</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="176"/>
+        <location filename="../../gui/controllers/weights.py" line="178"/>
         <source>Export %1</source>
         <translation>导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="185"/>
-        <location filename="../../gui/controllers/weights.py" line="192"/>
+        <location filename="../../gui/controllers/weights.py" line="187"/>
+        <location filename="../../gui/controllers/weights.py" line="194"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="199"/>
+        <location filename="../../gui/controllers/weights.py" line="201"/>
         <source>
 
 Note: these weights are untrained.</source>
@@ -2624,80 +2981,80 @@ Note: these weights are untrained.</source>
 注意：这些权重尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="200"/>
+        <location filename="../../gui/controllers/weights.py" line="202"/>
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="208"/>
+        <location filename="../../gui/controllers/weights.py" line="210"/>
         <source>Save checkpoint</source>
         <translation>保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="215"/>
-        <location filename="../../gui/controllers/weights.py" line="226"/>
+        <location filename="../../gui/controllers/weights.py" line="217"/>
+        <location filename="../../gui/controllers/weights.py" line="228"/>
         <source>Cannot save checkpoint</source>
         <translation>无法保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="227"/>
+        <location filename="../../gui/controllers/weights.py" line="229"/>
         <source>Wrote %1 (full checkpoint)</source>
         <translation>已写入 %1（完整检查点）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="230"/>
+        <location filename="../../gui/controllers/weights.py" line="232"/>
         <source>Load weights into this network</source>
         <translation>将权重加载到此网络</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="241"/>
-        <location filename="../../gui/controllers/weights.py" line="254"/>
-        <location filename="../../gui/controllers/weights.py" line="264"/>
+        <location filename="../../gui/controllers/weights.py" line="243"/>
+        <location filename="../../gui/controllers/weights.py" line="256"/>
+        <location filename="../../gui/controllers/weights.py" line="266"/>
         <source>Cannot load weights</source>
         <translation>无法加载权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="248"/>
+        <location filename="../../gui/controllers/weights.py" line="250"/>
         <source>Weights hold NaN or infinity</source>
         <translation>权重含有 NaN 或无穷大</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="249"/>
+        <location filename="../../gui/controllers/weights.py" line="251"/>
         <source>%1 holds NaN or infinite values in %2. The network&apos;s outputs will not be numbers until it is trained again or other weights are loaded.</source>
         <translation>%1 的 %2 中含有 NaN 或无穷大的值。在重新训练或加载其他权重之前，网络的输出都不是有效数字。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="269"/>
+        <location filename="../../gui/controllers/weights.py" line="271"/>
         <source>Loaded all %1 tensors from %2</source>
         <translation>已从 %2 加载全部 %1 个张量</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="273"/>
+        <location filename="../../gui/controllers/weights.py" line="275"/>
         <source>Loaded %1 matching tensors from %2; %3 left as they were</source>
         <translation>已从 %2 加载 %1 个匹配的张量；%3 个保持不变</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="278"/>
+        <location filename="../../gui/controllers/weights.py" line="280"/>
         <source>Open checkpoint or weights</source>
         <translation>打开检查点或权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="287"/>
+        <location filename="../../gui/controllers/weights.py" line="289"/>
         <source>Cannot open %1</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="308"/>
+        <location filename="../../gui/controllers/weights.py" line="310"/>
         <source>Opened checkpoint %1</source>
         <translation>已打开检查点 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="323"/>
+        <location filename="../../gui/controllers/weights.py" line="325"/>
         <source>Open %1</source>
         <translation>打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="324"/>
+        <location filename="../../gui/controllers/weights.py" line="326"/>
         <source>These weights do not fit the current network. Open them as a new network?
 
 %1</source>
