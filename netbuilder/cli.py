@@ -1147,8 +1147,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         result = evaluate(model, data.val_x, data.val_y, data.num_classes)
     except RuntimeError as exc:
         raise CommandError(f"the network cannot classify these images: {exc}") from None
-    print(f"accuracy: {result.accuracy:.4f}  ({result.count:,} validation images of "
-          f"{dataset.name})")
+    print(f"accuracy: {result.accuracy:.4f}  ({result.count:,} validation "
+          f"{'rows' if dataset.is_table else 'images'} of {dataset.name})")
     for name, accuracy in zip(dataset.class_names, result.per_class_accuracy, strict=True):
         print(f"  {name:>12}: {accuracy:.4f}")
     return 0

@@ -69,7 +69,8 @@ def draw_seven(app, window) -> None:
 
 def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
            select: str | None, training_epochs: int = 0, show: str = "",
-           draw: bool = False, finish: bool = False) -> list[Path]:
+           draw: bool = False, finish: bool = False, project: Path | None = None,
+           try_image: Path | None = None) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
     from netbuilder.core.resources import load_template_project
@@ -79,7 +80,17 @@ def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
 
     app = create_application(sys.argv[:1])
     apply_theme(app, theme)
-    window = MainWindow(load_template_project(template), template=template)
+    if project is not None:  # a project file (with its weights, if a .nbproj)
+        from netbuilder.core.project import Project
+        from netbuilder.core.project_archive import project_model
+
+        opened = Project.load(project)
+        window = MainWindow(opened, project.resolve())
+        if opened.weights is not None:
+            window.session.load(opened, project.resolve(), model=project_model(opened))
+        template = project.stem
+    else:
+        window = MainWindow(load_template_project(template), template=template)
     window.resize(*size)
     window.show()
     spec = window.document.spec
@@ -93,6 +104,12 @@ def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
         train_until(QApplication.instance(), window, training_epochs, finish)
     if draw:
         draw_seven(QApplication.instance(), window)
+    if try_image is not None:  # the Try panel, with saliency, on this image
+        window.docks["try"].raise_()
+        QApplication.processEvents()
+        window.try_panel.open_path(try_image)
+        window.try_panel.saliency_check.setChecked(True)
+        show = show or "try"
     if show:
         window.docks[show].raise_()
         QApplication.processEvents()
@@ -144,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="after training, draw a 7 on the Draw panel, activations shown")
     parser.add_argument("--training", type=int, default=0, metavar="EPOCHS",
                         help="start training and take the pictures after this many epochs")
+    parser.add_argument("--project", type=Path, default=None, metavar="FILE",
+                        help="open this project (.json or .nbproj) instead of a template")
+    parser.add_argument("--try-image", type=Path, default=None, metavar="IMAGE",
+                        help="show the Try panel on this image, with its saliency")
     parser.add_argument("--finish", action="store_true",
                         help="with --training: a run of exactly EPOCHS epochs, pictured when it "
                              "has ended and its weights are evaluated")
@@ -152,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     # keep the user's settings and recovery files out of it
     os.environ.setdefault("NETBUILDER_CONFIG_DIR", tempfile.mkdtemp(prefix="netbuilder-shots-"))
     for path in render(args.out_dir, args.template, args.size, args.theme, args.select,
-                       args.training, args.show, args.draw, args.finish):
+                       args.training, args.show, args.draw, args.finish, args.project,
+                       args.try_image):
         print(path)
     return 0
 

@@ -154,3 +154,28 @@ def test_target_and_task_options_fold_into_the_dataset_name(tmp_path, capsys):
                  str(tmp_path / "w.pth")]) == 1
     assert "--target and --task are for csv:PATH datasets, not digits" in \
         capsys.readouterr().err
+
+
+def test_the_shipped_tables_are_what_their_scripts_make():
+    sys.path.insert(0, str(RESOURCES.parent.parent / "scripts"))
+    try:
+        import make_classification_csv
+        import make_regression_csv
+    finally:
+        sys.path.pop(0)
+    assert (RESOURCES / "data" / "deliveries.csv").read_text() == \
+        make_classification_csv.make_csv()
+    assert CSV.read_text() == make_regression_csv.make_csv()
+
+
+def test_the_tabular_classifier_template_learns_its_table(tmp_path, capsys):
+    template = TEMPLATES / "tabular_classifier.json"
+    project = tmp_path / "t.nbproj"
+    assert main(["train", str(template), "--epochs", "20", "--save-project", str(project)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "480 training / 120 validation rows of 11 features, 3 classes" in first
+    assert Project.load(project).extra["preprocessing"]["classes"] == ["early", "late",
+                                                                      "on time"]
+    assert main(["evaluate", str(project)]) == 0
+    accuracy = float(capsys.readouterr().out.split()[1])
+    assert accuracy > 0.75  # three balanced classes: guessing gives a third

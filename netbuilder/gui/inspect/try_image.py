@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.data import IMAGE_SUFFIXES
-from netbuilder.core.registry import dataset_info, is_csv
+from netbuilder.core.registry import dataset_info, folder_path, is_csv, is_folder
 from netbuilder.core.tabular import KIND, TabularError, check_preprocessing
 from netbuilder.core.try_input import (
     TryInputError,
@@ -341,6 +341,14 @@ class TryPanel(QWidget):
         info = dataset_info(self.session.dataset)
         if info is not None and info.class_names:
             return list(info.class_names)
+        folder = Path(folder_path(self.session.dataset)) if is_folder(
+            self.session.dataset) else None
+        if folder is not None and folder.is_dir():  # as load_folder names them
+            try:
+                return sorted(p.name for p in folder.iterdir()
+                              if p.is_dir() and not p.name.startswith("."))
+            except OSError:
+                pass
         return list(fallback or [])
 
     def _table_preprocessing(self) -> tuple[dict, str]:
