@@ -1,55 +1,99 @@
-"""A standalone training script for a network: the model class, data loading and the training
-loop with the app's settings, ready for one machine or for torchrun + DistributedDataParallel.
+"""A standalone training script for a network: the model class, loading of the dataset it was
+trained on, and the training loop with the app's settings, ready for one machine or for
+torchrun + DistributedDataParallel, on CUDA, Apple's Metal (mps) or the CPU.
 
-The script needs torch (and torchvision only for ``--mnist``), not netbuilder: the embedded
-digits are found in an installed netbuilder's files or given as an ``.npz``.
+The script needs torch (and torchvision for its datasets, Pillow and numpy for an image folder),
+not netbuilder. It carries the dataset's kind, its options and the network's input shape as
+literals, and loads the data itself as netbuilder does, with the same seeded train/validation
+split; a table (``csv:PATH``) brings its ``preprocess(rows)`` with the statistics from training.
+Every value that comes from a file reaches the source through :func:`literal`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from netbuilder.core.codegen import docstring_text, literal, module_source
+from netbuilder.core.data import GRAY_MODES, IMAGE_SUFFIXES, flips_make_sense
 from netbuilder.core.project import check_settings
+from netbuilder.core.registry import (
+    DATASETS,
+    DEFAULT_DATASET,
+    FOLDER_AUTO_SIZES,
+    REGRESSION_LOSSES,
+    csv_options,
+    csv_path,
+    folder_options,
+    folder_path,
+    folder_problem,
+    is_csv,
+    is_dataset_name,
+    is_folder,
+)
 from netbuilder.core.spec import NetworkSpec, Problem
+from netbuilder.core.tabular import (
+    NUMBER_PATTERN,
+    REGRESSION,
+    check_preprocessing,
+    preprocessing_source,
+)
 from netbuilder.core.training import TrainConfig, TrainingError
 
 # The settings the script reads; any other key of a checkpoint's "training" is left out.
 SCRIPT_SETTINGS = ("loss", "optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs",
                    "schedule", "seed", "augment", "val_split")
 DEFAULT_VAL_SPLIT = 0.2
+DRAWN_SUFFIX = "+drawn"  # the window's mix of a dataset with drawn examples: its base is used
 
-TEMPLATE = '''"""Train {class_name} — written by netbuilder {version}.
+# The four kinds of data a script can load, each with its own loader below.
+DIGITS_KIND, TORCHVISION_KIND, FOLDER_KIND, CSV_KIND = "digits", "torchvision", "folder", "csv"
 
-One machine:      python {script} [--epochs N] [--out model.pth] [--limit N]
-Several (DDP):    torchrun --standalone --nproc_per_node=N {script}
-Several machines: torchrun --nnodes=M --node_rank=R --nproc_per_node=N \\\\
-                      --rdzv_backend=c10d --rdzv_endpoint=HOST:PORT {script}
+_USAGE = r'''"""Train <<CLASS>> on <<DATA_TEXT>> — written by netbuilder <<VERSION>>.
 
-Each rank trains on its own shard of every epoch's shuffled data (gloo on CPU, nccl on GPU);
-DistributedDataParallel keeps the replicas identical. Rank 0 logs and saves a plain state_dict
-that model.load_state_dict(torch.load(path)) — and netbuilder — read.
+One machine:      python <<SCRIPT>> [--epochs N] [--device auto|cuda|mps|cpu] [--out model.pth]
+Several (DDP):    torchrun --standalone --nproc_per_node=N <<SCRIPT>>
+Several machines: torchrun --nnodes=M --node_rank=R --nproc_per_node=N \\
+                      --rdzv_backend=c10d --rdzv_endpoint=HOST:PORT <<SCRIPT>>
+Go on later:      python <<SCRIPT>> --save-checkpoint run.ckpt, then --resume run.ckpt
+Also:             --amp (mixed precision on CUDA), --accumulate N (a step every N batches)
+
+<<DATA_HELP>>
+
+Each rank trains on its own shard of every epoch's shuffled data (gloo on the CPU, nccl on
+CUDA); DistributedDataParallel keeps the replicas identical. Rank 0 logs and saves a plain
+state_dict that model.load_state_dict(torch.load(path)) — and netbuilder — read, and a
+checkpoint (weights, optimizer, epoch) that --resume goes on from.
 """
+'''
 
-import argparse
-import importlib.util
-import math
-import os
-from pathlib import Path
+_SAME_SPLIT = "\nThe train/validation split is netbuilder's for the same --seed and --val-split."
+_DATA_HELP = {
+    DIGITS_KIND: "Data: netbuilder's embedded digits (--data PATH.npz), or torchvision's MNIST\n"
+                 "with --mnist ROOT (its test set validates)." + _SAME_SPLIT,
+    TORCHVISION_KIND: "Data: torchvision's <<TITLE>>, downloaded into --data-dir (./data) on\n"
+                      "first use; its test set validates, as in netbuilder.",
+    FOLDER_KIND: "Data: an image folder, one sub-folder per class (--data PATH for another),\n"
+                 "loaded with Pillow as netbuilder loads it." + _SAME_SPLIT,
+    CSV_KIND: "Data: a CSV table (--data PATH for another with the same columns), its rows made\n"
+              "features by preprocess() with the statistics from netbuilder's training."
+              + _SAME_SPLIT,
+}
 
-import numpy as np
-import torch
-import torch.distributed as dist
-import torch.nn.functional as F
-from torch import nn
-{extra_imports}
-SETTINGS = {settings}
+_SPLIT = r'''def split(inputs, targets, args):
+    """netbuilder's seeded split: torch.randperm(n) with the seed; its first
+    max(1, round(n × val_split)) examples validate, the rest train."""
+    count = len(targets)
+    val_count = max(1, round(count * args.val_split))
+    if not 0 < args.val_split < 1 or count - val_count < 1:
+        raise SystemExit(f"--val-split {args.val_split} cannot split {count} examples")
+    order = torch.randperm(count, generator=torch.Generator().manual_seed(args.seed))
+    val, train = order[:val_count], order[val_count:]
+    return inputs[train], targets[train], inputs[val], targets[val]
+'''
 
-
-{model_source}
-
-def find_digits():
+_DIGITS_LOADER = r'''def find_digits():
     """The embedded digits of an installed netbuilder (no netbuilder import needed)."""
     spec = importlib.util.find_spec("netbuilder")
     if spec is None or not spec.submodule_search_locations:
@@ -59,27 +103,235 @@ def find_digits():
 
 
 def load_data(args):
-    """(train_x, train_y, val_x, val_y): floats in [0, 1], N×1×28×28, as ToTensor gives."""
+    """(train_x, train_y, val_x, val_y, classes): uint8 images N×1×28×28 and class indices."""
     if args.mnist:
         from torchvision import datasets
 
         train = datasets.MNIST(args.mnist, train=True, download=True)
         test = datasets.MNIST(args.mnist, train=False, download=True)
-        return (train.data.unsqueeze(1).float() / 255, train.targets.long(),
-                test.data.unsqueeze(1).float() / 255, test.targets.long())
+        return (train.data.unsqueeze(1).clone(), train.targets.long(),
+                test.data.unsqueeze(1).clone(), test.targets.long(), DATA["classes"])
     with np.load(args.data or find_digits(), allow_pickle=False) as archive:
-        images = torch.from_numpy(archive["images"].copy()).unsqueeze(1).float() / 255
+        images = torch.from_numpy(archive["images"].copy())
         labels = torch.from_numpy(archive["labels"].astype(np.int64))
-    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(args.seed))
-    n_val = max(1, round(len(labels) * args.val_split))
-    val, train = order[:n_val], order[n_val:]
-    if args.limit:  # a quick check: a slice of the data
-        train, val = train[:args.limit], val[:args.limit]
-    return images[train], labels[train], images[val], labels[val]
+    if images.dim() == 3:
+        images = images.unsqueeze(1)
+    return (*split(images, labels, args), DATA["classes"])
+'''
+
+_TORCHVISION_LOADER = r'''def images_of(data):
+    """A torchvision dataset's data as uint8 [N, C, H, W]: the MNIST family's tensor
+    [N, H, W], or CIFAR's numpy array [N, H, W, C]."""
+    if isinstance(data, torch.Tensor):
+        return data.unsqueeze(1).clone()
+    return torch.from_numpy(data).permute(0, 3, 1, 2).contiguous()
 
 
-def augment(x, generator, degrees=10.0, scale=(0.9, 1.1), shift=2.0):
-    """Random small rotation, scale and shift of a whole batch."""
+def load_data(args):
+    """(train_x, train_y, val_x, val_y, classes): torchvision's training set trains and its
+    test set validates, as in netbuilder (--val-split does not apply)."""
+    from torchvision import datasets
+
+    kind = getattr(datasets, DATA["class"])
+    try:
+        train = kind(args.data_dir, train=True, download=True)
+        test = kind(args.data_dir, train=False, download=True)
+    except (RuntimeError, OSError, EOFError, ValueError) as exc:
+        raise SystemExit(f"{DATA['class']} is not in {args.data_dir} and could not be "
+                         f"downloaded: {exc}") from None
+
+    def labels(targets):
+        return torch.as_tensor(targets).to(torch.int64).clone()
+
+    return (images_of(train.data), labels(train.targets), images_of(test.data),
+            labels(test.targets), DATA["classes"])
+'''
+
+_FOLDER_LOADER = r'''def gray_pixels(image):
+    """A grayscale-mode image as uint8 [H, W]: 16-bit values scaled to 8 bits, I values above
+    255 read as 16-bit, F clipped to 0-255; alpha dropped."""
+    if image.mode.startswith("I;16"):
+        return np.round(np.asarray(image, dtype=np.float64) / 257.0).astype(np.uint8)
+    if image.mode == "I":
+        values = np.asarray(image, dtype=np.float64)
+        if values.size and values.max() > 255:
+            values = values / 257.0
+        return np.clip(np.round(values), 0, 255).astype(np.uint8)
+    if image.mode == "F":
+        return np.clip(np.round(np.asarray(image, dtype=np.float64)), 0, 255).astype(np.uint8)
+    return np.asarray(image.convert("L"), dtype=np.uint8)
+
+
+def pixels_of(image, color):
+    """The image as uint8 [H, W] (grayscale) or [H, W, 3] as color asks; auto keeps an image
+    whose pixels all have R == G == B as grayscale. Alpha is dropped."""
+    gray_mode = image.mode in GRAY_MODES
+    if color == "grayscale" and not gray_mode:
+        return np.asarray(image.convert("L"), dtype=np.uint8)
+    if gray_mode:
+        gray = gray_pixels(image)
+        return np.repeat(gray[:, :, None], 3, axis=2) if color == "rgb" else gray
+    rgb = np.asarray(image.convert("RGB") if image.mode != "RGB" else image, dtype=np.uint8)
+    if color == "auto" and (rgb[:, :, 0] == rgb[:, :, 1]).all() and \
+            (rgb[:, :, 1] == rgb[:, :, 2]).all():
+        return np.ascontiguousarray(rgb[:, :, 0])
+    return rgb
+
+
+def fitted(pixels, size, fit, cap):
+    """pixels made size×size by fit (resize: squeezed; crop: the centre square, scaled); with
+    size None only made smaller where a side exceeds cap, to be sized later. Bilinear."""
+    from PIL import Image
+
+    image = Image.fromarray(pixels)
+    width, height = image.size
+    if fit == "crop":
+        side = min(width, height)
+        if width != height:
+            left, top = (width - side) // 2, (height - side) // 2
+            image = image.crop((left, top, left + side, top + side))
+        box = (size, size) if size else (min(side, cap),) * 2
+    else:
+        box = (size, size) if size else (min(width, cap), min(height, cap))
+    if image.size != box:
+        image = image.resize(box, Image.Resampling.BILINEAR)
+    return np.array(image, dtype=np.uint8)
+
+
+def load_data(args):
+    """(train_x, train_y, val_x, val_y, classes): uint8 images N×C×S×S, class indices.
+
+    As netbuilder loads a folder: classes are the sorted sub-folders, images the files with an
+    image suffix found in them (sorted); S is the size option, else the median of the images'
+    shorter sides kept within AUTO_SIZES; C is 1 for grayscale, 3 for RGB, and with color auto
+    1 only when every image is grayscale. Unreadable files are skipped."""
+    from PIL import Image, UnidentifiedImageError
+
+    folder, size, fit, color = Path(args.data), DATA["size"], DATA["fit"], DATA["color"]
+    if not folder.is_dir():
+        raise SystemExit(f"image folder {folder} does not exist")
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    files = [(path, index) for index, name in enumerate(classes)
+             for path in sorted((folder / name).rglob("*"))
+             if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()]
+    cap = AUTO_SIZES[1]
+    arrays, labels, shorter, unreadable = [], [], [], []
+    for path, index in files:
+        try:
+            with Image.open(path) as image:
+                side = min(image.size)
+                target = size or cap
+                image.draft(None, (target, target))  # JPEG: decode at a scale >= the target
+                pixels = pixels_of(image, color)
+            arrays.append(fitted(pixels, size, fit, cap))
+        except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+            unreadable.append(path.name)
+            continue
+        labels.append(index)
+        shorter.append(side)
+    if len(set(labels)) < 2:
+        raise SystemExit(f"{folder} needs readable images in at least two class sub-folders "
+                         f"({len(arrays)} read; unreadable: {', '.join(unreadable) or 'none'})")
+    if size is None:
+        size = min(AUTO_SIZES[1], max(AUTO_SIZES[0], statistics.median_low(shorter)))
+    channels = 1 if color == "grayscale" or (
+        color == "auto" and all(a.ndim == 2 for a in arrays)) else 3
+    stacked = np.empty((len(arrays), channels, size, size), dtype=np.uint8)
+    for i, pixels in enumerate(arrays):
+        if pixels.shape[:2] != (size, size):
+            pixels = np.asarray(Image.fromarray(pixels).resize((size, size),
+                                                               Image.Resampling.BILINEAR))
+        stacked[i] = pixels if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
+        arrays[i] = None  # the stacked copy is the one kept
+    images, targets = torch.from_numpy(stacked), torch.tensor(labels, dtype=torch.int64)
+    return (*split(images, targets, args), len(classes))
+'''
+
+_CSV_LOADER = r'''def read_rows(path):
+    """The header's column names (stripped) and the data rows as dicts, from csv.DictReader;
+    blank lines are skipped, as netbuilder skips them."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as file:
+            reader = csv.DictReader(file, strict=True)
+            names = [name.strip() for name in reader.fieldnames or ()]
+            if not names:
+                raise SystemExit(f"{path} is empty: its first row must name the columns")
+            reader.fieldnames = names
+            rows = []
+            for row in reader:
+                if None in row or None in row.values():
+                    raise SystemExit(f"{path}: line {reader.line_num} does not have the "
+                                     f"{len(names)} fields of the header")
+                rows.append(row)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise SystemExit(f"{path}: {exc}") from None
+    return names, rows
+
+
+def load_data(args):
+    """(train_x, train_y, val_x, val_y, classes): float32 features from preprocess(), and
+    class indices (classes: their count) or float32 targets N×1 for a regression (classes:
+    0). The split is netbuilder's, so the validation rows are those netbuilder kept out."""
+    names, rows = read_rows(args.data)
+    target = DATA["target"]
+    if target not in names:
+        raise SystemExit(f"{args.data} has no column {target!r} (the target) among "
+                         f"{', '.join(names)}")
+    try:
+        features = preprocess(rows)
+    except ValueError as exc:
+        raise SystemExit(f"{args.data}: {exc} (rows counted from the first data row)") from None
+    texts = [row[target].strip() for row in rows]
+    if DATA["task"] == "regression":
+        values = []
+        for number, text in enumerate(texts, start=1):
+            value = float(text) if NUMBER.fullmatch(text) else math.inf
+            if not math.isfinite(value):
+                raise SystemExit(f"{args.data}: data row {number}, column {target}: {text!r} "
+                                 "is not a finite number")
+            values.append(value)
+        targets = torch.tensor(values, dtype=torch.float64).to(torch.float32).reshape(-1, 1)
+        return (*split(features, targets, args), 0)
+    place = {name: i for i, name in enumerate(DATA["classes"])}
+    labels = []
+    for number, text in enumerate(texts, start=1):
+        key = text
+        if key not in place and NUMBER.fullmatch(text):  # 3.0 is the class named 3
+            value = float(text)
+            key = str(int(value)) if value.is_integer() else repr(value)
+        if key not in place:
+            raise SystemExit(f"{args.data}: data row {number}, column {target}: {text!r} is "
+                             "not one of the classes the network was trained on")
+        labels.append(place[key])
+    targets = torch.tensor(labels, dtype=torch.int64)
+    return (*split(features, targets, args), len(place))
+'''
+
+_DATA_ARGUMENTS = {
+    DIGITS_KIND: r'''    parser.add_argument("--data", metavar="PATH",
+                        help="digits .npz (default: netbuilder's embedded digits)")
+    parser.add_argument("--mnist", metavar="ROOT", help="use torchvision's MNIST in ROOT")
+''',
+    TORCHVISION_KIND: r'''    parser.add_argument("--data-dir", default="./data", metavar="ROOT",
+                        help="where torchvision keeps (and downloads) the dataset")
+''',
+    FOLDER_KIND: r'''    parser.add_argument("--data", default=DATA["path"], metavar="PATH",
+                        help="the image folder (default: the one the network was trained on)")
+''',
+    CSV_KIND: r'''    parser.add_argument("--data", default=DATA["path"], metavar="PATH",
+                        help="the CSV file (default: the one the network was trained on)")
+''',
+}
+
+_TRAINING = r'''def as_input(x, device):
+    """Images (uint8) as floats in [0, 1], as ToTensor gives them; table rows as they are."""
+    x = x.to(device)
+    return x.float().div_(255.0) if x.dtype == torch.uint8 else x
+
+
+def augment(x, generator, degrees=10.0, scale=(0.9, 1.1), shift=2.0, flip=False):
+    """Random small rotation, scale and shift of a whole batch, then (flip) a left-right
+    mirror of each image with probability 0.5."""
     n, _c, h, w = x.shape
     r = torch.rand(n, 3, generator=generator).to(x.device)
     angle = (r[:, 0] * 2 - 1) * math.radians(degrees)
@@ -89,15 +341,25 @@ def augment(x, generator, degrees=10.0, scale=(0.9, 1.1), shift=2.0):
     theta = torch.stack([torch.stack([cos, -sin, moves[:, 0] * 2 / w], 1),
                          torch.stack([sin, cos, moves[:, 1] * 2 / h], 1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, align_corners=False)
+    moved = F.grid_sample(x, grid, align_corners=False)
+    if not flip:
+        return moved
+    mirror = (torch.rand(n, generator=generator) < 0.5).to(x.device)
+    return torch.where(mirror.view(n, 1, 1, 1), moved.flip(-1), moved)
 
 
-def loss_of(outputs, labels, classes):
+def loss_of(outputs, targets, classes):
+    """The loss of a batch: float targets (a regression) meet MSE or L1 directly; class
+    indices meet MSE and L1 as one-hot targets."""
     if SETTINGS["loss"] == "nll":
-        return F.nll_loss(outputs, labels)
-    if SETTINGS["loss"] == "mse":
-        return F.mse_loss(outputs, F.one_hot(labels, classes).to(outputs.dtype))
-    return F.cross_entropy(outputs, labels)
+        return F.nll_loss(outputs, targets)
+    if SETTINGS["loss"] == "cross_entropy":
+        return F.cross_entropy(outputs, targets)
+    target = (targets.to(outputs.dtype) if targets.is_floating_point()
+              else F.one_hot(targets, classes).to(outputs.dtype))
+    if SETTINGS["loss"] == "l1":
+        return F.l1_loss(outputs, target)
+    return F.mse_loss(outputs, target)
 
 
 def make_optimizer(params, args):
@@ -114,6 +376,7 @@ def make_optimizer(params, args):
 
 
 def make_schedule(optimizer, epochs, steps):
+    """The learning-rate schedule and whether it steps per optimizer step (else per epoch)."""
     name = SETTINGS["schedule"]
     if name == "step":
         return torch.optim.lr_scheduler.StepLR(optimizer, max(1, epochs // 3), 0.1), False
@@ -125,91 +388,251 @@ def make_schedule(optimizer, epochs, steps):
     return None, False
 
 
-def main():
-    parser = argparse.ArgumentParser(description={description})
-    parser.add_argument("--data", help="digits .npz (default: netbuilder's embedded digits)")
-    parser.add_argument("--mnist", metavar="ROOT", help="use torchvision's MNIST in ROOT")
-    parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"])
+def seed_of(*parts):
+    """A seed made of these integers: the same in every run, on every rank and after
+    --resume, so a resumed run draws what an uninterrupted one would."""
+    value = 0
+    for part in parts:
+        value = (value * 1_000_003 + part + 1) % 2**63
+    return value
+
+
+def note(text):
+    """A remark on stderr, from rank 0 only."""
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"note: {text}", file=sys.stderr, flush=True)
+
+
+def choose_device(name, distributed, local):
+    """--device: auto picks cuda, then mps, then cpu. Under torchrun each rank takes its
+    LOCAL_RANK GPU with cuda; otherwise the ranks train on the CPU (gloo)."""
+    mps = getattr(torch.backends, "mps", None)
+    has_mps = mps is not None and mps.is_available()
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "mps" if has_mps else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: no CUDA GPU is available here (try --device cpu)")
+    if name == "mps" and not has_mps:
+        raise SystemExit("--device mps: Apple's Metal is not available here (try --device cpu)")
+    if name == "cuda":
+        if local >= torch.cuda.device_count():
+            raise SystemExit(f"LOCAL_RANK {local}: only {torch.cuda.device_count()} GPUs here")
+        torch.cuda.set_device(local)
+        return torch.device("cuda", local)
+    if distributed and name == "mps":
+        note("DistributedDataParallel does not run on mps: the ranks train on the CPU (gloo)")
+        return torch.device("cpu")
+    return torch.device(name)
+
+
+def evaluate(model, inputs, targets, device, classes):
+    """The validation line: accuracy of a classifier; loss, RMSE, MAE and R² of a
+    regression (R² 1 is perfect, 0 is the targets' mean)."""
+    model.eval()
+    with torch.no_grad():
+        out = torch.cat([model(as_input(inputs[i:i + 1000], device)).float().cpu()
+                         for i in range(0, len(targets), 1000)])
+    model.train()
+    if classes:
+        accuracy = (out.argmax(1) == targets).float().mean().item()
+        return f"val acc {accuracy:.4f}"
+    target = targets.float().reshape(out.shape)
+    error = out - target
+    total = ((target - target.mean(dim=0)) ** 2).sum().item()
+    r2 = 1.0 - (error ** 2).sum().item() / total if total > 0 else 0.0
+    return (f"val loss {loss_of(out, target, 0).item():.4f}  "
+            f"rmse {(error ** 2).mean().item() ** 0.5:.4f}  "
+            f"mae {error.abs().mean().item():.4f}  r2 {r2:.4f}")
+
+
+def save_checkpoint(path, plain, optimizer, schedule, scaler, epoch, epochs):
+    """What --resume needs to go on exactly: the weights, the optimizer's, the schedule's and
+    the scaler's state, and the last finished epoch; written whole or not at all. A {epoch}
+    in path becomes the epoch's number."""
+    path = Path(str(path).replace("{epoch}", str(epoch)))
+    state = {"format": CHECKPOINT, "network": type(plain).__name__, "epoch": epoch,
+             "epochs": epochs,
+             "model": {k: v.detach().cpu() for k, v in plain.state_dict().items()},
+             "optimizer": optimizer.state_dict(),
+             "schedule": schedule.state_dict() if schedule is not None else None,
+             "scaler": scaler.state_dict() if scaler is not None else None}
+    partial = path.with_name(path.name + ".partial")
+    torch.save(state, partial)
+    os.replace(partial, path)
+    return path
+
+
+def load_checkpoint(path, plain):
+    """A checkpoint this script wrote, its weights loaded into plain (strictly)."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as exc:
+        raise SystemExit(f"--resume {path}: cannot be read ({exc})") from None
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT:
+        raise SystemExit(f"--resume {path}: not a checkpoint this script wrote")
+    if state["network"] != type(plain).__name__:
+        raise SystemExit(f"--resume {path}: a checkpoint of {state['network']}, not "
+                         f"{type(plain).__name__}")
+    try:
+        plain.load_state_dict(state["model"])
+    except RuntimeError as exc:
+        raise SystemExit(f"--resume {path}: the weights do not fit: {exc}") from None
+    return state
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=<<DESCRIPTION>>)
+<<DATA_ARGUMENTS>>    parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"],
+                        help="the last epoch (with --resume: the total, not how many more)")
     parser.add_argument("--batch-size", type=int, default=SETTINGS["batch_size"],
                         help="per rank")
     parser.add_argument("--lr", type=float, default=SETTINGS["lr"])
     parser.add_argument("--seed", type=int, default=SETTINGS["seed"])
     parser.add_argument("--val-split", type=float, default=SETTINGS["val_split"])
-    parser.add_argument("--out", default={default_out}, help="state_dict written by rank 0")
+    parser.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), default="auto",
+                        help="auto: cuda, else mps, else cpu (under torchrun: cuda or cpu)")
+    parser.add_argument("--amp", action="store_true",
+                        help="mixed precision (autocast + GradScaler) on CUDA; ignored on "
+                             "cpu and mps")
+    parser.add_argument("--accumulate", type=int, default=1, metavar="N",
+                        help="gradient accumulation: an optimizer step every N batches, each "
+                             "batch's loss divided by N")
+    parser.add_argument("--out", default=<<DEFAULT_OUT>>, help="state_dict written by rank 0")
+    parser.add_argument("--save-checkpoint", metavar="PATH",
+                        help="write a checkpoint for --resume after every epoch ({epoch} in "
+                             "PATH keeps one per epoch); without it, one is written at the "
+                             "end beside OUT, with the suffix .ckpt")
+    parser.add_argument("--resume", metavar="CKPT",
+                        help="go on from a checkpoint this script wrote, at its next epoch")
     parser.add_argument("--save-all-ranks", action="store_true",
                         help="also write OUT.rankN.pth from every rank (to compare them)")
     parser.add_argument("--limit", type=int, default=0, metavar="N",
-                        help="use only N training and N validation images (a quick check)")
+                        help="use only N training and N validation examples (a quick check)")
     args = parser.parse_args()
+    for name in ("epochs", "batch_size", "accumulate"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
 
+
+def main():
+    args = parse_args()
     distributed = "RANK" in os.environ and "WORLD_SIZE" in os.environ
+    local = int(os.environ.get("LOCAL_RANK", "0")) if distributed else 0
+    device = choose_device(args.device, distributed, local)
+    owned = distributed and not dist.is_initialized()  # else a caller set the group up
+    if owned:
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     if distributed:
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
         rank, world = dist.get_rank(), dist.get_world_size()
-        local = int(os.environ.get("LOCAL_RANK", "0"))
     else:
-        rank, world, local = 0, 1, 0
-    if torch.cuda.is_available():
-        torch.cuda.set_device(local)
-        device = torch.device("cuda", local)
-    else:
-        device = torch.device("cpu")
+        rank, world = 0, 1
+    amp = args.amp and device.type == "cuda"
+    if args.amp and not amp:
+        note(f"--amp is ignored on {device.type}: mixed precision is for CUDA only; training "
+             "in float32")
+    if distributed and rank != 0:
+        dist.barrier()  # rank 0 reads (and downloads) the data first
+    train_x, train_y, val_x, val_y, classes = load_data(args)
+    if distributed and rank == 0:
+        dist.barrier()
+    if tuple(train_x.shape[1:]) != INPUT_SHAPE:
+        shape = "×".join(map(str, train_x.shape[1:]))
+        raise SystemExit(f"the data gives inputs of {shape}, but <<CLASS>> takes "
+                         f"{'×'.join(map(str, INPUT_SHAPE))}")
+    if args.limit:  # a quick check: a slice of the data
+        train_x, train_y = train_x[:args.limit], train_y[:args.limit]
+        val_x, val_y = val_x[:args.limit], val_y[:args.limit]
     torch.manual_seed(args.seed)  # the same initial weights on every rank
-    train_x, train_y, val_x, val_y = load_data(args)
-    classes = int(max(train_y.max(), val_y.max())) + 1
-    model = {class_name}().to(device)
-    if distributed:
-        model = nn.parallel.DistributedDataParallel(
-            model, device_ids=[local] if device.type == "cuda" else None)
-    params = [p for p in model.parameters() if p.requires_grad]
+    plain = <<CLASS>>().to(device)
+    params = [p for p in plain.parameters() if p.requires_grad]
     optimizer = make_optimizer(params, args)
     shard = math.ceil(len(train_y) / world)
-    steps = math.ceil(shard / args.batch_size)
+    batches = math.ceil(shard / args.batch_size)
+    steps = math.ceil(batches / args.accumulate)  # optimizer steps per epoch
     schedule, per_batch = make_schedule(optimizer, args.epochs, steps)
-    shuffle = torch.Generator().manual_seed(args.seed)  # the same permutation on every rank
-    noise = torch.Generator().manual_seed(args.seed + 1 + rank)
-    for epoch in range(1, args.epochs + 1):
+    scaler = torch.amp.GradScaler("cuda") if amp else None
+    done = 0
+    if args.resume:
+        state = load_checkpoint(args.resume, plain)
+        optimizer.load_state_dict(state["optimizer"])
+        if schedule is not None and state["schedule"] is not None:
+            schedule.load_state_dict(state["schedule"])
+        if scaler is not None and state["scaler"] is not None:
+            scaler.load_state_dict(state["scaler"])
+        done = state["epoch"]
+        if schedule is not None and state["epochs"] != args.epochs:
+            note(f"the checkpoint's run was for {state['epochs']} epochs, this one for "
+                 f"{args.epochs}: the learning-rate schedule is the checkpoint's")
+        note(f"resuming from {args.resume} after epoch {done}")
+    model = plain
+    if distributed:
+        model = nn.parallel.DistributedDataParallel(
+            plain, device_ids=[local] if device.type == "cuda" else None)
+    for epoch in range(done + 1, args.epochs + 1):
+        torch.manual_seed(seed_of(args.seed, epoch, 2))  # dropout, as an uninterrupted run
+        shuffle = torch.Generator().manual_seed(seed_of(args.seed, epoch, 0))  # every rank's
+        noise = torch.Generator().manual_seed(seed_of(args.seed, epoch, 1, rank))
         model.train()
         order = torch.randperm(len(train_y), generator=shuffle)
         mine = order[rank::world]
         if len(mine) < shard:  # equal shards keep the ranks in step
             mine = torch.cat([mine, order[:shard - len(mine)]])
         total, seen = 0.0, 0
-        for start in range(0, shard, args.batch_size):
+        optimizer.zero_grad(set_to_none=True)
+        for batch, start in enumerate(range(0, shard, args.batch_size)):
             index = mine[start:start + args.batch_size]
-            x, y = train_x[index].to(device), train_y[index].to(device)
-            if SETTINGS["augment"]:
-                x = augment(x, noise)
-            loss = loss_of(model(x), y, classes)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            if schedule is not None and per_batch:
-                schedule.step()
+            x, y = as_input(train_x[index], device), train_y[index].to(device)
+            if SETTINGS["augment"] and x.dim() == 4:
+                x = augment(x, noise, flip=FLIPS)
+            stepping = (batch + 1) % args.accumulate == 0 or batch + 1 == batches
+            # DDP: gradients are averaged across ranks only on the batch that steps
+            sync = model.no_sync() if distributed and not stepping else contextlib.nullcontext()
+            with sync:
+                autocast = (torch.autocast("cuda", dtype=torch.float16) if amp
+                            else contextlib.nullcontext())
+                with autocast:
+                    loss = loss_of(model(x).float(), y, classes)
+                part = loss / args.accumulate
+                (scaler.scale(part) if scaler is not None else part).backward()
+            if stepping:
+                if scaler is not None:
+                    scaler.step(optimizer)
+                    scaler.update()
+                else:
+                    optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+                if schedule is not None and per_batch:
+                    schedule.step()
             total += loss.item() * len(y)
             seen += len(y)
         if schedule is not None and not per_batch:
             schedule.step()
+        done = epoch
         if rank == 0:  # the plain module: a DDP forward here would wait for the other ranks
-            plain = model.module if distributed else model
-            plain.eval()
-            with torch.no_grad():
-                scores = plain(val_x.to(device))
-                accuracy = (scores.argmax(1).cpu() == val_y).float().mean().item()
-            print(f"epoch {{epoch}}/{{args.epochs}}  train loss {{total / seen:.4f}}  "
-                  f"val acc {{accuracy:.4f}}", flush=True)
-    plain = model.module if distributed else model
+            line = evaluate(plain, val_x, val_y, device, classes)
+            print(f"epoch {epoch}/{args.epochs}  train loss {total / seen:.4f}  {line}",
+                  flush=True)
+            if args.save_checkpoint:
+                save_checkpoint(args.save_checkpoint, plain, optimizer, schedule, scaler, epoch,
+                                args.epochs)
     if distributed:  # running statistics (BatchNorm) saw each rank's own last batch
         for buffer in plain.buffers():
             dist.broadcast(buffer.data, src=0)
-    state = {{k: v.detach().cpu() for k, v in plain.state_dict().items()}}
+    state = {k: v.detach().cpu() for k, v in plain.state_dict().items()}
     if args.save_all_ranks:
-        torch.save(state, f"{{Path(args.out).with_suffix('')}}.rank{{rank}}.pth")
+        torch.save(state, f"{Path(args.out).with_suffix('')}.rank{rank}.pth")
     if rank == 0:
         torch.save(state, args.out)
-        print(f"wrote {{args.out}}", flush=True)
+        print(f"wrote {args.out}", flush=True)
+        if not args.save_checkpoint:
+            out = Path(args.out)
+            path = out.with_suffix(".ckpt") if out.suffix != ".ckpt" else Path(f"{out}.ckpt")
+            save_checkpoint(path, plain, optimizer, schedule, scaler, done, args.epochs)
+            print(f"wrote {path} (for --resume)", flush=True)
     if distributed:
         dist.barrier()
+    if owned:
         dist.destroy_process_group()
 
 
@@ -217,34 +640,148 @@ if __name__ == "__main__":
     main()
 '''
 
+_LOADERS = {DIGITS_KIND: _DIGITS_LOADER, TORCHVISION_KIND: _TORCHVISION_LOADER,
+            FOLDER_KIND: _FOLDER_LOADER, CSV_KIND: _CSV_LOADER}
+# The standard-library and third-party imports of each kind, beside the common ones.
+_STDLIB = ("argparse", "contextlib", "math", "os", "pickle", "sys")
+_KIND_STDLIB = {DIGITS_KIND: ("importlib.util",), TORCHVISION_KIND: (),
+                FOLDER_KIND: ("statistics",), CSV_KIND: ("csv", "re")}
+_KIND_NUMPY = {DIGITS_KIND: True, TORCHVISION_KIND: False, FOLDER_KIND: True, CSV_KIND: False}
+
 
 def training_script(spec: NetworkSpec, config: TrainConfig | Mapping[str, Any] | None = None,
-                    val_split: float | None = None, script_name: str = "train.py") -> str:
-    """The source of a training script for ``spec`` with these settings.
+                    val_split: float | None = None, script_name: str = "train.py", *,
+                    dataset: str = DEFAULT_DATASET, preprocessing: dict | None = None) -> str:
+    """The source of a training script for ``spec`` with these settings, on ``dataset`` (a
+    name as netbuilder spells it: digits, mnist, …, cifar100, ``folder:PATH[?options]`` or
+    ``csv:PATH[?target=…&task=…]``).
 
-    ``config`` may be a checkpoint's ``training`` dict: see :func:`script_settings`. Raises
-    SpecError for an invalid spec and TrainingError for settings that cannot go into a script.
+    ``config`` may be a checkpoint's ``training`` dict: see :func:`script_settings`. A table
+    needs the ``preprocessing`` its training made (core.tabular). Raises SpecError for an
+    invalid spec, TrainingError for settings that cannot go into a script (or do not suit the
+    data) and ValueError for a dataset that cannot.
     """
     from netbuilder import __version__
 
     settings = script_settings(config, val_split)
+    kind, data, title = _data_constants(dataset, preprocessing)
+    if data.get("task") == REGRESSION and settings["loss"] not in REGRESSION_LOSSES:
+        raise TrainingError(f"a regression trains with the {' or '.join(REGRESSION_LOSSES)} "
+                            f"loss, not {settings['loss']}")
     module = module_source(spec)
     imports = [line for line in module.imports if line]
     extra = [line for line in imports  # the script imports these itself
              if line not in ("import torch", "from torch import nn",
                              "from collections import OrderedDict")]
-    source = TEMPLATE.format(
-        class_name=spec.class_name, version=__version__,
-        script=docstring_text(script_name, one_line=True),
-        extra_imports="".join(f"\n{line}" for line in extra) + "\n" if extra else "",
-        settings=_settings_source(settings), model_source=module.code_text(),
-        description=literal(f"Train {spec.class_name}."),
-        default_out=literal(f"{spec.class_name.lower()}.pth"))
-    if "from collections import OrderedDict" in imports:  # isort's place: among the stdlib
-        source = source.replace("from pathlib import Path\n",
-                                "from collections import OrderedDict\nfrom pathlib import Path\n",
-                                1)
-    return source
+    stdlib = [f"import {name}" for name in sorted(_STDLIB + _KIND_STDLIB[kind])]
+    if "from collections import OrderedDict" in imports:
+        stdlib.append("from collections import OrderedDict")
+    stdlib.append("from pathlib import Path")
+    third = (["import numpy as np"] if _KIND_NUMPY[kind] else []) + [
+        "import torch", "import torch.distributed as dist", "import torch.nn.functional as F",
+        "from torch import nn"]
+    head = _filled(_USAGE, {
+        "CLASS": spec.class_name, "VERSION": docstring_text(__version__, one_line=True),
+        "SCRIPT": docstring_text(script_name, one_line=True),
+        "DATA_TEXT": docstring_text(dataset, one_line=True),
+        "DATA_HELP": _filled(_DATA_HELP[kind], {"TITLE": docstring_text(title, True)})})
+    parts = [head, "\n", "\n".join(stdlib), "\n\n", "\n".join(third), "\n"]
+    if extra:
+        parts += ["\n", "\n".join(extra), "\n"]
+    parts += ["\n", _constants_source(settings, kind, data, spec), "\n\n",
+              module.code_text(), "\n\n", _SPLIT, "\n\n"]
+    if kind == CSV_KIND:
+        assert preprocessing is not None  # _data_constants checked it
+        parts += [preprocessing_source(preprocessing).rstrip("\n") + "\n", "\n\n"]
+    parts += [_LOADERS[kind], "\n\n", _filled(_TRAINING, {
+        "CLASS": spec.class_name,
+        "DESCRIPTION": literal(f"Train {spec.class_name}."),
+        "DEFAULT_OUT": literal(f"{spec.class_name.lower()}.pth"),
+        "DATA_ARGUMENTS": _DATA_ARGUMENTS[kind]})]
+    return "".join(parts)
+
+
+def _filled(template: str, values: Mapping[str, str]) -> str:
+    """``template`` with each ``<<KEY>>`` replaced (values already made safe for where they go:
+    literals, docstring text or an identifier), in one pass: a value is never read again."""
+    return re.sub(r"<<([A-Z_]+)>>", lambda found: values[found.group(1)], template)
+
+
+def _data_constants(dataset: str, preprocessing: dict | None
+                    ) -> tuple[str, dict[str, Any], str]:
+    """(kind, the script's DATA dict, a title for the docstring) of a dataset name, checked.
+
+    Raises ValueError for a name netbuilder does not know, folder options it does not accept,
+    or a table without the preprocessing its training made."""
+    base = dataset.removesuffix(DRAWN_SUFFIX) if isinstance(dataset, str) else dataset
+    problem = folder_problem(base) if isinstance(base, str) and is_folder(base) else None
+    if problem:
+        raise ValueError(f"{base}: {problem}")
+    if not is_dataset_name(base):
+        raise ValueError(f"cannot write a training script for the dataset {dataset!r}")
+    if base == DEFAULT_DATASET:
+        return DIGITS_KIND, {"kind": DIGITS_KIND, "classes": DATASETS[base].num_classes}, base
+    if base in DATASETS:
+        info = DATASETS[base]
+        if info.torchvision_class is None:
+            raise ValueError(f"cannot write a training script for the dataset {dataset!r}")
+        return TORCHVISION_KIND, {"kind": TORCHVISION_KIND, "name": base,
+                                  "class": info.torchvision_class,
+                                  "classes": info.num_classes}, info.title
+    if is_folder(base):
+        options = folder_options(base)  # ValueError for options it does not take
+        return FOLDER_KIND, {"kind": FOLDER_KIND, "path": folder_path(base),
+                             "size": options.get("size"), "fit": options.get("fit", "resize"),
+                             "color": options.get("color", "auto")}, folder_path(base)
+    assert is_csv(base)
+    if not preprocessing:
+        raise ValueError(f"{base}: the network must be trained once first: a table's script "
+                         "needs the statistics (means, scales, categories) its training made")
+    clean = check_preprocessing(preprocessing)  # TabularError, a ValueError, names the field
+    options = csv_options(base)
+    if options["target"] and options["target"] != clean["target"]:
+        raise ValueError(f"{base}: the preprocessing is for the target {clean['target']!r}, "
+                         f"not {options['target']!r}; train the network on it once first")
+    if options["task"] != "auto" and options["task"] != clean["task"]:
+        raise ValueError(f"{base}: the preprocessing is for a {clean['task']}, not a "
+                         f"{options['task']}; train the network on it once first")
+    return CSV_KIND, {"kind": CSV_KIND, "path": csv_path(base), "target": clean["target"],
+                      "task": clean["task"], "classes": clean.get("classes", [])}, csv_path(base)
+
+
+def _constants_source(settings: dict[str, Any], kind: str, data: dict[str, Any],
+                      spec: NetworkSpec) -> str:
+    """SETTINGS, DATA, INPUT_SHAPE and the loader's constants, every value through
+    :func:`literal`."""
+    lines = [_dict_source("SETTINGS", settings, "training"),
+             _dict_source("DATA", data, "dataset"),
+             f"INPUT_SHAPE = {literal(tuple(spec.input_shape), 'input_shape')}",
+             f"FLIPS = {literal(kind in (TORCHVISION_KIND, FOLDER_KIND) and _flips(data))}"
+             "  # augmentation mirrors images (not digits or characters)",
+             f"CHECKPOINT = {literal('netbuilder.train-script-checkpoint')}"]
+    if kind == FOLDER_KIND:
+        lines += [f"IMAGE_SUFFIXES = {literal(sorted(IMAGE_SUFFIXES))}",
+                  f"GRAY_MODES = {literal(sorted(GRAY_MODES))}  # read as grayscale",
+                  f"AUTO_SIZES = {literal(FOLDER_AUTO_SIZES)}  # an unset size: the median "
+                  "shorter side, within these"]
+    if kind == CSV_KIND:
+        lines.append(f"NUMBER = re.compile({literal(NUMBER_PATTERN)})  # a number, as "
+                     "netbuilder reads one")
+    return "\n".join(lines) + "\n"
+
+
+def _flips(data: dict[str, Any]) -> bool:
+    if data["kind"] == FOLDER_KIND:
+        return flips_make_sense("folder:" + str(data["path"]))
+    return flips_make_sense(str(data["name"]))
+
+
+def _dict_source(name: str, values: Mapping[str, Any], where: str) -> str:
+    lines = [f"{name} = {{"]
+    for key, value in values.items():
+        lines.append(f"    {literal(key)}: {literal(value, f'{where}.{key}')},")
+    lines.append("}")
+    return "\n".join(lines)
 
 
 def script_settings(config: TrainConfig | Mapping[str, Any] | None = None,
@@ -273,11 +810,3 @@ def script_settings(config: TrainConfig | Mapping[str, Any] | None = None,
                             + "\n".join(f"  - {p}" for p in problems))
     defaults = {**TrainConfig().to_dict(), "val_split": DEFAULT_VAL_SPLIT}
     return {key: checked.get(key, defaults[key]) for key in SCRIPT_SETTINGS}
-
-
-def _settings_source(settings: dict[str, Any]) -> str:
-    lines = ["{"]
-    for key, value in settings.items():
-        lines.append(f"    {literal(key)}: {literal(value, f'training.{key}')},")
-    lines.append("}")
-    return "\n".join(lines)

@@ -1,7 +1,8 @@
 """The exported training script compiles for every template and edge spec, and trains.
 
-One short epoch on a slice of the embedded digits (``--limit``) per template, in a subprocess
-as a person would run it; the .pth it writes loads into ``build(spec)``.
+One short epoch on a slice (``--limit``) of each template's dataset (the embedded digits, or
+the CSV table a project template names) per template, in a subprocess as a person would run
+it; the .pth it writes loads into ``build(spec)``.
 """
 
 import ast
@@ -11,10 +12,13 @@ from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 
 from netbuilder.core.builder import build
 from netbuilder.core.custom_layers import place_beside
-from netbuilder.core.resources import load_template, template_names
+from netbuilder.core.data import load_dataset
+from netbuilder.core.registry import DOWNLOADABLE_DATASETS, folder_name
+from netbuilder.core.resources import load_template, load_template_project, template_names
 from netbuilder.core.spec import BlockSpec, LayerSpec, NetworkSpec
 from netbuilder.core.train_script import training_script
 from netbuilder.core.training import TrainConfig
@@ -110,11 +114,12 @@ def test_the_script_is_ruff_clean(tmp_path):
 RUNS = [*template_names(), "recurrent_in_a_block"]
 # Runs each script as __main__ in one process: the scripts train as `python train.py` would,
 # and torch is imported once instead of once per script (seconds each on a busy machine).
+# Each argument is a folder, then the script's own arguments.
 DRIVER = """
 import runpy, sys
-for folder in sys.argv[1:]:
-    sys.argv = ["train.py", "--data", DATA, "--epochs", "1", "--limit", "256",
-                "--out", folder + "/w.pth"]
+for line in sys.argv[1:]:
+    folder, *args = line.split("|")
+    sys.argv = ["train.py", "--epochs", "1", "--limit", "256", "--out", folder + "/w.pth", *args]
     print("run", folder, flush=True)
     sys.path.insert(0, folder)  # as `python train.py` puts the script's folder first
     runpy.run_path(folder + "/train.py", run_name="__main__")
@@ -122,16 +127,43 @@ for folder in sys.argv[1:]:
 """
 
 
+def dataset_of(name, tmp_path):
+    """The dataset a template trains on (a project template names its own: a CSV table, with
+    the preprocessing its training makes) and the arguments that point the script at it. A
+    torchvision dataset would need a download: a generated image folder of its shape instead."""
+    project = None if name in EDGE_SPECS else load_template_project(name)
+    if project is None or project.dataset == "digits":
+        return "digits", None, ["--data", str(DIGITS)]
+    if project.dataset in DOWNLOADABLE_DATASETS:
+        channels, size = project.spec.input_shape[0], project.spec.input_shape[-1]
+        folder = tmp_path / f"{name}_images"
+        for label in range(2):
+            (folder / str(label)).mkdir(parents=True)
+            for i in range(4):
+                pixels = torch.randint(0, 256, (size, size, 3), dtype=torch.uint8,
+                                       generator=torch.Generator().manual_seed(label * 4 + i))
+                Image.fromarray(pixels.numpy()).save(folder / str(label) / f"{i}.png")
+        color = "rgb" if channels == 3 else "grayscale"
+        return folder_name(str(folder), size=size, color=color), None, []
+    return project.dataset, load_dataset(project.dataset).preprocessing, []
+
+
 def test_one_short_epoch_per_script_writes_weights_that_load_into_the_app_model(tmp_path):
     specs = {name: EDGE_SPECS[name]() if name in EDGE_SPECS else load_template(name)
              for name in RUNS}
+    lines = []
     for name, spec in specs.items():
+        dataset, preprocessing, args = dataset_of(name, tmp_path)
+        settings = {"epochs": 3, "batch_size": 64, "lr": 0.003}
+        if preprocessing and preprocessing["task"] == "regression":
+            settings["loss"] = "mse"
         (tmp_path / name).mkdir()
         (tmp_path / name / "train.py").write_text(
-            training_script(spec, {"epochs": 3, "batch_size": 64, "lr": 0.003}))
+            training_script(spec, settings, dataset=dataset, preprocessing=preprocessing))
         place_beside(spec, tmp_path / name)  # custom layers, as the export does
+        lines.append("|".join([name, *args]))
     result = subprocess.run(
-        [sys.executable, "-c", f"DATA = {str(DIGITS)!r}\n{DRIVER}", *RUNS],
+        [sys.executable, "-c", DRIVER, *lines],
         cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-1000:] + result.stderr[-3000:]
     for name, spec in specs.items():
@@ -142,3 +174,15 @@ def test_one_short_epoch_per_script_writes_weights_that_load_into_the_app_model(
         model = build(spec)
         model.load_state_dict(state)  # strict: the same keys and shapes
         assert all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
+    regression = result.stdout.split("run tutorial_mymodel\n", 1)[1].split("\n", 1)[0]
+    assert " rmse " in regression and " r2 " in regression  # the table's regression
+
+
+def test_a_script_refuses_data_that_does_not_fit_the_network(tmp_path, monkeypatch):
+    namespace = load_script(training_script(load_template("tutorial_mymodel")))  # [10], digits
+    monkeypatch.setattr(sys, "argv", ["train.py", "--data", str(DIGITS), "--limit", "8",
+                                      "--out", str(tmp_path / "w.pth")])
+    with pytest.raises(SystemExit) as stopped:
+        namespace["main"]()
+    assert str(stopped.value) == "the data gives inputs of 1×28×28, but MyModel takes 10"
+    assert list(tmp_path.iterdir()) == []
