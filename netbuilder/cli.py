@@ -461,7 +461,8 @@ def _export(args: argparse.Namespace) -> int:
             [f"{args.spec} cannot be exported: its shapes do not fit together:",
              *(f"  - {f}" for f in analysis.errors)]))
     if as_source:
-        code = _source(args, spec, _file_settings(source), _table_preprocessing(source))
+        code = _source(args, spec, _file_settings(source), _table_preprocessing(source),
+                       _file_dataset(source))
         from netbuilder.core.custom_layers import place_beside
 
         try:
@@ -511,8 +512,18 @@ def _table_preprocessing(source: _Input) -> dict | None:
     return None
 
 
+def _file_dataset(source: _Input) -> str:
+    """The dataset the file's network was trained on, else digits (training_script checks
+    it)."""
+    if source.checkpoint is not None:
+        extra = source.checkpoint.get("extra")
+        found = extra.get("dataset") if isinstance(extra, dict) else None
+        return found if isinstance(found, str) and found else "digits"
+    return source.project.dataset if source.project is not None else "digits"
+
+
 def _source(args: argparse.Namespace, spec, settings: dict,
-            preprocessing: dict | None = None) -> str:
+            preprocessing: dict | None = None, dataset: str = "digits") -> str:
     """A module (python) or a training script (script) for ``spec`` with ``settings`` (a
     checkpoint's or a project's), checked before any of them reaches the generated code; a
     module of a network trained on a table also gets its ``preprocess(rows)``."""
@@ -526,7 +537,8 @@ def _source(args: argparse.Namespace, spec, settings: dict,
             return generate(spec, style=args.style, preprocessing=preprocessing)
         from netbuilder.core.train_script import training_script
 
-        return training_script(spec, settings, script_name=args.out.name)
+        return training_script(spec, settings, script_name=args.out.name, dataset=dataset,
+                               preprocessing=preprocessing)
     except SpecError as exc:
         raise CommandError(_problem_lines(f"{args.spec} cannot be written as code:", exc)
                            ) from None

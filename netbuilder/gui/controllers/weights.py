@@ -161,7 +161,9 @@ class WeightsController(QObject):
             return False
         try:
             source = training_script(self.document.spec, self.session.config,
-                                     self.session.val_split, path.name)
+                                     self.session.val_split, path.name,
+                                     dataset=self.session.dataset,
+                                     preprocessing=self.session.preprocessing or None)
         except ValueError as exc:  # SpecError, TrainingError: said, nothing written
             QMessageBox.warning(self.window, self.tr("Cannot export"), str(exc))
             return False
