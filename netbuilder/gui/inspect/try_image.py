@@ -14,6 +14,9 @@ may not be asked (no model, or training is running); it may also give Draw's
 are not known before loading (an image folder's). The panel follows the session's
 ``model_changed``, ``weights_changed`` and ``dataset_changed`` (and network edits) by itself,
 once per burst of signals and only while it is visible.
+
+The table's form is :class:`~netbuilder.gui.inspect.try_table.TableRowPage`; this module holds
+the panel, its image page and the answer.
 """
 
 from __future__ import annotations
@@ -39,7 +42,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -53,18 +55,17 @@ from PySide6.QtWidgets import (
 
 from netbuilder.core.data import IMAGE_SUFFIXES
 from netbuilder.core.registry import dataset_info, folder_path, is_csv, is_folder
-from netbuilder.core.tabular import KIND, TabularError, check_preprocessing
 from netbuilder.core.try_input import (
     TryInputError,
     folder_input_options,
     image_input,
     open_image,
     predict,
-    predict_row,
     read_image_file,
     saliency,
 )
 from netbuilder.gui.inspect.activations import SALIENCY_ALPHA, SALIENCY_COLOR
+from netbuilder.gui.inspect.try_table import TableRowPage, table_preprocessing
 from netbuilder.gui.settings import settings
 from netbuilder.gui.text import fill
 
@@ -190,9 +191,6 @@ class TryPanel(QWidget):
         self.heat: np.ndarray | None = None
         self._prepared: tuple | None = None  # (source, shape, options), image size, tensor
         self.result: list[tuple[str, float]] | float | None = None
-        self.fields: dict[str, QLineEdit | QComboBox] = {}
-        self._columns_key: object = None
-        self._preprocessing: dict = {}
         self._row_asked = False  # Predict was pressed with these columns: follow the weights
         self._stale = True
         self.setAcceptDrops(True)
@@ -244,25 +242,8 @@ class TryPanel(QWidget):
         self.paste_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         # -- table page
-        self.table_page = QWidget(self)
-        self.table_page.setObjectName("try_table_page")
-        self.form_intro = QLabel(self.table_page)
-        self.form_intro.setWordWrap(True)
-        self.form_widget = QWidget(self.table_page)
-        self.form_widget.setObjectName("try_form")
-        self.form = QFormLayout(self.form_widget)
-        self.form.setContentsMargins(0, 0, 0, 0)
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.predict_button = QPushButton(self.tr("Predict"), self.table_page)
-        self.predict_button.setObjectName("try_predict")
-        predict_row_layout = QHBoxLayout()
-        predict_row_layout.addStretch(1)
-        predict_row_layout.addWidget(self.predict_button)
-        table_layout = QVBoxLayout(self.table_page)
-        table_layout.setContentsMargins(0, 0, 0, 0)
-        table_layout.addWidget(self.form_intro)
-        table_layout.addWidget(self.form_widget)
-        table_layout.addLayout(predict_row_layout)
+        self.table_page = TableRowPage(self)
+        self.predict_button = self.table_page.predict_button
 
         self.stack = QStackedWidget(self)
         self.stack.setObjectName("try_stack")
@@ -307,7 +288,7 @@ class TryPanel(QWidget):
         self.paste_button.clicked.connect(self.paste)
         self.paste_shortcut.activated.connect(self.paste)
         self.saliency_check.toggled.connect(lambda _on: self._ask_image())
-        self.predict_button.clicked.connect(self.predict_row)
+        self.table_page.predict_requested.connect(self.predict_row)
         session.model_changed.connect(self.schedule_refresh)
         session.weights_changed.connect(self.schedule_refresh)
         session.dataset_changed.connect(self.schedule_refresh)
@@ -351,29 +332,12 @@ class TryPanel(QWidget):
                 pass
         return list(fallback or [])
 
-    def _table_preprocessing(self) -> tuple[dict, str]:
-        """(checked preprocessing or {}, why it cannot be used or '')."""
-        raw = self.session.preprocessing
-        if not raw or raw.get("kind") != KIND:
-            return {}, ""
-        try:
-            clean = check_preprocessing(raw)
-        except TabularError as exc:
-            return {}, fill(self.tr("The table's preprocessing cannot be used: %1"),
-                            _first_line(exc))
-        shape = list(self.session.document.spec.input_shape)
-        if shape != [clean["features"]]:
-            return {}, fill(self.tr("The network takes %1 inputs, but the table's rows make %2 "
-                                    "features: train it on the table again."),
-                            "×".join(map(str, shape)), clean["features"])
-        return clean, ""
-
     def refresh(self) -> None:
         """Choose the page for the network's input, then ask the model again."""
         self._timer.stop()
         self._stale = False
         shape = list(self.session.document.spec.input_shape)
-        table, table_problem = self._table_preprocessing()
+        table, table_problem = table_preprocessing(self.session.preprocessing, shape)
         problem = table_problem
         if table:
             mode = TABLE
@@ -398,8 +362,8 @@ class TryPanel(QWidget):
         self.stack.setCurrentWidget(current)
         self.stack.updateGeometry()
         self.paste_shortcut.setEnabled(mode == IMAGE)
-        if mode == TABLE:
-            self._build_form(table)
+        if mode == TABLE and self.table_page.show_columns(table):
+            self._row_asked = False  # other columns: wait for Predict again
         model, _names = self._model()
         if problem:
             self.hint.setText(problem)
@@ -577,49 +541,14 @@ class TryPanel(QWidget):
 
     # -- table rows -----------------------------------------------------------------------------
 
-    def _build_form(self, preprocessing: dict) -> None:
-        key = (preprocessing["target"], preprocessing["task"],
-               tuple((c["name"], c["type"], tuple(c.get("categories", ())))
-                     for c in preprocessing["columns"]))
-        self._preprocessing = preprocessing
-        if key == self._columns_key:
-            return
-        kept = self.values()
-        self._columns_key = key
-        self._row_asked = False
-        while self.form.rowCount():
-            self.form.removeRow(0)
-        self.fields = {}
-        for column in preprocessing["columns"]:
-            name = column["name"]
-            if column["type"] == "categorical":
-                field = QComboBox(self.form_widget)
-                field.addItems(column["categories"])
-                if kept.get(name) in column["categories"]:
-                    field.setCurrentText(kept[name])
-                field.setToolTip(fill(self.tr("One of the %1 values the training rows had"),
-                                      len(column["categories"])))
-            else:
-                field = QLineEdit(self.form_widget)
-                field.setText(kept.get(name, ""))
-                field.setPlaceholderText(fill(self.tr("a number, e.g. %1"),
-                                              f"{column['mean']:.4g}"))
-                field.setToolTip(fill(self.tr("A number; the training rows' mean is %1 and "
-                                              "their standard deviation %2"),
-                                      f"{column['mean']:.4g}", f"{column['scale']:.4g}"))
-                field.returnPressed.connect(self.predict_row)
-            field.setObjectName(f"try_field_{name}")
-            label = QLabel(name, self.form_widget)
-            label.setTextFormat(Qt.TextFormat.PlainText)
-            self.form.addRow(label, field)
-            self.fields[name] = field
-        self.form_intro.setText(fill(self.tr("Fill in one row of the table to predict %1:"),
-                                     preprocessing["target"]))
+    @property
+    def fields(self) -> dict[str, QLineEdit | QComboBox]:
+        """The table form's fields, column name → field."""
+        return self.table_page.fields
 
     def values(self) -> dict[str, str]:
         """The form's values, column name → text."""
-        return {name: field.currentText() if isinstance(field, QComboBox) else field.text()
-                for name, field in self.fields.items()}
+        return self.table_page.values()
 
     def predict_row(self) -> None:
         """Ask the model about the form's row; a bad value is shown in red."""
@@ -630,19 +559,12 @@ class TryPanel(QWidget):
         if model is None:
             self._show_result(None)
             return
-        try:
-            result = predict_row(model, self._preprocessing, self.values())
-        except (TabularError, TryInputError) as exc:
-            self._show_result(None)
-            self._show_error(str(exc))
-            return
-        except (RuntimeError, ValueError, TypeError) as exc:
-            self._show_result(None)
-            self._show_error(fill(self.tr("The network cannot take this input: %1"),
-                                  _first_line(exc)))
-            return
-        self._row_asked = True
+        result, problem = self.table_page.ask(model)
         self._show_result(result)
+        if problem:
+            self._show_error(problem)
+        else:
+            self._row_asked = True
 
     # -- the answer -----------------------------------------------------------------------------
 
@@ -657,7 +579,7 @@ class TryPanel(QWidget):
             self.bars.set_entries([])
             self.more.setText("")
         elif isinstance(result, float):
-            target = self._preprocessing.get("target", "")
+            target = self.table_page.preprocessing.get("target", "")
             self.top.setText(fill(self.tr("Predicted %1: %2"), target, f"{result:.6g}"))
             self.bars.set_entries([])
             self.more.setText("")
