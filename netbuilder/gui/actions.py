@@ -216,6 +216,10 @@ ACTIONS = (
     ActionSpec(
         "reset", QT_TRANSLATE_NOOP("MainWindow", "&Reset Weights"), "training.reset", None, "idle"
     ),
+    ActionSpec("getting_started", QT_TRANSLATE_NOOP("MainWindow", "&Getting Started"),
+               "getting_started", Key.HelpContents),
+    ActionSpec("shortcuts", QT_TRANSLATE_NOOP("MainWindow", "&Keyboard Shortcuts"),
+               "show_shortcuts"),
     ActionSpec("about", QT_TRANSLATE_NOOP("MainWindow", "&About netbuilder"), "about"),
 )
 
@@ -281,7 +285,8 @@ MENUS = (
     (QT_TRANSLATE_NOOP("MainWindow", "&Layers"), "layers", ("add_layer_file",)),
     (QT_TRANSLATE_NOOP("MainWindow", "&View"), "view", ("@docks", "-", "@theme", "@language")),
     (QT_TRANSLATE_NOOP("MainWindow", "&Train"), "train", ("train", "pause", "stop", "-", "reset")),
-    (QT_TRANSLATE_NOOP("MainWindow", "&Help"), "help", ("about",)),
+    (QT_TRANSLATE_NOOP("MainWindow", "&Help"), "help",
+     ("getting_started", "shortcuts", "-", "about")),
 )
 
 

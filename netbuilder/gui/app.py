@@ -75,6 +75,9 @@ def create_application(argv: list[str]) -> QApplication:
     app.setOrganizationName("netbuilder")
     app.setApplicationName("netbuilder")
     app.setApplicationDisplayName("netbuilder")
+    from netbuilder.gui import wheel_guard
+
+    wheel_guard.install(app)
     return app
 
 

@@ -19,6 +19,8 @@ def add_dock(window, title: str, widget, area, scroll: bool = False,
         area_widget = QScrollArea(dock)
         area_widget.setWidgetResizable(True)
         area_widget.setFrameShape(QFrame.Shape.NoFrame)
+        # Forms get narrower instead: no panel scrolls sideways (fields shrink, text wraps).
+        area_widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area_widget.setWidget(widget)
         dock.setWidget(area_widget)
     else:

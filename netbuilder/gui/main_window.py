@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from netbuilder import __version__
 from netbuilder.core.project import Project
 from netbuilder.core.resources import DEFAULT_TEMPLATE, load_template
-from netbuilder.gui import actions
+from netbuilder.gui import actions, wheel_guard
 from netbuilder.gui import docks as dock_layout
 from netbuilder.gui.controllers.editing import EditingController
 from netbuilder.gui.controllers.files import (
@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
     def __init__(self, project: Project | None = None, path: Path | None = None,
                  template: str | None = None, analyze: bool = True):
         super().__init__()
+        wheel_guard.install(QApplication.instance())  # the wheel scrolls forms, not fields
         self.setObjectName("main_window")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -92,6 +93,14 @@ class MainWindow(QMainWindow):
         self._changed()
         if not analyze:
             self.statusBar().showMessage(self.tr("Loading PyTorch's shape analysis…"))
+        elif not settings().value("window/welcomed", False, type=bool):
+            settings().setValue("window/welcomed", True)  # once, on the very first start
+            self.welcome = QLabel(self.tr("New here? Help ▸ Getting Started (F1)"), self)
+            self.welcome.setObjectName("welcome_hint")
+            self.welcome.setToolTip(self.tr("How to build, train (F5), try and export a "
+                                            "network, on one page"))
+            self.statusBar().addPermanentWidget(self.welcome)
+            QTimer.singleShot(120_000, self.welcome.hide)
         _windows.append(self)
 
     def _build_views(self) -> None:
@@ -348,6 +357,16 @@ class MainWindow(QMainWindow):
         if changed:
             QMessageBox.information(self, self.tr("Language"), self.tr(
                 "The language changes when netbuilder starts again."))
+
+    def getting_started(self) -> None:
+        from netbuilder.gui.dialogs.help import GettingStarted
+
+        GettingStarted(self).exec()
+
+    def show_shortcuts(self) -> None:
+        from netbuilder.gui.dialogs.help import ShortcutsDialog
+
+        ShortcutsDialog(self.actions, self).exec()
 
     def about(self) -> None:
         QMessageBox.about(self, self.tr("About netbuilder"), about_text())

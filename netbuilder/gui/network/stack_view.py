@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     QPoint,
     Qt,
 )
-from PySide6.QtGui import QColor, QPainter, QPen, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QTreeView
 
 from netbuilder.core import editing
@@ -344,8 +344,21 @@ class StackView(QTreeView):
                 painter.fillRect(x - 2, y + 8, 4, rect.bottom() - y - 7, bar)
         painter.restore()
 
+    def hint_text(self) -> str:
+        """What the empty stack says, or "" when it holds layers."""
+        if self.stack_model.rowCount() > 0:
+            return ""
+        return self.tr("Drag layers here from the palette, or double-click one")
+
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
+        hint = self.hint_text()
+        if hint:  # an empty network: say how to start instead of showing nothing
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.viewport().rect().adjusted(24, 24, -24, -24),
+                             int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), hint)
+            painter.end()
         if self._drop_line is not None:
             y, x0, x1 = self._drop_line
             painter = QPainter(self.viewport())

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -179,9 +180,14 @@ class TrainingPanel(QWidget):
         form.addRow(self.tr("Seed"), self.seed)
         form.addRow(self.tr("Device"), self.device)
         form.addRow("", self.fresh)
-        buttons = QHBoxLayout()
-        for button in (self.start, self.pause, self.stop, self.reset):
-            buttons.addWidget(button)
+        buttons = QGridLayout()  # two by two: the labels fit a narrow dock in any language
+        for index, button in enumerate((self.start, self.pause, self.stop, self.reset)):
+            buttons.addWidget(button, index // 2, index % 2)
+        for box in self.findChildren(QComboBox):  # long entries (paths) must not widen the dock
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(8)
+        for edit in (self.folder, self.table):
+            edit.setMinimumWidth(60)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)

@@ -623,6 +623,19 @@ Not saved yet: %2.</source>
     </message>
 </context>
 <context>
+    <name>GettingStarted</name>
+    <message>
+        <location filename="../../gui/dialogs/help.py" line="25"/>
+        <source>Getting Started</source>
+        <translation>入门</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/help.py" line="31"/>
+        <source>&lt;h2&gt;Getting started with netbuilder&lt;/h2&gt;&lt;p&gt;A network is a stack of layers, top to bottom. The card of each layer shows the shape of what comes out of it; a red card says what does not fit.&lt;/p&gt;&lt;h3&gt;1. Build&lt;/h3&gt;&lt;p&gt;Drag a layer from the &lt;b&gt;Layers&lt;/b&gt; palette (left) into the stack, or double-click it to add it after the selected card. Edit the selected layer in &lt;b&gt;Properties&lt;/b&gt;. Delete removes, Ctrl+D duplicates, Alt+Up/Down moves, Ctrl+G groups into a block; Ctrl+Z undoes anything. File ▸ New from Template… (Ctrl+Shift+N) starts from a working network.&lt;/p&gt;&lt;h3&gt;2. Train&lt;/h3&gt;&lt;p&gt;Choose the dataset and settings in the &lt;b&gt;Training&lt;/b&gt; panel and press &lt;b&gt;F5&lt;/b&gt;. The &lt;b&gt;Curves&lt;/b&gt; show the loss and accuracy live; F6 pauses, Shift+F5 stops. &lt;b&gt;Evaluation&lt;/b&gt; shows what the network gets right and wrong.&lt;/p&gt;&lt;h3&gt;3. Try&lt;/h3&gt;&lt;p&gt;On the &lt;b&gt;Draw&lt;/b&gt; panel, draw a digit with the mouse and see what the network answers; &lt;b&gt;Try&lt;/b&gt; takes an image file or a row of a table.&lt;/p&gt;&lt;h3&gt;4. Save and export&lt;/h3&gt;&lt;p&gt;Ctrl+S saves the project with its weights. File ▸ Export writes the network as PyTorch code, its weights as a state_dict that plain PyTorch loads, a training script, or ONNX, TorchScript and torch.export programs.&lt;/p&gt;&lt;p&gt;Help ▸ Keyboard Shortcuts lists every shortcut.&lt;/p&gt;</source>
+        <translation>&lt;h2&gt;netbuilder 入门&lt;/h2&gt;&lt;p&gt;网络是从上到下堆叠的一层层。每一层的卡片显示从它输出的形状;红色卡片说明哪里不匹配。&lt;/p&gt;&lt;h3&gt;1. 构建&lt;/h3&gt;&lt;p&gt;把层从左侧的&lt;b&gt;层&lt;/b&gt;面板拖到堆栈中,或双击它添加到所选卡片之后。在&lt;b&gt;属性&lt;/b&gt;中编辑所选层。Delete 删除,Ctrl+D 复制,Alt+上/下 移动,Ctrl+G 编组为块;Ctrl+Z 可撤销任何操作。文件 ▸ 从模板新建…(Ctrl+Shift+N)从一个可用的网络开始。&lt;/p&gt;&lt;h3&gt;2. 训练&lt;/h3&gt;&lt;p&gt;在&lt;b&gt;训练&lt;/b&gt;面板中选择数据集和设置,然后按 &lt;b&gt;F5&lt;/b&gt;。&lt;b&gt;曲线&lt;/b&gt;实时显示损失和准确率;F6 暂停,Shift+F5 停止。&lt;b&gt;评估&lt;/b&gt;显示网络哪些对、哪些错。&lt;/p&gt;&lt;h3&gt;3. 试用&lt;/h3&gt;&lt;p&gt;在&lt;b&gt;绘制&lt;/b&gt;面板上用鼠标写一个数字,看看网络的回答;&lt;b&gt;试用&lt;/b&gt;面板接受图像文件或表格的一行。&lt;/p&gt;&lt;h3&gt;4. 保存和导出&lt;/h3&gt;&lt;p&gt;Ctrl+S 连同权重保存项目。文件 ▸ 导出 可以把网络写成 PyTorch 代码,把权重写成普通 PyTorch 能加载的 state_dict,或写出训练脚本,以及 ONNX、TorchScript 和 torch.export 程序。&lt;/p&gt;&lt;p&gt;帮助 ▸ 键盘快捷键 列出所有快捷键。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
     <name>HealthView</name>
     <message>
         <location filename="../../gui/inspect/health.py" line="29"/>
@@ -834,169 +847,179 @@ Not added:
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gui/app.py" line="106"/>
+        <location filename="../../gui/app.py" line="109"/>
         <source>Could not open %1</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="100"/>
+        <location filename="../../gui/main_window.py" line="109"/>
         <source>Training: the network is locked. Stop the run to edit it.</source>
         <translation>训练中：网络已锁定。请停止本次运行后再编辑。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="130"/>
+        <location filename="../../gui/main_window.py" line="139"/>
         <source>Layers</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="132"/>
+        <location filename="../../gui/main_window.py" line="141"/>
         <source>Properties</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="134"/>
+        <location filename="../../gui/main_window.py" line="143"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="136"/>
+        <location filename="../../gui/main_window.py" line="145"/>
         <source>Summary and problems</source>
         <translation>摘要与问题</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="137"/>
+        <location filename="../../gui/main_window.py" line="146"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="138"/>
+        <location filename="../../gui/main_window.py" line="147"/>
         <source>Curves</source>
         <translation>曲线</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="139"/>
+        <location filename="../../gui/main_window.py" line="148"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="140"/>
+        <location filename="../../gui/main_window.py" line="149"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="141"/>
+        <location filename="../../gui/main_window.py" line="150"/>
         <source>Parameters</source>
         <translation>参数</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="143"/>
+        <location filename="../../gui/main_window.py" line="152"/>
         <source>Health</source>
         <translation>健康状况</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="144"/>
+        <location filename="../../gui/main_window.py" line="153"/>
         <source>Draw</source>
         <translation>手写</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="94"/>
+        <location filename="../../gui/main_window.py" line="95"/>
         <source>Loading PyTorch&apos;s shape analysis…</source>
         <translation>正在加载 PyTorch 的形状分析…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="389"/>
+        <location filename="../../gui/actions.py" line="394"/>
         <location filename="../../gui/theme.py" line="10"/>
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="145"/>
+        <location filename="../../gui/main_window.py" line="98"/>
+        <source>New here? Help ▸ Getting Started (F1)</source>
+        <translation>初次使用?帮助 ▸ 入门(F1)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/main_window.py" line="100"/>
+        <source>How to build, train (F5), try and export a network, on one page</source>
+        <translation>一页说明如何构建、训练(F5)、试用和导出网络</translation>
+    </message>
+    <message>
+        <location filename="../../gui/main_window.py" line="154"/>
         <source>Try</source>
         <translation>试用</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="231"/>
+        <location filename="../../gui/main_window.py" line="240"/>
         <source>shapes OK</source>
         <translation>形状正确</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="232"/>
+        <location filename="../../gui/main_window.py" line="241"/>
         <source>1 shape error</source>
         <translation>1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="232"/>
+        <location filename="../../gui/main_window.py" line="241"/>
         <source>%1 shape errors</source>
         <translation>%1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="233"/>
+        <location filename="../../gui/main_window.py" line="242"/>
         <source>%1 parameters · %2 MACs · %3</source>
         <translation>%1 个参数 · %2 次乘加 (MACs) · %3</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="268"/>
-        <location filename="../../gui/main_window.py" line="408"/>
+        <location filename="../../gui/main_window.py" line="277"/>
+        <location filename="../../gui/main_window.py" line="427"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="293"/>
+        <location filename="../../gui/main_window.py" line="302"/>
         <source>Training: drawings are classified when the run pauses or ends.</source>
         <translation>训练中：运行暂停或结束后才会识别手写内容。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="297"/>
+        <location filename="../../gui/main_window.py" line="306"/>
         <source>No trained network yet: train it (F5) or load weights, then draw.</source>
         <translation>还没有训练好的网络：请先训练 (F5) 或加载权重，然后再手写。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="300"/>
+        <location filename="../../gui/main_window.py" line="309"/>
         <source>These weights are untrained: the guesses mean nothing yet.</source>
         <translation>这些权重尚未训练：目前的猜测没有意义。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="349"/>
+        <location filename="../../gui/main_window.py" line="358"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="350"/>
+        <location filename="../../gui/main_window.py" line="359"/>
         <source>The language changes when netbuilder starts again.</source>
         <translation>语言将在 netbuilder 下次启动时更改。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="353"/>
+        <location filename="../../gui/main_window.py" line="372"/>
         <source>About netbuilder</source>
         <translation>关于 netbuilder</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="371"/>
+        <location filename="../../gui/main_window.py" line="390"/>
         <source>Stack layers into a torch.nn.Sequential, see the shapes that flow, and export readable PyTorch code.</source>
         <translation>将各层堆叠成 torch.nn.Sequential，查看张量形状如何流动，并导出易读的 PyTorch 代码。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="374"/>
+        <location filename="../../gui/main_window.py" line="393"/>
         <source>Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).</source>
         <translation>内置手写数字：MNIST 数据库（LeCun、Cortes、Burges；CC BY-SA 3.0）。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="393"/>
+        <location filename="../../gui/main_window.py" line="412"/>
         <source>an unsaved network</source>
         <translation>一个未保存的网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="395"/>
+        <location filename="../../gui/main_window.py" line="414"/>
         <source>Restore unsaved work?</source>
         <translation>恢复未保存的工作？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="396"/>
+        <location filename="../../gui/main_window.py" line="415"/>
         <source>netbuilder did not close properly. Restore %1 as it was at %2?</source>
         <translation>netbuilder 上次未正常关闭。是否将 %1 恢复为 %2 时的状态？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="407"/>
+        <location filename="../../gui/main_window.py" line="426"/>
         <source>Cannot restore</source>
         <translation>无法恢复</translation>
     </message>
@@ -1116,17 +1139,27 @@ Not added:
         <translation>取消组合(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="281"/>
+        <location filename="../../gui/actions.py" line="219"/>
+        <source>&amp;Getting Started</source>
+        <translation>入门(&amp;G)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/actions.py" line="221"/>
+        <source>&amp;Keyboard Shortcuts</source>
+        <translation>键盘快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/actions.py" line="285"/>
         <source>&amp;Layers</source>
         <translation>层(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="330"/>
+        <location filename="../../gui/actions.py" line="335"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="332"/>
+        <location filename="../../gui/actions.py" line="337"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
@@ -1181,7 +1214,7 @@ Not added:
         <translation>全选(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="219"/>
+        <location filename="../../gui/actions.py" line="223"/>
         <source>&amp;About netbuilder</source>
         <translation>关于 netbuilder(&amp;A)</translation>
     </message>
@@ -1206,52 +1239,52 @@ Not added:
         <translation>重置权重(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="224"/>
+        <location filename="../../gui/actions.py" line="228"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="370"/>
+        <location filename="../../gui/actions.py" line="375"/>
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="241"/>
+        <location filename="../../gui/actions.py" line="245"/>
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="258"/>
+        <location filename="../../gui/actions.py" line="262"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="282"/>
+        <location filename="../../gui/actions.py" line="286"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="380"/>
+        <location filename="../../gui/actions.py" line="385"/>
         <source>&amp;Theme</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="392"/>
+        <location filename="../../gui/actions.py" line="397"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="283"/>
+        <location filename="../../gui/actions.py" line="287"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="284"/>
+        <location filename="../../gui/actions.py" line="288"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="425"/>
+        <location filename="../../gui/actions.py" line="430"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
@@ -1883,34 +1916,57 @@ Not added:
     </message>
 </context>
 <context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <location filename="../../gui/dialogs/help.py" line="65"/>
+        <source>Keyboard Shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/help.py" line="75"/>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/help.py" line="75"/>
+        <source>Keys</source>
+        <translation>按键</translation>
+    </message>
+</context>
+<context>
     <name>StackView</name>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="369"/>
+        <location filename="../../gui/network/stack_view.py" line="351"/>
+        <source>Drag layers here from the palette, or double-click one</source>
+        <translation>把层从面板拖到这里,或双击一个层</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/stack_view.py" line="382"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="370"/>
+        <location filename="../../gui/network/stack_view.py" line="383"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="372"/>
+        <location filename="../../gui/network/stack_view.py" line="385"/>
         <source>Move %1</source>
         <translation>移动 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="380"/>
+        <location filename="../../gui/network/stack_view.py" line="393"/>
         <source>Insert 1 layer</source>
         <translation>插入 1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="381"/>
+        <location filename="../../gui/network/stack_view.py" line="394"/>
         <source>Insert %1 layers</source>
         <translation>插入 %1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="418"/>
+        <location filename="../../gui/network/stack_view.py" line="431"/>
         <source>Insert %1</source>
         <translation>插入 %1</translation>
     </message>
@@ -2256,268 +2312,268 @@ Not added:
 <context>
     <name>TrainingPanel</name>
     <message>
-        <location filename="../../gui/training/panel.py" line="75"/>
+        <location filename="../../gui/training/panel.py" line="76"/>
         <source>Image folder…</source>
         <translation>图像文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="76"/>
+        <location filename="../../gui/training/panel.py" line="77"/>
         <source>CSV table…</source>
         <translation>CSV 表格…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="80"/>
+        <location filename="../../gui/training/panel.py" line="81"/>
         <source>one sub-folder per class</source>
         <translation>每个类别一个子文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="84"/>
+        <location filename="../../gui/training/panel.py" line="85"/>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="86"/>
+        <location filename="../../gui/training/panel.py" line="87"/>
         <source>Images become this many pixels square (automatic: the median of their shorter sides, at most 64)</source>
         <translation>图像变为这个边长(像素)的正方形(自动:取各图像短边的中位数,最大 64)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="90"/>
+        <location filename="../../gui/training/panel.py" line="91"/>
         <source>resize to a square</source>
         <translation>缩放为正方形</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="91"/>
+        <location filename="../../gui/training/panel.py" line="92"/>
         <source>crop the centre square</source>
         <translation>裁剪中心正方形</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="95"/>
+        <location filename="../../gui/training/panel.py" line="96"/>
         <source>as the images are</source>
         <translation>与图像一致</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="95"/>
+        <location filename="../../gui/training/panel.py" line="96"/>
         <source>colour (RGB)</source>
         <translation>彩色(RGB)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="95"/>
+        <location filename="../../gui/training/panel.py" line="96"/>
         <source>grayscale</source>
         <translation>灰度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="101"/>
+        <location filename="../../gui/training/panel.py" line="102"/>
         <source>one row per example, a header row</source>
         <translation>每行一个样本,首行为表头</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="104"/>
+        <location filename="../../gui/training/panel.py" line="105"/>
         <source>The column to predict; every other column is an input</source>
         <translation>要预测的列;其余各列都是输入</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="107"/>
+        <location filename="../../gui/training/panel.py" line="108"/>
         <source>decided by the target</source>
         <translation>由目标列决定</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="107"/>
+        <location filename="../../gui/training/panel.py" line="108"/>
         <source>classification</source>
         <translation>分类</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="108"/>
+        <location filename="../../gui/training/panel.py" line="109"/>
         <source>regression (a number)</source>
         <translation>回归(数值)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="110"/>
+        <location filename="../../gui/training/panel.py" line="111"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="112"/>
+        <location filename="../../gui/training/panel.py" line="113"/>
         <source>Fetch this dataset with torchvision into the data folder (needs the internet once)</source>
         <translation>用 torchvision 将该数据集下载到数据文件夹（仅首次需要联网）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="115"/>
+        <location filename="../../gui/training/panel.py" line="116"/>
         <source>Random rotation, scale, shift</source>
         <translation>随机旋转、缩放、平移</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="125"/>
+        <location filename="../../gui/training/panel.py" line="126"/>
         <source>off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="126"/>
+        <location filename="../../gui/training/panel.py" line="127"/>
         <source>Stop early when the validation loss has not improved for this many epochs (off: run every epoch)</source>
         <translation>验证损失连续这么多轮没有改善时提前停止（关闭：运行所有轮次）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="131"/>
+        <location filename="../../gui/training/panel.py" line="132"/>
         <source>Fresh weights (else continue)</source>
         <translation>全新权重（否则继续训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="132"/>
+        <location filename="../../gui/training/panel.py" line="133"/>
         <source>Start the run from newly initialised weights instead of continuing from the current ones</source>
         <translation>从重新初始化的权重开始本次运行，而不是在当前权重上继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="135"/>
+        <location filename="../../gui/training/panel.py" line="136"/>
         <source>Start (F5)</source>
         <translation>开始 (F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="137"/>
-        <location filename="../../gui/training/panel.py" line="392"/>
+        <location filename="../../gui/training/panel.py" line="138"/>
+        <location filename="../../gui/training/panel.py" line="398"/>
         <source>Pause (F6)</source>
         <translation>暂停 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="139"/>
+        <location filename="../../gui/training/panel.py" line="140"/>
         <source>Stop (Shift+F5)</source>
         <translation>停止 (Shift+F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="141"/>
+        <location filename="../../gui/training/panel.py" line="142"/>
         <source>Reset weights</source>
         <translation>重置权重</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="145"/>
+        <location filename="../../gui/training/panel.py" line="146"/>
         <source>Put the weights of the run&apos;s epoch with the lowest validation loss into the network</source>
         <translation>将本次运行中验证损失最低的轮次的权重放入网络</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="152"/>
+        <location filename="../../gui/training/panel.py" line="153"/>
         <source>Not trained yet.</source>
         <translation>尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="160"/>
+        <location filename="../../gui/training/panel.py" line="161"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="161"/>
+        <location filename="../../gui/training/panel.py" line="162"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="162"/>
+        <location filename="../../gui/training/panel.py" line="163"/>
         <source>Image size</source>
         <translation>图像尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="163"/>
+        <location filename="../../gui/training/panel.py" line="164"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="164"/>
+        <location filename="../../gui/training/panel.py" line="165"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="165"/>
+        <location filename="../../gui/training/panel.py" line="166"/>
         <source>Table</source>
         <translation>表格</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="166"/>
+        <location filename="../../gui/training/panel.py" line="167"/>
         <source>Target</source>
         <translation>目标</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="167"/>
+        <location filename="../../gui/training/panel.py" line="168"/>
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="169"/>
+        <location filename="../../gui/training/panel.py" line="170"/>
         <source>Validation share</source>
         <translation>验证集比例</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="170"/>
+        <location filename="../../gui/training/panel.py" line="171"/>
         <source>Augmentation</source>
         <translation>数据增强</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="171"/>
+        <location filename="../../gui/training/panel.py" line="172"/>
         <source>Loss</source>
         <translation>损失函数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="172"/>
+        <location filename="../../gui/training/panel.py" line="173"/>
         <source>Optimizer</source>
         <translation>优化器</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="173"/>
+        <location filename="../../gui/training/panel.py" line="174"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="174"/>
+        <location filename="../../gui/training/panel.py" line="175"/>
         <source>Weight decay</source>
         <translation>权重衰减</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="175"/>
+        <location filename="../../gui/training/panel.py" line="176"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="176"/>
+        <location filename="../../gui/training/panel.py" line="177"/>
         <source>Epochs</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="177"/>
+        <location filename="../../gui/training/panel.py" line="178"/>
         <source>Early stopping</source>
         <translation>提前停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="178"/>
+        <location filename="../../gui/training/panel.py" line="179"/>
         <source>LR schedule</source>
         <translation>学习率调度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="179"/>
+        <location filename="../../gui/training/panel.py" line="180"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="180"/>
+        <location filename="../../gui/training/panel.py" line="181"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="296"/>
+        <location filename="../../gui/training/panel.py" line="302"/>
         <source>Image folder (one sub-folder per class)</source>
         <translation>图像文件夹（每个类别一个子文件夹）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="303"/>
+        <location filename="../../gui/training/panel.py" line="309"/>
         <source>CSV table (one row per example)</source>
         <translation>CSV 表格(每行一个样本)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="304"/>
+        <location filename="../../gui/training/panel.py" line="310"/>
         <source>CSV tables (*.csv);;All files (*)</source>
         <translation>CSV 表格 (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="392"/>
+        <location filename="../../gui/training/panel.py" line="398"/>
         <source>Resume (F6)</source>
         <translation>继续 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="428"/>
+        <location filename="../../gui/training/panel.py" line="434"/>
         <source>Epoch %1/%2 · step %3/%4 · %5 samples/s · %6 elapsed · %7 left</source>
         <translation>第 %1/%2 轮 · 第 %3/%4 步 · %5 样本/秒 · 已用 %6 · 剩余 %7</translation>
     </message>
@@ -2710,168 +2766,168 @@ Not added:
 <context>
     <name>TryPanel</name>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="209"/>
+        <location filename="../../gui/inspect/try_image.py" line="207"/>
         <source>Open Image…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="211"/>
+        <location filename="../../gui/inspect/try_image.py" line="209"/>
         <source>Paste</source>
         <translation>粘贴</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="213"/>
+        <location filename="../../gui/inspect/try_image.py" line="211"/>
         <source>Paste an image from the clipboard (Ctrl+V)</source>
         <translation>从剪贴板粘贴图像(Ctrl+V)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="220"/>
+        <location filename="../../gui/inspect/try_image.py" line="218"/>
         <source>The image exactly as the network receives it</source>
         <translation>网络实际接收到的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="224"/>
+        <location filename="../../gui/inspect/try_image.py" line="222"/>
         <source>Show saliency</source>
         <translation>显示显著性</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="226"/>
+        <location filename="../../gui/inspect/try_image.py" line="224"/>
         <source>Where a change of the input would change the top class most</source>
         <translation>输入在哪些位置变化时，对最高得分类别的影响最大</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="256"/>
+        <location filename="../../gui/inspect/try_table.py" line="74"/>
         <source>Predict</source>
         <translation>预测</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="354"/>
+        <location filename="../../gui/inspect/try_table.py" line="45"/>
         <source>The table&apos;s preprocessing cannot be used: %1</source>
         <translation>无法使用该表格的预处理:%1</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="358"/>
+        <location filename="../../gui/inspect/try_table.py" line="49"/>
         <source>The network takes %1 inputs, but the table&apos;s rows make %2 features: train it on the table again.</source>
         <translation>网络接受 %1 个输入,但表格每行产生 %2 个特征:请在该表格上重新训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="377"/>
+        <location filename="../../gui/inspect/try_image.py" line="349"/>
         <source>Train the network on the table first: the form needs its columns.</source>
         <translation>请先在表格上训练网络:表单需要它的列。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="380"/>
+        <location filename="../../gui/inspect/try_image.py" line="352"/>
         <source>This network takes %1 inputs: neither an image (1 or 3 channels × height × width) nor a table row.</source>
         <translation>该网络的输入为 %1:既不是图像(1 或 3 通道 × 高 × 宽)也不是表格行。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="399"/>
+        <location filename="../../gui/inspect/try_image.py" line="371"/>
         <source>The network is training: try it when the run pauses or ends.</source>
         <translation>网络正在训练:请在训练暂停或结束后试用。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="401"/>
+        <location filename="../../gui/inspect/try_image.py" line="373"/>
         <source>No trained network yet: train it first (F5) or load weights, then try it here.</source>
         <translation>还没有训练好的网络:请先训练(F5)或加载权重,然后在这里试用。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="404"/>
+        <location filename="../../gui/inspect/try_image.py" line="376"/>
         <source>These weights are untrained: the answers mean nothing yet.</source>
         <translation>这些权重尚未训练:结果还没有意义。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="425"/>
+        <location filename="../../gui/inspect/try_image.py" line="397"/>
         <source>Open Image</source>
         <translation>打开图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="426"/>
+        <location filename="../../gui/inspect/try_image.py" line="398"/>
         <source>Images (%1);;All files (*)</source>
         <translation>图像 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="447"/>
+        <location filename="../../gui/inspect/try_image.py" line="419"/>
         <source>the pasted image</source>
         <translation>粘贴的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="452"/>
+        <location filename="../../gui/inspect/try_image.py" line="424"/>
         <source>The clipboard holds no image.</source>
         <translation>剪贴板中没有图像。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="460"/>
+        <location filename="../../gui/inspect/try_image.py" line="432"/>
         <source>%1 cannot be read as an image.</source>
         <translation>无法将 %1 读取为图像。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="487"/>
+        <location filename="../../gui/inspect/try_image.py" line="459"/>
         <source>Drop an image here, open one or paste one (Ctrl+V).</source>
         <translation>把图像拖到这里、打开一张或粘贴一张(Ctrl+V)。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="511"/>
+        <location filename="../../gui/inspect/try_image.py" line="483"/>
         <source>%1 (%2×%3 pixels) as the network receives it: %4×%5, %6, %7.</source>
         <translation>%1(%2×%3 像素)在网络中的样子:%4×%5,%6,%7。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="513"/>
+        <location filename="../../gui/inspect/try_image.py" line="485"/>
         <source>in colour</source>
         <translation>彩色</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="513"/>
+        <location filename="../../gui/inspect/try_image.py" line="485"/>
         <source>in grey</source>
         <translation>灰度</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="514"/>
+        <location filename="../../gui/inspect/try_image.py" line="486"/>
         <source>centre cropped</source>
         <translation>中心裁剪</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="514"/>
+        <location filename="../../gui/inspect/try_image.py" line="486"/>
         <source>resized to fit</source>
         <translation>缩放适配</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="527"/>
-        <location filename="../../gui/inspect/try_image.py" line="633"/>
+        <location filename="../../gui/inspect/try_image.py" line="499"/>
+        <location filename="../../gui/inspect/try_table.py" line="140"/>
         <source>The network cannot take this input: %1</source>
         <translation>网络无法接受这个输入:%1</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="568"/>
+        <location filename="../../gui/inspect/try_image.py" line="540"/>
         <source>the dropped image</source>
         <translation>拖入的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="592"/>
+        <location filename="../../gui/inspect/try_table.py" line="107"/>
         <source>One of the %1 values the training rows had</source>
         <translation>训练行中出现过的 %1 个取值之一</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="597"/>
+        <location filename="../../gui/inspect/try_table.py" line="112"/>
         <source>a number, e.g. %1</source>
         <translation>一个数字,例如 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="599"/>
+        <location filename="../../gui/inspect/try_table.py" line="114"/>
         <source>A number; the training rows&apos; mean is %1 and their standard deviation %2</source>
         <translation>一个数字;训练行的均值为 %1,标准差为 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="608"/>
+        <location filename="../../gui/inspect/try_table.py" line="123"/>
         <source>Fill in one row of the table to predict %1:</source>
         <translation>填写表格的一行以预测 %1:</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="653"/>
+        <location filename="../../gui/inspect/try_image.py" line="583"/>
         <source>Predicted %1: %2</source>
         <translation>预测的 %1:%2</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="660"/>
+        <location filename="../../gui/inspect/try_image.py" line="590"/>
         <source>… and %1 more classes</source>
         <translation>… 以及另外 %1 个类别</translation>
     </message>
@@ -2896,8 +2952,8 @@ Not added:
     <message>
         <location filename="../../gui/controllers/weights.py" line="82"/>
         <location filename="../../gui/controllers/weights.py" line="132"/>
-        <location filename="../../gui/controllers/weights.py" line="166"/>
-        <location filename="../../gui/controllers/weights.py" line="172"/>
+        <location filename="../../gui/controllers/weights.py" line="168"/>
+        <location filename="../../gui/controllers/weights.py" line="174"/>
         <source>Cannot export</source>
         <translation>无法导出</translation>
     </message>
@@ -2956,23 +3012,23 @@ Not added:
         <translation>导出训练脚本</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="173"/>
+        <location filename="../../gui/controllers/weights.py" line="175"/>
         <source>Wrote %1 — run it with python or torchrun</source>
         <translation>已写入 %1 — 可用 python 或 torchrun 运行</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="178"/>
+        <location filename="../../gui/controllers/weights.py" line="180"/>
         <source>Export %1</source>
         <translation>导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="187"/>
-        <location filename="../../gui/controllers/weights.py" line="194"/>
+        <location filename="../../gui/controllers/weights.py" line="189"/>
+        <location filename="../../gui/controllers/weights.py" line="196"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="201"/>
+        <location filename="../../gui/controllers/weights.py" line="203"/>
         <source>
 
 Note: these weights are untrained.</source>
@@ -2981,80 +3037,80 @@ Note: these weights are untrained.</source>
 注意：这些权重尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="202"/>
+        <location filename="../../gui/controllers/weights.py" line="204"/>
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="210"/>
+        <location filename="../../gui/controllers/weights.py" line="212"/>
         <source>Save checkpoint</source>
         <translation>保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="217"/>
-        <location filename="../../gui/controllers/weights.py" line="228"/>
+        <location filename="../../gui/controllers/weights.py" line="219"/>
+        <location filename="../../gui/controllers/weights.py" line="230"/>
         <source>Cannot save checkpoint</source>
         <translation>无法保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="229"/>
+        <location filename="../../gui/controllers/weights.py" line="231"/>
         <source>Wrote %1 (full checkpoint)</source>
         <translation>已写入 %1（完整检查点）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="232"/>
+        <location filename="../../gui/controllers/weights.py" line="234"/>
         <source>Load weights into this network</source>
         <translation>将权重加载到此网络</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="243"/>
-        <location filename="../../gui/controllers/weights.py" line="256"/>
-        <location filename="../../gui/controllers/weights.py" line="266"/>
+        <location filename="../../gui/controllers/weights.py" line="245"/>
+        <location filename="../../gui/controllers/weights.py" line="258"/>
+        <location filename="../../gui/controllers/weights.py" line="268"/>
         <source>Cannot load weights</source>
         <translation>无法加载权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="250"/>
+        <location filename="../../gui/controllers/weights.py" line="252"/>
         <source>Weights hold NaN or infinity</source>
         <translation>权重含有 NaN 或无穷大</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="251"/>
+        <location filename="../../gui/controllers/weights.py" line="253"/>
         <source>%1 holds NaN or infinite values in %2. The network&apos;s outputs will not be numbers until it is trained again or other weights are loaded.</source>
         <translation>%1 的 %2 中含有 NaN 或无穷大的值。在重新训练或加载其他权重之前，网络的输出都不是有效数字。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="271"/>
+        <location filename="../../gui/controllers/weights.py" line="273"/>
         <source>Loaded all %1 tensors from %2</source>
         <translation>已从 %2 加载全部 %1 个张量</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="275"/>
+        <location filename="../../gui/controllers/weights.py" line="277"/>
         <source>Loaded %1 matching tensors from %2; %3 left as they were</source>
         <translation>已从 %2 加载 %1 个匹配的张量；%3 个保持不变</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="280"/>
+        <location filename="../../gui/controllers/weights.py" line="282"/>
         <source>Open checkpoint or weights</source>
         <translation>打开检查点或权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="289"/>
+        <location filename="../../gui/controllers/weights.py" line="291"/>
         <source>Cannot open %1</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="310"/>
+        <location filename="../../gui/controllers/weights.py" line="312"/>
         <source>Opened checkpoint %1</source>
         <translation>已打开检查点 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="325"/>
+        <location filename="../../gui/controllers/weights.py" line="327"/>
         <source>Open %1</source>
         <translation>打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="326"/>
+        <location filename="../../gui/controllers/weights.py" line="328"/>
         <source>These weights do not fit the current network. Open them as a new network?
 
 %1</source>

@@ -1,0 +1,49 @@
+"""The mouse wheel changes a spin box or a combo box only when it has the focus.
+
+Scrolling a long form with the wheel must scroll the form: without this guard, the field that
+passes under the pointer takes the wheel and its value changes unnoticed (Epochs went from 5 to
+1 while a person scrolled the Training panel). The usual Qt fix: such fields take focus only by
+click or Tab (Qt.StrongFocus), and an application-wide event filter sends the wheel of an
+unfocused field to the scroll area around it instead.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QWidget
+
+GUARDED = (QAbstractSpinBox, QComboBox)
+
+
+class WheelGuard(QObject):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, GUARDED):
+            if watched.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+                watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            if not watched.hasFocus():
+                area = _scroll_area_around(watched)
+                if area is not None:
+                    QCoreApplication.sendEvent(area.viewport(), event)
+                return True  # the field keeps its value
+        return False
+
+
+def _scroll_area_around(widget: QWidget) -> QAbstractScrollArea | None:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractScrollArea) and not isinstance(parent, GUARDED):
+            return parent
+        parent = parent.parentWidget()
+    return None
+
+
+_guard: WheelGuard | None = None
+
+
+def install(app: QCoreApplication) -> WheelGuard:
+    """Guard every spin box and combo box of ``app`` (once)."""
+    global _guard
+    if _guard is None:
+        _guard = WheelGuard()
+        app.installEventFilter(_guard)
+    return _guard
