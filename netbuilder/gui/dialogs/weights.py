@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.checkpoint import Reconciliation
-from netbuilder.gui.text import fill
+from netbuilder.gui.text import fill, plural
 
 STRICT, MATCHING = 1, 2
 COLOURS = {"matching": "#2e7d32", "missing": "#b07800", "unexpected": "#6a1b9a",
@@ -37,10 +37,14 @@ class ReconcileDialog(QDialog):
         self.setWindowTitle(fill(self.tr("Load weights from %1"), file_name))
         self.resize(720, 460)
         self.report = report
-        summary = QLabel(fill(self.tr(
-            "%1 keys match. %2 are missing from the file, %3 are not in the network, "
-            "%4 have other shapes."), len(report.matching), len(report.missing),
-            len(report.unexpected), len(report.mismatched)), self)
+        summary = QLabel(" ".join([
+            plural(len(report.matching), self.tr("1 key matches."), self.tr("%1 keys match.")),
+            plural(len(report.missing), self.tr("1 is missing from the file,"),
+                   self.tr("%1 are missing from the file,")),
+            plural(len(report.unexpected), self.tr("1 is not in the network,"),
+                   self.tr("%1 are not in the network,")),
+            plural(len(report.mismatched), self.tr("1 has another shape."),
+                   self.tr("%1 have other shapes."))]), self)
         summary.setWordWrap(True)
         self.table = QTableWidget(0, 4, self)
         self.table.setObjectName("reconcile_table")

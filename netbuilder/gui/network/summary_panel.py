@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from netbuilder.core.analysis import format_shape
 from netbuilder.core.registry import DATASETS
-from netbuilder.gui.text import fill
+from netbuilder.gui.text import fill, plural
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 3
 
@@ -112,10 +112,12 @@ class SummaryPanel(QWidget):
                  f"{analysis.frozen_params:,}"),
             fill(self.tr("<b>%1</b> MACs per sample · %2 MB"), f"{analysis.macs:,}",
                  f"{analysis.size_mb:.2f}"),
-            fill(self.tr("output %1 · <span style='color:%2'>%3 errors</span> · "
-                         "<span style='color:%4'>%5 warnings</span>"),
-                 out, "#c62828" if errors else "gray", errors,
-                 "#e0a000" if warnings else "gray", warnings)]))
+            fill(self.tr("output %1 · <span style='color:%2'>%3</span> · "
+                         "<span style='color:%4'>%5</span>"),
+                 out, "#c62828" if errors else "gray",
+                 plural(errors, self.tr("1 error"), self.tr("%1 errors")),
+                 "#e0a000" if warnings else "gray",
+                 plural(warnings, self.tr("1 warning"), self.tr("%1 warnings")))]))
         self.problems.clear()
         for finding in analysis.errors + analysis.warnings:
             text = str(finding)

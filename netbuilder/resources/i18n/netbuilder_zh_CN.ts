@@ -1766,46 +1766,81 @@ Not added:
     </message>
     <message>
         <location filename="../../gui/dialogs/weights.py" line="41"/>
-        <source>%1 keys match. %2 are missing from the file, %3 are not in the network, %4 have other shapes.</source>
-        <translation>%1 个键匹配。%2 个在文件中缺失，%3 个不在网络中，%4 个形状不同。</translation>
+        <source>1 key matches.</source>
+        <translation>1 个键匹配。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/weights.py" line="41"/>
+        <source>%1 keys match.</source>
+        <translation>%1 个键匹配。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/weights.py" line="42"/>
+        <source>1 is missing from the file,</source>
+        <translation>1 个在文件中缺失,</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/weights.py" line="43"/>
+        <source>%1 are missing from the file,</source>
+        <translation>%1 个在文件中缺失,</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/weights.py" line="44"/>
+        <source>1 is not in the network,</source>
+        <translation>1 个不在网络中,</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/weights.py" line="45"/>
+        <source>%1 are not in the network,</source>
+        <translation>%1 个不在网络中,</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/weights.py" line="46"/>
+        <source>1 has another shape.</source>
+        <translation>1 个形状不同。</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/weights.py" line="47"/>
+        <source>%1 have other shapes.</source>
+        <translation>%1 个形状不同。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/weights.py" line="51"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="47"/>
+        <location filename="../../gui/dialogs/weights.py" line="51"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="48"/>
+        <location filename="../../gui/dialogs/weights.py" line="52"/>
         <source>In the network</source>
         <translation>网络中</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="48"/>
+        <location filename="../../gui/dialogs/weights.py" line="52"/>
         <source>In the file</source>
         <translation>文件中</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="65"/>
+        <location filename="../../gui/dialogs/weights.py" line="69"/>
         <source>Strict</source>
         <translation>严格加载</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="67"/>
+        <location filename="../../gui/dialogs/weights.py" line="71"/>
         <source>Load only if every key and shape fits</source>
         <translation>仅当所有键和形状都匹配时才加载</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="69"/>
+        <location filename="../../gui/dialogs/weights.py" line="73"/>
         <source>Load matching</source>
         <translation>加载匹配项</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="72"/>
+        <location filename="../../gui/dialogs/weights.py" line="76"/>
         <source>Load the %1 matching keys; leave the rest as they are</source>
         <translation>加载 %1 个匹配的键；其余保持不变</translation>
     </message>
@@ -2020,42 +2055,62 @@ Not added:
     </message>
     <message>
         <location filename="../../gui/network/summary_panel.py" line="115"/>
-        <source>output %1 · &lt;span style=&apos;color:%2&apos;&gt;%3 errors&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5 warnings&lt;/span&gt;</source>
-        <translation>输出 %1 · &lt;span style=&apos;color:%2&apos;&gt;%3 个错误&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5 个警告&lt;/span&gt;</translation>
+        <source>output %1 · &lt;span style=&apos;color:%2&apos;&gt;%3&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5&lt;/span&gt;</source>
+        <translation>输出 %1 · &lt;span style=&apos;color:%2&apos;&gt;%3&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5&lt;/span&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="129"/>
+        <location filename="../../gui/network/summary_panel.py" line="118"/>
+        <source>1 error</source>
+        <translation>1 个错误</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/summary_panel.py" line="118"/>
+        <source>%1 errors</source>
+        <translation>%1 个错误</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/summary_panel.py" line="120"/>
+        <source>1 warning</source>
+        <translation>1 个警告</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/summary_panel.py" line="120"/>
+        <source>%1 warnings</source>
+        <translation>%1 个警告</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/summary_panel.py" line="131"/>
         <source>No problems found.</source>
         <translation>未发现问题。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="146"/>
-        <location filename="../../gui/network/summary_panel.py" line="158"/>
+        <location filename="../../gui/network/summary_panel.py" line="148"/>
+        <location filename="../../gui/network/summary_panel.py" line="160"/>
         <source>Use the shape of %1</source>
         <translation>使用 %1 的形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="169"/>
+        <location filename="../../gui/network/summary_panel.py" line="171"/>
         <source>Normalize the input (mean %1)</source>
         <translation>归一化输入(均值 %1)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="186"/>
+        <location filename="../../gui/network/summary_panel.py" line="188"/>
         <source>Normalize the input</source>
         <translation>归一化输入</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="199"/>
+        <location filename="../../gui/network/summary_panel.py" line="201"/>
         <source>expected 1 to 6 integers ≥ 1 separated by commas, e.g. 1, 28, 28</source>
         <translation>应为 1 到 6 个 ≥ 1 的整数，以逗号分隔，例如 1, 28, 28</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="210"/>
+        <location filename="../../gui/network/summary_panel.py" line="212"/>
         <source>Set input shape</source>
         <translation>设置输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="216"/>
+        <location filename="../../gui/network/summary_panel.py" line="218"/>
         <source>Set number of classes</source>
         <translation>设置类别数</translation>
     </message>

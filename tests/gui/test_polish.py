@@ -1,4 +1,5 @@
-"""The mouse wheel over a field that has no focus scrolls the panel, not the field."""
+"""Polish a new user meets: the wheel scrolls panels, the empty stack says how to start,
+Help, plurals."""
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
@@ -89,3 +90,18 @@ def test_help_explains_the_journey_and_lists_every_shortcut(qtbot, monkeypatch,
             if a.text()] == ["Getting Started", "Keyboard Shortcuts", "About netbuilder"]
     for window in (first, second):
         window.session.discard_changes()
+
+
+def test_counts_read_as_words_do_in_both_languages(qtbot, monkeypatch):
+    from netbuilder.core.spec import LayerSpec, NetworkSpec
+
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Discard)
+    spec = NetworkSpec([1, 28, 28], [LayerSpec("Linear", "fc", {"in_features": 3,
+                                                                  "out_features": 10})])
+    window = MainWindow(Project(spec))
+    qtbot.addWidget(window)
+    totals = window.summary.totals.text()
+    assert ">1 error<" in totals
+    assert ">0 warnings<" in totals
+    window.session.discard_changes()
