@@ -14,6 +14,7 @@ import os
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -40,6 +41,9 @@ from netbuilder.core.registry import (
     is_folder,
 )
 from netbuilder.core.resources import DIGITS_FILE
+
+if TYPE_CHECKING:
+    from netbuilder.core.streaming import StreamingDataset
 
 DIGITS = "digits"
 # The loaders' view of core.registry.
@@ -182,15 +186,21 @@ def flips_make_sense(dataset_name: str) -> bool:
 def split(images: torch.Tensor, labels: torch.Tensor, val_fraction: float,
           seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """A seeded random split into train and validation."""
+    train, val = split_indices(len(labels), val_fraction, seed)
+    return images[train], labels[train], images[val], labels[val]
+
+
+def split_indices(n: int, val_fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training and validation indices of :func:`split` for ``n`` examples: a permutation
+    drawn from a generator seeded with ``seed``, its first ``round(n * val_fraction)`` (at least
+    one) for validation. A streamed folder splits its files with it."""
     if not 0.0 < val_fraction < 1.0:
         raise DatasetError(f"validation fraction must be between 0 and 1, got {val_fraction}")
-    n = len(labels)
     n_val = max(1, round(n * val_fraction))
     if n - n_val < 1:
         raise DatasetError(f"{n} images are too few to split into training and validation")
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    val, train = order[:n_val], order[n_val:]
-    return images[train], labels[train], images[val], labels[val]
+    return order[n_val:], order[:n_val]
 
 
 def mix_examples(base: Dataset, examples: list[dict], size: int, seed: int) -> Dataset:
@@ -348,6 +358,62 @@ def _check_folder_options(size: int | None, fit: str, color: str) -> None:
         raise DatasetError(f"color must be one of {', '.join(FOLDER_COLORS)}, got {color!r}")
 
 
+def folder_files(folder: Path) -> tuple[list[str], list[tuple[Path, int]]]:
+    """The class names (sorted sub-folder names) and the image files with their class index
+    of an ImageFolder-layout folder, in the order :func:`load_folder` reads them; raises
+    DatasetError when there are no images or images of only one class."""
+    if not folder.is_dir():
+        raise DatasetError(f"image folder {folder} does not exist")
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    files = [(path, index) for index, name in enumerate(classes)
+             for path in sorted((folder / name).rglob("*"))
+             if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()]
+    if not files:
+        raise DatasetError(f"{folder} holds no images in class sub-folders "
+                           f"(expected {folder}/<class name>/<image>.png)")
+    used = sorted({index for _path, index in files})
+    if len(used) < 2:
+        raise DatasetError(f"{folder} has images of only one class ({classes[used[0]]!r}); "
+                           "a classifier needs at least two class sub-folders")
+    return classes, files
+
+
+def unreadable_errors() -> tuple[type[BaseException], ...]:
+    """What Pillow raises for a file that is no readable image (its decoding included)."""
+    from PIL import Image
+
+    return (OSError, ValueError, Image.DecompressionBombError)
+
+
+def decode_image(path: Path | str, size: int | None, fit: str, color: str
+                 ) -> tuple[np.ndarray, int]:
+    """One file of a folder decoded as :func:`load_folder` decodes it: the pixels (``[H, W]`` or
+    ``[H, W, 3]`` uint8; ``size``×``size`` when ``size`` is given, else no side above the
+    automatic sizes' cap) and the shorter side of the stored image. Raises one of
+    :func:`unreadable_errors` for a file that cannot be read."""
+    from PIL import Image
+
+    cap = FOLDER_AUTO_SIZES[1]
+    with Image.open(path) as image:
+        side = min(image.size)
+        target = size or cap
+        image.draft(None, (target, target))  # JPEG: decode at a scale ≥ the target
+        pixels = _pixels(image, color)
+    return _fitted(pixels, size, fit, cap), side
+
+
+def place_image(out: np.ndarray, pixels: np.ndarray) -> None:
+    """Write decoded ``pixels`` into ``out`` (uint8 ``[C, S, S]``): scaled to S×S (bilinear)
+    when they are another size, a grey image repeated over 3 channels."""
+    from PIL import Image
+
+    size = out.shape[1]
+    if pixels.shape[:2] != (size, size):
+        pixels = np.asarray(Image.fromarray(pixels).resize((size, size),
+                                                           Image.Resampling.BILINEAR))
+    out[...] = pixels if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
+
+
 def load_folder(folder: Path | str, size: int | None = None, val_fraction: float = 0.2,
                 seed: int = 0, fit: str = "resize", color: str = "auto") -> Dataset:
     """An image folder in torchvision's ImageFolder layout: one sub-folder per class.
@@ -366,36 +432,16 @@ def load_folder(folder: Path | str, size: int | None = None, val_fraction: float
     uint8 arrays are kept: with ``size`` None, no side above 64 until the size is known.
     Unreadable files are skipped; the error lists them if fewer than two images remain.
     """
-    from PIL import Image, UnidentifiedImageError
-
     _check_folder_options(size, fit, color)
     given_size = size is not None
     folder = Path(folder)
-    if not folder.is_dir():
-        raise DatasetError(f"image folder {folder} does not exist")
-    classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    files = [(path, index) for index, name in enumerate(classes)
-             for path in sorted((folder / name).rglob("*"))
-             if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()]
-    if not files:
-        raise DatasetError(f"{folder} holds no images in class sub-folders "
-                           f"(expected {folder}/<class name>/<image>.png)")
-    used = sorted({index for _path, index in files})
-    if len(used) < 2:
-        raise DatasetError(f"{folder} has images of only one class ({classes[used[0]]!r}); "
-                           "a classifier needs at least two class sub-folders")
-    cap = FOLDER_AUTO_SIZES[1]
+    classes, files = folder_files(folder)
     arrays: list[np.ndarray | None] = []
     labels, shorter, unreadable = [], [], []
     for path, index in files:
         try:
-            with Image.open(path) as image:
-                side = min(image.size)
-                target = size or cap
-                image.draft(None, (target, target))  # JPEG: decode at a scale ≥ the target
-                pixels = _pixels(image, color)
-            fitted = _fitted(pixels, size, fit, cap)
-        except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+            fitted, side = decode_image(path, size, fit, color)
+        except unreadable_errors():
             unreadable.append(path.name)
             continue
         arrays.append(fitted)
@@ -413,10 +459,7 @@ def load_folder(folder: Path | str, size: int | None = None, val_fraction: float
         color == "auto" and all(a.ndim == 2 for a in arrays)) else 3
     stacked = np.empty((len(arrays), channels, size, size), dtype=np.uint8)
     for i, pixels in enumerate(arrays):
-        if pixels.shape[:2] != (size, size):
-            pixels = np.asarray(Image.fromarray(pixels).resize((size, size),
-                                                               Image.Resampling.BILINEAR))
-        stacked[i] = pixels if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
+        place_image(stacked[i], pixels)
         arrays[i] = None  # let it go: the stacked copy is the one kept
     parts = split(torch.from_numpy(stacked), torch.tensor(labels, dtype=torch.int64),
                   val_fraction, seed)
@@ -445,11 +488,16 @@ def load_table(path: Path | str, target: str, val_fraction: float = 0.2, seed: i
 
 def load_dataset(name: str, root: Path | str | None = None, val_fraction: float = 0.2,
                  seed: int = 0, download: bool = True, target: str = "",
-                 task: str = "auto") -> Dataset:
+                 task: str = "auto", stream_threshold: float | None = None
+                 ) -> Dataset | StreamingDataset:
     """Any dataset by the name the CLI and the app use: digits, mnist, …, cifar100,
     folder:PATH (options after it, e.g. ``?size=32&fit=crop``, as
     :func:`netbuilder.core.registry.folder_options` reads them), csv:PATH (with the ``target``
-    column and the ``task``). A folder's dataset keeps ``name`` as it was given."""
+    column and the ``task``). A folder's dataset keeps ``name`` as it was given.
+
+    A folder whose images would take more than ``stream_threshold`` bytes as float32 (None:
+    :data:`netbuilder.core.streaming.STREAM_THRESHOLD_BYTES`, 1 GiB) is not loaded but streamed
+    from disk: a :class:`netbuilder.core.streaming.StreamingDataset` (see there)."""
     if name == DIGITS:
         return load_digits(val_fraction, seed)
     if name in TORCHVISION_SETS:
@@ -459,7 +507,10 @@ def load_dataset(name: str, root: Path | str | None = None, val_fraction: float 
             options = folder_options(name)
         except ValueError as exc:
             raise DatasetError(f"{name}: {exc}") from None
-        data = load_folder(folder_path(name), val_fraction=val_fraction, seed=seed, **options)
+        from netbuilder.core.streaming import load_folder_or_stream
+
+        data = load_folder_or_stream(folder_path(name), val_fraction=val_fraction, seed=seed,
+                                     threshold=stream_threshold, **options)
         data.name = name  # as asked for: the same string names it in projects and checkpoints
         return data
     if is_csv(name):

@@ -33,7 +33,14 @@ import torch
 from torch import nn
 
 from netbuilder.core import health as health_module
-from netbuilder.core.data import REGRESSION, Dataset, DeviceData, augment, flips_make_sense
+from netbuilder.core.data import (
+    REGRESSION,
+    Dataset,
+    DatasetError,
+    DeviceData,
+    augment,
+    flips_make_sense,
+)
 from netbuilder.core.evaluation import (  # noqa: F401  (re-exported: callers import them here)
     Evaluation,
     WrongExample,
@@ -53,6 +60,7 @@ from netbuilder.core.registry import (  # noqa: F401  (LOSSES etc. re-exported f
     names,
 )
 from netbuilder.core.resume import ResumeError, ResumePoint, cpu_copy  # noqa: F401  (re-exported)
+from netbuilder.core.streaming import StreamedData, StreamingDataset
 from netbuilder.core.training_events import (
     BatchEnd,
     EpochEnd,
@@ -391,7 +399,9 @@ class Trainer:
     the best one; the model keeps the last weights.
     """
 
-    def __init__(self, model: nn.Module, data: Dataset | DeviceData, config: TrainConfig,
+    def __init__(self, model: nn.Module,
+                 data: Dataset | DeviceData | StreamingDataset | StreamedData,
+                 config: TrainConfig,
                  stop: threading.Event | None = None, pause: threading.Event | None = None,
                  health_every: int = 0, health_seconds: float = 0.0,
                  resume: ResumePoint | None = None):
@@ -404,9 +414,10 @@ class Trainer:
         self.stop = stop or threading.Event()
         self.pause = pause or threading.Event()
         self.device = resolve_device(config.device)
-        self.data = data.on_device(self.device) if isinstance(data, Dataset) else data
+        loaded = isinstance(data, (Dataset, StreamingDataset))
+        self.data = data.on_device(self.device) if loaded else data
         # A mirrored photo is still a photo of its class; a mirrored digit is not a digit.
-        self.flips = isinstance(data, Dataset) and flips_make_sense(data.name)
+        self.flips = loaded and flips_make_sense(data.name)
         self.history: list[EpochEnd] = []
         self.optimizer: torch.optim.Optimizer | None = None
         self._state: _RunState | None = None
@@ -631,7 +642,7 @@ class Trainer:
         self._state = None
         try:
             state = self._prepare()
-        except TrainingError as exc:
+        except (TrainingError, DatasetError) as exc:  # DatasetError: a streamed image
             yield Failed(str(exc))
             return
         self._state = state
@@ -642,13 +653,14 @@ class Trainer:
             if state.order is None:
                 state.begin_epoch(n, self.device)
             first = state.step
+            batches = self._streamed_batches(state, first)
             for step, start in enumerate(range(first * c.batch_size, n, c.batch_size),
                                          first + 1):
                 yield from self._wait_while_paused(epoch, step - 1)
                 if self.stop.is_set():
                     yield self._stopped_by_user(state, epoch, step - 1)
                     return
-                stepped = self._step(state, epoch, step, start)
+                stepped = self._step(state, epoch, step, start, batches)
                 if isinstance(stepped, (Stopped, Failed)):
                     yield stepped
                     return
@@ -733,6 +745,14 @@ class Trainer:
             state.loss_sum, state.seen = resume.loss_sum, resume.seen
             state.epoch_start = time.perf_counter()
 
+    def _streamed_batches(self, state: _RunState, first: int) -> Iterator[torch.Tensor] | None:
+        """A streamed folder's batches of the epoch in progress from batch ``first`` on, in
+        ``state.order`` (decoded ahead by its worker processes); None for data in memory."""
+        if not isinstance(self.data, StreamedData):
+            return None
+        return self.data.stream(state.order, first * self.config.batch_size,
+                                self.config.batch_size)
+
     def _wait_while_paused(self, epoch: int, step: int) -> Iterator[Event]:
         if self.pause.is_set() and not self.stop.is_set():
             yield Paused(epoch, step)
@@ -750,14 +770,22 @@ class Trainer:
         self.model.eval()
         return Stopped("user", message, epoch, step)
 
-    def _step(self, state: _RunState, epoch: int, step: int, start: int
-              ) -> _Stepped | Stopped | Failed:
+    def _step(self, state: _RunState, epoch: int, step: int, start: int,
+              batches: Iterator[torch.Tensor] | None = None) -> _Stepped | Stopped | Failed:
         """One batch: forward, backward, optimizer step. A non-finite loss or a run-time
-        failure (out of memory first) puts the rollback point back and returns the event that
-        ends the run."""
+        failure (out of memory first; for a streamed folder, an image that cannot be read)
+        puts the rollback point back and returns the event that ends the run. ``batches``: a
+        streamed folder's images of this epoch, the next one this batch's."""
         c, d, model, optimizer = self.config, self.data, self.model, state.optimizer
         index = state.order[start:start + c.batch_size]
-        x, y = d.train_x[index], d.train_y[index]
+        if batches is None:
+            x, y = d.train_x[index], d.train_y[index]
+        else:
+            try:
+                x, y = next(batches), d.train_y[index]
+            except (DatasetError, RuntimeError) as exc:
+                state.roll_back(model)
+                return Failed(f"training failed at epoch {epoch}, step {step}: {exc}")
         if c.augment and x.dim() == 4:  # images; rows of a table are not jittered
             x = augment(x, state.generator, flip=self.flips)
         grads = before = None
@@ -828,8 +856,16 @@ class Trainer:
                              lr, seconds, seen / seconds if seconds else 0.0, result.rmse,
                              result.mae)
         else:
-            result = evaluate(model, d.val_x, d.val_y, d.num_classes, c.loss, top_wrong=0,
-                              keep_predictions=False)
+            try:
+                result = evaluate(model, d.val_x, d.val_y, d.num_classes, c.loss, top_wrong=0,
+                                  keep_predictions=False)
+            except DatasetError as exc:  # a streamed validation image that cannot be read
+                state.roll_back(model)
+                model.eval()
+                restored = _restored(state.good_epoch)
+                yield Failed(f"validation failed at epoch {epoch}: {exc} "
+                             f"{restored[:1].upper()}{restored[1:]}.")
+                return False
             correct = int((state.predicted[:seen] == d.train_y[state.order[:seen]]).sum())
             event = EpochEnd(epoch, state.loss_sum / seen, correct / seen, result.loss,
                              result.accuracy, lr, seconds, seen / seconds if seconds else 0.0)
