@@ -197,6 +197,8 @@ def _limited(dataset, limit: int | None):
 
     if limit is None:
         return dataset
+    if hasattr(dataset, "limited"):  # a streamed folder: the first files, still streamed
+        return dataset.limited(limit)
     return dataclasses.replace(
         dataset, train_images=dataset.train_images[:limit],
         train_labels=dataset.train_labels[:limit], val_images=dataset.val_images[:limit],

@@ -407,7 +407,10 @@ class TrainingController(QObject):
         if not dataset.is_table and len(dataset.train_labels):
             from netbuilder.core.normalize import channel_stats
 
-            stats = list(channel_stats(dataset.train_images))
+            # A streamed folder is measured on a seeded sample, not decoded whole.
+            images = dataset.sample(2048) if hasattr(dataset, "sample") else (
+                dataset.train_images)
+            stats = list(channel_stats(images))
         self.data_shape_known.emit(dataset.input_shape, dataset.num_classes, dataset.name, stats)
 
     @Slot(str)
@@ -653,5 +656,6 @@ class TrainingController(QObject):
     def _emit_evaluation(self, result, dataset: Dataset) -> None:
         """Images go with a classifier's result (for its gallery); rows of a table have none."""
         self.regression_known.emit(dataset.task == REGRESSION)
-        self.evaluated.emit(result, None if dataset.is_table else dataset.val_images,
+        streamed = hasattr(dataset, "sample")  # its images are decoded on demand: no gallery
+        self.evaluated.emit(result, None if dataset.is_table or streamed else dataset.val_images,
                             dataset.val_labels.tolist(), list(dataset.class_names))
