@@ -22,9 +22,7 @@ def template_path():
 LONG_RUN_TEST = "test_digits_cnn_with_augmentation_reaches_98_percent"
 
 
-def pytest_collection_modifyitems(session, config, items):
-    if not any(item.name == LONG_RUN_TEST for item in items):
-        return
+def _start_long_run():
     import os
     import subprocess
     import sys
@@ -32,11 +30,19 @@ def pytest_collection_modifyitems(session, config, items):
 
     folder = tempfile.mkdtemp(prefix="netbuilder-long-run-")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "netbuilder", "train", str(TEMPLATES / "digits_cnn.json"),
          "--augment", "--epochs", "10", "--out", "c.pth"],
         cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    config.stash[_LONG_RUN] = process
+
+
+def pytest_collection_modifyitems(session, config, items):
+    import os
+
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # every worker collects everything: the one
+        return  # that runs the test starts the run (the other worker goes on meanwhile)
+    if any(item.name == LONG_RUN_TEST for item in items):
+        config.stash[_LONG_RUN] = _start_long_run()
 
 
 _LONG_RUN = pytest.StashKey()
@@ -53,6 +59,7 @@ def pytest_unconfigure(config):
 def long_digits_cnn_run(request):
     """(returncode, stdout, stderr) of the 10-epoch digits_cnn run started with the session."""
     process = request.config.stash.get(_LONG_RUN, None)
-    assert process is not None, "the long run starts only when its test is collected"
+    if process is None:  # under pytest-xdist: started here, by the worker that runs the test
+        process = request.config.stash[_LONG_RUN] = _start_long_run()
     stdout, stderr = process.communicate(timeout=900)
     return process.returncode, stdout, stderr

@@ -33,7 +33,10 @@ from netbuilder.core.train_script import SCRIPT_SETTINGS, training_script
 from netbuilder.core.training import TrainConfig, TrainingError
 
 # A file that injected code would create; nothing may ever create it.
-MARKER = Path(tempfile.gettempdir()) / f"netbuilder-injected-{os.getpid()}"
+# One name per test session, the same in every pytest-xdist worker (which must all collect the
+# same test ids): xdist's shared run id, else this process's id.
+MARKER = Path(tempfile.gettempdir()) / (
+    f"netbuilder-injected-{os.environ.get('PYTEST_XDIST_TESTRUNUID', os.getpid())}")
 TOUCH = f'__import__("pathlib").Path({str(MARKER)!r}).touch()'
 INJECTIONS = [
     f'"""; {TOUCH}; """',
