@@ -18,9 +18,8 @@ which input pixels move the top class most (:func:`netbuilder.core.activations.s
 run in eval mode and give every module its own mode back; neither touches a weight or its
 ``requires_grad``. Qt-free.
 
-``data.py``'s decoding helpers are private, so the few lines needed here are repeated
-(:func:`_gray_pixels` and the fitting); ``tests/core/test_try_input.py`` holds both to the same
-pixels.
+Pixels are decoded by ``core.data``'s own helper; the fitting, which also takes non-square
+shapes, is repeated here, and ``tests/core/test_try_input.py`` holds both to the same pixels.
 """
 
 from __future__ import annotations
@@ -59,8 +58,6 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = 256 * 1024 * 1024  # an image file larger than this is refused unread
-# Pillow modes whose pixels are one grey value (with alpha for LA/La), as core.data reads them.
-GRAY_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 CHANNEL_COLORS = {1: "grayscale", 3: "rgb"}
 
 
@@ -114,31 +111,12 @@ def open_image(source: str | os.PathLike | bytes, name: str = ""):
         raise TryInputError(f"{label} cannot be read as an image ({exc})") from None
 
 
-def _gray_pixels(image) -> np.ndarray:
-    """As ``core.data._gray_pixels``: a grayscale-mode image as uint8 ``[H, W]`` (16-bit
-    values scaled to 8 bits, ``I`` above 255 read as 16-bit, ``F`` clipped, alpha dropped)."""
-    if image.mode.startswith("I;16"):
-        return np.round(np.asarray(image, dtype=np.float64) / 257.0).astype(np.uint8)
-    if image.mode == "I":
-        values = np.asarray(image, dtype=np.float64)
-        if values.size and values.max() > 255:
-            values = values / 257.0
-        return np.clip(np.round(values), 0, 255).astype(np.uint8)
-    if image.mode == "F":
-        return np.clip(np.round(np.asarray(image, dtype=np.float64)), 0, 255).astype(np.uint8)
-    return np.asarray(image.convert("L"), dtype=np.uint8)
-
-
 def _pixels(image, channels: int) -> np.ndarray:
-    """uint8 ``[H, W]`` for one channel, ``[H, W, 3]`` for three, as ``core.data._pixels``
-    gives them for color "grayscale" and "rgb" (which "auto" equals for a folder of that many
-    channels: an all-grey folder keeps grey pixels, a colour one repeats them)."""
-    gray_mode = image.mode in GRAY_MODES
-    if channels == 1:
-        return _gray_pixels(image) if gray_mode else np.asarray(image.convert("L"), np.uint8)
-    if gray_mode:
-        return np.repeat(_gray_pixels(image)[:, :, None], 3, axis=2)
-    return np.asarray(image.convert("RGB") if image.mode != "RGB" else image, dtype=np.uint8)
+    """uint8 ``[H, W]`` for one channel, ``[H, W, 3]`` for three: ``core.data``'s decoding
+    for color "grayscale" and "rgb" (which "auto" equals for a folder of that many channels)."""
+    from netbuilder.core.data import _pixels as folder_pixels
+
+    return folder_pixels(image, "grayscale" if channels == 1 else "rgb")
 
 
 def _fit(pixels: np.ndarray, height: int, width: int, fit: str, cap: int | None) -> np.ndarray:
