@@ -299,13 +299,17 @@ def test_python_runs_resume_exactly_accumulate_and_ignore_amp_on_the_cpu(scripts
 # Both scripts under one torchrun: the process group is set up once, as a program that
 # embeds them would (a second init_process_group in one process would wait forever).
 TORCHRUN_DRIVER = """
-import runpy, sys
+import gc, os, runpy, sys
 import torch.distributed as dist
 dist.init_process_group("gloo")
 for script, out in (("folder.py", "ddp_folder.pth"), ("classes.py", "ddp_classes.pth")):
     sys.argv = [script, "--epochs", "1", "--out", out, "--save-all-ranks", "--device", "cpu"]
     runpy.run_path(script, run_name="__main__")
+gc.collect()  # DDP's reducer lets go of the group while every rank is still there
+dist.barrier()
 dist.destroy_process_group()
+sys.stdout.flush()
+os._exit(0)  # gloo's threads can abort in the interpreter's teardown under load
 """
 
 
