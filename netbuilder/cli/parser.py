@@ -156,7 +156,7 @@ def _add_import_parser(commands) -> None:
 
 def _integer_in(setting: str):
     """An argparse type: an integer within the limits the app's controls have."""
-    from netbuilder.core.project import SETTING_LIMITS
+    from netbuilder.core.train_config import SETTING_LIMITS
 
     low, high = (int(v) for v in SETTING_LIMITS[setting])
 
@@ -176,7 +176,7 @@ def _integer_in(setting: str):
 
 def _number_in(setting: str):
     """An argparse type: a finite number within the limits the app's controls have."""
-    from netbuilder.core.project import SETTING_LIMITS
+    from netbuilder.core.train_config import SETTING_LIMITS
 
     low, high = SETTING_LIMITS[setting]
 
@@ -266,7 +266,7 @@ def _dataset_options(parser: argparse.ArgumentParser, inherit: str = "") -> None
 
 
 def _add_train_parser(commands) -> None:
-    from netbuilder.core.training import TrainConfig
+    from netbuilder.core.train_config import TrainConfig
 
     d = TrainConfig()
 

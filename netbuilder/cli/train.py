@@ -106,7 +106,7 @@ def _train(args: argparse.Namespace) -> int:
 def _train_config(args: argparse.Namespace, source: _Input):
     """The run's settings: each option given, else the file's (a checkpoint's resume point's,
     else its training settings; a project's training settings), else the built-in default."""
-    from netbuilder.core.training import TrainConfig
+    from netbuilder.core.train_config import TrainConfig
 
     file: dict = {}
     if source.checkpoint is not None:
@@ -129,7 +129,7 @@ def _inherit_dataset(args: argparse.Namespace, source: _Input, seed: int) -> Non
     """--dataset, --val-split and --limit: the options given, else the file's (a checkpoint's;
     a project's dataset and validation split, and its last run's limit), else the defaults; the
     seed is the run's."""
-    from netbuilder.core.project import SETTING_LIMITS
+    from netbuilder.core.train_config import SETTING_LIMITS
     from netbuilder.core.pth_guard import is_finite_number, short_repr
 
     if source.checkpoint is not None:

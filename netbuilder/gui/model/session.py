@@ -26,7 +26,7 @@ from netbuilder.core.model_state import WeightMemory, rebuild
 from netbuilder.core.project import Project, ProjectWeights
 from netbuilder.core.runs import Run
 from netbuilder.core.spec import NetworkSpec, SpecError
-from netbuilder.core.training import TrainConfig
+from netbuilder.core.train_config import TrainConfig
 from netbuilder.gui.model.document import Document
 from netbuilder.gui.text import fill, plural
 
