@@ -1,7 +1,12 @@
 """Render the main window and each panel to PNG, offscreen (for the README and look checks).
 
     python scripts/screenshots.py OUTDIR [--template mnist_mlp] [--size 1280x800]
-        [--theme light|dark] [--select fc2] [--training EPOCHS]
+        [--theme light|dark] [--select fc2] [--training EPOCHS] [--language zh_CN]
+    python scripts/screenshots.py docs/screenshots --every-panel --language zh_CN
+
+With --every-panel it brings each panel to the front in turn and pictures the whole window
+(``panel-NAME-LANGUAGE.png``). Every picture is checked for cut-off text and sideways
+scrolling (netbuilder.gui.layout_audit); what it finds is printed, and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -67,19 +72,61 @@ def draw_seven(app, window) -> None:
         app.processEvents()
 
 
-def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
-           select: str | None, training_epochs: int = 0, show: str = "",
-           draw: bool = False, finish: bool = False, project: Path | None = None,
-           try_image: Path | None = None) -> list[Path]:
-    from PySide6.QtWidgets import QApplication
-
-    from netbuilder.core.resources import load_template_project
+def open_application(theme: str, language: str):
     from netbuilder.gui.app import create_application
-    from netbuilder.gui.main_window import MainWindow
+    from netbuilder.gui.i18n import install_translator
     from netbuilder.gui.theme import apply_theme
 
     app = create_application(sys.argv[:1])
+    install_translator(app, language)
     apply_theme(app, theme)
+    return app
+
+
+def every_panel(out_dir: Path, template: str, size: tuple[int, int], theme: str,
+                language: str) -> tuple[list[Path], list[str]]:
+    """The window with each panel in front in turn: (pictures, layout faults found)."""
+    from PySide6.QtWidgets import QApplication
+
+    from netbuilder.core.resources import load_template_project
+    from netbuilder.gui.layout_audit import layout_problems
+    from netbuilder.gui.main_window import MainWindow
+
+    open_application(theme, language)
+    window = MainWindow(load_template_project(template), template=template)
+    window.resize(*size)
+    window.show()
+    spec = window.document.spec
+    chosen = next((p for p, layer in spec.layers() if layer.kind == "Linear"), None)
+    if chosen:
+        window.document.select([chosen])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written, faults = [], []
+    for name, dock in window.docks.items():
+        dock.raise_()
+        for _ in range(5):
+            QApplication.processEvents()
+        path = out_dir / f"panel-{name}-{language}.png"
+        if not window.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+        written.append(path)
+        faults += [f"{path.name}: {fault}" for fault in layout_problems(window)]
+    window.training.shutdown()
+    window.session.discard_changes()
+    window.close()
+    return written, sorted(set(faults))
+
+
+def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
+           select: str | None, training_epochs: int = 0, show: str = "",
+           draw: bool = False, finish: bool = False, project: Path | None = None,
+           try_image: Path | None = None, language: str = "en") -> list[Path]:
+    from PySide6.QtWidgets import QApplication
+
+    from netbuilder.core.resources import load_template_project
+    from netbuilder.gui.main_window import MainWindow
+
+    open_application(theme, language)
     if project is not None:  # a project file (with its weights, if a .nbproj)
         from netbuilder.core.project import Project
         from netbuilder.core.project_archive import project_model
@@ -123,6 +170,8 @@ def render(out_dir: Path, template: str, size: tuple[int, int], theme: str,
             QApplication.processEvents()
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = f"{template}" + ("" if theme in ("system", "light") else f"-{theme}")
+    if language != "en":
+        suffix += f"-{language}"
     if training_epochs:
         suffix += "-training"
     if show:
@@ -168,13 +217,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finish", action="store_true",
                         help="with --training: a run of exactly EPOCHS epochs, pictured when it "
                              "has ended and its weights are evaluated")
+    parser.add_argument("--language", default="en", metavar="CODE",
+                        help="the window's language (en, zh_CN)")
+    parser.add_argument("--every-panel", action="store_true",
+                        help="picture the window once per panel, that panel in front")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # keep the user's settings and recovery files out of it
     os.environ.setdefault("NETBUILDER_CONFIG_DIR", tempfile.mkdtemp(prefix="netbuilder-shots-"))
+    if args.every_panel:
+        written, faults = every_panel(args.out_dir, args.template, args.size, args.theme,
+                                      args.language)
+        for path in written:
+            print(path)
+        for fault in faults:
+            print(f"layout fault: {fault}", file=sys.stderr)
+        return 1 if faults else 0
     for path in render(args.out_dir, args.template, args.size, args.theme, args.select,
                        args.training, args.show, args.draw, args.finish, args.project,
-                       args.try_image):
+                       args.try_image, args.language):
         print(path)
     return 0
 
