@@ -9,6 +9,11 @@ Each program is serialised into memory, verified from those bytes, and only then
 ``atomic_write_bytes``: torch's C++ writers abort the whole process when a write fails (a full
 disk), while a Python write raises an error that becomes an :class:`ExportError`, leaving the
 old file as it was and no temporary behind.
+
+Warnings raised while exporting are captured, not printed: torch's deprecation notices about
+the APIs called here (``torch.jit.trace`` is deprecated, …) say nothing about the person's
+network and are dropped; any other warning (a ``TracerWarning`` about data-dependent control
+flow, say) may matter for the file and is returned in :attr:`Verification.warnings`.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -40,11 +46,30 @@ class Verification:
     max_abs_diff: float
     top1_agreement: float
     passed: bool
+    warnings: list[str] = field(default_factory=list)  # relevant ones only, see the docstring
 
     def describe(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
-        return (f"{self.format} verification {verdict} on {self.samples} validation digits: "
-                f"max |Δ| = {self.max_abs_diff:.2e}, top-1 agreement {self.top1_agreement:.2%}")
+        lines = [f"{self.format} verification {verdict} on {self.samples} validation digits: "
+                 f"max |Δ| = {self.max_abs_diff:.2e}, top-1 agreement "
+                 f"{self.top1_agreement:.2%}"]
+        return "\n".join(lines + [f"warning: {text}" for text in self.warnings])
+
+
+# deprecation notices address the code calling torch (this module), not the exported network
+NOISE = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+
+
+def relevant_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
+    """The captured warnings worth showing a person, each once, in the order raised."""
+    texts: list[str] = []
+    for caught_warning in caught:
+        if issubclass(caught_warning.category, NOISE):
+            continue
+        text = f"{caught_warning.category.__name__}: {_first_line(caught_warning.message)}"
+        if text not in texts:
+            texts.append(text)
+    return texts
 
 
 def verification_images(count: int = 256) -> torch.Tensor:
@@ -176,9 +201,12 @@ def export_verified(model: nn.Module, fmt: str, path: str | Path,
     try:
         model = model.cpu()
         images = verification_images() if images is None else images.cpu()
-        result = EXPORTERS[fmt](model, path, images)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")  # each one, also those shown once before
+            result = EXPORTERS[fmt](model, path, images)
     finally:
         model.train(was_training)
+    result.warnings = relevant_warnings(caught)
     report = path.with_name(path.name + ".verification.json")
     try:
         atomic_write_text(report, json.dumps(asdict(result), indent=2) + "\n")
