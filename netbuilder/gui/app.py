@@ -15,6 +15,8 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel  # noqa: E402
 
+DESKTOP_FILE_NAME = "net.netbuilder.NetBuilder"  # packaging/<this>.desktop, the AppStream id
+
 
 def splash_pixmap() -> QPixmap:
     pixmap = QPixmap(420, 160)
@@ -75,6 +77,8 @@ def create_application(argv: list[str]) -> QApplication:
     app.setOrganizationName("netbuilder")
     app.setApplicationName("netbuilder")
     app.setApplicationDisplayName("netbuilder")
+    # Ties windows to packaging/net.netbuilder.NetBuilder.desktop (Wayland app id, taskbar icon)
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
     from netbuilder.gui import wheel_guard
 
     wheel_guard.install(app)
