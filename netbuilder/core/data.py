@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 import torch.nn.functional as F
+from platformdirs import user_cache_path
 
 from netbuilder.core.normalize import channel_stats  # noqa: F401  (re-exported for callers)
 from netbuilder.core.registry import (
@@ -60,11 +61,12 @@ class DatasetError(Exception):
 
 
 def default_data_dir() -> Path:
-    """Where downloaded datasets live: $NETBUILDER_DATA, else the user's cache folder."""
+    """Where downloaded datasets live: $NETBUILDER_DATA, else the platform's cache folder
+    (~/.cache or $XDG_CACHE_HOME on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on
+    Windows), which the system may clean: the sets download again."""
     if os.environ.get("NETBUILDER_DATA"):
         return Path(os.environ["NETBUILDER_DATA"])
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "netbuilder" / "datasets"
+    return user_cache_path("netbuilder", appauthor=False) / "datasets"
 
 
 CLASSIFICATION, REGRESSION = "classification", "regression"
