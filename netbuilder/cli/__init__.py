@@ -5,14 +5,16 @@ status is 1.
 
 The package, by role: :mod:`.parser` (the command line and its option types), :mod:`.inputs`
 (the files a command is given, the dataset of a run), one module per command
-(:mod:`.summary`, :mod:`.export`, :mod:`.train` with :mod:`.save_project`, :mod:`.evaluate`,
-:mod:`.import_command`) and :mod:`.messages` (:class:`CommandError` and shared wording). This
+(:mod:`.summary`, :mod:`.export`, :mod:`.train` with :mod:`.save_project` and
+:mod:`.progress`, :mod:`.evaluate`, :mod:`.import_command`, :mod:`.templates`, which also finds
+a template by its name) and :mod:`.messages` (:class:`CommandError` and shared wording). This
 module is the entry point: :func:`main`, and the window when no command is given. Nothing here
 imports torch at start-up: the commands import the core's torch modules when they run.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -21,9 +23,10 @@ from pathlib import Path
 from netbuilder.cli.evaluate import _evaluate
 from netbuilder.cli.export import _export
 from netbuilder.cli.import_command import _import
-from netbuilder.cli.messages import CommandError
+from netbuilder.cli.messages import CommandError, _count
 from netbuilder.cli.parser import _parser
 from netbuilder.cli.summary import _summary
+from netbuilder.cli.templates import _resolve_network, _templates
 from netbuilder.cli.train import _train
 
 # What `netbuilder.cli` offers: the console script and `python -m netbuilder` call main; tests
@@ -31,7 +34,7 @@ from netbuilder.cli.train import _train
 __all__ = ["COMMANDS", "CommandError", "main", "_parser"]
 
 
-COMMANDS = ("summary", "export", "train", "evaluate", "import")
+COMMANDS = ("summary", "export", "train", "evaluate", "import", "templates")
 OPENABLE = (".json", ".nbproj", ".pth", ".pt")
 
 
@@ -42,11 +45,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     handlers = {"summary": _summary, "export": _export, "train": _train,
-                "evaluate": _evaluate, "import": _import}
+                "evaluate": _evaluate, "import": _import, "templates": _templates}
     if args.command is None:
         parser.print_help()
         return 2
+    _configure_logging(args.verbose)
     try:
+        _warn_broken_plugins()
+        if getattr(args, "spec", None) is not None:
+            args.spec = _resolve_network(args.spec)
         status = handlers[args.command](args)
         sys.stdout.flush()  # here, where a closed pipe can still be handled
         return status
@@ -59,6 +66,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `netbuilder evaluate … | head`: the reader has gone
         _silence_stdout()
         return 141  # as a Unix tool killed by SIGPIPE
+
+
+def _configure_logging(verbose: int) -> None:
+    """Diagnostics go to stderr through ``logging``: warnings only, -v adds what netbuilder
+    does, -vv the details. netbuilder's own loggers get the level even where the root logger
+    was set up before (a host program, pytest)."""
+    level = logging.WARNING if verbose < 1 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("netbuilder").setLevel(level)
+
+
+def _warn_broken_plugins() -> None:
+    """Layer plugins that failed to load, said once as a command starts (they are otherwise
+    only missing from the catalog, which is hard to understand)."""
+    from netbuilder.core.catalog import default_catalog
+
+    errors = default_catalog().plugin_errors
+    if errors:
+        lines = "\n".join(f"  - {error}" for error in errors)
+        print(f"warning: {_count(len(errors), 'layer plugin')} could not be loaded:\n{lines}",
+              file=sys.stderr)
 
 
 def _open_window(argv: list[str]) -> int:

@@ -118,9 +118,12 @@ def _load_input(path: Path, weights_path: Path | None, build: bool = True,
             state, where = loaded.state_dict, path.name
         if need_weights and state is None:
             if found.is_project:
+                name = _as_given(path)
+                out = path.with_suffix(".nbproj") if name == str(path) else f"{name}.nbproj"
                 raise CommandError(f"{path} has no trained weights: train it first (netbuilder "
-                                   f"train {path} --save-project {path.with_suffix('.nbproj')})")
-            raise CommandError(f"give the weights to evaluate: netbuilder evaluate {path} "
+                                   f"train {name} --save-project {out})")
+            raise CommandError(f"give the weights to evaluate: netbuilder evaluate "
+                               f"{_as_given(path)} "
                                "WEIGHTS.pth (or one full checkpoint .pth, or a trained project "
                                ".nbproj)")
         if not build:
@@ -144,6 +147,13 @@ def _load_input(path: Path, weights_path: Path | None, build: bool = True,
     except SpecError as exc:
         raise CommandError(_problem_lines(f"{path} cannot be built:", exc)) from None
     return found
+
+
+def _as_given(path: Path) -> str:
+    """How advice names a file: a shipped template by its name, as the person gave it."""
+    from netbuilder.core.resources import TEMPLATES
+
+    return path.stem if path.parent.resolve() == TEMPLATES.resolve() else str(path)
 
 
 def _dataset_for(args: argparse.Namespace, spec):

@@ -24,14 +24,39 @@ from netbuilder.core.registry import (
 )
 
 EXPORT_FORMATS = ("python", "script", "onnx", "torchscript", "pt2")
-INPUT_HELP = "network spec or project (.json), project with weights (.nbproj) or full checkpoint " \
-             "(.pth)"
+TEMPLATE_HELP = "a shipped template's name (such as lenet5; netbuilder templates lists them)"
+INPUT_HELP = ("network spec or project (.json), project with weights (.nbproj), full checkpoint "
+              f"(.pth) or {TEMPLATE_HELP}")
 KEEP_CHOICES = ("last", "best")
 DEFAULT_VAL_SPLIT = 0.2
 
 
+class _DefaultsFormatter(argparse.HelpFormatter):
+    """Help that ends each option with its default, unless its text already says it or there
+    is none to say (no "default: None")."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (not action.option_strings or "default" in text or default is None
+                or default is argparse.SUPPRESS or isinstance(default, bool)
+                or action.nargs == 0):
+            return text
+        shown = ",".join(map(str, default)) if isinstance(default, list | tuple) else default
+        shown = f"{shown:g}" if isinstance(shown, float) else shown
+        return f"{text} (default: {str(shown).replace('%', '%%')})"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help shows defaults; sub-commands inherit it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _DefaultsFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="netbuilder",
         usage="netbuilder [FILE] | netbuilder COMMAND ...",
         description="Build torch.nn.Sequential networks, see the shapes that flow, export code.",
@@ -42,13 +67,15 @@ def _parser() -> argparse.ArgumentParser:
                "or a checkpoint.",
     )
     parser.add_argument("--version", action="version", version=f"netbuilder {__version__}")
+    _verbose_option(parser, 0)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     summary = commands.add_parser(
         "summary", help="print each layer's output shape, parameters and MACs",
         description="Print a table of the network (name, kind, output shape, parameters, MACs) "
                     "and its problems; exit 1 when it cannot run.")
-    summary.add_argument("spec", type=Path, help="network spec or project (.json, .nbproj)")
+    summary.add_argument("spec", type=Path,
+                         help=f"network spec or project (.json, .nbproj), or {TEMPLATE_HELP}")
     _choice_option(summary, "--loss", LOSS_CHOICES, "cross_entropy",
                    "the loss it will train with, for lint warnings")
     _layer_files_option(summary)
@@ -63,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
                     "A project exports its network, its training settings (script) and its "
                     "trained weights (onnx, torchscript, pt2).")
     export.add_argument("spec", type=Path, help=INPUT_HELP)
-    export.add_argument("--format", default="python", choices=EXPORT_FORMATS)
+    export.add_argument("--format", default="python", choices=EXPORT_FORMATS,
+                        help="what to write (see above)")
     export.add_argument("--out", type=Path, required=True, help="file to write")
     export.add_argument("--weights", type=Path, default=None,
                         help="state_dict to export with (onnx, torchscript, pt2; default: a "
@@ -74,7 +102,20 @@ def _parser() -> argparse.ArgumentParser:
     _add_train_parser(commands)
     _add_evaluate_parser(commands)
     _add_import_parser(commands)
+    commands.add_parser(
+        "templates", help="list the shipped network templates",
+        description="List the network templates that ship with netbuilder: name, input shape, "
+                    "parameters and what each is. Every command that reads a network takes a "
+                    "template's name in place of a file: netbuilder summary lenet5.")
+    for command in commands.choices.values():
+        _verbose_option(command, argparse.SUPPRESS)
     return parser
+
+
+def _verbose_option(parser: argparse.ArgumentParser, default) -> None:
+    """-v/--verbose, before or after the command; given twice, debug messages too."""
+    parser.add_argument("-v", "--verbose", action="count", default=default,
+                        help="log what netbuilder does on stderr (-vv: in detail)")
 
 
 def _layer_files_option(parser: argparse.ArgumentParser) -> None:
@@ -336,6 +377,12 @@ def _add_train_parser(commands) -> None:
                        help="train on the first N training images and validate on the first N "
                             "validation images only (a quick check; default: all, or the "
                             "checkpoint's or project's last run's)")
+    train.add_argument("--log-dir", type=Path, default=None, metavar="DIR",
+                       help="also write the run's curves to DIR: TensorBoard event files "
+                            "(losses per step and epoch, scores, learning rate, a histogram of "
+                            "each parameter per epoch; tensorboard --logdir DIR shows them) and "
+                            "metrics.csv, one row per epoch. TensorBoard files need the "
+                            "tensorboard package: pip install 'netbuilder[tensorboard]'")
 
 
 def _add_evaluate_parser(commands) -> None:

@@ -4,12 +4,14 @@ with its progress, and writing the weights and checkpoint."""
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 from netbuilder.cli.inputs import _dataset_for, _Input, _load_input
 from netbuilder.cli.messages import CommandError, _reason
 from netbuilder.cli.parser import _allow, _given
+from netbuilder.cli.progress import Progress
 from netbuilder.cli.save_project import (
     _project_base,
     _project_settings,
@@ -21,6 +23,8 @@ from netbuilder.cli.save_project import (
 # given; the device always comes from --device (a file may come from a machine with another one).
 INHERITED_SETTINGS = ("loss", "optimizer", "lr", "momentum", "weight_decay", "batch_size",
                       "epochs", "schedule", "seed", "augment", "patience")
+
+log = logging.getLogger(__name__)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -71,7 +75,14 @@ def _train(args: argparse.Namespace) -> int:
     if resume is not None:
         print(_resume_note(trainer, resume, config, len(dataset.train_labels)))
     recorder = _RunRecorder()
-    ending = _run_training(trainer, config, args.stop_after, recorder.see)
+    run_log = _open_run_log(args.log_dir, model)
+    try:
+        ending = _run_training(trainer, config, args.stop_after,
+                               recorder.see if run_log is None else _both(recorder.see,
+                                                                          run_log.handle))
+    finally:
+        if run_log is not None:
+            _close_run_log(run_log)
     best = _kept_best(trainer, args.keep)
     try:
         if args.out is not None:
@@ -129,8 +140,8 @@ def _inherit_dataset(args: argparse.Namespace, source: _Input, seed: int) -> Non
     """--dataset, --val-split and --limit: the options given, else the file's (a checkpoint's;
     a project's dataset and validation split, and its last run's limit), else the defaults; the
     seed is the run's."""
-    from netbuilder.core.train_config import SETTING_LIMITS
     from netbuilder.core.pth_guard import is_finite_number, short_repr
+    from netbuilder.core.train_config import SETTING_LIMITS
 
     if source.checkpoint is not None:
         extra = source.checkpoint.get("extra", {})
@@ -228,13 +239,15 @@ def _run_training(trainer, config, stop_after: int | None, see=None):
     """Drive the trainer, printing each epoch and passing each event to ``see``; returns the
     Stopped event of a --stop-after or patience ending (None when the run finished). A failure
     raises CommandError."""
-    progress = _Progress(sys.stderr)
+    progress = Progress(sys.stderr)
     steps, epochs_done, ending = 0, 0, None
     for event in trainer.run():
         if see is not None:
             see(event)
         if event.kind == "started":
             steps = event.steps_per_epoch
+            last = event.first_epoch - 1 + stop_after if stop_after is not None else event.epochs
+            progress.epochs = min(last, event.epochs)
         elif event.kind == "batch":
             progress.batch(event, steps)
         elif event.kind == "epoch":
@@ -259,32 +272,42 @@ def _run_training(trainer, config, stop_after: int | None, see=None):
     return ending
 
 
-class _Progress:
-    """A one-line progress bar on a terminal, redrawn at most 10 times a second."""
+def _open_run_log(directory: Path | None, model):
+    """The TensorBoard and CSV log of --log-dir, or None; TensorBoard's absence is said at
+    once (the CSV is written all the same)."""
+    if directory is None:
+        return None
+    from netbuilder.core.run_log import RunLog, RunLogError
 
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
-        self.last = 0.0
+    try:
+        run_log = RunLog(directory, model)
+    except RunLogError as exc:
+        raise CommandError(f"--log-dir: {exc}") from None
+    for problem in run_log.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    log.info("logging the run to %s", directory)
+    return run_log
 
-    def batch(self, event, total_steps: int) -> None:
-        import time
 
-        now = time.monotonic()
-        if not self.enabled or (now - self.last < 0.1 and event.step != total_steps):
-            return
-        self.last = now
-        width = 30
-        filled = int(width * event.step / total_steps)
-        self.stream.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {event.step}/"
-                          f"{total_steps}  loss {event.loss:.4f}  "
-                          f"{event.samples_per_s:,.0f} samples/s ")
-        self.stream.flush()
+def _close_run_log(run_log) -> None:
+    said = len(run_log.problems)
+    run_log.close()
+    for problem in run_log.problems[said:]:
+        print(f"warning: {problem}", file=sys.stderr)
+    where = run_log.directory
+    if not run_log.tensorboard:
+        print(f"wrote {run_log.csv_path} (training log)")
+    else:
+        print(f"wrote the training log to {where} (tensorboard --logdir {where}; "
+              f"{run_log.csv_path.name})")
 
-    def clear(self) -> None:
-        if self.enabled:
-            self.stream.write("\r" + " " * 79 + "\r")
-            self.stream.flush()
+
+def _both(first, second):
+    """One event consumer that hands each event to two."""
+    def see(event) -> None:
+        first(event)
+        second(event)
+    return see
 
 
 def _kept_best(trainer, keep: str) -> dict | None:
