@@ -9,6 +9,7 @@ iterable of them.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from netbuilder.core import recurrent
 from netbuilder.core.containers import PARALLEL, RESIDUAL
 from netbuilder.core.normalize import Normalize
 
+logger = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "netbuilder.layers"
 BLOCK = "Block"
 # Kinds of items that hold other items. Block is also a catalog kind (the palette shows it);
@@ -491,8 +493,11 @@ class Catalog:
 
 
 def _load_plugins(catalog: Catalog, entry_points: Iterable[Any]) -> None:
+    """Add each entry point's kinds; one that fails is recorded in ``catalog.plugin_errors``
+    (the window and the CLI show them) and logged with its traceback, for its author."""
     for entry in entry_points:
         where = f"plugin {entry.name!r} ({entry.value})"
+        added: list[str] = []
         try:
             loaded = entry.load()
             kinds = loaded() if callable(loaded) and not isinstance(loaded, LayerKind) else loaded
@@ -505,8 +510,14 @@ def _load_plugins(catalog: Catalog, entry_points: Iterable[Any]) -> None:
                 if kind.source == "torch" and dist:
                     kind = LayerKind(**{**kind.__dict__, "source": dist})
                 catalog.add(kind)
+                added.append(kind.name)
         except Exception as exc:  # a broken plugin must not break the app
             catalog.plugin_errors.append(f"{where}: {type(exc).__name__}: {exc}")
+            logger.warning("layer %s could not be loaded%s", where,
+                           f" (after adding {', '.join(added)})" if added else "",
+                           exc_info=True)
+        else:
+            logger.info("layer %s added %s", where, ", ".join(added) or "no kinds")
 
 
 def build_catalog(extra_entry_points: Sequence[Any] | None = None) -> Catalog:

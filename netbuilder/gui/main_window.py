@@ -387,15 +387,21 @@ class MainWindow(QMainWindow):
 
 
 def about_text() -> str:
+    """Versions, licences and, when some failed, the layer plugins that could not be loaded."""
+    from netbuilder.core.catalog import default_catalog
+    from netbuilder.gui.network.plugin_errors import errors_html
+
     pitch = QApplication.translate(
         "MainWindow", "Stack layers into a torch.nn.Sequential, see the shapes that flow, and "
         "export readable PyTorch code.")
+    licence = QApplication.translate(
+        "MainWindow", "netbuilder is free software under the MIT License.")
     digits = QApplication.translate(
         "MainWindow", "Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).")
     return (f"<h3>netbuilder {__version__}</h3>"
             f"<p>{pitch}</p>"
             f"<p>PyTorch {torch.__version__}<br>Qt {qVersion()} · PySide6 {pyside_version}</p>"
-            f"<p>{digits}</p>")
+            f"<p>{licence}<br>{digits}</p>{errors_html(default_catalog().plugin_errors)}")
 
 
 def offer_recovery(window: MainWindow | None = None) -> list[MainWindow]:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from netbuilder.core.catalog import CONTAINER_DOCS, PARALLEL, RESIDUAL, default_catalog
 from netbuilder.gui.network.cards import CATEGORY_COLOURS
+from netbuilder.gui.network.plugin_errors import PluginErrorsFooter
 from netbuilder.gui.network.stack_view import KINDS_MIME
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -89,6 +90,8 @@ class Palette(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.filter)
         layout.addWidget(self.tree)
+        self.plugin_errors = PluginErrorsFooter(self)  # hidden unless a plugin failed to load
+        layout.addWidget(self.plugin_errors)
         self._items: dict[str, QTreeWidgetItem] = {}
         self._populate()
         self.filter.textChanged.connect(self.apply_filter)
@@ -121,6 +124,7 @@ class Palette(QWidget):
                 self._items[kind.name] = item
         self._add_containers()
         self.tree.expandAll()
+        self.plugin_errors.show_errors(default_catalog().plugin_errors)
 
     def item(self, kind: str) -> QTreeWidgetItem:
         return self._items[kind]
