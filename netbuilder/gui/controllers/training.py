@@ -46,6 +46,7 @@ from netbuilder.gui.controllers.training_worker import (
     start_detached,
     start_in_thread,
 )
+from netbuilder.gui.log_setting import run_log_dir
 from netbuilder.gui.text import fill
 
 PROGRESS_SECONDS = 0.25
@@ -98,6 +99,7 @@ class TrainingController(QObject):
         self._run_index: int | None = None  # the record a resumed run continues
         self._resuming = False
         self._point = None  # the finished worker's resume point
+        self._log_problems: list[str] = []  # what the run's training log could not write
         self.evaluation_thread: QThread | None = None
         self.evaluator: EvaluationWorker | None = None
         self._evaluate_timer = QTimer(self)
@@ -244,8 +246,11 @@ class TrainingController(QObject):
                                                          config.optimizer, f"{config.lr:g}"),
                            settings, started_at=time.time())
             self.run_started.emit(self.run.label)
+        self._log_problems = []
         self.worker = TrainingWorker(self.model, config, dataset, name, session.val_split,
-                                     resume=resume)
+                                     resume=resume,
+                                     log_dir=run_log_dir(self.document.spec.class_name,
+                                                         self.run.id))
         self._key = key if not custom else ("custom",)
         worker = self.worker
         worker.dataset_loaded.connect(self._dataset_loaded)
@@ -254,6 +259,7 @@ class TrainingController(QObject):
         worker.batches.connect(self._batches)
         worker.evaluated.connect(self._evaluated)
         worker.health.connect(self._health)
+        worker.log_problem.connect(self._log_problem)
         worker.finished.connect(self._worker_finished)
         self.document.locked = True
         self.paused = False
@@ -625,6 +631,9 @@ class TrainingController(QObject):
                         else self.tr("Finished: validation accuracy %1 after %2 epochs."))
                 self._say(fill(text, f"{run.final['val_accuracy']:.4f}",
                                run.final["epochs_done"]))
+        if self._log_problems:  # said during the run, and kept where it stays in sight
+            self._say(fill(self.tr("%1 Training log: %2"), self.status,
+                           "; ".join(self._log_problems)))
         if self.status:
             self.message.emit(self.status)  # the status bar says how it ended
         self.document.finish_training()
@@ -636,6 +645,12 @@ class TrainingController(QObject):
             self._say(fill(self.tr("%1. Start (F5) continues this run where it stopped."),
                            self.status.rstrip(".")))
         self._offer_best()
+
+    @Slot(str)
+    def _log_problem(self, text: str) -> None:
+        """The run goes on without (part of) its log: said now and at the end."""
+        self._log_problems.append(text)
+        self.message.emit(fill(self.tr("Training log: %1"), text))
 
     # -- evaluation ---------------------------------------------------------------------------
 

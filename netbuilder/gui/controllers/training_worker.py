@@ -48,12 +48,15 @@ class TrainingWorker(QObject):
     batches = Signal(object)  # tuple[BatchEnd, ...], at most every BUNDLE_SECONDS
     evaluated = Signal(object)  # an Evaluation (plain lists and numbers), on pause and at the end
     health = Signal(object)  # a core.health.Health (plain numbers), at most twice a second
+    log_problem = Signal(str)  # what the training log (log_dir) could not write, and why
     finished = Signal()  # always last
 
     def __init__(self, model, config: TrainConfig, dataset: Dataset | None, dataset_name: str,
-                 val_fraction: float = 0.2, data_dir: str | None = None, resume=None):
+                 val_fraction: float = 0.2, data_dir: str | None = None, resume=None,
+                 log_dir: str | None = None):
         super().__init__()
         self.model = model
+        self.log_dir = log_dir  # also write TensorBoard files and metrics.csv there (RunLog)
         self.resume = resume  # core.resume.ResumePoint to continue from, or None
         self.config = config
         self.dataset = dataset
@@ -98,9 +101,38 @@ class TrainingWorker(QObject):
         except TrainingError as exc:
             self.event.emit(Failed(str(exc)))
             return
+        run_log = self._open_log()
+        try:
+            self._drive(run_log)
+        finally:
+            if run_log is not None:
+                run_log.close()
+                for problem in run_log.problems[self._log_said:]:  # a write that failed
+                    self.log_problem.emit(problem)
+
+    def _open_log(self):
+        """The run's RunLog (made here, on the thread that trains, which it reads the weights
+        on), or None: without a folder, or when the folder cannot be written (said)."""
+        if not self.log_dir:
+            return None
+        from netbuilder.core.run_log import RunLog, RunLogError
+
+        try:
+            run_log = RunLog(self.log_dir, self.model)
+        except RunLogError as exc:
+            self.log_problem.emit(str(exc))
+            return None
+        for problem in run_log.problems:
+            self.log_problem.emit(problem)
+        self._log_said = len(run_log.problems)
+        return run_log
+
+    def _drive(self, run_log) -> None:
         pending: list[BatchEnd] = []
         last_sent = time.monotonic()
         for event in self.trainer.run():
+            if run_log is not None:
+                run_log.handle(event)
             match event:
                 case BatchEnd():
                     pending.append(event)

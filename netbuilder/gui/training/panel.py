@@ -43,6 +43,7 @@ from netbuilder.core.registry import (
 )
 from netbuilder.core.training import TrainConfig, available_devices
 from netbuilder.gui.text import fill
+from netbuilder.gui.training.log_folder import LogFolderOption
 
 FOLDER = "folder"
 TABLE = "csv"
@@ -133,6 +134,7 @@ class TrainingPanel(QWidget):
         self.fresh.setToolTip(self.tr("Start the run from newly initialised weights instead of "
                                       "continuing from the current ones"))
         self.fresh.setObjectName("fresh_check")
+        self.log_folder = LogFolderOption(self)
         self.start = QPushButton(self.tr("Start (F5)"), self)
         self.start.setObjectName("start_button")
         self.pause = QPushButton(self.tr("Pause (F6)"), self)
@@ -180,6 +182,7 @@ class TrainingPanel(QWidget):
         form.addRow(self.tr("Seed"), self.seed)
         form.addRow(self.tr("Device"), self.device)
         form.addRow("", self.fresh)
+        form.addRow(self.tr("Training log"), self.log_folder)
         buttons = QGridLayout()  # two by two: the labels fit a narrow dock in any language
         for index, button in enumerate((self.start, self.pause, self.stop, self.reset)):
             buttons.addWidget(button, index // 2, index % 2)
@@ -404,6 +407,7 @@ class TrainingPanel(QWidget):
                        self.optimizer, self.lr, self.weight_decay, self.batch_size, self.epochs,
                        self.patience, self.schedule, self.seed, self.device, self.fresh):
             widget.setEnabled(not running)
+        self.log_folder.set_running(running)
         if not running:
             self._update_download()
 
