@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 import torch.nn.functional as F
-from platformdirs import user_cache_path
 
 from netbuilder.core.normalize import channel_stats  # noqa: F401  (re-exported for callers)
 from netbuilder.core.registry import (
@@ -66,6 +65,8 @@ def default_data_dir() -> Path:
     Windows), which the system may clean: the sets download again."""
     if os.environ.get("NETBUILDER_DATA"):
         return Path(os.environ["NETBUILDER_DATA"])
+    from platformdirs import user_cache_path  # only downloads need it (not the embedded digits)
+
     return user_cache_path("netbuilder", appauthor=False) / "datasets"
 
 
