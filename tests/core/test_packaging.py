@@ -81,6 +81,7 @@ def test_sdist_carries_the_tests_packaging_and_licences(tmp_path):
              if path.is_file() and "__pycache__" not in path.parts}
     assert "tests/core/import_samples/tutorial.py" in tests
     assert tests <= inside, sorted(tests - inside)
-    assert not [name for name in inside if "__pycache__" in name or name.endswith(".pyc")]
+    assert not [name for name in inside if "__pycache__" in name]
+    assert not [name for name in inside if name.endswith(".pyc")]
     assert "License-Expression: MIT" in pkg_info
     assert "License-File: DATA-LICENSE" in pkg_info
