@@ -513,7 +513,9 @@ def _load_plugins(catalog: Catalog, entry_points: Iterable[Any]) -> None:
                 added.append(kind.name)
         except Exception as exc:  # a broken plugin must not break the app
             catalog.plugin_errors.append(f"{where}: {type(exc).__name__}: {exc}")
-            logger.warning("layer %s could not be loaded%s", where,
+            # info, not warning: the CLI and the window already say it to the person; the
+            # traceback is for --verbose
+            logger.info("layer %s could not be loaded%s", where,
                            f" (after adding {', '.join(added)})" if added else "",
                            exc_info=True)
         else:
