@@ -47,7 +47,8 @@ bundle:
 	$(BUNDLE_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(BUNDLE_VENV)/bin/python -m pip install --quiet "$(TORCH_CPU)" pyinstaller
 	$(BUNDLE_VENV)/bin/python -m pip install --quiet --no-deps .
-	$(BUNDLE_VENV)/bin/python -m pip install --quiet "PySide6-Essentials>=6.6,!=6.12.0" pyqtgraph numpy
+	$(BUNDLE_VENV)/bin/python -m pip install --quiet "PySide6-Essentials>=6.6,!=6.12.0" pyqtgraph numpy Pillow \
+		platformdirs
 	cd packaging && $(abspath $(BUNDLE_VENV))/bin/pyinstaller --noconfirm --distpath ../dist \
 		--workpath ../build/pyinstaller netbuilder.spec
 	du -sh dist/netbuilder
