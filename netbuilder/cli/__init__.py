@@ -50,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     _configure_logging(args.verbose)
+    logging.getLogger(__name__).debug("netbuilder %s: %s", args.command, vars(args))
     try:
         _warn_broken_plugins()
         if getattr(args, "spec", None) is not None:

@@ -64,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
                "project .nbproj or .json, a network .json, or weights or a checkpoint .pth) in "
                "it. The commands run without a window, and read the same files: a project "
                "(.nbproj with its trained weights, or .json) wherever they take a network spec "
-               "or a checkpoint.",
+               "or a checkpoint, and a shipped template's name (netbuilder templates lists "
+               "them) wherever they take a network: netbuilder summary lenet5.",
     )
     parser.add_argument("--version", action="version", version=f"netbuilder {__version__}")
     _verbose_option(parser, 0)
