@@ -1,5 +1,5 @@
-"""``netbuilder export``: a network as Python code, a training script, or ONNX, TorchScript
-or pt2 with its weights."""
+"""``netbuilder export``: a network as Python code, a training script, a diagram (SVG, PNG), or
+ONNX, TorchScript or pt2 with its weights."""
 
 from __future__ import annotations
 
@@ -14,11 +14,14 @@ from netbuilder.cli.parser import _allow
 def _export(args: argparse.Namespace) -> int:
     from netbuilder.core.analysis import analyze
     from netbuilder.core.atomic import atomic_write_text
+    from netbuilder.core.diagram import FORMATS as DIAGRAM_FORMATS
 
     as_source = args.format in ("python", "script")
-    if as_source and args.weights is not None:
+    if (as_source or args.format in DIAGRAM_FORMATS) and args.weights is not None:
         raise CommandError(f"--weights is for the onnx, torchscript and pt2 formats: a "
                            f"{args.format} export holds no weights")
+    if args.format in DIAGRAM_FORMATS:
+        return _diagram(args)
     # Source needs no weights: nothing is built (a 2.5 GB network costs nothing to write).
     source = _load_input(args.spec, args.weights, build=not as_source, allow=_allow(args))
     spec, model = source.spec, source.model
@@ -54,6 +57,25 @@ def _export(args: argparse.Namespace) -> int:
     except ExportError as exc:
         raise CommandError(str(exc)) from None
     print(f"wrote {args.out}; {result.describe()}")
+    return 0
+
+
+def _diagram(args: argparse.Namespace) -> int:
+    """The network as a picture: cards with shapes, like Keras' plot_model. A network whose
+    shapes do not fit is drawn too, with the cards where they break in red."""
+    from netbuilder.core.analysis import analyze
+    from netbuilder.core.diagram import write_diagram
+
+    spec = _load_input(args.spec, None, build=False, allow=_allow(args)).spec
+    analysis = analyze(spec)
+    try:
+        write_diagram(spec, analysis, args.out, args.format)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot write {args.out}: {_reason(exc)}") from None
+    print(f"wrote {args.out} ({args.format} diagram of {spec.class_name}, "
+          f"{len(list(spec.layers()))} layers)")
+    for finding in analysis.errors:
+        print(f"note: drawn in red: {finding}", file=sys.stderr)
     return 0
 
 

@@ -1,18 +1,20 @@
-"""``netbuilder summary``: the table of a network's layers, shapes, parameters and MACs."""
+"""``netbuilder summary``: the table of a network's layers, shapes, parameters and MACs, and the
+memory a batch needs (at a project's batch size and optimizer, else 64 and Adam)."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
 
-from netbuilder.cli.inputs import _load_spec
+from netbuilder.cli.inputs import _read_project
 from netbuilder.cli.parser import _allow
 
 
 def _summary(args: argparse.Namespace) -> int:
     from netbuilder.core.analysis import analyze, format_shape
 
-    spec = _load_spec(args.spec, _allow(args))
+    project = _read_project(args.spec, _allow(args))[0]
+    spec = project.spec
     analysis = analyze(spec, loss=args.loss)
     headers = ("Layer", "Kind", "Output shape", "Params", "MACs")
     rows = [
@@ -42,7 +44,23 @@ def _summary(args: argparse.Namespace) -> int:
         f"Frozen params: {analysis.frozen_params:,}",
         f"MACs per sample: {analysis.macs:,}",
         f"Size: {analysis.size_mb:.2f} MB",
+        _memory_line(args, project, analysis),
         f"Total params: {analysis.total_params:,}",
     ]
     print("\n".join(out))
     return 0 if analysis.ok else 1
+
+
+def _memory_line(args: argparse.Namespace, project, analysis) -> str:
+    """'Memory (batch 64, adam): forward 2.61 MB, training step 4.07 MB': a --batch-size
+    given, else the project's training settings, else netbuilder's defaults."""
+    from netbuilder.core.memory import DEFAULT_BATCH, estimate_memory
+
+    settings = project.training
+    batch = getattr(args, "batch_size", None) or settings.get("batch_size", DEFAULT_BATCH)
+    optimizer = settings.get("optimizer", "adam")
+    estimate = estimate_memory(project.spec, analysis, batch, optimizer,
+                               settings.get("momentum", 0.9), settings.get("loss") or args.loss)
+    if estimate is None:
+        return f"Memory (batch {batch}): unknown until the shapes fit"
+    return f"Memory (batch {batch}, {optimizer}, float32): {estimate.describe()}"
