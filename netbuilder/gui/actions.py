@@ -71,6 +71,11 @@ ACTIONS = (
         "weights.export_script",
     ),
     ActionSpec(
+        "export_diagram",
+        QT_TRANSLATE_NOOP("MainWindow", "&Diagram (SVG, PNG)…"),
+        "diagram.export_dialog",
+    ),
+    ActionSpec(
         "export_onnx",
         QT_TRANSLATE_NOOP("MainWindow", "&ONNX…"),
         "weights.export_program",
@@ -248,6 +253,7 @@ MENUS = (
                     "export_code",
                     "export_weights",
                     "export_script",
+                    "export_diagram",
                     "-",
                     "export_onnx",
                     "export_torchscript",

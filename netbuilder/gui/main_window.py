@@ -25,6 +25,7 @@ from netbuilder.core.project import Project
 from netbuilder.core.resources import DEFAULT_TEMPLATE, load_template
 from netbuilder.gui import actions, wheel_guard
 from netbuilder.gui import docks as dock_layout
+from netbuilder.gui.controllers.diagram import DiagramController
 from netbuilder.gui.controllers.editing import EditingController
 from netbuilder.gui.controllers.files import (
     FilesController,
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.weights = WeightsController(session, self.training, self, self.files.maybe_save,
                                          lambda: self.code.style_box.currentData(),
                                          self.layer_files.allow)
+        self.diagram = DiagramController(session, self)
         self._build_views()
         self.actions = actions.build_actions(self)
         actions.build_menus(self)
@@ -122,6 +124,7 @@ class MainWindow(QMainWindow):
         self.properties = PropertiesPanel(document, self)
         self.summary = SummaryPanel(document, self)
         self.summary.set_dataset(session.dataset)
+        self.summary.bind(session)  # the memory row follows the training settings
         self.code = CodeView(document, self)
         self.training_panel = TrainingPanel(self)
         self.training_panel.bind(session)
@@ -163,7 +166,8 @@ class MainWindow(QMainWindow):
         """Controllers and the session drive the views; views send requests back."""
         session, training, panel = self.session, self.training, self.training_panel
         status = self.statusBar()
-        for source in (training, self.editing, self.files, self.weights, self.layer_files):
+        for source in (training, self.editing, self.files, self.weights, self.layer_files,
+                       self.diagram):
             source.message.connect(lambda text: status.showMessage(text, 8000))
         self.palette_panel.kind_chosen.connect(self._append_kind)
         self.layer_files.kinds_changed.connect(self.palette_panel.reload)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.analysis import format_shape
+from netbuilder.core.memory import DEFAULT_BATCH, estimate_memory, megabytes
 from netbuilder.core.registry import DATASETS
 from netbuilder.gui.text import fill, plural
 
@@ -64,6 +65,17 @@ class SummaryPanel(QWidget):
         self.totals = QLabel(self)
         self.totals.setObjectName("totals_label")
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.memory = QLabel(self)
+        self.memory.setObjectName("memory_label")
+        self.memory.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.memory.setWordWrap(True)
+        self.memory.setToolTip(self.tr(
+            "Estimated from the shapes, in float32 (4 bytes a value). Forward: the most "
+            "activations alive at once when the network classifies a batch, weights not "
+            "included. Training step: weights, gradients, the optimizer's state (Adam keeps 2 "
+            "values per weight) and the activations kept for the backward pass. Kernels' "
+            "scratch space and the allocator's rounding are not counted."))
+        self._training = (DEFAULT_BATCH, "adam", 0.9)  # until the session's settings arrive
         self.normalize = QPushButton(self)
         self.normalize.setObjectName("normalize_button")
         self.normalize.setToolTip(self.tr(
@@ -84,6 +96,7 @@ class SummaryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.totals)
+        layout.addWidget(self.memory)
         layout.addWidget(self.normalize)
         layout.addWidget(QLabel(self.tr("Problems"), self))
         layout.addWidget(self.problems, 1)
@@ -118,6 +131,7 @@ class SummaryPanel(QWidget):
                  plural(errors, self.tr("1 error"), self.tr("%1 errors")),
                  "#e0a000" if warnings else "gray",
                  plural(warnings, self.tr("1 warning"), self.tr("%1 warnings")))]))
+        self._show_memory()
         self.problems.clear()
         for finding in analysis.errors + analysis.warnings:
             text = str(finding)
@@ -129,6 +143,37 @@ class SummaryPanel(QWidget):
             self.problems.addItem(item)
         if not errors and not warnings:
             self.problems.addItem(QListWidgetItem(self.tr("No problems found.")))
+
+    def bind(self, session) -> None:
+        """Follow the session's training settings: the memory row is for their batch size and
+        optimizer."""
+        self._session = session
+        session.config_changed.connect(self._config_changed)
+        session.replaced.connect(self._config_changed)
+        self._config_changed()
+
+    def _config_changed(self) -> None:
+        self.set_training(self._session.config)
+
+    def set_training(self, config) -> None:
+        """Training settings (a TrainConfig) the memory row is computed for."""
+        self._training = (config.batch_size, config.optimizer, config.momentum)
+        self._show_memory()
+
+    def _show_memory(self) -> None:
+        batch, optimizer, momentum = self._training
+        try:
+            estimate = estimate_memory(self.document.spec, self.document.analysis, batch,
+                                       optimizer, momentum, self.document.loss)
+        except ValueError:  # settings the Training panel refuses too: no figure to give
+            estimate = None
+        if estimate is None:
+            self.memory.setText(fill(self.tr("Memory (batch %1): unknown until the shapes "
+                                             "fit"), batch))
+            return
+        self.memory.setText(fill(self.tr("Memory (batch %1): forward %2, training step %3"),
+                                 batch, megabytes(estimate.forward_bytes),
+                                 megabytes(estimate.training_bytes)))
 
     def set_dataset(self, name: str) -> None:
         index = self.dataset.findData(name)
