@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSize, Qt, QTimer, qVersion
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -84,6 +84,12 @@ class MainWindow(QMainWindow):
         self.diagram = DiagramController(session, self)
         self._build_views()
         self.actions = actions.build_actions(self)
+        self._quit_asked = False  # set by quit_application: closeEvent asks no second time
+        quit_action = self.actions["quit"]  # Ctrl+Q ends the application, not one window
+        quit_action.triggered.disconnect()
+        quit_action.triggered.connect(self.quit_application)
+        if not quit_action.shortcuts():  # QKeySequence.Quit is empty on Windows
+            quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         actions.build_menus(self)
         self._wire()
         self._autosave = QTimer(self)
@@ -375,8 +381,27 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         QMessageBox.about(self, self.tr("About netbuilder"), about_text())
 
+    def quit_application(self) -> bool:
+        """File ▸ Quit (Ctrl+Q): each window with unsaved changes asks its own question in
+        turn, this one first and brought to the front; a Cancel anywhere keeps every window
+        open. Then all close, and Qt ends the application with its last window."""
+        windows = [self, *(window for window in _windows if window is not self)]
+        for window in windows:
+            if window.session.dirty:
+                window.show()
+                window.raise_()
+                window.activateWindow()
+                if not window.files.maybe_save():
+                    return False
+        for window in windows:
+            window._quit_asked = True
+            if not window.close():
+                window._quit_asked = False
+                return False
+        return True
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.files.maybe_save():
+        if not self._quit_asked and not self.files.maybe_save():
             event.ignore()
             return
         self.training.shutdown()

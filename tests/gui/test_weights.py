@@ -8,6 +8,7 @@ from netbuilder.core import atomic
 from netbuilder.core.builder import build
 from netbuilder.core.project import Project
 from netbuilder.core.resources import load_template
+from netbuilder.gui.controllers import weights as weights_module
 from netbuilder.gui.dialogs.weights import MATCHING, ReconcileDialog
 from netbuilder.gui.main_window import MainWindow
 from tests.core.article_models import MNISTClassifier
@@ -31,6 +32,9 @@ def window(qtbot, said):
 
 def test_export_weights_loads_into_the_article_class(window, tmp_path, monkeypatch):
     path = tmp_path / "model.pth"
+    asked = []
+    monkeypatch.setattr(weights_module, "ask_export_untrained",
+                        lambda parent: asked.append(parent) is None)  # Export Anyway
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *a, **k: (str(tmp_path / "model"), ""))
     window.actions["export_weights"].trigger()
@@ -38,6 +42,7 @@ def test_export_weights_loads_into_the_article_class(window, tmp_path, monkeypat
     model.load_state_dict(torch.load(path))  # the article's own line
     x = torch.rand(2, 1, 28, 28)
     assert torch.allclose(model(x), window.training.model.eval()(x))
+    assert asked == [window]  # the weights were untrained: asked first
 
 
 def test_load_matching_shows_the_keys_and_loads_exactly_those(window, tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from netbuilder.core.atomic import atomic_write_text
@@ -35,6 +35,27 @@ from netbuilder.gui.controllers.files import reason
 from netbuilder.gui.dialogs.weights import MATCHING, ReconcileDialog
 from netbuilder.gui.settings import settings
 from netbuilder.gui.text import fill
+
+
+def ask_export_untrained(parent: QWidget | None) -> bool:
+    """Whether to write weights nobody trained or loaded: random numbers that look like a
+    model. The safe answer (Cancel) is the default."""
+    def translate(text: str) -> str:
+        return QCoreApplication.translate("WeightsController", text)
+
+    box = QMessageBox(QMessageBox.Icon.Warning, translate("Export untrained weights?"),
+                      translate("This network has not been trained, and no weights were loaded "
+                                "into it. The file would hold its random initial weights, whose "
+                                "outputs mean nothing yet.\n\nTrain it (F5) or load weights "
+                                "first, or export the initial weights anyway."),
+                      QMessageBox.StandardButton.NoButton, parent)
+    box.setObjectName("untrained_export_box")
+    anyway = box.addButton(translate("Export Anyway"), QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is anyway
 
 
 class WeightsController(QObject):
@@ -74,6 +95,13 @@ class WeightsController(QObject):
                 "Stop the run first: the weights are changing."))
             return True
         return False
+
+    def _untrained_declined(self) -> bool:
+        """True when the weights are untrained and the person chose not to export them (a
+        network without parameters has nothing to train)."""
+        if self.session.trained or self.document.analysis.total_params == 0:
+            return False
+        return not ask_export_untrained(self.window)
 
     def _refuse_shape_errors(self) -> bool:
         """True (after saying why) when the shapes do not fit: nothing to export yet."""
@@ -135,6 +163,8 @@ class WeightsController(QObject):
         return True
 
     def export_weights(self) -> None:
+        if self._untrained_declined():
+            return
         path = self._weights_path(self.tr("Export weights"), save=True)
         if path is not None:
             self.export_weights_to(path)
@@ -175,12 +205,15 @@ class WeightsController(QObject):
                            self.tr("Wrote %1 — run it with python or torchrun"))
 
     def export_program(self, fmt: str) -> None:
+        if self._untrained_declined():
+            return
         suffix = FORMATS[fmt]
         start = str(self._folder() / f"{self.document.spec.class_name.lower()}{suffix}")
         name, _ = QFileDialog.getSaveFileName(self.window, fill(self.tr("Export %1"), fmt),
                                               start, f"*{suffix}")
-        if name:
-            self.export_program_to(fmt, Path(name))
+        if name:  # a name typed without its suffix gets the format's
+            path = Path(name)
+            self.export_program_to(fmt, path if path.suffix else path.with_suffix(suffix))
 
     def export_program_to(self, fmt: str, path: Path) -> bool:
         """ONNX, TorchScript or torch.export with the current weights, verified."""
@@ -203,7 +236,7 @@ class WeightsController(QObject):
             "\n\nNote: these weights are untrained.")
         QMessageBox.information(self.window, fill(self.tr("Exported %1"), path.name),
                                 result.describe() + untrained)
-        self.message.emit(result.describe())
+        self.message.emit(result.describe().splitlines()[0])  # its warnings are in the box
         return True
 
     # -- checkpoints and loading -------------------------------------------------------------------
