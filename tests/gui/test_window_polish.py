@@ -310,3 +310,19 @@ def test_a_tall_seven_drawn_at_the_bottom_edge_keeps_its_foot(qtbot, window):
     preview = window.draw.preview.pixmap().toImage()
     foot = 5 * rows[-1] + 2  # the 28×28 image is shown five times larger
     assert max(QColor(preview.pixel(x, foot)).red() for x in range(140)) > 200  # and shown
+
+
+def test_an_export_report_shows_the_relevant_warnings(window, monkeypatch, tmp_path):
+    from netbuilder.core.exporters import Verification
+
+    shown, status = [], []
+    warning = "TracerWarning: Converting a tensor to a Python boolean might cause the trace to " \
+              "be incorrect."
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(weights_module, "export_verified", lambda model, fmt, path: Verification(
+        "TorchScript", 256, 0.0, 1.0, True, [warning]))
+    window.weights.message.connect(status.append)
+    assert window.weights.export_program_to("torchscript", tmp_path / "m.pt")
+    assert shown[0].splitlines()[1] == f"warning: {warning}"
+    assert status == ["TorchScript verification passed on 256 validation digits: max |Δ| = "
+                      "0.00e+00, top-1 agreement 100.00%"]  # the status bar: one line
