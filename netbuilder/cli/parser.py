@@ -23,7 +23,7 @@ from netbuilder.core.registry import (
     names,
 )
 
-EXPORT_FORMATS = ("python", "script", "onnx", "torchscript", "pt2")
+EXPORT_FORMATS = ("python", "script", "onnx", "torchscript", "pt2", "svg", "png")
 TEMPLATE_HELP = "a shipped template's name (such as lenet5; netbuilder templates lists them)"
 INPUT_HELP = ("network spec or project (.json), project with weights (.nbproj), full checkpoint "
               f"(.pth) or {TEMPLATE_HELP}")
@@ -73,12 +73,16 @@ def _parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser(
         "summary", help="print each layer's output shape, parameters and MACs",
-        description="Print a table of the network (name, kind, output shape, parameters, MACs) "
-                    "and its problems; exit 1 when it cannot run.")
+        description="Print a table of the network (name, kind, output shape, parameters, MACs), "
+                    "its problems and an estimate of the memory a forward pass and a training "
+                    "step need; exit 1 when it cannot run.")
     summary.add_argument("spec", type=Path,
                          help=f"network spec or project (.json, .nbproj), or {TEMPLATE_HELP}")
     _choice_option(summary, "--loss", LOSS_CHOICES, "cross_entropy",
                    "the loss it will train with, for lint warnings")
+    summary.add_argument("--batch-size", type=_integer_in("batch_size"), default=None,
+                         help="batch size of the memory estimate (default: the project's, "
+                              "else 64)")
     _layer_files_option(summary)
 
     export = commands.add_parser(
@@ -88,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
                     "a standalone training script (python train.py, or torchrun for "
                     "DistributedDataParallel). onnx, torchscript, pt2: the network with its "
                     "weights, verified on validation digits (report written beside the file). "
+                    "svg, png: a diagram of the network, its layers as cards with their "
+                    "output shapes. "
                     "A project exports its network, its training settings (script) and its "
                     "trained weights (onnx, torchscript, pt2).")
     export.add_argument("spec", type=Path, help=INPUT_HELP)
