@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
+    QWidget,
 )
 
 
@@ -26,6 +27,7 @@ class GettingStarted(QDialog):
         self.resize(620, 560)
         self.text = QTextBrowser(self)
         self.text.setObjectName("getting_started_text")
+        self.text.setAccessibleName(self.tr("Getting started"))
         self.text.setOpenExternalLinks(False)
         self.text.setHtml(self.tr(
             "<h2>Getting started with netbuilder</h2>"
@@ -65,13 +67,17 @@ class ShortcutsDialog(QDialog):
         self.setWindowTitle(self.tr("Keyboard Shortcuts"))
         self.resize(520, 560)
         rows = []
-        for action in actions.values():
+        listed = list(actions.values())
+        if parent is not None:  # the window's other shortcuts: going to each panel
+            listed += [a for a in QWidget.actions(parent) if a not in listed]
+        for action in listed:
             keys = [key.toString(QKeySequence.SequenceFormat.NativeText)
                     for key in action.shortcuts()]
             if keys:
                 rows.append((action.text().replace("&", "").rstrip("…"), ", ".join(keys)))
         self.table = QTableWidget(len(rows), 2, self)
         self.table.setObjectName("shortcuts_table")
+        self.table.setAccessibleName(self.tr("Keyboard shortcuts"))
         self.table.setHorizontalHeaderLabels([self.tr("Action"), self.tr("Keys")])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

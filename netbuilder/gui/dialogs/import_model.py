@@ -56,6 +56,7 @@ class ImportModelDialog(QDialog):
         self._folder = start_folder
         self.path_edit = QLineEdit(self)
         self.path_edit.setObjectName("import_path")
+        self.path_edit.setAccessibleName(self.tr("Python file"))
         self.path_edit.setPlaceholderText(self.tr("a .py file with an nn.Module class"))
         browse = QPushButton(self.tr("Browse…"), self)
         browse.clicked.connect(self._browse)

@@ -30,11 +30,13 @@ class TemplateDialog(QDialog):
         self.resize(820, 520)
         self.list = QListWidget(self)
         self.list.setObjectName("template_list")
+        self.list.setAccessibleName(self.tr("Templates"))
         self.description = QLabel(self)
         self.description.setWordWrap(True)
         self.preview = QPlainTextEdit(self)
         self.preview.setReadOnly(True)
         self.preview.setObjectName("template_preview")
+        self.preview.setAccessibleName(self.tr("The template's PyTorch code"))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)

@@ -48,6 +48,8 @@ class ReconcileDialog(QDialog):
         summary.setWordWrap(True)
         self.table = QTableWidget(0, 4, self)
         self.table.setObjectName("reconcile_table")
+        self.table.setAccessibleName(self.tr("Keys of the network and the file"))
+        self.table.setAccessibleDescription(summary.text())
         self.table.setHorizontalHeaderLabels([self.tr("Key"), self.tr("Status"),
                                               self.tr("In the network"), self.tr("In the file")])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

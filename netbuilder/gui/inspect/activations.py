@@ -239,6 +239,7 @@ class ActivationView(QWidget):
 
         self.scroll = QScrollArea(self)
         self.scroll.setObjectName("activation_scroll")
+        self.scroll.setAccessibleName(self.tr("What every layer makes of the drawing"))
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setWidget(self._column)

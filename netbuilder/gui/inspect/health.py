@@ -30,6 +30,7 @@ class HealthView(QWidget):
         self.title.setObjectName("health_title")
         self.table = QTableWidget(0, 4, self)
         self.table.setObjectName("health_table")
+        self.table.setAccessibleName(self.tr("Health per layer"))
         self.table.setHorizontalHeaderLabels([self.tr("Layer"), self.tr("Gradient norm"),
                                               self.tr("Update / weight"), self.tr("Dead units")])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -37,6 +38,7 @@ class HealthView(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.findings = QListWidget(self)
         self.findings.setObjectName("health_findings")
+        self.findings.setAccessibleName(self.tr("Health findings"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)

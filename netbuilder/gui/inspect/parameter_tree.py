@@ -125,6 +125,7 @@ class ParameterTree(QWidget):
 
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("parameter_tree")
+        self.tree.setAccessibleName(self.tr("Modules and parameters"))
         self.tree.setColumnCount(6)
         self.tree.setHeaderLabels([
             self.tr("Name"), self.tr("Kind / shape"), self.tr("numel"), self.tr("dtype"),

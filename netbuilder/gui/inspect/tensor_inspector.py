@@ -93,6 +93,7 @@ class TensorInspector(QWidget):
 
         self.histogram = pg.PlotWidget(self)
         self.histogram.setObjectName("histogram")
+        self.histogram.setAccessibleName(self.tr("Histogram of the values"))
         self.histogram.setMenuEnabled(False)
         self.histogram.setMouseEnabled(x=False, y=False)
         self.histogram.hideButtons()
@@ -114,6 +115,7 @@ class TensorInspector(QWidget):
 
         self.filters_view = pg.PlotWidget(self.picture_area)
         self.filters_view.setObjectName("filters_view")
+        self.filters_view.setAccessibleName(self.tr("Filters as images"))
         self.filters_view.setMenuEnabled(False)
         self.filters_view.hideButtons()
         self.filters_view.hideAxis("left")
@@ -126,6 +128,7 @@ class TensorInspector(QWidget):
 
         self.heatmap_view = pg.PlotWidget(self.picture_area)
         self.heatmap_view.setObjectName("heatmap_view")
+        self.heatmap_view.setAccessibleName(self.tr("Values as a heat map"))
         self.heatmap_view.setMenuEnabled(False)
         self.heatmap_view.hideButtons()
         self.heatmap_view.invertY(True)

@@ -203,6 +203,7 @@ class TryPanel(QWidget):
         # -- image page
         self.image_page = QWidget(self)
         self.image_page.setObjectName("try_image_page")
+        self.image_page.setAccessibleName(self.tr("Try an image: open, drop or paste one"))
         self.image_page.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # for Ctrl+V
         self.open_button = QPushButton(self.tr("Open Image…"), self.image_page)
         self.open_button.setObjectName("try_open")

@@ -116,6 +116,7 @@ class TableRowPage(QWidget):
                                       f"{column['mean']:.4g}", f"{column['scale']:.4g}"))
                 field.returnPressed.connect(self.predict_requested)
             field.setObjectName(f"try_field_{name}")
+            field.setAccessibleName(name)  # the column, as the label beside it says
             label = QLabel(name, self.form_widget)
             label.setTextFormat(Qt.TextFormat.PlainText)
             self.form.addRow(label, field)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,11 +29,17 @@ UNSET = object()  # ``ArgField.shown`` before the first value is shown
 class ArgField:
     """An editor, the red label under it, and the spec value it last showed."""
 
-    def __init__(self, name: str, editor: QWidget, arg: Arg | None = None):
+    def __init__(self, name: str, editor: QWidget, arg: Arg | None = None,
+                 label: str = ""):
         self.name = name
         self.editor = editor
         self.arg = arg
         self.shown: Any = UNSET
+        # Screen readers: the argument's name, its doc as the description, and the error
+        # (while there is one) in front of that description.
+        editor.setAccessibleName(label or name)
+        self.description = " ".join(editor.toolTip().split())
+        editor.setAccessibleDescription(self.description)
         self.error = QLabel()
         self.error.setObjectName(f"error_{name}")
         self.error.setWordWrap(True)
@@ -54,6 +60,9 @@ class ArgField:
     def show_error(self, message: str) -> None:
         self.error.setText(message)
         self.error.show()
+        self.editor.setAccessibleDescription(" ".join(
+            part for part in (QCoreApplication.translate("ArgField", "Invalid:"), message,
+                              self.description) if part))
         cls = self.editor.metaObject().className()
         self.editor.setStyleSheet(f"{cls} {{ border: 1px solid {ERROR_COLOUR}; }}")
         self.editor.setProperty("invalid", True)
@@ -63,6 +72,7 @@ class ArgField:
             return
         self.error.clear()
         self.error.hide()
+        self.editor.setAccessibleDescription(self.description)
         self.editor.setStyleSheet("")
         self.editor.setProperty("invalid", False)
 

@@ -152,6 +152,47 @@ def card_tooltip(item: Item, info: LayerInfo | None) -> str:
     return "<br>".join(lines)
 
 
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("CardDelegate", text)
+
+
+def card_accessible_text(item: Item, info: LayerInfo | None) -> tuple[str, str]:
+    """What a screen reader says for a card: (name, description). The name carries what the
+    card shows at a glance — "conv1, Conv2d, output 16×28×28, 160 parameters, error: …" —
+    and the description the rest: the key arguments, the input shape, the warning's fix."""
+    kind = container_summary(item) if isinstance(item, CONTAINERS) else item.kind
+    parts = [item.name, kind]
+    described = []
+    if info is not None:
+        if info.output_shape is not None and not info.error:
+            parts.append(fill(_tr("output %1"), flow_text(info.output_shape)))
+        parts.append(plural(info.params, _tr("1 parameter"), _tr("%1 parameters")))
+        if info.error:
+            parts.append(fill(_tr("error: %1"), info.error))
+        for finding in info.findings:
+            if finding.severity == "warning":
+                parts.append(fill(_tr("warning: %1"), finding.message))
+                if finding.fix:
+                    described.append(fill(_tr("Fix: %1"), finding.fix))
+    if isinstance(item, LayerSpec):
+        args = key_args(item)
+        if args:
+            described.insert(0, args)
+        if item.frozen:
+            described.append(_tr("frozen"))
+    if info is not None and info.input_shape is not None:
+        described.append(fill(_tr("input %1"), flow_text(info.input_shape)))
+    return ", ".join(parts), "; ".join(described)
+
+
+def stack_accessible_text(owner: Item, stack: str, shape) -> str:
+    """A residual's or parallel's stack row: 'body, output 32×28×28'."""
+    label = stack_label(owner, stack)
+    if shape is None:
+        return label
+    return fill(_tr("%1, output %2"), label, flow_text(shape))
+
+
 class CardDelegate(QStyledItemDelegate):
     """Paints each row of the stack as a card, with the flowing shape under it."""
 

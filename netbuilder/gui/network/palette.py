@@ -58,7 +58,7 @@ class KindTree(QTreeWidget):
             self.activated_kind.emit(kind)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
             item = self.currentItem()
             if item is not None and item.data(0, KIND_ROLE):
                 self.activated_kind.emit(item.data(0, KIND_ROLE))
@@ -82,10 +82,15 @@ class Palette(QWidget):
         self.setObjectName("palette")
         self.filter = QLineEdit(self)
         self.filter.setObjectName("palette_filter")
+        self.filter.setAccessibleName(self.tr("Filter layers"))
         self.filter.setPlaceholderText(self.tr("Filter layers…"))
         self.filter.setClearButtonEnabled(True)
         self.tree = KindTree(self)
         self.tree.setObjectName("palette_tree")
+        self.tree.setAccessibleName(self.tr("Layer kinds"))
+        self.tree.setAccessibleDescription(self.tr(
+            "Enter or Space adds the chosen kind after the selected card; Enter in the filter "
+            "adds the first kind shown."))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.filter)

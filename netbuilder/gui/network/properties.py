@@ -171,7 +171,7 @@ class PropertiesPanel(QWidget):
                                      "Press Enter to rename."))
         name_edit.textEdited.connect(self._name_edited)
         name_edit.editingFinished.connect(self._commit_name)
-        self._name = ArgField("name", name_edit)
+        self._name = ArgField("name", name_edit, label=self.tr("Name"))
         form.addRow(self.tr("Name"), self._name.container)
 
         kind_label = self._label("kind_label", page)
@@ -312,7 +312,8 @@ class PropertiesPanel(QWidget):
             editor.setObjectName(f"arg_{arg.name}")
             tip = f"{arg.doc}\n({arg.describe()})" if arg.doc else arg.describe()
             editor.setToolTip(tip)
-            field = ArgField(arg.name, editor, arg)
+            field = ArgField(arg.name, editor, arg, label=arg.name + (
+                self.tr(" (required)") if arg.required else ""))
             self._fields[arg.name] = field
             label = QLabel(arg.name + (" *" if arg.required else ""), page)
             label.setToolTip(tip + ("\n" + self.tr("Always written in generated code")

@@ -30,8 +30,10 @@ from netbuilder.gui.network.cards import (
     PATH_ROLE,
     STACK_ROLE,
     CardDelegate,
+    card_accessible_text,
     card_tooltip,
     category_colour,
+    stack_accessible_text,
     stack_label,
 )
 from netbuilder.gui.text import fill, plural
@@ -57,7 +59,11 @@ class StackModel(QStandardItemModel):
             row = QStandardItem()
             row.setData(path, PATH_ROLE)
             row.setData(path, Qt.ItemDataRole.DisplayRole)
-            row.setToolTip(card_tooltip(item, self.document.analysis.row(path)))
+            info = self.document.analysis.row(path)
+            row.setToolTip(card_tooltip(item, info))
+            name, description = card_accessible_text(item, info)
+            row.setData(name, Qt.ItemDataRole.AccessibleTextRole)
+            row.setData(description, Qt.ItemDataRole.AccessibleDescriptionRole)
             flags = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                      | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsEditable)
             if isinstance(item, CONTAINERS):
@@ -73,6 +79,9 @@ class StackModel(QStandardItemModel):
                     stack_row.setData(stack_path, PATH_ROLE)
                     stack_row.setData(stack, STACK_ROLE)
                     stack_row.setData(stack_label(item, stack), Qt.ItemDataRole.DisplayRole)
+                    shape = self.document.analysis.stack_shapes.get(stack_path, (None, None))[1]
+                    stack_row.setData(stack_accessible_text(item, stack, shape),
+                                      Qt.ItemDataRole.AccessibleTextRole)
                     stack_row.setFlags(Qt.ItemFlag.ItemIsEnabled
                                        | Qt.ItemFlag.ItemIsDropEnabled)
                     row.appendRow(stack_row)
@@ -122,6 +131,11 @@ class StackView(QTreeView):
     def __init__(self, document, parent=None):
         super().__init__(parent)
         self.setObjectName("stack_view")
+        self.setAccessibleName(self.tr("Network stack"))
+        self.setAccessibleDescription(self.tr(
+            "The layers of the network, top to bottom. Add layers from the Layers panel "
+            "(Ctrl+1, then Enter). F2 renames, Delete removes, Alt+Up and Alt+Down move, "
+            "Ctrl+Z undoes."))
         self.document = document
         self.stack_model = StackModel(document, self)
         self.setModel(self.stack_model)

@@ -169,6 +169,7 @@ class EvaluationView(QWidget):
 
         self.per_class_plot = pg.PlotWidget(content)
         self.per_class_plot.setObjectName("per_class_plot")
+        self.per_class_plot.setAccessibleName(self.tr("Accuracy per class"))
         self.per_class_plot.setMinimumSize(240, 160)
         self.per_class_plot.setMouseEnabled(x=False, y=False)
         self.per_class_plot.setMenuEnabled(False)
@@ -181,6 +182,7 @@ class EvaluationView(QWidget):
 
         self.confusion_table = QTableWidget(content)
         self.confusion_table.setObjectName("confusion_table")
+        self.confusion_table.setAccessibleName(self.tr("Confusion matrix"))
         self.confusion_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.confusion_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.confusion_table.setToolTip(self.tr(
@@ -209,6 +211,7 @@ class EvaluationView(QWidget):
 
         self.gallery = QListWidget(content)
         self.gallery.setObjectName("gallery")
+        self.gallery.setAccessibleName(self.tr("Most confidently wrong examples"))
         self.gallery.setViewMode(QListView.ViewMode.IconMode)
         self.gallery.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
         self.gallery.setGridSize(QSize(THUMBNAIL + 40, THUMBNAIL + 30))

@@ -114,6 +114,7 @@ class TrainingPlots(QWidget):
 
         self.graphics = pg.GraphicsLayoutWidget(self)
         self.graphics.setObjectName("plots_view")
+        self.graphics.setAccessibleName(self.tr("Loss and accuracy curves"))
         self.loss_plot: pg.PlotItem = self.graphics.addPlot(
             row=0, col=0, colspan=2, axisItems={"left": _LogAxis("left")})
         self.accuracy_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
@@ -182,6 +183,7 @@ class TrainingPlots(QWidget):
         self.csv_button.clicked.connect(self._ask_export_csv)
         self.readout = QLabel(self)
         self.readout.setObjectName("readout")
+        self.readout.setAccessibleName(self.tr("Point under the pointer"))
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.readout.setMinimumHeight(self.readout.fontMetrics().height())

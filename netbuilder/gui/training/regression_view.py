@@ -32,6 +32,7 @@ class RegressionView(QWidget):
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plot = pg.PlotWidget(self)
         self.plot.setObjectName("regression_plot")
+        self.plot.setAccessibleName(self.tr("Predicted against true"))
         self.plot.setMinimumSize(240, 160)
         self.plot.setTitle(self.tr("Predicted against true, one point per validation row"))
         self.plot.showGrid(x=True, y=True, alpha=0.2)

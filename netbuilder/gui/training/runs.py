@@ -43,6 +43,7 @@ class RunsPanel(QWidget):
         self.session = session
         self.list = QListWidget(self)
         self.list.setObjectName("runs_list")
+        self.list.setAccessibleName(self.tr("Training runs"))
         self.remove = QPushButton(self.tr("Remove selected run"), self)
         self.remove.setObjectName("remove_run")
         layout = QVBoxLayout(self)
