@@ -39,6 +39,7 @@ from netbuilder.core.registry import (
 )
 from netbuilder.core.spec import FORMAT as NETWORK_FORMAT
 from netbuilder.core.spec import NetworkSpec, Problem, SpecError, parse
+from netbuilder.core.train_config import SETTING_LIMITS
 
 PROJECT_FORMAT = "netbuilder.project"
 PROJECT_VERSION = 2  # 2 adds the weights section and the patience setting; 1 still opens
@@ -49,11 +50,6 @@ WEIGHTS_FIELDS = ("file", "trained", "source", "training_state")
 MAX_TRAINED_PATHS = 100_000
 DATASETS = DATASET_NAMES  # the older name of core.registry.DATASET_NAMES
 # What the app's controls accept; a file asking for more is refused, not clamped.
-SETTING_LIMITS: dict[str, tuple[float, float]] = {
-    "lr": (1e-6, 10.0), "weight_decay": (0.0, 1.0), "momentum": (0.0, 0.999),
-    "val_split": (0.01, 0.9), "batch_size": (1, 65536), "epochs": (1, 10000),
-    "seed": (0, 2**31 - 1), "patience": (0, 10000),
-}
 SETTING_CHOICES = {key: names(choices) for key, choices in TRAINING_CHOICES.items()}
 INTEGER_SETTINGS = ("batch_size", "epochs", "seed", "patience")
 BOOLEAN_SETTINGS = ("augment", "fresh")

@@ -45,12 +45,12 @@ def test_help_imports_no_torch(argv):
     assert [name for name in imported if name.split(".")[0] == "torch"] == []
 
 
-def test_training_still_exports_train_config_and_both_are_the_same():
+def test_training_still_exports_train_config_and_projects_check_its_limits():
     from netbuilder.core import train_config, training
     from netbuilder.core.project import SETTING_LIMITS
 
     assert training.TrainConfig is train_config.TrainConfig
-    assert SETTING_LIMITS == train_config.SETTING_LIMITS
+    assert SETTING_LIMITS is train_config.SETTING_LIMITS
 
 
 # --- defaults in --help ----------------------------------------------------------------------

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netbuilder.core.project import SETTING_LIMITS as LIMITS
 from netbuilder.core.registry import (
     DATASET_NAMES,
     DOWNLOADABLE_DATASETS,
@@ -41,6 +40,7 @@ from netbuilder.core.registry import (
     folder_path,
     is_csv,
 )
+from netbuilder.core.train_config import SETTING_LIMITS as LIMITS
 from netbuilder.core.training import TrainConfig, available_devices
 from netbuilder.gui.text import fill
 from netbuilder.gui.training.log_folder import LogFolderOption
