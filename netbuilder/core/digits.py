@@ -112,7 +112,9 @@ def _even_strokes(ink: np.ndarray) -> np.ndarray:
             ink = _grow(ink, radius)
         else:
             thinned = _shrink(ink, radius)
-            if not (thinned > INK_THRESHOLD).any():
+            kept = _grow((thinned > INK_THRESHOLD).astype(np.float32), radius + 1) > 0.5
+            mask = ink > INK_THRESHOLD
+            if (kept & mask).sum() < 0.98 * mask.sum():  # a thin part would vanish: keep all
                 break
             ink = thinned
         resized, scale = _fitted(ink)
@@ -120,8 +122,8 @@ def _even_strokes(ink: np.ndarray) -> np.ndarray:
 
 
 def _bounds(mask: np.ndarray) -> tuple[int, int, int, int]:
-    rows, cols = np.nonzero(mask)
-    return rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
 def _place(size: int, centre_of_mass: float) -> int:

@@ -152,3 +152,12 @@ def test_the_stroke_width_estimate():
     mask = np.zeros((100, 100), bool)
     mask[10:90, 40:48] = True  # 8 wide, 80 long
     assert 7.0 <= stroke_width(mask) <= 8.5
+
+
+def test_thinning_a_fat_digit_never_drops_a_thin_part():
+    canvas = drawing([[(120, 150), (200, 150)]], width=60)  # a fat bar ...
+    canvas = np.maximum(canvas, drawing([[(160, 150), (160, 270)]], width=3))  # ... a thin leg
+    _prepared, image = image_of(canvas)
+    assert_inside_and_fitted(image)
+    rows = np.nonzero(image.max(axis=1) > 0.1)[0]
+    assert rows[-1] - rows[0] + 1 >= 19  # the leg is the digit's height: still there
