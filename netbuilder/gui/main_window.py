@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QSize, Qt, QTimer, qVersion
+from PySide6.QtCore import QSize, Qt, QTimer, Slot, qVersion
 from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -171,10 +171,9 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         """Controllers and the session drive the views; views send requests back."""
         session, training, panel = self.session, self.training, self.training_panel
-        status = self.statusBar()
         for source in (training, self.editing, self.files, self.weights, self.layer_files,
                        self.diagram):
-            source.message.connect(lambda text: status.showMessage(text, 8000))
+            source.message.connect(self.show_message)  # a slot: gone with the window
         self.palette_panel.kind_chosen.connect(self._append_kind)
         self.layer_files.kinds_changed.connect(self.palette_panel.reload)
         self.document.changed.connect(self.palette_panel.reload)  # a project imported layers
@@ -222,7 +221,15 @@ class MainWindow(QMainWindow):
         self.draw.fine_tune_requested.connect(self.fine_tune)
         self.document.changed.connect(self._changed)
         self.document.selection_changed.connect(self._update_actions)
-        self.document.edit_refused.connect(lambda text: status.showMessage(text, 6000))
+        self.document.edit_refused.connect(self.show_refusal)
+
+    @Slot(str)
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    @Slot(str)
+    def show_refusal(self, text: str) -> None:
+        self.statusBar().showMessage(text, 6000)
 
     def _dock(self, title: str, widget, area, scroll: bool = False, name: str = ""):
         return dock_layout.add_dock(self, title, widget, area, scroll, name)
