@@ -74,11 +74,6 @@ def answer_file_dialogs(monkeypatch, path):
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Every user step passes, but during the F5 run after keyboard edits the main window's "
-    "QStatusBar is deleted and main_window.py's message lambda raises 'Internal C++ object "
-    "(QStatusBar) already deleted' (not seen when the same edits are made by calling "
-    "editing.append_kind and Start is clicked); see the accessibility report"))
 def test_build_train_export_and_load_with_the_keyboard_alone(qtbot, window, tmp_path,
                                                               monkeypatch):
     document = window.document
