@@ -51,6 +51,7 @@ class CodeView(QWidget):
         self.document = document
         self.style_box = QComboBox(self)
         self.style_box.setObjectName("code_style")
+        self.style_box.setAccessibleName(self.tr("Code style"))
         self.style_box.addItem(self.tr("nn.Module class"), CLASS)
         self.style_box.addItem(self.tr("nn.Sequential"), SEQUENTIAL)
         self.copy_button = QPushButton(self.tr("Copy"), self)

@@ -49,6 +49,7 @@ class SummaryPanel(QWidget):
         self.document = document
         self.dataset = QComboBox(self)
         self.dataset.setObjectName("dataset_combo")
+        self.dataset.setAccessibleName(self.tr("Dataset"))
         for name in DATASETS:
             self.dataset.addItem(name, name)
         self.input_shape = QLineEdit(self)
