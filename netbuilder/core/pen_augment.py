@@ -15,6 +15,7 @@ Images are [N, C, H, W] with ink (or light) as high values in [0, 1].
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import asdict, dataclass, fields
 
@@ -140,3 +141,16 @@ def pen_augment(images: torch.Tensor, generator: torch.Generator,
     if settings.erase > 0:
         out = _erase(out, generator, settings.erase)
     return out
+
+
+def script_source() -> str:
+    """These effects as a training script carries them (it must not import netbuilder): the
+    very functions above, and PenAugment as a namedtuple of the four strengths.
+
+    Raises OSError where Python's sources are not installed (a bundle that keeps only
+    compiled modules)."""
+    functions = (_uniform, _stroke, _gaussian_kernel, _blur, _elastic, _erase, pen_augment)
+    names = ", ".join(f'"{name}"' for name in EFFECTS)
+    head = ("# The strengths, 0 (off) to 1, of the pen and scanner effects (netbuilder's\n"
+            f"# core.pen_augment).\nPenAugment = namedtuple(\"PenAugment\", ({names}))\n\n\n")
+    return head + "\n\n".join(inspect.getsource(function) for function in functions)

@@ -30,6 +30,7 @@ from netbuilder.core.pth_guard import (
     short_repr,
     tensor_problem,
 )
+from netbuilder.core.train_config import PEN_SETTINGS
 
 if TYPE_CHECKING:
     from netbuilder.core.training import TrainConfig
@@ -186,7 +187,8 @@ def _checked_config(value: Any) -> dict[str, Any]:
     for key in value:
         if not isinstance(key, str) or key not in known:
             raise _refuse("config", f"has an unknown setting {short_repr(key)}")
-    config = TrainConfig.from_dict(value)
+    # A run saved before the pen and scanner effects existed trained without them.
+    config = TrainConfig.from_dict({**dict.fromkeys(PEN_SETTINGS, 0.0), **value})
     problems = config.problems()
     if problems:
         raise _refuse("config", "; ".join(problems))

@@ -16,7 +16,10 @@ SETTING_LIMITS: dict[str, tuple[float, float]] = {
     "lr": (1e-6, 10.0), "weight_decay": (0.0, 1.0), "momentum": (0.0, 0.999),
     "val_split": (0.01, 0.9), "batch_size": (1, 65536), "epochs": (1, 10000),
     "seed": (0, 2**31 - 1), "patience": (0, 10000),
+    "stroke": (0.0, 1.0), "blur": (0.0, 1.0), "elastic": (0.0, 1.0), "erase": (0.0, 1.0),
 }
+# The strengths of core.pen_augment's effects, in the order they are shown.
+PEN_SETTINGS = ("stroke", "blur", "elastic", "erase")
 
 
 @dataclass
@@ -32,6 +35,12 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     augment: bool = False
+    # Pen and scanner effects (core.pen_augment), 0 (off) to 1, applied with ``augment``: the
+    # recommended mix, measured with benchmarks/robustness.py; erasing is for photos, not digits.
+    stroke: float = 0.5
+    blur: float = 0.5
+    elastic: float = 0.5
+    erase: float = 0.0
 
     patience: int = 0  # 0: off; N: stop once the validation loss has not improved for N epochs
 
@@ -68,6 +77,11 @@ class TrainConfig:
                          f"{short_repr(self.seed)}")
         if not isinstance(self.augment, bool):
             found.append(f"augment: expected true or false, got {short_repr(self.augment)}")
+        for name in PEN_SETTINGS:
+            value = getattr(self, name)
+            if not (is_finite_number(value) and 0 <= value <= 1):
+                found.append(f"{name} strength: expected a number from 0 to 1, got "
+                             f"{short_repr(value)}")
         if not _is_int(self.patience) or self.patience < 0:
             found.append(f"patience: expected an integer ≥ 0 (0: off), got "
                          f"{short_repr(self.patience)}")
@@ -75,6 +89,15 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def pen(self) -> Any:
+        """The pen and scanner effects this run adds after the affine augmentation (a
+        :class:`~netbuilder.core.pen_augment.PenAugment`; all off without ``augment``)."""
+        from netbuilder.core.pen_augment import PenAugment  # imports torch
+
+        if not self.augment:
+            return PenAugment()
+        return PenAugment(**{name: float(getattr(self, name)) for name in PEN_SETTINGS})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:

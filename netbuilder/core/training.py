@@ -49,6 +49,7 @@ from netbuilder.core.evaluation import (  # noqa: F401  (re-exported: callers im
     loss_value,
 )
 from netbuilder.core.health import Health
+from netbuilder.core.pen_augment import pen_augment
 from netbuilder.core.pth_guard import is_finite_number, is_number, short_repr
 from netbuilder.core.registry import (  # noqa: F401  (LOSSES etc. re-exported for callers)
     DEVICES,
@@ -725,6 +726,8 @@ class Trainer:
                 return Failed(f"training failed at epoch {epoch}, step {step}: {exc}")
         if c.augment and x.dim() == 4:  # images; rows of a table are not jittered
             x = augment(x, state.generator, flip=self.flips)
+            # pen and scanner effects, from the same generator: a resumed run draws the same
+            x = pen_augment(x, state.generator, c.pen())
         grads = before = None
         try:
             out = model(x)
