@@ -352,8 +352,16 @@ def _add_train_parser(commands) -> None:
                    "how the learning rate changes over the run", inherit=True)
     _choice_option(train, "--loss", LOSS_CHOICES, d.loss, inherit=True)
     train.add_argument("--augment", action=_GivenFlag, default=d.augment,
-                       help="random small rotation, scale and shift of each batch"
-                            + inherited("off"))
+                       help="random small rotation, scale and shift of each batch, then the "
+                            "pen and scanner effects at the strengths below" + inherited("off"))
+    pen_help = {"stroke": "thicker or thinner strokes", "blur": "blur and ink intensity",
+                "elastic": "elastic distortion (Simard et al. 2003)",
+                "erase": "a random rectangle erased (for photos, not digits)"}
+    for name, text in pen_help.items():
+        train.add_argument(f"--{name}", type=_number_in(name), default=getattr(d, name),
+                           action=_Given, metavar="S",
+                           help=f"with --augment: strength of {text}, 0 (off) to 1"
+                                + inherited(f"{getattr(d, name):g}"))
     train.add_argument("--patience", type=_integer_in("patience"), default=d.patience,
                        action=_Given, metavar="N",
                        help="end the run once the validation loss has not improved for N "

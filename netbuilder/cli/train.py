@@ -22,7 +22,8 @@ from netbuilder.cli.save_project import (
 # The TrainConfig fields `train` takes from a checkpoint or project when their option is not
 # given; the device always comes from --device (a file may come from a machine with another one).
 INHERITED_SETTINGS = ("loss", "optimizer", "lr", "momentum", "weight_decay", "batch_size",
-                      "epochs", "schedule", "seed", "augment", "patience")
+                      "epochs", "schedule", "seed", "augment", "stroke", "blur", "elastic",
+                      "erase", "patience")
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def _train(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     print(f"{spec.class_name} on {dataset} ({trainer.device}); {config.optimizer}, lr "
           f"{config.lr:g}, batch {config.batch_size}, {config.epochs} epochs"
-          + (", augmented" if config.augment else "")
+          + (_augmented(config) if config.augment else "")
           + (f", patience {config.patience}" if config.patience else ""))
     if fresh and source.has_weights:
         print(f"starting from fresh weights (seed {config.seed}), not those of {args.spec.name}"
@@ -112,6 +113,15 @@ def _train(args: argparse.Namespace) -> int:
         print(f"stopped after {args.stop_after} epochs of this run; resume later with: "
               f"netbuilder train {target}{again}")
     return 0
+
+
+def _augmented(config) -> str:
+    """", augmented (stroke 0.5, blur 0.5, elastic 0.5)": the pen effects that are on."""
+    from netbuilder.core.train_config import PEN_SETTINGS
+
+    strengths = [f"{name} {getattr(config, name):g}" for name in PEN_SETTINGS
+                 if getattr(config, name) > 0]
+    return ", augmented" + (f" ({', '.join(strengths)})" if strengths else "")
 
 
 def _train_config(args: argparse.Namespace, source: _Input):
