@@ -21,6 +21,7 @@ from typing import Any
 
 from netbuilder.core.codegen import docstring_text, literal, module_source
 from netbuilder.core.data import GRAY_MODES, IMAGE_SUFFIXES, flips_make_sense
+from netbuilder.core.pen_augment import script_source as pen_source
 from netbuilder.core.project import check_settings
 from netbuilder.core.registry import DEFAULT_DATASET, FOLDER_AUTO_SIZES, REGRESSION_LOSSES
 from netbuilder.core.spec import NetworkSpec, Problem
@@ -46,7 +47,8 @@ __all__ = ["CSV_KIND", "DEFAULT_VAL_SPLIT", "DIGITS_KIND", "DRAWN_SUFFIX", "FOLD
 
 # The settings the script reads; any other key of a checkpoint's "training" is left out.
 SCRIPT_SETTINGS = ("loss", "optimizer", "lr", "momentum", "weight_decay", "batch_size", "epochs",
-                   "schedule", "seed", "augment", "val_split")
+                   "schedule", "seed", "augment", "stroke", "blur", "elastic", "erase",
+                   "val_split")
 DEFAULT_VAL_SPLIT = 0.2
 
 _USAGE = r'''"""Train <<CLASS>> on <<DATA_TEXT>> — written by netbuilder <<VERSION>>.
@@ -329,6 +331,7 @@ def main():
             x, y = as_input(train_x[index], device), train_y[index].to(device)
             if SETTINGS["augment"] and x.dim() == 4:
                 x = augment(x, noise, flip=FLIPS)
+                x = pen_augment(x, noise, PEN)  # pens and scanners, as netbuilder draws them
             stepping = (batch + 1) % args.accumulate == 0 or batch + 1 == batches
             # DDP: gradients are averaged across ranks only on the batch that steps
             sync = model.no_sync() if distributed and not stepping else contextlib.nullcontext()
@@ -413,8 +416,8 @@ def training_script(spec: NetworkSpec, config: TrainConfig | Mapping[str, Any] |
              if line not in ("import torch", "from torch import nn",
                              "from collections import OrderedDict")]
     stdlib = [f"import {name}" for name in sorted(_STDLIB + KIND_STDLIB[kind])]
-    if "from collections import OrderedDict" in imports:
-        stdlib.append("from collections import OrderedDict")
+    ordered = "from collections import OrderedDict" in imports
+    stdlib.append(f"from collections import {'OrderedDict, ' if ordered else ''}namedtuple")
     stdlib.append("from pathlib import Path")
     third = (["import numpy as np"] if KIND_NUMPY[kind] else []) + [
         "import torch", "import torch.distributed as dist", "import torch.nn.functional as F",
@@ -432,12 +435,23 @@ def training_script(spec: NetworkSpec, config: TrainConfig | Mapping[str, Any] |
     if kind == CSV_KIND:
         assert preprocessing is not None  # data_constants checked it
         parts += [preprocessing_source(preprocessing).rstrip("\n") + "\n", "\n\n"]
-    parts += [LOADER_SOURCES[kind], "\n\n", _filled(_TRAINING, {
+    parts += [LOADER_SOURCES[kind], "\n\n", _pen_source(), "\n\n", _filled(_TRAINING, {
         "CLASS": spec.class_name,
         "DESCRIPTION": literal(f"Train {spec.class_name}."),
         "DEFAULT_OUT": literal(f"{spec.class_name.lower()}.pth"),
         "DATA_ARGUMENTS": DATA_ARGUMENT_SOURCES[kind]})]
     return "".join(parts)
+
+
+def _pen_source() -> str:
+    """core.pen_augment's functions, and PEN: this script's strengths."""
+    try:
+        source = pen_source()
+    except OSError as exc:
+        raise TrainingError(f"the pen augmentation's source is not installed here, so a "
+                            f"training script cannot carry it: {exc}") from None
+    return (source + "\n\nPEN = PenAugment(*(SETTINGS[name] for name in PenAugment._fields))"
+            "  # with augment\n")
 
 
 def _filled(template: str, values: Mapping[str, str]) -> str:

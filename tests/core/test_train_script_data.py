@@ -26,9 +26,11 @@ import torch
 from PIL import Image
 
 from netbuilder.core.builder import build
-from netbuilder.core.data import _torchvision_images, load_dataset, load_digits
+from netbuilder.core.data import _torchvision_images, augment, load_dataset, load_digits
+from netbuilder.core.pen_augment import PenAugment, pen_augment
 from netbuilder.core.registry import csv_name
 from netbuilder.core.spec import LayerSpec, NetworkSpec
+from netbuilder.core.train_config import PEN_SETTINGS, TrainConfig
 from netbuilder.core.train_script import training_script
 from netbuilder.core.training import TrainingError
 
@@ -188,6 +190,32 @@ def test_the_script_carries_the_dataset_as_literals(scripts):
     assert cifar["images_of"](hwc).shape == (3, 3, 32, 32)
     digits = torch.randint(0, 256, (2, 28, 28), dtype=torch.uint8)
     assert torch.equal(kmnist["images_of"](digits), _torchvision_images(digits))
+
+
+def test_the_scripts_augmentation_is_netbuilders_tensor_for_tensor(scripts):
+    """The script's affine augment and pen_augment equal core's for the same generator, in
+    colour and grayscale, each effect alone and all together; PEN is the settings' strengths."""
+    folder = script_namespace(scripts["folder"]["source"])
+    assert folder["PEN"] == tuple(getattr(TrainConfig(), name) for name in PEN_SETTINGS)
+    images = torch.rand(6, 3, 18, 18)
+    for seed in range(3):
+        for flip in (False, True):
+            assert torch.equal(folder["augment"](images, torch.Generator().manual_seed(seed),
+                                                 flip=flip),
+                               augment(images, torch.Generator().manual_seed(seed), flip=flip))
+    mixes = [PenAugment(**{name: 0.8}) for name in PEN_SETTINGS]
+    mixes.append(PenAugment(stroke=0.3, blur=0.6, elastic=1.0, erase=0.5))
+    for images in (torch.rand(6, 3, 18, 18), torch.rand(5, 1, 28, 28)):
+        for settings in mixes:
+            theirs = folder["pen_augment"](images, torch.Generator().manual_seed(4),
+                                           folder["PenAugment"](**settings.to_dict()))
+            ours = pen_augment(images, torch.Generator().manual_seed(4), settings)
+            assert torch.equal(theirs, ours), settings
+    strengths = {"stroke": 0.25, "blur": 0.0, "elastic": 1.0, "erase": 0.5}
+    chosen = script_namespace(training_script(folder_spec(1, 8),
+                                              {"augment": True, **strengths}))
+    assert chosen["PEN"]._asdict() == strengths
+    assert chosen["SETTINGS"]["augment"] is True
 
 
 def test_hostile_paths_and_names_stay_data(tmp_path):
