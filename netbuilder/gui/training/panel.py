@@ -40,10 +40,12 @@ from netbuilder.core.registry import (
     folder_path,
     is_csv,
 )
+from netbuilder.core.train_config import PEN_SETTINGS
 from netbuilder.core.train_config import SETTING_LIMITS as LIMITS
 from netbuilder.core.training import TrainConfig, available_devices
 from netbuilder.gui.text import fill
 from netbuilder.gui.training.log_folder import LogFolderOption
+from netbuilder.gui.training.pen_strengths import PenStrengths
 
 FOLDER = "folder"
 TABLE = "csv"
@@ -70,6 +72,7 @@ class TrainingPanel(QWidget):
         self.setObjectName("training_panel")
         self.session = None
         self._showing = False
+        self._running = False
         self.dataset = QComboBox(self)
         self.dataset.setObjectName("train_dataset")
         for name in DATASET_NAMES:
@@ -116,6 +119,9 @@ class TrainingPanel(QWidget):
         self.val_split = self._double(*LIMITS["val_split"], 0.2, 2, 0.05, "val_split")
         self.augment = QCheckBox(self.tr("Random rotation, scale, shift"), self)
         self.augment.setObjectName("augment_check")
+        self.augment.setToolTip(self.tr("Each batch is randomly rotated, scaled and shifted, "
+                                        "then given the pen and scanner effects below"))
+        self.pen = PenStrengths(self)
         self.loss = self._combo(LOSSES, "loss_combo")
         self.optimizer = self._combo(OPTIMIZERS, "optimizer_combo")
         self.lr = self._double(*LIMITS["lr"], 1e-3, 6, 1e-4, "lr_spin")
@@ -171,6 +177,7 @@ class TrainingPanel(QWidget):
         self.form = form
         form.addRow(self.tr("Validation share"), self.val_split)
         form.addRow(self.tr("Augmentation"), self.augment)
+        form.addRow(self.tr("Pen effects"), self.pen)
         form.addRow(self.tr("Loss"), self.loss)
         form.addRow(self.tr("Optimizer"), self.optimizer)
         form.addRow(self.tr("Learning rate"), self.lr)
@@ -211,6 +218,7 @@ class TrainingPanel(QWidget):
         self.fit.activated.connect(self._table_changed)
         self.color.activated.connect(self._table_changed)
         self.image_size.editingFinished.connect(lambda: self._table_changed(0))
+        self.augment.toggled.connect(self._update_pen)
         self.set_running(False)
         self._update_download()
 
@@ -343,7 +351,7 @@ class TrainingPanel(QWidget):
             batch_size=self.batch_size.value(), epochs=self.epochs.value(),
             schedule=self.schedule.currentData(), seed=self.seed.value(),
             device=self.device.currentData(), augment=self.augment.isChecked(),
-            patience=self.patience.value())
+            patience=self.patience.value(), **self.pen.values())
 
     def bind(self, session) -> None:
         """Show the session's settings and write every change back to it (which marks the
@@ -361,6 +369,7 @@ class TrainingPanel(QWidget):
             box.valueChanged.connect(self._edited)
         for box in (self.augment, self.fresh):
             box.toggled.connect(self._edited)
+        self.pen.changed.connect(self._edited)
 
     def show_settings(self) -> None:
         """The session's training settings, without echoing them back as edits."""
@@ -380,6 +389,7 @@ class TrainingPanel(QWidget):
             self.patience.setValue(config.patience)
             self.seed.setValue(config.seed)
             self.augment.setChecked(config.augment)
+            self.pen.set_values({name: getattr(config, name) for name in PEN_SETTINGS})
             self.val_split.setValue(session.val_split)
             self.fresh.setChecked(session.fresh)
         finally:
@@ -396,6 +406,7 @@ class TrainingPanel(QWidget):
     # -- run state -----------------------------------------------------------------------------
 
     def set_running(self, running: bool, paused: bool = False) -> None:
+        self._running = running
         self.start.setEnabled(not running)
         self.pause.setEnabled(running)
         self.pause.setText(self.tr("Resume (F6)") if paused else self.tr("Pause (F6)"))
@@ -408,8 +419,13 @@ class TrainingPanel(QWidget):
                        self.patience, self.schedule, self.seed, self.device, self.fresh):
             widget.setEnabled(not running)
         self.log_folder.set_running(running)
+        self._update_pen()
         if not running:
             self._update_download()
+
+    def _update_pen(self, *_args) -> None:
+        """The strengths apply only with augmentation, and cannot change during a run."""
+        self.pen.setEnabled(self.augment.isChecked() and not self._running)
 
     def offer_best(self, text: str) -> None:
         """Show "Use best epoch (…)" after a run whose best epoch was not its last; "" hides."""
