@@ -18,8 +18,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape as _xml_escape
 
 from netbuilder.core.analysis import Analysis, LayerInfo, format_shape
-from netbuilder.core.catalog import default_catalog
 from netbuilder.core.diagram_png import render_png, text_width
+from netbuilder.core.layer_text import category_colour, key_args
 from netbuilder.core.spec import (
     BlockSpec,
     Item,
@@ -27,16 +27,10 @@ from netbuilder.core.spec import (
     NetworkSpec,
     ParallelSpec,
     ResidualSpec,
-    resolved_args,
 )
 
 FORMATS = ("svg", "png")
-CATEGORY_COLOURS = {
-    "Linear": "#4e79a7", "Convolution": "#f28e2b", "Pooling": "#76b7b2",
-    "Normalization": "#59a14f", "Dropout": "#9d9d9d", "Activation": "#e15759",
-    "Shape": "#9c755f", "Recurrent": "#b07aa1", "Containers": "#d4a72c", "Custom": "#17becf",
-}
-OTHER_COLOUR, ERROR_COLOUR, INK, MUTED, LINE = "#ff9da7", "#c62828", "#222222", "#666666", "#555555"
+ERROR_COLOUR, INK, MUTED, LINE = "#c62828", "#222222", "#666666", "#555555"
 FONT_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"
 TITLE, BOLD, SMALL = 15, 13, 12  # font sizes
 CARD_H, STRIPE, PAD, GAP = 60, 6, 10, 26  # a card, its colour stripe, padding, arrow length
@@ -50,59 +44,6 @@ def escape(text: str) -> str:
     """``text`` safe inside an SVG element or a double-quoted attribute: &, <, >, " and '
     escaped, characters XML forbids replaced by '?'."""
     return _xml_escape(_INVALID_XML.sub("?", str(text)), {'"': "&quot;", "'": "&apos;"})
-
-
-def _colour(kind: str) -> str:
-    entry = default_catalog().get(kind)
-    if entry is None and kind in ("Residual", "Parallel", "Block"):
-        return CATEGORY_COLOURS["Containers"]
-    return CATEGORY_COLOURS.get(entry.category if entry else "", OTHER_COLOUR)
-
-
-def _size(value) -> str:
-    return "×".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
-
-
-def key_args(layer: LayerSpec) -> str:
-    """The arguments a reader wants first: '784 → 128', '1 → 32, k3, p1', 'p=0.25'."""
-    try:
-        args = resolved_args(layer)
-    except Exception:  # arguments the catalog refuses: the card shows the kind alone
-        return ""
-    kind = layer.kind
-    if kind == "Linear":
-        return f"{args['in_features']} → {args['out_features']}" + (
-            "" if args["bias"] else ", no bias")
-    if kind.startswith("Conv"):
-        parts = [f"{args['in_channels']} → {args['out_channels']}",
-                 f"k{_size(args['kernel_size'])}"]
-        if args.get("stride") not in (1, None):
-            parts.append(f"s{_size(args['stride'])}")
-        if args.get("padding") not in (0, None):
-            parts.append(f"p{_size(args['padding'])}")
-        return ", ".join(parts)
-    if "Pool" in kind and "Adaptive" not in kind:
-        stride = args.get("stride")
-        return f"k{_size(args['kernel_size'])}" + (
-            f", s{_size(stride)}" if stride not in (None, args["kernel_size"]) else "")
-    if kind == "AdaptiveAvgPool2d":
-        return f"to {_size(args['output_size'])}"
-    if kind.startswith("BatchNorm"):
-        return str(args["num_features"])
-    if kind == "GroupNorm":
-        return f"{args['num_channels']} in {args['num_groups']} groups"
-    if kind == "LayerNorm":
-        return _size(args["normalized_shape"])
-    if kind.startswith("Dropout"):
-        return f"p={args['p']:g}"
-    if kind in {"RNN", "LSTM", "GRU"}:
-        layers = f", {args['num_layers']} layers" if args["num_layers"] > 1 else ""
-        return f"{args['input_size']} → {args['hidden_size']}{layers}, {args['output']}"
-    if kind in {"Softmax", "LogSoftmax"}:
-        return f"dim={args['dim']}"
-    entry = default_catalog().get(kind)
-    return ", ".join(f"{a.name}={_size(args[a.name])}" for a in (entry.args if entry else ())
-                     if args.get(a.name) != a.default and a.name in args)
 
 
 def _fit(text: str, size: int, bold: bool = False, limit: float = MAX_TEXT_W) -> str:
@@ -217,7 +158,7 @@ class _Layout:
 
     def card(self, layer: LayerSpec, row: LayerInfo | None, lines: list[str]) -> _Node:
         broken = row is None or row.error is not None or row.output_shape is None
-        colour = _colour(layer.kind)
+        colour = category_colour(layer.kind)
         w = self.card_w
 
         def draw(x, y, out):
@@ -253,7 +194,7 @@ class _Layout:
         h = top + column_h + ((GAP + 2 * MERGE_R + 24) if merge else 8) + FRAME_PAD
 
         def draw(x, y, out):
-            stroke = ERROR_COLOUR if broken else _colour(kind)
+            stroke = ERROR_COLOUR if broken else category_colour(kind)
             fill = "#f6f6f8" if kind == "Block" else "#fffaf0"
             out.append(("rect", x, y, w, h, fill, stroke, 8, 2 if broken else 1.2))
             _text(out, x + FRAME_PAD, y + 17, title, SMALL, True)

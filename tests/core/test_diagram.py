@@ -14,7 +14,8 @@ from netbuilder.cli.export import _export
 from netbuilder.cli.messages import CommandError
 from netbuilder.core import diagram_png
 from netbuilder.core.analysis import analyze, format_shape
-from netbuilder.core.diagram import escape, key_args, layout, svg_text, write_diagram
+from netbuilder.core.diagram import escape, layout, svg_text, write_diagram
+from netbuilder.core.layer_text import key_args
 from netbuilder.core.resources import TEMPLATES, load_template
 from netbuilder.core.spec import LayerSpec, NetworkSpec, ParallelSpec, ResidualSpec
 

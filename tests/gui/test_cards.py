@@ -71,3 +71,10 @@ def test_the_tooltip_names_shapes_parameters_and_macs():
     assert "in [N, 784] → out [N, " in text
     assert f"{784 * first.args['out_features'] + first.args['out_features']:,} parameters" in text
     assert "%" not in text
+
+
+def test_the_cards_list_every_word_of_the_shared_layer_text_for_translation():
+    from netbuilder.core import layer_text
+    from netbuilder.gui.network import cards
+
+    assert cards._WORDS == layer_text.WORDS

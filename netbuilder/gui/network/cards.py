@@ -4,6 +4,7 @@ colours, and the painting delegate of the stack view."""
 from __future__ import annotations
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
@@ -14,15 +15,14 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLineEdit, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from netbuilder.core import layer_text
 from netbuilder.core.analysis import LayerInfo, flow_text, format_shape
-from netbuilder.core.catalog import default_catalog
 from netbuilder.core.spec import (
     CONTAINERS,
     Item,
     LayerSpec,
     ParallelSpec,
     ResidualSpec,
-    resolved_args,
     walk_items,
 )
 from netbuilder.gui.text import fill, plural
@@ -31,19 +31,11 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 STACK_ROLE = Qt.ItemDataRole.UserRole + 2  # on a residual's or parallel's stack rows: its name
 STACK_HEIGHT = 22
 
-CATEGORY_COLOURS = {
-    "Linear": "#4e79a7", "Convolution": "#f28e2b", "Pooling": "#76b7b2",
-    "Normalization": "#59a14f", "Dropout": "#9d9d9d", "Activation": "#e15759",
-    "Shape": "#9c755f", "Recurrent": "#b07aa1", "Containers": "#d4a72c", "Custom": "#17becf",
-}
 CARD_HEIGHT, BLOCK_HEIGHT, FLOW_HEIGHT = 50, 34, 18
 
 
 def category_colour(kind: str) -> QColor:
-    entry = default_catalog().get(kind)
-    if entry is None and kind in ("Residual", "Parallel"):
-        return QColor(CATEGORY_COLOURS["Containers"])
-    return QColor(CATEGORY_COLOURS.get(entry.category if entry else "", "#ff9da7"))
+    return QColor(layer_text.category_colour(kind))
 
 
 def stack_label(item: Item, stack: str) -> str:
@@ -80,60 +72,19 @@ def container_summary(item: Item) -> str:
                   QCoreApplication.translate("CardDelegate", "Block · %1 layers"))
 
 
-def _size(value) -> str:
-    if isinstance(value, list):
-        return "×".join(str(v) for v in value)
-    return str(value)
+# layer_text's words, for Qt's translation tools (lupdate reads these calls)
+_WORDS = (QT_TRANSLATE_NOOP("CardDelegate", ", no bias"),
+          QT_TRANSLATE_NOOP("CardDelegate", "to %1"),
+          QT_TRANSLATE_NOOP("CardDelegate", "%1 in %2 groups"),
+          QT_TRANSLATE_NOOP("CardDelegate", ", %1 layers"),
+          QT_TRANSLATE_NOOP("CardDelegate", "dims %1…%2"),
+          QT_TRANSLATE_NOOP("CardDelegate", "dim %1 → %2"))
 
 
 def key_args(layer: LayerSpec) -> str:
-    """The arguments a person reads first: 'Linear 784 → 128', 'Conv2d 1 → 32, k3, p1'."""
-    args = resolved_args(layer)
-    kind = layer.kind
-    if kind == "Linear":
-        text = f"{args['in_features']} → {args['out_features']}"
-        return text if args["bias"] else text + QCoreApplication.translate(
-            "CardDelegate", ", no bias")
-    if kind.startswith("Conv"):
-        parts = [f"{args['in_channels']} → {args['out_channels']}",
-                 f"k{_size(args['kernel_size'])}"]
-        if args.get("stride") not in (1, None):
-            parts.append(f"s{_size(args['stride'])}")
-        if args.get("padding") not in (0, None):
-            parts.append(f"p{_size(args['padding'])}")
-        return ", ".join(parts)
-    if "Pool" in kind and "Adaptive" not in kind:
-        stride = args.get("stride")
-        text = f"k{_size(args['kernel_size'])}"
-        return text + (f", s{_size(stride)}" if stride not in (None, args["kernel_size"]) else "")
-    if kind == "AdaptiveAvgPool2d":
-        return fill(QCoreApplication.translate("CardDelegate", "to %1"),
-                    _size(args["output_size"]))
-    if kind.startswith("BatchNorm"):
-        return str(args["num_features"])
-    if kind == "GroupNorm":
-        return fill(QCoreApplication.translate("CardDelegate", "%1 in %2 groups"),
-                    args["num_channels"], args["num_groups"])
-    if kind == "LayerNorm":
-        return _size(args["normalized_shape"])
-    if kind.startswith("Dropout"):
-        return f"p={args['p']:g}"
-    if kind in {"RNN", "LSTM", "GRU"}:
-        layers = fill(QCoreApplication.translate("CardDelegate", ", %1 layers"),
-                      args["num_layers"]) if args["num_layers"] > 1 else ""
-        return f"{args['input_size']} → {args['hidden_size']}{layers}, {args['output']}"
-    if kind == "Flatten":
-        return fill(QCoreApplication.translate("CardDelegate", "dims %1…%2"),
-                    args["start_dim"], args["end_dim"])
-    if kind == "Unflatten":
-        return fill(QCoreApplication.translate("CardDelegate", "dim %1 → %2"),
-                    args["dim"], _size(args["unflattened_size"]))
-    if kind in {"Softmax", "LogSoftmax"}:
-        return f"dim={args['dim']}"
-    entry = default_catalog().get(kind)
-    changed = [f"{a.name}={args[a.name]}" for a in (entry.args if entry else ())
-               if args.get(a.name) != a.default]
-    return ", ".join(changed)
+    """The arguments a person reads first: '784 → 128', '1 → 32, k3, p1'."""
+    return layer_text.key_args(
+        layer, lambda text: QCoreApplication.translate("CardDelegate", text))
 
 
 def card_tooltip(item: Item, info: LayerInfo | None) -> str:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.catalog import CONTAINER_DOCS, PARALLEL, RESIDUAL, default_catalog
-from netbuilder.gui.network.cards import CATEGORY_COLOURS
+from netbuilder.core.layer_text import CATEGORY_COLOURS
 from netbuilder.gui.network.plugin_errors import PluginErrorsFooter
 from netbuilder.gui.network.stack_view import KINDS_MIME
 
