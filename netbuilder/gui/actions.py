@@ -29,6 +29,7 @@ class ActionSpec:
     enabled_when: str | None = None  # a key of CONDITIONS
     stack_only: bool = False  # the shortcut acts only while the stack has focus
     args: tuple = ()
+    fallback: str = ""  # the keys where the platform binds none to the standard key
 
 
 ACTIONS = (
@@ -106,7 +107,8 @@ ACTIONS = (
         QT_TRANSLATE_NOOP("MainWindow", "Open C&heckpoint or Weights…"),
         "weights.open_checkpoint_dialog",
     ),
-    ActionSpec("quit", QT_TRANSLATE_NOOP("MainWindow", "&Quit"), "close", Key.Quit),
+    ActionSpec("quit", QT_TRANSLATE_NOOP("MainWindow", "&Quit"), "quit_application", Key.Quit,
+               fallback="Ctrl+Q"),  # the application, each window asking (none on Windows)
     ActionSpec(
         "cut", QT_TRANSLATE_NOOP("MainWindow", "Cu&t"), "editing.cut", Key.Cut, "selection", True
     ),
@@ -329,7 +331,7 @@ def build_actions(window) -> dict[str, QAction]:
                 if isinstance(spec.shortcut, Key)
                 else [QKeySequence(spec.shortcut)]
             )
-            action.setShortcuts(keys)
+            action.setShortcuts(keys or [QKeySequence(spec.fallback)])
         action.triggered.connect(partial(_run, window, spec))
         if spec.stack_only:  # typing Delete or Ctrl+C in a field stays in the field
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

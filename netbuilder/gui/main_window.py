@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSize, Qt, QTimer, Slot, qVersion
-from PySide6.QtGui import QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -85,11 +85,6 @@ class MainWindow(QMainWindow):
         self._build_views()
         self.actions = actions.build_actions(self)
         self._quit_asked = False  # set by quit_application: closeEvent asks no second time
-        quit_action = self.actions["quit"]  # Ctrl+Q ends the application, not one window
-        quit_action.triggered.disconnect()
-        quit_action.triggered.connect(self.quit_application)
-        if not quit_action.shortcuts():  # QKeySequence.Quit is empty on Windows
-            quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         actions.build_menus(self)
         self._wire()
         self._autosave = QTimer(self)
