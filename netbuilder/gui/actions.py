@@ -224,10 +224,11 @@ ACTIONS = (
         "reset", QT_TRANSLATE_NOOP("MainWindow", "&Reset Weights"), "training.reset", None, "idle"
     ),
     ActionSpec("getting_started", QT_TRANSLATE_NOOP("MainWindow", "&Getting Started"),
-               "getting_started", Key.HelpContents),
+               "show_help", Key.HelpContents, args=("getting_started",)),
     ActionSpec("shortcuts", QT_TRANSLATE_NOOP("MainWindow", "&Keyboard Shortcuts"),
-               "show_shortcuts"),
-    ActionSpec("about", QT_TRANSLATE_NOOP("MainWindow", "&About netbuilder"), "about"),
+               "show_help", args=("shortcuts",)),
+    ActionSpec("about", QT_TRANSLATE_NOOP("MainWindow", "&About netbuilder"), "show_help",
+               args=("about",)),
 )
 
 MENUS = (

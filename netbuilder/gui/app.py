@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     from netbuilder.gui.i18n import install_translator, language_setting
 
     install_translator(app, language_setting())  # before any window; the splash stays English
-    from netbuilder.gui.main_window import MainWindow, offer_recovery
+    from netbuilder.gui.main_window import MainWindow
+    from netbuilder.gui.recovery import offer_recovery
     from netbuilder.gui.settings import app_icon, settings
     from netbuilder.gui.text import fill
     from netbuilder.gui.theme import apply_theme

@@ -4,12 +4,9 @@ controllers (files, weights and exports, stack editing, training); this file onl
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import torch
-from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QSize, Qt, QTimer, Slot, qVersion
+from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -20,7 +17,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netbuilder import __version__
 from netbuilder.core.project import Project
 from netbuilder.core.resources import DEFAULT_TEMPLATE, load_template
 from netbuilder.gui import actions, wheel_guard
@@ -29,20 +25,17 @@ from netbuilder.gui.controllers.diagram import DiagramController
 from netbuilder.gui.controllers.editing import EditingController
 from netbuilder.gui.controllers.files import (
     FilesController,
-    project_model_or_none,
-    read_recovery,
     reason,
-    recovery_files,
 )
 from netbuilder.gui.controllers.layer_files import LayerFilesController
 from netbuilder.gui.controllers.training import TrainingController
 from netbuilder.gui.controllers.weights import WeightsController
+from netbuilder.gui.dialogs.help import welcome_hint
 from netbuilder.gui.i18n import LANGUAGE_KEY
 from netbuilder.gui.inspect.draw import DrawPanel
 from netbuilder.gui.inspect.health import HealthView
 from netbuilder.gui.inspect.parameter_tree import ParametersPanel
 from netbuilder.gui.inspect.try_image import TryPanel
-from netbuilder.gui.layer_trust import ask_to_run
 from netbuilder.gui.model.session import Session
 from netbuilder.gui.network.code_view import CodeView
 from netbuilder.gui.network.palette import Palette
@@ -98,12 +91,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("Loading PyTorch's shape analysis…"))
         elif not settings().value("window/welcomed", False, type=bool):
             settings().setValue("window/welcomed", True)  # once, on the very first start
-            self.welcome = QLabel(self.tr("New here? Help ▸ Getting Started (F1)"), self)
-            self.welcome.setObjectName("welcome_hint")
-            self.welcome.setToolTip(self.tr("How to build, train (F5), try and export a "
-                                            "network, on one page"))
-            self.statusBar().addPermanentWidget(self.welcome)
-            QTimer.singleShot(120_000, self.welcome.hide)
+            self.welcome = welcome_hint(self)
         _windows.append(self)
 
     def _build_views(self) -> None:
@@ -370,18 +358,11 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, self.tr("Language"), self.tr(
                 "The language changes when netbuilder starts again."))
 
-    def getting_started(self) -> None:
-        from netbuilder.gui.dialogs.help import GettingStarted
+    def show_help(self, page: str) -> None:
+        """Help ▸ Getting Started, Keyboard Shortcuts or About."""
+        from netbuilder.gui.dialogs import help as pages
 
-        GettingStarted(self).exec()
-
-    def show_shortcuts(self) -> None:
-        from netbuilder.gui.dialogs.help import ShortcutsDialog
-
-        ShortcutsDialog(self.actions, self).exec()
-
-    def about(self) -> None:
-        QMessageBox.about(self, self.tr("About netbuilder"), about_text())
+        pages.show(page, self)
 
     def quit_application(self) -> bool:
         """File ▸ Quit (Ctrl+Q): each window with unsaved changes asks its own question in
@@ -415,62 +396,3 @@ class MainWindow(QMainWindow):
         if self in _windows:
             _windows.remove(self)
         event.accept()
-
-
-def about_text() -> str:
-    """Versions, licences and, when some failed, the layer plugins that could not be loaded."""
-    from netbuilder.core.catalog import default_catalog
-    from netbuilder.gui.network.plugin_errors import errors_html
-
-    pitch = QApplication.translate(
-        "MainWindow", "Stack layers into a torch.nn.Sequential, see the shapes that flow, and "
-        "export readable PyTorch code.")
-    licence = QApplication.translate(
-        "MainWindow", "netbuilder is free software under the MIT License.")
-    digits = QApplication.translate(
-        "MainWindow", "Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).")
-    return (f"<h3>netbuilder {__version__}</h3>"
-            f"<p>{pitch}</p>"
-            f"<p>PyTorch {torch.__version__}<br>Qt {qVersion()} · PySide6 {pyside_version}</p>"
-            f"<p>{licence}<br>{digits}</p>{errors_html(default_catalog().plugin_errors)}")
-
-
-def offer_recovery(window: MainWindow | None = None) -> list[MainWindow]:
-    """After a crash: ask to restore each unsaved project, trained weights included. The first
-    goes into ``window`` when that holds no work of its own (the start-up template), the others
-    into windows of their own; returns the windows that got a project."""
-    restored = []
-    for path in recovery_files():
-        found = read_recovery(path, lambda request: ask_to_run(window, request))
-        if found is None:
-            continue
-        project, info = found
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info["saved_at"]))
-        original = info["path"] or QApplication.translate("MainWindow", "an unsaved network")
-        answer = QMessageBox.question(
-            window, QApplication.translate("MainWindow", "Restore unsaved work?"),
-            fill(QApplication.translate(
-                "MainWindow", "netbuilder did not close properly. Restore %1 as it was at %2?"),
-                original, when),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes)
-        if answer != QMessageBox.StandardButton.Yes:
-            path.unlink(missing_ok=True)
-            continue
-        try:
-            model = project_model_or_none(project)
-        except Exception as exc:  # weights that no longer fit in memory: the file stays
-            QMessageBox.warning(window, QApplication.translate("MainWindow", "Cannot restore"),
-                                fill(QApplication.translate(
-                                    "MainWindow", "The network cannot be built: %1"),
-                                     reason(exc)))
-            continue
-        path.unlink(missing_ok=True)
-        target = window if window is not None and not window.session.dirty and (
-            window.session.path is None) and window not in restored else MainWindow()
-        target.session.load(project, Path(info["path"]) if info["path"] else None, model=model)
-        target.session.mark_unsaved()
-        target.files.write_recovery()
-        target.show()
-        restored.append(target)
-    return restored

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
 from netbuilder.core.analysis import analyze, format_shape
 from netbuilder.core.project import Project
 from netbuilder.core.resources import load_template, template_names
-from netbuilder.gui.main_window import MainWindow, offer_recovery
+from netbuilder.gui.main_window import MainWindow
 from netbuilder.gui.network.stack_view import LAYERS_MIME
+from netbuilder.gui.recovery import offer_recovery
 
 
 @pytest.fixture

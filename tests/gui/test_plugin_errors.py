@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from netbuilder.core import catalog as catalog_module
-from netbuilder.gui.main_window import about_text
+from netbuilder.gui.dialogs.help import about_text
 from netbuilder.gui.network.palette import Palette
 
 BROKEN_SOURCE = textwrap.dedent('''

@@ -18,7 +18,8 @@ from netbuilder.core.data import load_digits
 from netbuilder.core.project import Project
 from netbuilder.core.resources import load_template
 from netbuilder.gui.controllers.files import read_recovery
-from netbuilder.gui.main_window import MainWindow, offer_recovery
+from netbuilder.gui.main_window import MainWindow
+from netbuilder.gui.recovery import offer_recovery
 
 
 def choose(box, data) -> None:

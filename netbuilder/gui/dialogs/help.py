@@ -1,14 +1,19 @@
-"""Help ▸ Getting Started and Help ▸ Keyboard Shortcuts: what a new user needs on one page,
-and the window's shortcuts as the action table defines them (so the list cannot go stale)."""
+"""Help ▸ Getting Started, Help ▸ Keyboard Shortcuts and Help ▸ About: what a new user needs
+on one page, the window's shortcuts as the action table defines them (so the list cannot go
+stale), and the versions and licences."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
+    QLabel,
+    QMessageBox,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
@@ -97,3 +102,49 @@ class ShortcutsDialog(QDialog):
         """Action text → keys, as the table shows them."""
         return {self.table.item(r, 0).text(): self.table.item(r, 1).text()
                 for r in range(self.table.rowCount())}
+
+
+def about_text() -> str:
+    """Versions, licences and, when some failed, the layer plugins that could not be loaded."""
+    import torch
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import qVersion
+
+    from netbuilder import __version__
+    from netbuilder.core.catalog import default_catalog
+    from netbuilder.gui.network.plugin_errors import errors_html
+
+    pitch = QApplication.translate(
+        "MainWindow", "Stack layers into a torch.nn.Sequential, see the shapes that flow, and "
+        "export readable PyTorch code.")
+    licence = QApplication.translate(
+        "MainWindow", "netbuilder is free software under the MIT License.")
+    digits = QApplication.translate(
+        "MainWindow", "Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).")
+    return (f"<h3>netbuilder {__version__}</h3>"
+            f"<p>{pitch}</p>"
+            f"<p>PyTorch {torch.__version__}<br>Qt {qVersion()} · PySide6 {pyside_version}</p>"
+            f"<p>{licence}<br>{digits}</p>{errors_html(default_catalog().plugin_errors)}")
+
+
+def show(page: str, window) -> None:
+    """Open a help page over ``window``: "getting_started", "shortcuts" or "about"."""
+    if page == "getting_started":
+        GettingStarted(window).exec()
+    elif page == "shortcuts":
+        ShortcutsDialog(window.actions, window).exec()
+    else:
+        QMessageBox.about(window, QApplication.translate("MainWindow", "About netbuilder"),
+                          about_text())
+
+
+def welcome_hint(window) -> QLabel:
+    """The first start's hint, at the right of the status bar for two minutes."""
+    label = QLabel(QApplication.translate("MainWindow", "New here? Help ▸ Getting Started (F1)"),
+                   window)
+    label.setObjectName("welcome_hint")
+    label.setToolTip(QApplication.translate(
+        "MainWindow", "How to build, train (F5), try and export a network, on one page"))
+    window.statusBar().addPermanentWidget(label)
+    QTimer.singleShot(120_000, label.hide)
+    return label
