@@ -56,7 +56,9 @@ def _export(args: argparse.Namespace) -> int:
         result = export_verified(model, args.format, args.out)
     except ExportError as exc:
         raise CommandError(str(exc)) from None
-    print(f"wrote {args.out}; {result.describe()}")
+    print(f"wrote {args.out}; {result.describe().splitlines()[0]}")
+    for text in result.warnings:  # what the exporter warned about, on stderr as warnings go
+        print(f"warning: {text}", file=sys.stderr)
     return 0
 
 

@@ -69,3 +69,23 @@ def test_deprecations_are_noise_and_repeats_are_shown_once():
         warnings.warn("trace may be wrong", torch.jit.TracerWarning, stacklevel=1)
     assert relevant_warnings(caught) == ["UserWarning: the output may differ",
                                          "TracerWarning: trace may be wrong"]
+
+
+def test_the_command_line_prints_an_exporters_warnings_on_stderr(tmp_path, capsys, monkeypatch):
+    from netbuilder.cli import main
+    from netbuilder.core import exporters
+
+    real = exporters.export_verified
+
+    def warning_export(*args, **kwargs):
+        result = real(*args, **kwargs)
+        result.warnings.append("TracerWarning: a tensor became a Python boolean")
+        return result
+
+    monkeypatch.setattr(exporters, "export_verified", warning_export)
+    out_file = tmp_path / "m.pt"
+    assert main(["export", "mnist_mlp", "--format", "torchscript", "--out", str(out_file)]) == 0
+    out, err = capsys.readouterr()
+    assert "verification passed" in out
+    assert "TracerWarning" not in out
+    assert "warning: TracerWarning: a tensor became a Python boolean" in err.splitlines()

@@ -183,6 +183,9 @@ class DrawPanel(QWidget):
         self.prepared: Prepared | None = None
         self.probabilities: list[float] = []
         self.canvas = DrawCanvas(self)
+        self.canvas.setAccessibleName(self.tr("Drawing canvas"))
+        self.canvas.setAccessibleDescription(self.tr(
+            "Draw a digit with the mouse or a pen; Esc clears it"))
         self.brush = QSlider(Qt.Orientation.Horizontal, self)
         self.brush.setObjectName("brush_width")
         self.brush.setRange(4, 40)
@@ -214,6 +217,7 @@ class DrawPanel(QWidget):
         self.message.setStyleSheet("color: #b07800")
         self.bars = pg.PlotWidget(self)
         self.bars.setObjectName("probability_plot")
+        self.bars.setAccessibleName(self.tr("Class probabilities"))
         self.bars.setMouseEnabled(False, False)
         self.bars.setYRange(0, 1, padding=0.02)
         self.bars.hideButtons()
