@@ -81,6 +81,18 @@ def test_every_text_of_the_sources_has_a_finished_translation(tmp_path):
         assert all(t.strip() for t in texts), f"empty translation of {key}"
 
 
+# A call with one literal and no context, through a helper (``_tr("text")``): lupdate only
+# reads self.tr("…"), translate("Context", "…") and QT_TRANSLATE_NOOP("Context", "…").
+HIDDEN_TEXT = re.compile(r"""(?<![\w.])(?!tr\b)(\w*tr|\w*translate)\(\s*("[^"]*"|'[^']*')\s*\)""")
+
+
+def test_no_text_hides_from_lupdate_behind_a_helper():
+    hidden = [f"{path.relative_to(GUI)}: {match.group(0)}"
+              for path in sorted(GUI.rglob("*.py"))
+              for match in HIDDEN_TEXT.finditer(path.read_text(encoding="utf-8"))]
+    assert hidden == []
+
+
 def test_the_shipped_translation_is_finished():
     entries = messages(TS)
     assert len(entries) > 300

@@ -40,17 +40,16 @@ from netbuilder.gui.text import fill
 def ask_export_untrained(parent: QWidget | None) -> bool:
     """Whether to write weights nobody trained or loaded: random numbers that look like a
     model. The safe answer (Cancel) is the default."""
-    def translate(text: str) -> str:
-        return QCoreApplication.translate("WeightsController", text)
-
-    box = QMessageBox(QMessageBox.Icon.Warning, translate("Export untrained weights?"),
-                      translate("This network has not been trained, and no weights were loaded "
-                                "into it. The file would hold its random initial weights, whose "
-                                "outputs mean nothing yet.\n\nTrain it (F5) or load weights "
-                                "first, or export the initial weights anyway."),
-                      QMessageBox.StandardButton.NoButton, parent)
+    title = QCoreApplication.translate("WeightsController", "Export untrained weights?")
+    text = QCoreApplication.translate(
+        "WeightsController", "This network has not been trained, and no weights were loaded "
+        "into it. The file would hold its random initial weights, whose outputs mean nothing "
+        "yet.\n\nTrain it (F5) or load weights first, or export the initial weights anyway.")
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton,
+                      parent)
     box.setObjectName("untrained_export_box")
-    anyway = box.addButton(translate("Export Anyway"), QMessageBox.ButtonRole.AcceptRole)
+    anyway = box.addButton(QCoreApplication.translate("WeightsController", "Export Anyway"),
+                           QMessageBox.ButtonRole.AcceptRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)

@@ -27,6 +27,7 @@ from netbuilder.core.spec import (
 )
 from netbuilder.gui.text import fill, plural
 
+translate = QCoreApplication.translate
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 STACK_ROLE = Qt.ItemDataRole.UserRole + 2  # on a residual's or parallel's stack rows: its name
 STACK_HEIGHT = 22
@@ -103,10 +104,6 @@ def card_tooltip(item: Item, info: LayerInfo | None) -> str:
     return "<br>".join(lines)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("CardDelegate", text)
-
-
 def card_accessible_text(item: Item, info: LayerInfo | None) -> tuple[str, str]:
     """What a screen reader says for a card: (name, description). The name carries what the
     card shows at a glance — "conv1, Conv2d, output 16×28×28, 160 parameters, error: …" —
@@ -116,23 +113,24 @@ def card_accessible_text(item: Item, info: LayerInfo | None) -> tuple[str, str]:
     described = []
     if info is not None:
         if info.output_shape is not None and not info.error:
-            parts.append(fill(_tr("output %1"), flow_text(info.output_shape)))
-        parts.append(plural(info.params, _tr("1 parameter"), _tr("%1 parameters")))
+            parts.append(fill(translate("CardDelegate", "output %1"), flow_text(info.output_shape)))
+        parts.append(plural(info.params, translate("CardDelegate", "1 parameter"),
+                            translate("CardDelegate", "%1 parameters")))
         if info.error:
-            parts.append(fill(_tr("error: %1"), info.error))
+            parts.append(fill(translate("CardDelegate", "error: %1"), info.error))
         for finding in info.findings:
             if finding.severity == "warning":
-                parts.append(fill(_tr("warning: %1"), finding.message))
+                parts.append(fill(translate("CardDelegate", "warning: %1"), finding.message))
                 if finding.fix:
-                    described.append(fill(_tr("Fix: %1"), finding.fix))
+                    described.append(fill(translate("CardDelegate", "Fix: %1"), finding.fix))
     if isinstance(item, LayerSpec):
         args = key_args(item)
         if args:
             described.insert(0, args)
         if item.frozen:
-            described.append(_tr("frozen"))
+            described.append(translate("CardDelegate", "frozen"))
     if info is not None and info.input_shape is not None:
-        described.append(fill(_tr("input %1"), flow_text(info.input_shape)))
+        described.append(fill(translate("CardDelegate", "input %1"), flow_text(info.input_shape)))
     return ", ".join(parts), "; ".join(described)
 
 
@@ -141,7 +139,7 @@ def stack_accessible_text(owner: Item, stack: str, shape) -> str:
     label = stack_label(owner, stack)
     if shape is None:
         return label
-    return fill(_tr("%1, output %2"), label, flow_text(shape))
+    return fill(translate("CardDelegate", "%1, output %2"), label, flow_text(shape))
 
 
 class CardDelegate(QStyledItemDelegate):

@@ -9,140 +9,194 @@
         <translation>手写一个数字，看看每一层把它变成了什么。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/activations.py" line="296"/>
+        <location filename="../../gui/inspect/activations.py" line="242"/>
+        <source>What every layer makes of the drawing</source>
+        <translation>每一层对这幅画的处理结果</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/activations.py" line="297"/>
         <source>scalar</source>
         <translation>标量</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/activations.py" line="303"/>
+        <location filename="../../gui/inspect/activations.py" line="304"/>
         <source>The first %1 of %2 feature maps</source>
         <translation>%2 个特征图中的前 %1 个</translation>
     </message>
 </context>
 <context>
+    <name>ArgField</name>
+    <message>
+        <location filename="../../gui/network/arg_field.py" line="64"/>
+        <source>Invalid:</source>
+        <translation>无效：</translation>
+    </message>
+</context>
+<context>
     <name>CardDelegate</name>
     <message>
-        <location filename="../../gui/network/cards.py" line="95"/>
+        <location filename="../../gui/network/cards.py" line="77"/>
         <source>, no bias</source>
         <translation>，无偏置</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="110"/>
+        <location filename="../../gui/network/cards.py" line="78"/>
         <source>to %1</source>
         <translation>输出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="115"/>
+        <location filename="../../gui/network/cards.py" line="79"/>
         <source>%1 in %2 groups</source>
         <translation>%1 通道，分 %2 组</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="122"/>
+        <location filename="../../gui/network/cards.py" line="80"/>
         <source>, %1 layers</source>
         <translation>，%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="126"/>
+        <location filename="../../gui/network/cards.py" line="81"/>
         <source>dims %1…%2</source>
         <translation>维度 %1…%2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="129"/>
+        <location filename="../../gui/network/cards.py" line="82"/>
         <source>dim %1 → %2</source>
         <translation>维度 %1 → %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="142"/>
+        <location filename="../../gui/network/cards.py" line="94"/>
         <source>in %1 → out %2</source>
         <translation>输入 %1 → 输出 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="144"/>
+        <location filename="../../gui/network/cards.py" line="96"/>
         <source>%1 parameters, %2 MACs</source>
         <translation>%1 个参数，%2 次乘加 (MACs)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="150"/>
+        <location filename="../../gui/network/cards.py" line="102"/>
+        <location filename="../../gui/network/cards.py" line="125"/>
         <source>Fix: %1</source>
         <translation>修复：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="217"/>
+        <location filename="../../gui/network/cards.py" line="207"/>
         <source>shape error</source>
         <translation>形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="218"/>
+        <location filename="../../gui/network/cards.py" line="208"/>
         <source>%1 params</source>
         <translation>%1 个参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="79"/>
+        <location filename="../../gui/network/cards.py" line="72"/>
         <source>Block · 1 layer</source>
         <translation>块 · 1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="54"/>
+        <location filename="../../gui/network/cards.py" line="47"/>
         <source>body</source>
         <translation>主体</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="55"/>
+        <location filename="../../gui/network/cards.py" line="48"/>
         <source>shortcut</source>
         <translation>捷径</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="56"/>
+        <location filename="../../gui/network/cards.py" line="49"/>
         <source>shortcut: identity (drop a projection here)</source>
         <translation>捷径：恒等（可在此放入投影层）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="59"/>
+        <location filename="../../gui/network/cards.py" line="52"/>
         <source>branch %1</source>
         <translation>分支 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="61"/>
+        <location filename="../../gui/network/cards.py" line="54"/>
         <source>: identity</source>
         <translation>：恒等</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="71"/>
+        <location filename="../../gui/network/cards.py" line="64"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="72"/>
+        <location filename="../../gui/network/cards.py" line="65"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="73"/>
+        <location filename="../../gui/network/cards.py" line="66"/>
         <source>Residual%1 · %2</source>
         <translation>残差%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="77"/>
+        <location filename="../../gui/network/cards.py" line="70"/>
         <source>Parallel · %1 · %2 branches</source>
         <translation>并行 · %1 · %2 个分支</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="80"/>
+        <location filename="../../gui/network/cards.py" line="73"/>
         <source>Block · %1 layers</source>
         <translation>块 · %1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="253"/>
+        <location filename="../../gui/network/cards.py" line="116"/>
+        <source>output %1</source>
+        <translation>输出 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="117"/>
+        <source>1 parameter</source>
+        <translation>1 个参数</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="118"/>
+        <source>%1 parameters</source>
+        <translation>%1 个参数</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="120"/>
+        <source>error: %1</source>
+        <translation>错误：%1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="123"/>
+        <source>warning: %1</source>
+        <translation>警告：%1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="131"/>
+        <source>frozen</source>
+        <translation>已冻结</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="133"/>
+        <source>input %1</source>
+        <translation>输入 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="142"/>
+        <source>%1, output %2</source>
+        <translation>%1，输出 %2</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/cards.py" line="243"/>
         <source>  · frozen</source>
         <translation>  · 已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="255"/>
+        <location filename="../../gui/network/cards.py" line="245"/>
         <source>  · trained</source>
         <translation>  · 已训练</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="348"/>
+        <location filename="../../gui/network/cards.py" line="338"/>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -151,33 +205,89 @@
     <name>CodeView</name>
     <message>
         <location filename="../../gui/network/code_view.py" line="54"/>
+        <source>Code style</source>
+        <translation>代码风格</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/code_view.py" line="55"/>
         <source>nn.Module class</source>
         <translation>nn.Module 类</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="55"/>
+        <location filename="../../gui/network/code_view.py" line="56"/>
         <source>nn.Sequential</source>
         <translation>nn.Sequential</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="56"/>
+        <location filename="../../gui/network/code_view.py" line="57"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="85"/>
+        <location filename="../../gui/network/code_view.py" line="86"/>
         <source># computing…</source>
         <translation># 计算中…</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="94"/>
+        <location filename="../../gui/network/code_view.py" line="95"/>
         <source>The network has problems: %1</source>
         <translation>网络有问题：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="97"/>
+        <location filename="../../gui/network/code_view.py" line="98"/>
         <source>Shapes do not fit yet; the code is written anyway.</source>
         <translation>形状尚不匹配；代码仍照常生成。</translation>
+    </message>
+</context>
+<context>
+    <name>DiagramController</name>
+    <message>
+        <location filename="../../gui/controllers/diagram.py" line="28"/>
+        <source>SVG image (*.svg)</source>
+        <translation>SVG 图像 (*.svg)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/diagram.py" line="28"/>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/diagram.py" line="30"/>
+        <source>Export diagram</source>
+        <translation>导出结构图</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/diagram.py" line="44"/>
+        <source>Cannot export the diagram</source>
+        <translation>无法导出结构图</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/diagram.py" line="47"/>
+        <source>Wrote %1 (%2 diagram)</source>
+        <translation>已写入 %1（%2 结构图）</translation>
+    </message>
+</context>
+<context>
+    <name>Docks</name>
+    <message>
+        <location filename="../../gui/docks.py" line="24"/>
+        <source>Go to %1</source>
+        <translation>转到%1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/docks.py" line="25"/>
+        <source>the Stack</source>
+        <translation>层堆栈</translation>
+    </message>
+    <message>
+        <location filename="../../gui/docks.py" line="77"/>
+        <source>Next Panel</source>
+        <translation>下一个面板</translation>
+    </message>
+    <message>
+        <location filename="../../gui/docks.py" line="77"/>
+        <source>Previous Panel</source>
+        <translation>上一个面板</translation>
     </message>
 </context>
 <context>
@@ -199,82 +309,97 @@
 <context>
     <name>DrawPanel</name>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="191"/>
+        <location filename="../../gui/inspect/draw.py" line="186"/>
+        <source>Drawing canvas</source>
+        <translation>手写画布</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="188"/>
+        <source>Draw a digit with the mouse or a pen; Esc clears it</source>
+        <translation>用鼠标或手写笔写一个数字；按 Esc 清除</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="194"/>
         <source>Clear (Esc)</source>
         <translation>清除 (Esc)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="193"/>
+        <location filename="../../gui/inspect/draw.py" line="196"/>
         <source>Undo stroke</source>
         <translation>撤销笔画</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="198"/>
+        <location filename="../../gui/inspect/draw.py" line="201"/>
         <source>The 28×28 image the network receives</source>
         <translation>网络接收到的 28×28 图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="199"/>
+        <location filename="../../gui/inspect/draw.py" line="202"/>
         <source>Saliency</source>
         <translation>显著性图</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="201"/>
+        <location filename="../../gui/inspect/draw.py" line="204"/>
         <source>Where a change of the input would change the top class most</source>
         <translation>输入在哪些位置变化时，对最高得分类别的影响最大</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="226"/>
+        <location filename="../../gui/inspect/draw.py" line="220"/>
+        <source>Class probabilities</source>
+        <translation>各类别概率</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="230"/>
         <source>Show what the network sees</source>
         <translation>显示网络看到的内容</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="232"/>
+        <location filename="../../gui/inspect/draw.py" line="236"/>
         <source>Add as example</source>
         <translation>添加为样本</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="236"/>
+        <location filename="../../gui/inspect/draw.py" line="240"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="238"/>
+        <location filename="../../gui/inspect/draw.py" line="242"/>
         <source>A short run on your examples mixed with training images</source>
         <translation>在你的样本与训练图像混合的数据上做一次短时训练</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="242"/>
+        <location filename="../../gui/inspect/draw.py" line="246"/>
         <source>Brush</source>
         <translation>笔刷</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="250"/>
+        <location filename="../../gui/inspect/draw.py" line="254"/>
         <source>Network input (28×28)</source>
         <translation>网络输入 (28×28)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="260"/>
+        <location filename="../../gui/inspect/draw.py" line="264"/>
         <source>This is a</source>
         <translation>这是</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="319"/>
+        <location filename="../../gui/inspect/draw.py" line="323"/>
         <source>No network to ask yet: train one (F5) or load weights.</source>
         <translation>还没有可用的网络：请先训练一个 (F5) 或加载权重。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="377"/>
+        <location filename="../../gui/inspect/draw.py" line="381"/>
         <source>Draw a clear digit first, then label it.</source>
         <translation>请先写一个清晰的数字，再为它标注。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="389"/>
+        <location filename="../../gui/inspect/draw.py" line="393"/>
         <source>1 example</source>
         <translation>1 个样本</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="390"/>
+        <location filename="../../gui/inspect/draw.py" line="394"/>
         <source>%1 examples</source>
         <translation>%1 个样本</translation>
     </message>
@@ -385,104 +510,115 @@
         <translation>训练或暂停一次运行，即可查看网络在验证集图像上的表现</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="176"/>
-        <location filename="../../gui/training/evaluation.py" line="473"/>
+        <location filename="../../gui/training/evaluation.py" line="172"/>
+        <location filename="../../gui/training/evaluation.py" line="177"/>
+        <location filename="../../gui/training/evaluation.py" line="476"/>
         <source>Accuracy per class</source>
         <translation>各类别准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="180"/>
-        <location filename="../../gui/training/evaluation.py" line="474"/>
+        <location filename="../../gui/training/evaluation.py" line="181"/>
+        <location filename="../../gui/training/evaluation.py" line="477"/>
         <source>True class</source>
         <translation>真实类别</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="187"/>
+        <location filename="../../gui/training/evaluation.py" line="185"/>
+        <source>Confusion matrix</source>
+        <translation>混淆矩阵</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/evaluation.py" line="189"/>
         <source>Rows: the true class; columns: the predicted class. Click a cell to see its images.</source>
         <translation>行：真实类别；列：预测类别。点击单元格可查看其中的图像。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="196"/>
+        <location filename="../../gui/training/evaluation.py" line="198"/>
         <source>Confusion matrix: rows are the true class, columns the predicted one</source>
         <translation>混淆矩阵：行为真实类别，列为预测类别</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="205"/>
+        <location filename="../../gui/training/evaluation.py" line="207"/>
         <source>Show the most confidently wrong</source>
         <translation>显示置信度最高的错误</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="328"/>
+        <location filename="../../gui/training/evaluation.py" line="214"/>
+        <source>Most confidently wrong examples</source>
+        <translation>最自信却错误的样本</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/evaluation.py" line="331"/>
         <source>Most confidently wrong</source>
         <translation>置信度最高的错误</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="331"/>
+        <location filename="../../gui/training/evaluation.py" line="334"/>
         <source>Most confidently wrong: none, every validation image is right</source>
         <translation>置信度最高的错误：无，所有验证集图像均预测正确</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="333"/>
+        <location filename="../../gui/training/evaluation.py" line="336"/>
         <source>Most confidently wrong: none were kept</source>
         <translation>置信度最高的错误：未保留任何图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="347"/>
+        <location filename="../../gui/training/evaluation.py" line="350"/>
         <source>True %1, predicted %2: the images were not kept with this result</source>
         <translation>真实 %1，预测 %2：此结果未保留图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="355"/>
+        <location filename="../../gui/training/evaluation.py" line="358"/>
         <source>no images</source>
         <translation>无图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="355"/>
+        <location filename="../../gui/training/evaluation.py" line="358"/>
         <source>1 image</source>
         <translation>1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="356"/>
+        <location filename="../../gui/training/evaluation.py" line="359"/>
         <source>%1 images</source>
         <translation>%1 张图像</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="357"/>
+        <location filename="../../gui/training/evaluation.py" line="360"/>
         <source>True %1, predicted %2: %3</source>
         <translation>真实 %1，预测 %2：%3</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="360"/>
+        <location filename="../../gui/training/evaluation.py" line="363"/>
         <source> (showing the first %1)</source>
         <translation>（显示前 %1 张）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="388"/>
+        <location filename="../../gui/training/evaluation.py" line="391"/>
         <source>Validation accuracy %1 % (%2 of %3)</source>
         <translation>验证集准确率 %1 %（%3 张中 %2 张正确）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="390"/>
+        <location filename="../../gui/training/evaluation.py" line="393"/>
         <source>loss %1</source>
         <translation>损失 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="424"/>
+        <location filename="../../gui/training/evaluation.py" line="427"/>
         <source>Predicted %1</source>
         <translation>预测为 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="425"/>
+        <location filename="../../gui/training/evaluation.py" line="428"/>
         <source>True %1</source>
         <translation>真实为 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="435"/>
+        <location filename="../../gui/training/evaluation.py" line="438"/>
         <source>True %1, predicted %2: %3 (%4 % of the %1s)</source>
         <translation>真实 %1，预测 %2：%3（占真实 %1 的 %4 %）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/evaluation.py" line="453"/>
+        <location filename="../../gui/training/evaluation.py" line="456"/>
         <source>Validation image #%1
 true: %2
 predicted: %3 with %4 % confidence</source>
@@ -625,12 +761,17 @@ Not saved yet: %2.</source>
 <context>
     <name>GettingStarted</name>
     <message>
-        <location filename="../../gui/dialogs/help.py" line="25"/>
+        <location filename="../../gui/dialogs/help.py" line="31"/>
         <source>Getting Started</source>
         <translation>入门</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/help.py" line="31"/>
+        <location filename="../../gui/dialogs/help.py" line="35"/>
+        <source>Getting started</source>
+        <translation>入门</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/help.py" line="38"/>
         <source>&lt;h2&gt;Getting started with netbuilder&lt;/h2&gt;&lt;p&gt;A network is a stack of layers, top to bottom. The card of each layer shows the shape of what comes out of it; a red card says what does not fit.&lt;/p&gt;&lt;h3&gt;1. Build&lt;/h3&gt;&lt;p&gt;Drag a layer from the &lt;b&gt;Layers&lt;/b&gt; palette (left) into the stack, or double-click it to add it after the selected card. Edit the selected layer in &lt;b&gt;Properties&lt;/b&gt;. Delete removes, Ctrl+D duplicates, Alt+Up/Down moves, Ctrl+G groups into a block; Ctrl+Z undoes anything. File ▸ New from Template… (Ctrl+Shift+N) starts from a working network.&lt;/p&gt;&lt;h3&gt;2. Train&lt;/h3&gt;&lt;p&gt;Choose the dataset and settings in the &lt;b&gt;Training&lt;/b&gt; panel and press &lt;b&gt;F5&lt;/b&gt;. The &lt;b&gt;Curves&lt;/b&gt; show the loss and accuracy live; F6 pauses, Shift+F5 stops. &lt;b&gt;Evaluation&lt;/b&gt; shows what the network gets right and wrong.&lt;/p&gt;&lt;h3&gt;3. Try&lt;/h3&gt;&lt;p&gt;On the &lt;b&gt;Draw&lt;/b&gt; panel, draw a digit with the mouse and see what the network answers; &lt;b&gt;Try&lt;/b&gt; takes an image file or a row of a table.&lt;/p&gt;&lt;h3&gt;4. Save and export&lt;/h3&gt;&lt;p&gt;Ctrl+S saves the project with its weights. File ▸ Export writes the network as PyTorch code, its weights as a state_dict that plain PyTorch loads, a training script, or ONNX, TorchScript and torch.export programs.&lt;/p&gt;&lt;p&gt;Help ▸ Keyboard Shortcuts lists every shortcut.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;netbuilder 入门&lt;/h2&gt;&lt;p&gt;网络是从上到下堆叠的一层层。每一层的卡片显示从它输出的形状;红色卡片说明哪里不匹配。&lt;/p&gt;&lt;h3&gt;1. 构建&lt;/h3&gt;&lt;p&gt;把层从左侧的&lt;b&gt;层&lt;/b&gt;面板拖到堆栈中,或双击它添加到所选卡片之后。在&lt;b&gt;属性&lt;/b&gt;中编辑所选层。Delete 删除,Ctrl+D 复制,Alt+上/下 移动,Ctrl+G 编组为块;Ctrl+Z 可撤销任何操作。文件 ▸ 从模板新建…(Ctrl+Shift+N)从一个可用的网络开始。&lt;/p&gt;&lt;h3&gt;2. 训练&lt;/h3&gt;&lt;p&gt;在&lt;b&gt;训练&lt;/b&gt;面板中选择数据集和设置,然后按 &lt;b&gt;F5&lt;/b&gt;。&lt;b&gt;曲线&lt;/b&gt;实时显示损失和准确率;F6 暂停,Shift+F5 停止。&lt;b&gt;评估&lt;/b&gt;显示网络哪些对、哪些错。&lt;/p&gt;&lt;h3&gt;3. 试用&lt;/h3&gt;&lt;p&gt;在&lt;b&gt;绘制&lt;/b&gt;面板上用鼠标写一个数字,看看网络的回答;&lt;b&gt;试用&lt;/b&gt;面板接受图像文件或表格的一行。&lt;/p&gt;&lt;h3&gt;4. 保存和导出&lt;/h3&gt;&lt;p&gt;Ctrl+S 连同权重保存项目。文件 ▸ 导出 可以把网络写成 PyTorch 代码,把权重写成普通 PyTorch 能加载的 state_dict,或写出训练脚本,以及 ONNX、TorchScript 和 torch.export 程序。&lt;/p&gt;&lt;p&gt;帮助 ▸ 键盘快捷键 列出所有快捷键。&lt;/p&gt;</translation>
     </message>
@@ -639,47 +780,57 @@ Not saved yet: %2.</source>
     <name>HealthView</name>
     <message>
         <location filename="../../gui/inspect/health.py" line="29"/>
-        <location filename="../../gui/inspect/health.py" line="74"/>
+        <location filename="../../gui/inspect/health.py" line="76"/>
         <source>Health appears while a run trains.</source>
         <translation>训练运行时会在此显示健康状况。</translation>
     </message>
     <message>
         <location filename="../../gui/inspect/health.py" line="33"/>
+        <source>Health per layer</source>
+        <translation>每层健康状况</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/health.py" line="34"/>
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="33"/>
+        <location filename="../../gui/inspect/health.py" line="34"/>
         <source>Gradient norm</source>
         <translation>梯度范数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="34"/>
+        <location filename="../../gui/inspect/health.py" line="35"/>
         <source>Update / weight</source>
         <translation>更新量 / 权重</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="34"/>
+        <location filename="../../gui/inspect/health.py" line="35"/>
         <source>Dead units</source>
         <translation>死亡单元</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="44"/>
+        <location filename="../../gui/inspect/health.py" line="41"/>
+        <source>Health findings</source>
+        <translation>健康检查结果</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/health.py" line="46"/>
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="50"/>
+        <location filename="../../gui/inspect/health.py" line="52"/>
         <source>Measured at step %1</source>
         <translation>于第 %1 步测得</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="56"/>
+        <location filename="../../gui/inspect/health.py" line="58"/>
         <source>model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="68"/>
+        <location filename="../../gui/inspect/health.py" line="70"/>
         <source>Nothing unusual.</source>
         <translation>未发现异常。</translation>
     </message>
@@ -693,61 +844,66 @@ Not saved yet: %2.</source>
     </message>
     <message>
         <location filename="../../gui/dialogs/import_model.py" line="59"/>
+        <source>Python file</source>
+        <translation>Python 文件</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/import_model.py" line="60"/>
         <source>a .py file with an nn.Module class</source>
         <translation>含有 nn.Module 类的 .py 文件</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/import_model.py" line="60"/>
+        <location filename="../../gui/dialogs/import_model.py" line="61"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/import_model.py" line="70"/>
+        <location filename="../../gui/dialogs/import_model.py" line="71"/>
         <source>One sample&apos;s shape, without the batch</source>
         <translation>单个样本的形状，不含批维度</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/import_model.py" line="71"/>
+        <location filename="../../gui/dialogs/import_model.py" line="72"/>
         <source>Importing runs the file&apos;s code (in a separate process that is stopped after a minute). Import only code you trust.</source>
         <translation>导入会运行该文件的代码（在一个独立进程中，一分钟后停止）。只导入你信任的代码。</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/import_model.py" line="80"/>
+        <location filename="../../gui/dialogs/import_model.py" line="81"/>
         <source>Import</source>
         <translation>导入</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/import_model.py" line="84"/>
+        <location filename="../../gui/dialogs/import_model.py" line="85"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/import_model.py" line="85"/>
+        <location filename="../../gui/dialogs/import_model.py" line="86"/>
         <source>Class</source>
         <translation>类</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/import_model.py" line="86"/>
+        <location filename="../../gui/dialogs/import_model.py" line="87"/>
         <source>Input shape</source>
         <translation>输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/import_model.py" line="94"/>
+        <location filename="../../gui/dialogs/import_model.py" line="95"/>
         <source>Python file with a model</source>
         <translation>含有模型的 Python 文件</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/import_model.py" line="95"/>
+        <location filename="../../gui/dialogs/import_model.py" line="96"/>
         <source>Python (*.py)</source>
         <translation>Python (*.py)</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/import_model.py" line="108"/>
+        <location filename="../../gui/dialogs/import_model.py" line="109"/>
         <source>No class found in this file (or it cannot be read as Python).</source>
         <translation>此文件中没有找到类（或无法作为 Python 读取）。</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/import_model.py" line="120"/>
+        <location filename="../../gui/dialogs/import_model.py" line="121"/>
         <source>Choose a file, a class and an input shape such as %1.</source>
         <translation>请选择文件、类和输入形状，例如 %1。</translation>
     </message>
@@ -845,95 +1001,138 @@ Not added:
     </message>
 </context>
 <context>
+    <name>LogFolderOption</name>
+    <message>
+        <location filename="../../gui/training/log_folder.py" line="38"/>
+        <source>Log each run to a folder</source>
+        <translation>将每次运行记录到文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log_folder.py" line="41"/>
+        <source>Each run also writes TensorBoard event files (losses, scores, learning rate, weight histograms) and metrics.csv into a new sub-folder of this folder; tensorboard --logdir FOLDER shows them. Kept on this computer, not in the project.</source>
+        <translation>每次运行还会在此文件夹的新子文件夹中写入 TensorBoard 事件文件（损失、得分、学习率、权重直方图）和 metrics.csv；用 tensorboard --logdir 文件夹 查看。此设置保存在本机，不保存在项目中。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log_folder.py" line="46"/>
+        <source>folder for training logs</source>
+        <translation>训练日志文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log_folder.py" line="47"/>
+        <source>Training log folder</source>
+        <translation>训练日志文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log_folder.py" line="49"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log_folder.py" line="51"/>
+        <source>Choose the training log folder</source>
+        <translation>选择训练日志文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log_folder.py" line="52"/>
+        <source>TensorBoard is not installed: only metrics.csv is written (pip install &apos;netbuilder[tensorboard]&apos;).</source>
+        <translation>未安装 TensorBoard：只写入 metrics.csv（pip install &apos;netbuilder[tensorboard]&apos;）。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/log_folder.py" line="75"/>
+        <source>Folder for training logs</source>
+        <translation>训练日志文件夹</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gui/app.py" line="109"/>
+        <location filename="../../gui/app.py" line="114"/>
         <source>Could not open %1</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="109"/>
+        <location filename="../../gui/main_window.py" line="100"/>
         <source>Training: the network is locked. Stop the run to edit it.</source>
         <translation>训练中：网络已锁定。请停止本次运行后再编辑。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="139"/>
+        <location filename="../../gui/main_window.py" line="131"/>
         <source>Layers</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="141"/>
+        <location filename="../../gui/main_window.py" line="133"/>
         <source>Properties</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="143"/>
+        <location filename="../../gui/main_window.py" line="135"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="145"/>
+        <location filename="../../gui/main_window.py" line="137"/>
         <source>Summary and problems</source>
         <translation>摘要与问题</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="146"/>
+        <location filename="../../gui/main_window.py" line="138"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="147"/>
+        <location filename="../../gui/main_window.py" line="139"/>
         <source>Curves</source>
         <translation>曲线</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="148"/>
+        <location filename="../../gui/main_window.py" line="140"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="149"/>
+        <location filename="../../gui/main_window.py" line="141"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="150"/>
+        <location filename="../../gui/main_window.py" line="142"/>
         <source>Parameters</source>
         <translation>参数</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="152"/>
+        <location filename="../../gui/main_window.py" line="144"/>
         <source>Health</source>
         <translation>健康状况</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="153"/>
+        <location filename="../../gui/main_window.py" line="145"/>
         <source>Draw</source>
         <translation>手写</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="95"/>
+        <location filename="../../gui/main_window.py" line="91"/>
         <source>Loading PyTorch&apos;s shape analysis…</source>
         <translation>正在加载 PyTorch 的形状分析…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="394"/>
-        <location filename="../../gui/theme.py" line="10"/>
+        <location filename="../../gui/actions.py" line="403"/>
+        <location filename="../../gui/theme.py" line="16"/>
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="98"/>
+        <location filename="../../gui/dialogs/help.py" line="143"/>
         <source>New here? Help ▸ Getting Started (F1)</source>
         <translation>初次使用?帮助 ▸ 入门(F1)</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="100"/>
+        <location filename="../../gui/dialogs/help.py" line="146"/>
         <source>How to build, train (F5), try and export a network, on one page</source>
         <translation>一页说明如何构建、训练(F5)、试用和导出网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="154"/>
+        <location filename="../../gui/main_window.py" line="146"/>
         <source>Try</source>
         <translation>试用</translation>
     </message>
@@ -959,7 +1158,7 @@ Not added:
     </message>
     <message>
         <location filename="../../gui/main_window.py" line="277"/>
-        <location filename="../../gui/main_window.py" line="427"/>
+        <location filename="../../gui/recovery.py" line="48"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
@@ -989,302 +1188,312 @@ Not added:
         <translation>语言将在 netbuilder 下次启动时更改。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="372"/>
+        <location filename="../../gui/dialogs/help.py" line="137"/>
         <source>About netbuilder</source>
         <translation>关于 netbuilder</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="390"/>
+        <location filename="../../gui/dialogs/help.py" line="117"/>
         <source>Stack layers into a torch.nn.Sequential, see the shapes that flow, and export readable PyTorch code.</source>
         <translation>将各层堆叠成 torch.nn.Sequential，查看张量形状如何流动，并导出易读的 PyTorch 代码。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="393"/>
+        <location filename="../../gui/dialogs/help.py" line="120"/>
+        <source>netbuilder is free software under the MIT License.</source>
+        <translation>netbuilder 是以 MIT 许可证发布的自由软件。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/help.py" line="122"/>
         <source>Embedded digits: the MNIST database (LeCun, Cortes, Burges; CC BY-SA 3.0).</source>
         <translation>内置手写数字：MNIST 数据库（LeCun、Cortes、Burges；CC BY-SA 3.0）。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="412"/>
+        <location filename="../../gui/recovery.py" line="33"/>
         <source>an unsaved network</source>
         <translation>一个未保存的网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="414"/>
+        <location filename="../../gui/recovery.py" line="35"/>
         <source>Restore unsaved work?</source>
         <translation>恢复未保存的工作？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="415"/>
+        <location filename="../../gui/recovery.py" line="36"/>
         <source>netbuilder did not close properly. Restore %1 as it was at %2?</source>
         <translation>netbuilder 上次未正常关闭。是否将 %1 恢复为 %2 时的状态？</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="426"/>
+        <location filename="../../gui/recovery.py" line="47"/>
         <source>Cannot restore</source>
         <translation>无法恢复</translation>
     </message>
     <message>
-        <location filename="../../gui/theme.py" line="11"/>
+        <location filename="../../gui/theme.py" line="17"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../gui/theme.py" line="12"/>
+        <location filename="../../gui/theme.py" line="18"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="35"/>
+        <location filename="../../gui/actions.py" line="36"/>
         <source>&amp;New</source>
         <translation>新建(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="38"/>
+        <location filename="../../gui/actions.py" line="39"/>
         <source>New from &amp;Template…</source>
         <translation>从模板新建(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="42"/>
+        <location filename="../../gui/actions.py" line="43"/>
         <source>New &amp;Window</source>
         <translation>新建窗口(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="43"/>
+        <location filename="../../gui/actions.py" line="44"/>
         <source>&amp;Open…</source>
         <translation>打开(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="44"/>
+        <location filename="../../gui/actions.py" line="45"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="46"/>
+        <location filename="../../gui/actions.py" line="47"/>
         <source>Save &amp;As…</source>
         <translation>另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="49"/>
+        <location filename="../../gui/actions.py" line="50"/>
         <source>&amp;Python code…</source>
         <translation>Python 代码(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="53"/>
+        <location filename="../../gui/actions.py" line="54"/>
         <source>&amp;Import PyTorch Model…</source>
         <translation>导入 PyTorch 模型(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="58"/>
+        <location filename="../../gui/actions.py" line="59"/>
         <source>Add Layers from &amp;File…</source>
         <translation>从文件添加层(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="65"/>
+        <location filename="../../gui/actions.py" line="66"/>
         <source>&amp;Weights (state_dict)…</source>
         <translation>权重 (state_dict)(&amp;W)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="70"/>
+        <location filename="../../gui/actions.py" line="71"/>
         <source>&amp;Training Script…</source>
         <translation>训练脚本(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="75"/>
+        <location filename="../../gui/actions.py" line="76"/>
+        <source>&amp;Diagram (SVG, PNG)…</source>
+        <translation>结构图 (SVG, PNG)(&amp;D)…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/actions.py" line="81"/>
         <source>&amp;ONNX…</source>
         <translation>ONNX(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="81"/>
+        <location filename="../../gui/actions.py" line="87"/>
         <source>Torch&amp;Script…</source>
         <translation>TorchScript(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="87"/>
+        <location filename="../../gui/actions.py" line="93"/>
         <source>torch.e&amp;xport Program…</source>
         <translation>torch.export 程序(&amp;X)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="93"/>
+        <location filename="../../gui/actions.py" line="99"/>
         <source>Save &amp;Checkpoint…</source>
         <translation>保存检查点(&amp;C)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="97"/>
+        <location filename="../../gui/actions.py" line="103"/>
         <source>&amp;Load Weights…</source>
         <translation>加载权重(&amp;L)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="101"/>
+        <location filename="../../gui/actions.py" line="107"/>
         <source>Open C&amp;heckpoint or Weights…</source>
         <translation>打开检查点或权重(&amp;H)…</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="104"/>
+        <location filename="../../gui/actions.py" line="110"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="171"/>
+        <location filename="../../gui/actions.py" line="178"/>
         <source>Group into &amp;Residual</source>
         <translation>组合为残差块(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="180"/>
+        <location filename="../../gui/actions.py" line="187"/>
         <source>Group into &amp;Parallel</source>
         <translation>组合为并行块(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="189"/>
+        <location filename="../../gui/actions.py" line="196"/>
         <source>Ungr&amp;oup</source>
         <translation>取消组合(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="219"/>
+        <location filename="../../gui/actions.py" line="226"/>
         <source>&amp;Getting Started</source>
         <translation>入门(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="221"/>
+        <location filename="../../gui/actions.py" line="228"/>
         <source>&amp;Keyboard Shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="285"/>
+        <location filename="../../gui/actions.py" line="294"/>
         <source>&amp;Layers</source>
         <translation>层(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="335"/>
+        <location filename="../../gui/actions.py" line="344"/>
         <source>&amp;Undo</source>
         <translation>撤销(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="337"/>
+        <location filename="../../gui/actions.py" line="346"/>
         <source>&amp;Redo</source>
         <translation>重做(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="106"/>
+        <location filename="../../gui/actions.py" line="113"/>
         <source>Cu&amp;t</source>
         <translation>剪切(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="110"/>
+        <location filename="../../gui/actions.py" line="117"/>
         <source>&amp;Copy</source>
         <translation>复制(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="117"/>
+        <location filename="../../gui/actions.py" line="124"/>
         <source>&amp;Paste</source>
         <translation>粘贴(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="121"/>
+        <location filename="../../gui/actions.py" line="128"/>
         <source>&amp;Delete</source>
         <translation>删除(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="129"/>
+        <location filename="../../gui/actions.py" line="136"/>
         <source>D&amp;uplicate</source>
         <translation>创建副本(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="137"/>
+        <location filename="../../gui/actions.py" line="144"/>
         <source>Re&amp;name</source>
         <translation>重命名(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="145"/>
+        <location filename="../../gui/actions.py" line="152"/>
         <source>Move &amp;Up</source>
         <translation>上移(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="154"/>
+        <location filename="../../gui/actions.py" line="161"/>
         <source>Move Do&amp;wn</source>
         <translation>下移(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="163"/>
+        <location filename="../../gui/actions.py" line="170"/>
         <source>&amp;Group into Block</source>
         <translation>组合为块(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="197"/>
+        <location filename="../../gui/actions.py" line="204"/>
         <source>Select &amp;All</source>
         <translation>全选(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="223"/>
+        <location filename="../../gui/actions.py" line="230"/>
         <source>&amp;About netbuilder</source>
         <translation>关于 netbuilder(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="204"/>
+        <location filename="../../gui/actions.py" line="211"/>
         <source>&amp;Start Training</source>
         <translation>开始训练(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="208"/>
+        <location filename="../../gui/actions.py" line="215"/>
         <source>&amp;Pause / Resume</source>
         <translation>暂停 / 继续(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="214"/>
+        <location filename="../../gui/actions.py" line="221"/>
         <source>S&amp;top</source>
         <translation>停止(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="217"/>
+        <location filename="../../gui/actions.py" line="224"/>
         <source>&amp;Reset Weights</source>
         <translation>重置权重(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="228"/>
+        <location filename="../../gui/actions.py" line="236"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="375"/>
+        <location filename="../../gui/actions.py" line="384"/>
         <source>Open &amp;Recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="245"/>
+        <location filename="../../gui/actions.py" line="253"/>
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="262"/>
+        <location filename="../../gui/actions.py" line="271"/>
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="286"/>
+        <location filename="../../gui/actions.py" line="295"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="385"/>
+        <location filename="../../gui/actions.py" line="394"/>
         <source>&amp;Theme</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="397"/>
+        <location filename="../../gui/actions.py" line="406"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="287"/>
+        <location filename="../../gui/actions.py" line="296"/>
         <source>&amp;Train</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="288"/>
+        <location filename="../../gui/actions.py" line="297"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../gui/actions.py" line="430"/>
+        <location filename="../../gui/actions.py" line="439"/>
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
@@ -1292,144 +1501,237 @@ Not added:
 <context>
     <name>Palette</name>
     <message>
-        <location filename="../../gui/network/palette.py" line="29"/>
+        <location filename="../../gui/network/palette.py" line="30"/>
         <source>Linear</source>
         <translation>线性</translation>
     </message>
     <message>
-        <location filename="../../gui/network/palette.py" line="29"/>
+        <location filename="../../gui/network/palette.py" line="30"/>
         <source>Convolution</source>
         <translation>卷积</translation>
     </message>
     <message>
-        <location filename="../../gui/network/palette.py" line="30"/>
+        <location filename="../../gui/network/palette.py" line="31"/>
         <source>Pooling</source>
         <translation>池化</translation>
     </message>
     <message>
-        <location filename="../../gui/network/palette.py" line="30"/>
+        <location filename="../../gui/network/palette.py" line="31"/>
         <source>Normalization</source>
         <translation>归一化</translation>
     </message>
     <message>
-        <location filename="../../gui/network/palette.py" line="31"/>
+        <location filename="../../gui/network/palette.py" line="32"/>
         <source>Dropout</source>
         <translation>Dropout（随机失活）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/palette.py" line="31"/>
+        <location filename="../../gui/network/palette.py" line="32"/>
         <source>Activation</source>
         <translation>激活</translation>
     </message>
     <message>
-        <location filename="../../gui/network/palette.py" line="32"/>
+        <location filename="../../gui/network/palette.py" line="33"/>
         <source>Shape</source>
         <translation>形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/palette.py" line="32"/>
+        <location filename="../../gui/network/palette.py" line="33"/>
         <source>Recurrent</source>
         <translation>循环</translation>
     </message>
     <message>
-        <location filename="../../gui/network/palette.py" line="33"/>
-        <location filename="../../gui/network/palette.py" line="131"/>
+        <location filename="../../gui/network/palette.py" line="34"/>
+        <location filename="../../gui/network/palette.py" line="140"/>
         <source>Containers</source>
         <translation>容器</translation>
     </message>
     <message>
-        <location filename="../../gui/network/palette.py" line="33"/>
+        <location filename="../../gui/network/palette.py" line="34"/>
         <source>Custom</source>
         <translation>自定义</translation>
     </message>
     <message>
-        <location filename="../../gui/network/palette.py" line="84"/>
+        <location filename="../../gui/network/palette.py" line="85"/>
+        <source>Filter layers</source>
+        <translation>筛选层</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/palette.py" line="86"/>
         <source>Filter layers…</source>
         <translation>筛选层…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/palette.py" line="90"/>
+        <source>Layer kinds</source>
+        <translation>层类型</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/palette.py" line="92"/>
+        <source>Enter or Space adds the chosen kind after the selected card; Enter in the filter adds the first kind shown.</source>
+        <translation>按 Enter 或空格键，将所选类型添加到选中卡片之后；在筛选框中按 Enter，添加显示的第一个类型。</translation>
     </message>
 </context>
 <context>
     <name>ParameterTree</name>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="130"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="131"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="130"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="131"/>
         <source>Kind / shape</source>
         <translation>类型 / 形状</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="130"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="131"/>
         <source>numel</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="130"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="131"/>
         <source>dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="131"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="132"/>
         <source>device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="131"/>
-        <location filename="../../gui/inspect/parameter_tree.py" line="372"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="132"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="373"/>
         <source>trainable</source>
         <translation>可训练</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="252"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="253"/>
         <source>model (%1)</source>
         <translation>模型 (%1)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="274"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="275"/>
         <source>parameter %1</source>
         <translation>参数 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="287"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="288"/>
         <source>buffer %1: saved in state_dict, not trained</source>
         <translation>缓冲区 %1：保存在 state_dict 中，不参与训练</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="289"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="290"/>
         <source>buffer %1: not trained, not saved in state_dict</source>
         <translation>缓冲区 %1：不参与训练，不保存在 state_dict 中</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="365"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="366"/>
         <source>buffer %1</source>
         <translation>缓冲区 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="380"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="381"/>
         <source>Parameters: %1 total · %2 trainable · %3 frozen</source>
         <translation>参数：共 %1 个 · %2 个可训练 · %3 个已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="383"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="384"/>
         <source> · buffers: %1 values</source>
         <translation> · 缓冲区：%1 个值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="261"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="262"/>
         <source>model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="372"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="128"/>
+        <source>Modules and parameters</source>
+        <translation>模块与参数</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/parameter_tree.py" line="373"/>
         <source>frozen</source>
         <translation>已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="378"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="379"/>
         <source>No model</source>
         <translation>无模型</translation>
+    </message>
+</context>
+<context>
+    <name>PenStrengths</name>
+    <message>
+        <location filename="../../gui/training/pen_strengths.py" line="17"/>
+        <source>Stroke</source>
+        <translation>笔画</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/pen_strengths.py" line="18"/>
+        <source>Thicker or thinner strokes, as other pens draw them (0: off, 1: strongest)</source>
+        <translation>更粗或更细的笔画，模拟其他笔的书写（0：关闭，1：最强）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/pen_strengths.py" line="20"/>
+        <source>Blur</source>
+        <translation>模糊</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/pen_strengths.py" line="21"/>
+        <source>Blur and ink intensity, as a scanner or camera gives them (0: off, 1: strongest)</source>
+        <translation>模糊与墨迹浓淡，模拟扫描仪或相机的效果（0：关闭，1：最强）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/pen_strengths.py" line="23"/>
+        <source>Elastic</source>
+        <translation>弹性形变</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/pen_strengths.py" line="24"/>
+        <source>A smooth random warp, like another hand&apos;s writing (0: off, 1: strongest)</source>
+        <translation>平滑的随机扭曲，模拟另一个人的笔迹（0：关闭，1：最强）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/pen_strengths.py" line="26"/>
+        <source>Erase</source>
+        <translation>擦除</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/pen_strengths.py" line="27"/>
+        <source>How often a random rectangle is blanked: for photos, not digits (0: off, 1: every image)</source>
+        <translation>随机矩形被抹去的频率：用于照片，不用于数字（0：关闭，1：每张图像）</translation>
+    </message>
+</context>
+<context>
+    <name>PluginErrorsFooter</name>
+    <message>
+        <location filename="../../gui/network/plugin_errors.py" line="30"/>
+        <location filename="../../gui/network/plugin_errors.py" line="77"/>
+        <source>1 layer plugin could not be loaded</source>
+        <translation>1 个层插件无法加载</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/plugin_errors.py" line="32"/>
+        <location filename="../../gui/network/plugin_errors.py" line="78"/>
+        <source>%1 layer plugins could not be loaded</source>
+        <translation>%1 个层插件无法加载</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/plugin_errors.py" line="52"/>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/plugin_errors.py" line="53"/>
+        <source>Show why plugins could not be loaded</source>
+        <translation>显示插件无法加载的原因</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/plugin_errors.py" line="60"/>
+        <source>Plugin errors</source>
+        <translation>插件错误</translation>
     </message>
 </context>
 <context>
@@ -1497,6 +1799,7 @@ Not added:
         <translation>在 state_dict 和生成代码中使用的名称。按 Enter 键重命名。</translation>
     </message>
     <message>
+        <location filename="../../gui/network/properties.py" line="174"/>
         <location filename="../../gui/network/properties.py" line="175"/>
         <source>Name</source>
         <translation>名称</translation>
@@ -1669,70 +1972,75 @@ Not added:
         <translation>该层没有构造参数。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="318"/>
+        <location filename="../../gui/network/properties.py" line="316"/>
+        <source> (required)</source>
+        <translation>（必填）</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/properties.py" line="319"/>
         <source>Always written in generated code</source>
         <translation>总会写入生成的代码</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="350"/>
-        <location filename="../../gui/network/properties.py" line="356"/>
+        <location filename="../../gui/network/properties.py" line="351"/>
+        <location filename="../../gui/network/properties.py" line="357"/>
         <source>empty: none</source>
         <translation>留空：None</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="396"/>
-        <location filename="../../gui/network/properties.py" line="400"/>
-        <location filename="../../gui/network/properties.py" line="402"/>
+        <location filename="../../gui/network/properties.py" line="397"/>
+        <location filename="../../gui/network/properties.py" line="401"/>
+        <location filename="../../gui/network/properties.py" line="403"/>
         <source>Error: </source>
         <translation>错误：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="396"/>
+        <location filename="../../gui/network/properties.py" line="397"/>
         <source>Warning: </source>
         <translation>警告：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="412"/>
+        <location filename="../../gui/network/properties.py" line="413"/>
         <source>(%1 frozen)</source>
         <translation>（%1 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="419"/>
+        <location filename="../../gui/network/properties.py" line="420"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="419"/>
+        <location filename="../../gui/network/properties.py" line="420"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="421"/>
+        <location filename="../../gui/network/properties.py" line="422"/>
         <source>1 inner block</source>
         <translation>1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="421"/>
+        <location filename="../../gui/network/properties.py" line="422"/>
         <source>%1 inner blocks</source>
         <translation>%1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="463"/>
+        <location filename="../../gui/network/properties.py" line="464"/>
         <source>Set %1</source>
         <translation>设置 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="511"/>
+        <location filename="../../gui/network/properties.py" line="512"/>
         <source>Freeze %1</source>
         <translation>冻结 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="511"/>
+        <location filename="../../gui/network/properties.py" line="512"/>
         <source>Unfreeze %1</source>
         <translation>解冻 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="552"/>
+        <location filename="../../gui/network/properties.py" line="553"/>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -1806,41 +2114,46 @@ Not added:
     </message>
     <message>
         <location filename="../../gui/dialogs/weights.py" line="51"/>
+        <source>Keys of the network and the file</source>
+        <translation>网络与文件的键</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/weights.py" line="53"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="51"/>
+        <location filename="../../gui/dialogs/weights.py" line="53"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="52"/>
+        <location filename="../../gui/dialogs/weights.py" line="54"/>
         <source>In the network</source>
         <translation>网络中</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="52"/>
+        <location filename="../../gui/dialogs/weights.py" line="54"/>
         <source>In the file</source>
         <translation>文件中</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="69"/>
+        <location filename="../../gui/dialogs/weights.py" line="71"/>
         <source>Strict</source>
         <translation>严格加载</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="71"/>
+        <location filename="../../gui/dialogs/weights.py" line="73"/>
         <source>Load only if every key and shape fits</source>
         <translation>仅当所有键和形状都匹配时才加载</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="73"/>
+        <location filename="../../gui/dialogs/weights.py" line="75"/>
         <source>Load matching</source>
         <translation>加载匹配项</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="76"/>
+        <location filename="../../gui/dialogs/weights.py" line="78"/>
         <source>Load the %1 matching keys; leave the rest as they are</source>
         <translation>加载 %1 个匹配的键；其余保持不变</translation>
     </message>
@@ -1848,23 +2161,28 @@ Not added:
 <context>
     <name>RegressionView</name>
     <message>
-        <location filename="../../gui/training/regression_view.py" line="36"/>
-        <location filename="../../gui/training/regression_view.py" line="79"/>
+        <location filename="../../gui/training/regression_view.py" line="35"/>
+        <source>Predicted against true</source>
+        <translation>预测值与真实值</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/regression_view.py" line="37"/>
+        <location filename="../../gui/training/regression_view.py" line="80"/>
         <source>Predicted against true, one point per validation row</source>
         <translation>预测值对真实值,每个验证行一个点</translation>
     </message>
     <message>
-        <location filename="../../gui/training/regression_view.py" line="53"/>
+        <location filename="../../gui/training/regression_view.py" line="54"/>
         <source>Validation R² %1 · RMSE %2 · MAE %3 · loss %4</source>
         <translation>验证 R² %1 · RMSE %2 · MAE %3 · 损失 %4</translation>
     </message>
     <message>
-        <location filename="../../gui/training/regression_view.py" line="66"/>
+        <location filename="../../gui/training/regression_view.py" line="67"/>
         <source>true %1</source>
         <translation>真实 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/regression_view.py" line="67"/>
+        <location filename="../../gui/training/regression_view.py" line="68"/>
         <source>predicted %1</source>
         <translation>预测 %1</translation>
     </message>
@@ -1888,11 +2206,16 @@ Not added:
     </message>
     <message>
         <location filename="../../gui/training/runs.py" line="46"/>
+        <source>Training runs</source>
+        <translation>训练运行记录</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/runs.py" line="47"/>
         <source>Remove selected run</source>
         <translation>删除所选运行</translation>
     </message>
     <message>
-        <location filename="../../gui/training/runs.py" line="49"/>
+        <location filename="../../gui/training/runs.py" line="50"/>
         <source>Tick runs to compare their curves:</source>
         <translation>勾选运行以比较其曲线：</translation>
     </message>
@@ -1953,17 +2276,22 @@ Not added:
 <context>
     <name>ShortcutsDialog</name>
     <message>
-        <location filename="../../gui/dialogs/help.py" line="65"/>
+        <location filename="../../gui/dialogs/help.py" line="72"/>
         <source>Keyboard Shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/help.py" line="75"/>
+        <location filename="../../gui/dialogs/help.py" line="85"/>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/help.py" line="86"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/help.py" line="75"/>
+        <location filename="../../gui/dialogs/help.py" line="86"/>
         <source>Keys</source>
         <translation>按键</translation>
     </message>
@@ -1971,37 +2299,47 @@ Not added:
 <context>
     <name>StackView</name>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="351"/>
+        <location filename="../../gui/network/stack_view.py" line="134"/>
+        <source>Network stack</source>
+        <translation>网络层堆栈</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/stack_view.py" line="136"/>
+        <source>The layers of the network, top to bottom. Add layers from the Layers panel (Ctrl+1, then Enter). F2 renames, Delete removes, Alt+Up and Alt+Down move, Ctrl+Z undoes.</source>
+        <translation>网络的各层，自上而下。从“层”面板添加层（Ctrl+1，然后按 Enter）。F2 重命名，Delete 删除，Alt+Up 和 Alt+Down 移动，Ctrl+Z 撤销。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/stack_view.py" line="365"/>
         <source>Drag layers here from the palette, or double-click one</source>
         <translation>把层从面板拖到这里,或双击一个层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="382"/>
+        <location filename="../../gui/network/stack_view.py" line="396"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="383"/>
+        <location filename="../../gui/network/stack_view.py" line="397"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="385"/>
+        <location filename="../../gui/network/stack_view.py" line="399"/>
         <source>Move %1</source>
         <translation>移动 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="393"/>
+        <location filename="../../gui/network/stack_view.py" line="407"/>
         <source>Insert 1 layer</source>
         <translation>插入 1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="394"/>
+        <location filename="../../gui/network/stack_view.py" line="408"/>
         <source>Insert %1 layers</source>
         <translation>插入 %1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="431"/>
+        <location filename="../../gui/network/stack_view.py" line="445"/>
         <source>Insert %1</source>
         <translation>插入 %1</translation>
     </message>
@@ -2009,108 +2347,124 @@ Not added:
 <context>
     <name>SummaryPanel</name>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="55"/>
+        <location filename="../../gui/network/summary_panel.py" line="57"/>
         <source>Shape of one sample, without the batch: channels, height, width</source>
         <translation>单个样本的形状（不含批维度）：通道、高、宽</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="60"/>
+        <location filename="../../gui/network/summary_panel.py" line="62"/>
         <source>not set</source>
         <translation>未设置</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="70"/>
+        <location filename="../../gui/network/summary_panel.py" line="83"/>
         <source>Put a Normalize layer first: it subtracts each channel&apos;s mean and divides by its standard deviation, measured on the training images, so the weights still take images in [0, 1]</source>
         <translation>在最前面加入 Normalize 层:它减去每个通道的均值并除以其标准差(在训练图像上测得),这样权重仍然接受 [0, 1] 范围内的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="80"/>
+        <location filename="../../gui/network/summary_panel.py" line="52"/>
+        <location filename="../../gui/network/summary_panel.py" line="93"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="81"/>
+        <location filename="../../gui/network/summary_panel.py" line="74"/>
+        <source>Estimated from the shapes, in float32 (4 bytes a value). Forward: the most activations alive at once when the network classifies a batch, weights not included. Training step: weights, gradients, the optimizer&apos;s state (Adam keeps 2 values per weight) and the activations kept for the backward pass. Kernels&apos; scratch space and the allocator&apos;s rounding are not counted.</source>
+        <translation>根据形状估算，按 float32 计（每个值 4 字节）。前向：网络对一个批次分类时同时存在的最多激活值，不含权重。训练步：权重、梯度、优化器状态（Adam 每个权重保存 2 个值）以及为反向传播保留的激活值。不计算内核的临时空间和分配器的取整。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/summary_panel.py" line="94"/>
         <source>Input shape</source>
         <translation>输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="83"/>
+        <location filename="../../gui/network/summary_panel.py" line="96"/>
         <source>Classes</source>
         <translation>类别数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="88"/>
+        <location filename="../../gui/network/summary_panel.py" line="102"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="110"/>
+        <location filename="../../gui/network/summary_panel.py" line="124"/>
         <source>&lt;b&gt;%1&lt;/b&gt; parameters (%2 trainable, %3 frozen)</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; 个参数（%2 个可训练，%3 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="113"/>
+        <location filename="../../gui/network/summary_panel.py" line="127"/>
         <source>&lt;b&gt;%1&lt;/b&gt; MACs per sample · %2 MB</source>
         <translation>每个样本 &lt;b&gt;%1&lt;/b&gt; 次乘加 (MACs) · %2 MB</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="115"/>
+        <location filename="../../gui/network/summary_panel.py" line="129"/>
         <source>output %1 · &lt;span style=&apos;color:%2&apos;&gt;%3&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5&lt;/span&gt;</source>
         <translation>输出 %1 · &lt;span style=&apos;color:%2&apos;&gt;%3&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5&lt;/span&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="118"/>
+        <location filename="../../gui/network/summary_panel.py" line="132"/>
         <source>1 error</source>
         <translation>1 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="118"/>
+        <location filename="../../gui/network/summary_panel.py" line="132"/>
         <source>%1 errors</source>
         <translation>%1 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="120"/>
+        <location filename="../../gui/network/summary_panel.py" line="134"/>
         <source>1 warning</source>
         <translation>1 个警告</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="120"/>
+        <location filename="../../gui/network/summary_panel.py" line="134"/>
         <source>%1 warnings</source>
         <translation>%1 个警告</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="131"/>
+        <location filename="../../gui/network/summary_panel.py" line="146"/>
         <source>No problems found.</source>
         <translation>未发现问题。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="148"/>
-        <location filename="../../gui/network/summary_panel.py" line="160"/>
+        <location filename="../../gui/network/summary_panel.py" line="172"/>
+        <source>Memory (batch %1): unknown until the shapes fit</source>
+        <translation>内存（批大小 %1）：形状匹配之前未知</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/summary_panel.py" line="175"/>
+        <source>Memory (batch %1): forward %2, training step %3</source>
+        <translation>内存（批大小 %1）：前向 %2，训练步 %3</translation>
+    </message>
+    <message>
+        <location filename="../../gui/network/summary_panel.py" line="194"/>
+        <location filename="../../gui/network/summary_panel.py" line="206"/>
         <source>Use the shape of %1</source>
         <translation>使用 %1 的形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="171"/>
+        <location filename="../../gui/network/summary_panel.py" line="217"/>
         <source>Normalize the input (mean %1)</source>
         <translation>归一化输入(均值 %1)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="188"/>
+        <location filename="../../gui/network/summary_panel.py" line="234"/>
         <source>Normalize the input</source>
         <translation>归一化输入</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="201"/>
+        <location filename="../../gui/network/summary_panel.py" line="247"/>
         <source>expected 1 to 6 integers ≥ 1 separated by commas, e.g. 1, 28, 28</source>
         <translation>应为 1 到 6 个 ≥ 1 的整数，以逗号分隔，例如 1, 28, 28</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="212"/>
+        <location filename="../../gui/network/summary_panel.py" line="258"/>
         <source>Set input shape</source>
         <translation>设置输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="218"/>
+        <location filename="../../gui/network/summary_panel.py" line="264"/>
         <source>Set number of classes</source>
         <translation>设置类别数</translation>
     </message>
@@ -2123,7 +2477,17 @@ Not added:
         <translation>从模板新建</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/template.py" line="70"/>
+        <location filename="../../gui/dialogs/template.py" line="33"/>
+        <source>Templates</source>
+        <translation>模板</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/template.py" line="39"/>
+        <source>The template&apos;s PyTorch code</source>
+        <translation>模板的 PyTorch 代码</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/template.py" line="72"/>
         <source>&lt;b&gt;%1&lt;/b&gt; — %2&lt;br&gt;%3 layers · %4 parameters · input %5 → output %6</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; — %2&lt;br&gt;%3 层 · %4 个参数 · 输入 %5 → 输出 %6</translation>
     </message>
@@ -2161,82 +2525,97 @@ Not added:
         <translation>最近一次梯度范数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="100"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="96"/>
+        <source>Histogram of the values</source>
+        <translation>数值直方图</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="101"/>
         <source>Histogram of the values (%1 bins)</source>
         <translation>数值直方图（%1 个区间）</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="195"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="118"/>
+        <source>Filters as images</source>
+        <translation>以图像显示的卷积核</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="131"/>
+        <source>Values as a heat map</source>
+        <translation>以热力图显示的数值</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="198"/>
         <source>%1 · %2 value · %3 · %4</source>
         <translation>%1 · %2 个值 · %3 · %4</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="196"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="199"/>
         <source>%1 · %2 values · %3 · %4</source>
         <translation>%1 · %2 个值 · %3 · %4</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="244"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="247"/>
         <source>%1 NaN and %2 infinite values are left out of the statistics</source>
         <translation>统计中略去了 %1 个 NaN 和 %2 个无穷值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="265"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="268"/>
         <source>%1 filters, each averaged over its input channels and scaled on its own</source>
         <translation>%1 个卷积核，各自在输入通道上取平均并单独缩放</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="268"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="271"/>
         <source> (first %1 of %2)</source>
         <translation>（共 %2 个，显示前 %1 个）</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="280"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="283"/>
         <source> (averaged down to %1 × %2)</source>
         <translation>（平均缩减为 %1 × %2）</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="132"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="135"/>
         <source>output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="133"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="136"/>
         <source>input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="175"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="178"/>
         <source>Select a parameter or buffer</source>
         <translation>选择一个参数或缓冲区</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="190"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="193"/>
         <source>No tensor of this name in the model.</source>
         <translation>模型中没有该名称的张量。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="223"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="226"/>
         <source>A meta tensor has a shape but no values.</source>
         <translation>meta 张量只有形状，没有数值。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="225"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="228"/>
         <source>Empty tensor.</source>
         <translation>空张量。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="227"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="230"/>
         <source>Not a floating-point tensor: no histogram.</source>
         <translation>不是浮点张量：无直方图。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="229"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="232"/>
         <source>Complex tensor: statistics of the magnitudes.</source>
         <translation>复数张量：统计的是模长。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="278"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="281"/>
         <source>rows: outputs, columns: inputs; colours centred at 0</source>
         <translation>行：输出，列：输入；颜色以 0 为中心</translation>
     </message>
@@ -2244,122 +2623,132 @@ Not added:
 <context>
     <name>TrainingController</name>
     <message>
-        <location filename="../../gui/controllers/training.py" line="194"/>
+        <location filename="../../gui/controllers/training.py" line="196"/>
         <source>The network cannot run yet: %1</source>
         <translation>网络还无法运行：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="201"/>
+        <location filename="../../gui/controllers/training.py" line="203"/>
         <source>Choose an image folder first.</source>
         <translation>请先选择一个图像文件夹。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="207"/>
+        <location filename="../../gui/controllers/training.py" line="209"/>
         <source>The network takes input %1, but the rows of %2 have %3 features.</source>
         <translation>网络的输入是 %1,但 %2 的每行有 %3 个特征。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="209"/>
+        <location filename="../../gui/controllers/training.py" line="211"/>
         <source>The network takes input %1, but %2 images are %3.</source>
         <translation>网络的输入为 %1，但 %2 的图像是 %3。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="243"/>
+        <location filename="../../gui/controllers/training.py" line="245"/>
         <source>Run %1 · %2, lr %3</source>
         <translation>运行 %1 · %2，学习率 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="261"/>
+        <location filename="../../gui/controllers/training.py" line="267"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="300"/>
+        <location filename="../../gui/controllers/training.py" line="306"/>
         <source>Weights reset: the network is untrained.</source>
         <translation>权重已重置：网络处于未训练状态。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="314"/>
+        <location filename="../../gui/controllers/training.py" line="320"/>
         <source>%1, epoch %2</source>
         <translation>%1，第 %2 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="319"/>
+        <location filename="../../gui/controllers/training.py" line="325"/>
         <source>Using the weights of epoch %1 (validation accuracy %2).</source>
         <translation>正在使用第 %1 轮的权重（验证准确率 %2）。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="329"/>
+        <location filename="../../gui/controllers/training.py" line="335"/>
         <source>Use best epoch (%1, val acc %2)</source>
         <translation>使用最佳轮次（%1，验证准确率 %2）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="371"/>
+        <location filename="../../gui/controllers/training.py" line="377"/>
         <source>The evaluation could not run: %1</source>
         <translation>无法运行评估：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="419"/>
+        <location filename="../../gui/controllers/training.py" line="428"/>
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="431"/>
+        <location filename="../../gui/controllers/training.py" line="440"/>
         <source>%1 is ready.</source>
         <translation>%1 已就绪。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="450"/>
+        <location filename="../../gui/controllers/training.py" line="459"/>
         <source>A run is going on.</source>
         <translation>有一次运行正在进行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="452"/>
+        <location filename="../../gui/controllers/training.py" line="461"/>
         <source>Add a few labelled drawings first.</source>
         <translation>请先添加几个已标注的手写样本。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="467"/>
+        <location filename="../../gui/controllers/training.py" line="476"/>
         <source>Fine-tune on %1 drawn examples</source>
         <translation>在 %1 个手写样本上微调</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="509"/>
+        <location filename="../../gui/controllers/training.py" line="518"/>
         <source>The target is a number (a regression): training with the %1 loss.</source>
         <translation>目标是数值(回归):使用 %1 损失训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="545"/>
+        <location filename="../../gui/controllers/training.py" line="554"/>
         <source>Training on %1 (%2 images)…</source>
         <translation>正在 %1 上训练（%2 张图像）…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="621"/>
+        <location filename="../../gui/controllers/training.py" line="630"/>
         <source>Finished: validation R² %1 after %2 epochs.</source>
         <translation>完成:%2 轮后验证 R² 为 %1。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="633"/>
+        <location filename="../../gui/controllers/training.py" line="635"/>
+        <source>%1 Training log: %2</source>
+        <translation>%1 训练日志：%2</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/training.py" line="645"/>
         <source>%1. Start (F5) continues this run where it stopped.</source>
         <translation>%1。开始 (F5) 将从停止处继续本次运行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="533"/>
+        <location filename="../../gui/controllers/training.py" line="653"/>
+        <source>Training log: %1</source>
+        <translation>训练日志：%1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/training.py" line="542"/>
         <source>Epoch %1, step %2: loss %3</source>
         <translation>第 %1 轮，第 %2 步：损失 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="153"/>
+        <location filename="../../gui/controllers/training.py" line="155"/>
         <source>Trained weights from %1.</source>
         <translation>来自 %1 的训练权重。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="553"/>
+        <location filename="../../gui/controllers/training.py" line="562"/>
         <source>Paused at epoch %1, step %2.</source>
         <translation>已暂停于第 %1 轮，第 %2 步。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="622"/>
+        <location filename="../../gui/controllers/training.py" line="631"/>
         <source>Finished: validation accuracy %1 after %2 epochs.</source>
         <translation>完成：%2 轮后验证集准确率为 %1。</translation>
     </message>
@@ -2367,268 +2756,283 @@ Not added:
 <context>
     <name>TrainingPanel</name>
     <message>
-        <location filename="../../gui/training/panel.py" line="76"/>
+        <location filename="../../gui/training/panel.py" line="80"/>
         <source>Image folder…</source>
         <translation>图像文件夹…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="77"/>
+        <location filename="../../gui/training/panel.py" line="81"/>
         <source>CSV table…</source>
         <translation>CSV 表格…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="81"/>
+        <location filename="../../gui/training/panel.py" line="85"/>
         <source>one sub-folder per class</source>
         <translation>每个类别一个子文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="85"/>
+        <location filename="../../gui/training/panel.py" line="89"/>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="87"/>
+        <location filename="../../gui/training/panel.py" line="91"/>
         <source>Images become this many pixels square (automatic: the median of their shorter sides, at most 64)</source>
         <translation>图像变为这个边长(像素)的正方形(自动:取各图像短边的中位数,最大 64)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="91"/>
+        <location filename="../../gui/training/panel.py" line="95"/>
         <source>resize to a square</source>
         <translation>缩放为正方形</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="92"/>
+        <location filename="../../gui/training/panel.py" line="96"/>
         <source>crop the centre square</source>
         <translation>裁剪中心正方形</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="96"/>
+        <location filename="../../gui/training/panel.py" line="100"/>
         <source>as the images are</source>
         <translation>与图像一致</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="96"/>
+        <location filename="../../gui/training/panel.py" line="100"/>
         <source>colour (RGB)</source>
         <translation>彩色(RGB)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="96"/>
+        <location filename="../../gui/training/panel.py" line="100"/>
         <source>grayscale</source>
         <translation>灰度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="102"/>
+        <location filename="../../gui/training/panel.py" line="106"/>
         <source>one row per example, a header row</source>
         <translation>每行一个样本,首行为表头</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="105"/>
+        <location filename="../../gui/training/panel.py" line="109"/>
         <source>The column to predict; every other column is an input</source>
         <translation>要预测的列;其余各列都是输入</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="108"/>
+        <location filename="../../gui/training/panel.py" line="112"/>
         <source>decided by the target</source>
         <translation>由目标列决定</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="108"/>
+        <location filename="../../gui/training/panel.py" line="112"/>
         <source>classification</source>
         <translation>分类</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="109"/>
+        <location filename="../../gui/training/panel.py" line="113"/>
         <source>regression (a number)</source>
         <translation>回归(数值)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="111"/>
+        <location filename="../../gui/training/panel.py" line="115"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="113"/>
+        <location filename="../../gui/training/panel.py" line="117"/>
         <source>Fetch this dataset with torchvision into the data folder (needs the internet once)</source>
         <translation>用 torchvision 将该数据集下载到数据文件夹（仅首次需要联网）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="116"/>
+        <location filename="../../gui/training/panel.py" line="120"/>
         <source>Random rotation, scale, shift</source>
         <translation>随机旋转、缩放、平移</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="126"/>
+        <location filename="../../gui/training/panel.py" line="122"/>
+        <source>Each batch is randomly rotated, scaled and shifted, then given the pen and scanner effects below</source>
+        <translation>每个批次先随机旋转、缩放和平移，再加上下面的笔和扫描效果</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="133"/>
         <source>off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="127"/>
+        <location filename="../../gui/training/panel.py" line="134"/>
         <source>Stop early when the validation loss has not improved for this many epochs (off: run every epoch)</source>
         <translation>验证损失连续这么多轮没有改善时提前停止（关闭：运行所有轮次）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="132"/>
+        <location filename="../../gui/training/panel.py" line="139"/>
         <source>Fresh weights (else continue)</source>
         <translation>全新权重（否则继续训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="133"/>
+        <location filename="../../gui/training/panel.py" line="140"/>
         <source>Start the run from newly initialised weights instead of continuing from the current ones</source>
         <translation>从重新初始化的权重开始本次运行，而不是在当前权重上继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="136"/>
+        <location filename="../../gui/training/panel.py" line="144"/>
         <source>Start (F5)</source>
         <translation>开始 (F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="138"/>
-        <location filename="../../gui/training/panel.py" line="398"/>
+        <location filename="../../gui/training/panel.py" line="146"/>
+        <location filename="../../gui/training/panel.py" line="412"/>
         <source>Pause (F6)</source>
         <translation>暂停 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="140"/>
+        <location filename="../../gui/training/panel.py" line="148"/>
         <source>Stop (Shift+F5)</source>
         <translation>停止 (Shift+F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="142"/>
+        <location filename="../../gui/training/panel.py" line="150"/>
         <source>Reset weights</source>
         <translation>重置权重</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="146"/>
+        <location filename="../../gui/training/panel.py" line="154"/>
         <source>Put the weights of the run&apos;s epoch with the lowest validation loss into the network</source>
         <translation>将本次运行中验证损失最低的轮次的权重放入网络</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="153"/>
+        <location filename="../../gui/training/panel.py" line="161"/>
         <source>Not trained yet.</source>
         <translation>尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="161"/>
+        <location filename="../../gui/training/panel.py" line="169"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="162"/>
+        <location filename="../../gui/training/panel.py" line="170"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="163"/>
+        <location filename="../../gui/training/panel.py" line="171"/>
         <source>Image size</source>
         <translation>图像尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="164"/>
+        <location filename="../../gui/training/panel.py" line="172"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="165"/>
+        <location filename="../../gui/training/panel.py" line="173"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="166"/>
+        <location filename="../../gui/training/panel.py" line="174"/>
         <source>Table</source>
         <translation>表格</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="167"/>
+        <location filename="../../gui/training/panel.py" line="175"/>
         <source>Target</source>
         <translation>目标</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="168"/>
+        <location filename="../../gui/training/panel.py" line="176"/>
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="170"/>
+        <location filename="../../gui/training/panel.py" line="178"/>
         <source>Validation share</source>
         <translation>验证集比例</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="171"/>
+        <location filename="../../gui/training/panel.py" line="179"/>
         <source>Augmentation</source>
         <translation>数据增强</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="172"/>
+        <location filename="../../gui/training/panel.py" line="180"/>
+        <source>Pen effects</source>
+        <translation>笔迹效果</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="181"/>
         <source>Loss</source>
         <translation>损失函数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="173"/>
+        <location filename="../../gui/training/panel.py" line="182"/>
         <source>Optimizer</source>
         <translation>优化器</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="174"/>
+        <location filename="../../gui/training/panel.py" line="183"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="175"/>
+        <location filename="../../gui/training/panel.py" line="184"/>
         <source>Weight decay</source>
         <translation>权重衰减</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="176"/>
+        <location filename="../../gui/training/panel.py" line="185"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="177"/>
+        <location filename="../../gui/training/panel.py" line="186"/>
         <source>Epochs</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="178"/>
+        <location filename="../../gui/training/panel.py" line="187"/>
         <source>Early stopping</source>
         <translation>提前停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="179"/>
+        <location filename="../../gui/training/panel.py" line="188"/>
         <source>LR schedule</source>
         <translation>学习率调度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="180"/>
+        <location filename="../../gui/training/panel.py" line="189"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="181"/>
+        <location filename="../../gui/training/panel.py" line="190"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="302"/>
+        <location filename="../../gui/training/panel.py" line="192"/>
+        <source>Training log</source>
+        <translation>训练日志</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/panel.py" line="313"/>
         <source>Image folder (one sub-folder per class)</source>
         <translation>图像文件夹（每个类别一个子文件夹）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="309"/>
+        <location filename="../../gui/training/panel.py" line="320"/>
         <source>CSV table (one row per example)</source>
         <translation>CSV 表格(每行一个样本)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="310"/>
+        <location filename="../../gui/training/panel.py" line="321"/>
         <source>CSV tables (*.csv);;All files (*)</source>
         <translation>CSV 表格 (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="398"/>
+        <location filename="../../gui/training/panel.py" line="412"/>
         <source>Resume (F6)</source>
         <translation>继续 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="434"/>
+        <location filename="../../gui/training/panel.py" line="454"/>
         <source>Epoch %1/%2 · step %3/%4 · %5 samples/s · %6 elapsed · %7 left</source>
         <translation>第 %1/%2 轮 · 第 %3/%4 步 · %5 样本/秒 · 已用 %6 · 剩余 %7</translation>
     </message>
@@ -2636,108 +3040,118 @@ Not added:
 <context>
     <name>TrainingPlots</name>
     <message>
-        <location filename="../../gui/training/plots.py" line="132"/>
+        <location filename="../../gui/training/plots.py" line="133"/>
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="133"/>
-        <location filename="../../gui/training/plots.py" line="140"/>
+        <location filename="../../gui/training/plots.py" line="134"/>
+        <location filename="../../gui/training/plots.py" line="141"/>
         <source>step</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="134"/>
-        <location filename="../../gui/training/plots.py" line="234"/>
+        <location filename="../../gui/training/plots.py" line="135"/>
+        <location filename="../../gui/training/plots.py" line="236"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="135"/>
+        <location filename="../../gui/training/plots.py" line="136"/>
         <source>epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="139"/>
+        <location filename="../../gui/training/plots.py" line="140"/>
         <source>learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="150"/>
+        <location filename="../../gui/training/plots.py" line="151"/>
         <source>batch loss</source>
         <translation>批损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="151"/>
+        <location filename="../../gui/training/plots.py" line="152"/>
         <source>smoothed</source>
         <translation>平滑后</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="153"/>
+        <location filename="../../gui/training/plots.py" line="154"/>
         <source>train loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
         <location filename="../../gui/training/plot_readout.py" line="79"/>
-        <location filename="../../gui/training/plots.py" line="155"/>
+        <location filename="../../gui/training/plots.py" line="156"/>
         <source>val loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="156"/>
-        <location filename="../../gui/training/plots.py" line="238"/>
+        <location filename="../../gui/training/plots.py" line="157"/>
+        <location filename="../../gui/training/plots.py" line="240"/>
         <source>train acc</source>
         <translation>训练准确率</translation>
     </message>
     <message>
         <location filename="../../gui/training/plot_readout.py" line="81"/>
-        <location filename="../../gui/training/plots.py" line="158"/>
-        <location filename="../../gui/training/plots.py" line="240"/>
+        <location filename="../../gui/training/plots.py" line="159"/>
+        <location filename="../../gui/training/plots.py" line="242"/>
         <source>val acc</source>
         <translation>验证准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="171"/>
+        <location filename="../../gui/training/plots.py" line="117"/>
+        <source>Loss and accuracy curves</source>
+        <translation>损失与准确率曲线</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/plots.py" line="172"/>
         <source>Log scale</source>
         <translation>对数坐标</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="173"/>
+        <location filename="../../gui/training/plots.py" line="174"/>
         <source>Logarithmic y axis on the loss and learning-rate plots</source>
         <translation>损失图和学习率图的 y 轴使用对数刻度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="177"/>
+        <location filename="../../gui/training/plots.py" line="178"/>
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="180"/>
+        <location filename="../../gui/training/plots.py" line="181"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="234"/>
+        <location filename="../../gui/training/plots.py" line="186"/>
+        <source>Point under the pointer</source>
+        <translation>指针下的点</translation>
+    </message>
+    <message>
+        <location filename="../../gui/training/plots.py" line="236"/>
         <source>R²</source>
         <translation>R²</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="237"/>
+        <location filename="../../gui/training/plots.py" line="239"/>
         <source>train R²</source>
         <translation>训练 R²</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="239"/>
+        <location filename="../../gui/training/plots.py" line="241"/>
         <source>val R²</source>
         <translation>验证 R²</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="338"/>
+        <location filename="../../gui/training/plots.py" line="340"/>
         <source>run %1</source>
         <translation>运行 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="357"/>
+        <location filename="../../gui/training/plots.py" line="359"/>
         <source>Could not write %1</source>
         <translation>无法写入 %1</translation>
     </message>
@@ -2767,34 +3181,34 @@ Not added:
         <translation>%1，第 %2 轮：%3 %4</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="501"/>
+        <location filename="../../gui/training/plots.py" line="503"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="502"/>
+        <location filename="../../gui/training/plots.py" line="504"/>
         <source>Could not write %1:
 %2</source>
         <translation>无法写入 %1：
 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="506"/>
+        <location filename="../../gui/training/plots.py" line="508"/>
         <source>Export plots as PNG</source>
         <translation>将图表导出为 PNG</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="506"/>
+        <location filename="../../gui/training/plots.py" line="508"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="513"/>
+        <location filename="../../gui/training/plots.py" line="515"/>
         <source>Export curves as CSV</source>
         <translation>将曲线导出为 CSV</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="513"/>
+        <location filename="../../gui/training/plots.py" line="515"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
@@ -2802,18 +3216,18 @@ Not added:
 <context>
     <name>TrainingWorker</name>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="77"/>
+        <location filename="../../gui/controllers/training_worker.py" line="80"/>
         <source>training stopped by an unexpected error: %1</source>
         <translation>训练因意外错误而停止：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="139"/>
-        <location filename="../../gui/controllers/training_worker.py" line="173"/>
+        <location filename="../../gui/controllers/training_worker.py" line="171"/>
+        <location filename="../../gui/controllers/training_worker.py" line="205"/>
         <source>evaluation failed: %1</source>
         <translation>评估失败：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="198"/>
+        <location filename="../../gui/controllers/training_worker.py" line="230"/>
         <source>loading %1 failed: %2</source>
         <translation>加载 %1 失败：%2</translation>
     </message>
@@ -2821,32 +3235,32 @@ Not added:
 <context>
     <name>TryPanel</name>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="207"/>
+        <location filename="../../gui/inspect/try_image.py" line="208"/>
         <source>Open Image…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="209"/>
+        <location filename="../../gui/inspect/try_image.py" line="210"/>
         <source>Paste</source>
         <translation>粘贴</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="211"/>
+        <location filename="../../gui/inspect/try_image.py" line="212"/>
         <source>Paste an image from the clipboard (Ctrl+V)</source>
         <translation>从剪贴板粘贴图像(Ctrl+V)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="218"/>
+        <location filename="../../gui/inspect/try_image.py" line="219"/>
         <source>The image exactly as the network receives it</source>
         <translation>网络实际接收到的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="222"/>
+        <location filename="../../gui/inspect/try_image.py" line="223"/>
         <source>Show saliency</source>
         <translation>显示显著性</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="224"/>
+        <location filename="../../gui/inspect/try_image.py" line="225"/>
         <source>Where a change of the input would change the top class most</source>
         <translation>输入在哪些位置变化时，对最高得分类别的影响最大</translation>
     </message>
@@ -2866,93 +3280,98 @@ Not added:
         <translation>网络接受 %1 个输入,但表格每行产生 %2 个特征:请在该表格上重新训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="349"/>
+        <location filename="../../gui/inspect/try_image.py" line="206"/>
+        <source>Try an image: open, drop or paste one</source>
+        <translation>试用图像：打开、拖放或粘贴一张</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/try_image.py" line="350"/>
         <source>Train the network on the table first: the form needs its columns.</source>
         <translation>请先在表格上训练网络:表单需要它的列。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="352"/>
+        <location filename="../../gui/inspect/try_image.py" line="353"/>
         <source>This network takes %1 inputs: neither an image (1 or 3 channels × height × width) nor a table row.</source>
         <translation>该网络的输入为 %1:既不是图像(1 或 3 通道 × 高 × 宽)也不是表格行。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="371"/>
+        <location filename="../../gui/inspect/try_image.py" line="372"/>
         <source>The network is training: try it when the run pauses or ends.</source>
         <translation>网络正在训练:请在训练暂停或结束后试用。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="373"/>
+        <location filename="../../gui/inspect/try_image.py" line="374"/>
         <source>No trained network yet: train it first (F5) or load weights, then try it here.</source>
         <translation>还没有训练好的网络:请先训练(F5)或加载权重,然后在这里试用。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="376"/>
+        <location filename="../../gui/inspect/try_image.py" line="377"/>
         <source>These weights are untrained: the answers mean nothing yet.</source>
         <translation>这些权重尚未训练:结果还没有意义。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="397"/>
+        <location filename="../../gui/inspect/try_image.py" line="398"/>
         <source>Open Image</source>
         <translation>打开图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="398"/>
+        <location filename="../../gui/inspect/try_image.py" line="399"/>
         <source>Images (%1);;All files (*)</source>
         <translation>图像 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="419"/>
+        <location filename="../../gui/inspect/try_image.py" line="420"/>
         <source>the pasted image</source>
         <translation>粘贴的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="424"/>
+        <location filename="../../gui/inspect/try_image.py" line="425"/>
         <source>The clipboard holds no image.</source>
         <translation>剪贴板中没有图像。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="432"/>
+        <location filename="../../gui/inspect/try_image.py" line="433"/>
         <source>%1 cannot be read as an image.</source>
         <translation>无法将 %1 读取为图像。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="459"/>
+        <location filename="../../gui/inspect/try_image.py" line="460"/>
         <source>Drop an image here, open one or paste one (Ctrl+V).</source>
         <translation>把图像拖到这里、打开一张或粘贴一张(Ctrl+V)。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="483"/>
+        <location filename="../../gui/inspect/try_image.py" line="484"/>
         <source>%1 (%2×%3 pixels) as the network receives it: %4×%5, %6, %7.</source>
         <translation>%1(%2×%3 像素)在网络中的样子:%4×%5,%6,%7。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="485"/>
+        <location filename="../../gui/inspect/try_image.py" line="486"/>
         <source>in colour</source>
         <translation>彩色</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="485"/>
+        <location filename="../../gui/inspect/try_image.py" line="486"/>
         <source>in grey</source>
         <translation>灰度</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="486"/>
+        <location filename="../../gui/inspect/try_image.py" line="487"/>
         <source>centre cropped</source>
         <translation>中心裁剪</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="486"/>
+        <location filename="../../gui/inspect/try_image.py" line="487"/>
         <source>resized to fit</source>
         <translation>缩放适配</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="499"/>
-        <location filename="../../gui/inspect/try_table.py" line="140"/>
+        <location filename="../../gui/inspect/try_image.py" line="500"/>
+        <location filename="../../gui/inspect/try_table.py" line="141"/>
         <source>The network cannot take this input: %1</source>
         <translation>网络无法接受这个输入:%1</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="540"/>
+        <location filename="../../gui/inspect/try_image.py" line="541"/>
         <source>the dropped image</source>
         <translation>拖入的图像</translation>
     </message>
@@ -2972,17 +3391,17 @@ Not added:
         <translation>一个数字;训练行的均值为 %1,标准差为 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_table.py" line="123"/>
+        <location filename="../../gui/inspect/try_table.py" line="124"/>
         <source>Fill in one row of the table to predict %1:</source>
         <translation>填写表格的一行以预测 %1:</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="583"/>
+        <location filename="../../gui/inspect/try_image.py" line="584"/>
         <source>Predicted %1: %2</source>
         <translation>预测的 %1:%2</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="590"/>
+        <location filename="../../gui/inspect/try_image.py" line="591"/>
         <source>… and %1 more classes</source>
         <translation>… 以及另外 %1 个类别</translation>
     </message>
@@ -2990,100 +3409,119 @@ Not added:
 <context>
     <name>WeightsController</name>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="65"/>
+        <location filename="../../gui/controllers/weights.py" line="43"/>
+        <source>Export untrained weights?</source>
+        <translation>导出未训练的权重？</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="44"/>
+        <source>This network has not been trained, and no weights were loaded into it. The file would hold its random initial weights, whose outputs mean nothing yet.
+
+Train it (F5) or load weights first, or export the initial weights anyway.</source>
+        <translation>这个网络还没有训练过，也没有加载权重。文件中将是随机的初始权重，它们的输出目前没有意义。
+
+请先训练 (F5) 或加载权重，或者仍然导出初始权重。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="51"/>
+        <source>Export Anyway</source>
+        <translation>仍然导出</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/weights.py" line="85"/>
         <source>PyTorch weights (*.pth *.pt)</source>
         <translation>PyTorch 权重 (*.pth *.pt)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="73"/>
+        <location filename="../../gui/controllers/weights.py" line="93"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="74"/>
+        <location filename="../../gui/controllers/weights.py" line="94"/>
         <source>Stop the run first: the weights are changing.</source>
         <translation>请先停止本次运行：权重正在变化。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="82"/>
-        <location filename="../../gui/controllers/weights.py" line="132"/>
-        <location filename="../../gui/controllers/weights.py" line="168"/>
-        <location filename="../../gui/controllers/weights.py" line="174"/>
+        <location filename="../../gui/controllers/weights.py" line="109"/>
+        <location filename="../../gui/controllers/weights.py" line="159"/>
+        <location filename="../../gui/controllers/weights.py" line="197"/>
+        <location filename="../../gui/controllers/weights.py" line="203"/>
         <source>Cannot export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="83"/>
+        <location filename="../../gui/controllers/weights.py" line="110"/>
         <source>The shapes do not fit together yet:
 %1</source>
         <translation>形状尚不匹配：
 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="98"/>
+        <location filename="../../gui/controllers/weights.py" line="125"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="109"/>
+        <location filename="../../gui/controllers/weights.py" line="136"/>
         <source>%1 could not be written: %2. The file that was there is unchanged.</source>
         <translation>无法写入 %1：%2。原有文件保持不变。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="121"/>
+        <location filename="../../gui/controllers/weights.py" line="148"/>
         <source>Export Python code</source>
         <translation>导出 Python 代码</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="122"/>
-        <location filename="../../gui/controllers/weights.py" line="154"/>
+        <location filename="../../gui/controllers/weights.py" line="149"/>
+        <location filename="../../gui/controllers/weights.py" line="183"/>
         <source>Python (*.py)</source>
         <translation>Python (*.py)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="134"/>
+        <location filename="../../gui/controllers/weights.py" line="161"/>
         <source>Wrote %1</source>
         <translation>已写入 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="138"/>
+        <location filename="../../gui/controllers/weights.py" line="167"/>
         <source>Export weights</source>
         <translation>导出权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="144"/>
-        <location filename="../../gui/controllers/weights.py" line="148"/>
+        <location filename="../../gui/controllers/weights.py" line="173"/>
+        <location filename="../../gui/controllers/weights.py" line="177"/>
         <source>Cannot export weights</source>
         <translation>无法导出权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="149"/>
+        <location filename="../../gui/controllers/weights.py" line="178"/>
         <source>Wrote %1 (plain state_dict)</source>
         <translation>已写入 %1（纯 state_dict）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="153"/>
+        <location filename="../../gui/controllers/weights.py" line="182"/>
         <source>Export training script</source>
         <translation>导出训练脚本</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="175"/>
+        <location filename="../../gui/controllers/weights.py" line="204"/>
         <source>Wrote %1 — run it with python or torchrun</source>
         <translation>已写入 %1 — 可用 python 或 torchrun 运行</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="180"/>
+        <location filename="../../gui/controllers/weights.py" line="211"/>
         <source>Export %1</source>
         <translation>导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="189"/>
-        <location filename="../../gui/controllers/weights.py" line="196"/>
+        <location filename="../../gui/controllers/weights.py" line="221"/>
+        <location filename="../../gui/controllers/weights.py" line="228"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="203"/>
+        <location filename="../../gui/controllers/weights.py" line="235"/>
         <source>
 
 Note: these weights are untrained.</source>
@@ -3092,80 +3530,80 @@ Note: these weights are untrained.</source>
 注意：这些权重尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="204"/>
+        <location filename="../../gui/controllers/weights.py" line="236"/>
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="212"/>
+        <location filename="../../gui/controllers/weights.py" line="244"/>
         <source>Save checkpoint</source>
         <translation>保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="219"/>
-        <location filename="../../gui/controllers/weights.py" line="230"/>
+        <location filename="../../gui/controllers/weights.py" line="251"/>
+        <location filename="../../gui/controllers/weights.py" line="262"/>
         <source>Cannot save checkpoint</source>
         <translation>无法保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="231"/>
+        <location filename="../../gui/controllers/weights.py" line="263"/>
         <source>Wrote %1 (full checkpoint)</source>
         <translation>已写入 %1（完整检查点）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="234"/>
+        <location filename="../../gui/controllers/weights.py" line="266"/>
         <source>Load weights into this network</source>
         <translation>将权重加载到此网络</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="245"/>
-        <location filename="../../gui/controllers/weights.py" line="258"/>
-        <location filename="../../gui/controllers/weights.py" line="268"/>
+        <location filename="../../gui/controllers/weights.py" line="277"/>
+        <location filename="../../gui/controllers/weights.py" line="290"/>
+        <location filename="../../gui/controllers/weights.py" line="300"/>
         <source>Cannot load weights</source>
         <translation>无法加载权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="252"/>
+        <location filename="../../gui/controllers/weights.py" line="284"/>
         <source>Weights hold NaN or infinity</source>
         <translation>权重含有 NaN 或无穷大</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="253"/>
+        <location filename="../../gui/controllers/weights.py" line="285"/>
         <source>%1 holds NaN or infinite values in %2. The network&apos;s outputs will not be numbers until it is trained again or other weights are loaded.</source>
         <translation>%1 的 %2 中含有 NaN 或无穷大的值。在重新训练或加载其他权重之前，网络的输出都不是有效数字。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="273"/>
+        <location filename="../../gui/controllers/weights.py" line="305"/>
         <source>Loaded all %1 tensors from %2</source>
         <translation>已从 %2 加载全部 %1 个张量</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="277"/>
+        <location filename="../../gui/controllers/weights.py" line="309"/>
         <source>Loaded %1 matching tensors from %2; %3 left as they were</source>
         <translation>已从 %2 加载 %1 个匹配的张量；%3 个保持不变</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="282"/>
+        <location filename="../../gui/controllers/weights.py" line="314"/>
         <source>Open checkpoint or weights</source>
         <translation>打开检查点或权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="291"/>
+        <location filename="../../gui/controllers/weights.py" line="323"/>
         <source>Cannot open %1</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="312"/>
+        <location filename="../../gui/controllers/weights.py" line="344"/>
         <source>Opened checkpoint %1</source>
         <translation>已打开检查点 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="327"/>
+        <location filename="../../gui/controllers/weights.py" line="359"/>
         <source>Open %1</source>
         <translation>打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="328"/>
+        <location filename="../../gui/controllers/weights.py" line="360"/>
         <source>These weights do not fit the current network. Open them as a new network?
 
 %1</source>
