@@ -28,6 +28,11 @@ MARGIN = 1  # pixels of the 28×28 border kept free of ink
 STROKE = 2.8  # MNIST's median stroke width at 28×28, in pixels (measured on the data)
 STROKE_RANGE = (2.2, 3.6)  # its 10th and 90th percentiles: widths left as drawn
 
+# What can be wrong with a drawing, in English; the window translates them (gui/inspect/draw.py)
+EMPTY = "The canvas is empty: draw a digit."
+TOO_SMALL = "The drawing is too small to trust: draw the digit larger."
+TOO_FAINT = "The drawing is too faint to trust: use a wider or darker stroke."
+PROBLEMS = (EMPTY, TOO_SMALL, TOO_FAINT)
 
 @dataclass
 class Prepared:
@@ -142,7 +147,7 @@ def preprocess(image: np.ndarray, ink_is_dark: bool = False) -> Prepared:
     mask = raw > INK_THRESHOLD
     blank = np.zeros((SIZE, SIZE), dtype=np.uint8)
     if not mask.any():
-        return Prepared(torch.zeros(1, 1, SIZE, SIZE), blank, "The canvas is empty: draw a digit.")
+        return Prepared(torch.zeros(1, 1, SIZE, SIZE), blank, EMPTY)
     top, bottom, left, right = _bounds(mask)
     box_h, box_w = bottom - top, right - left
     level = float(np.percentile(raw[mask], 95))  # faint strokes shine as MNIST's do
@@ -158,9 +163,9 @@ def preprocess(image: np.ndarray, ink_is_dark: bool = False) -> Prepared:
     problem = ""
     extent = max(box_h / height, box_w / width)
     if extent < MIN_EXTENT:
-        problem = "The drawing is too small to trust: draw the digit larger."
+        problem = TOO_SMALL
     elif raw.max() < MIN_INK:
-        problem = "The drawing is too faint to trust: use a wider or darker stroke."
+        problem = TOO_FAINT
     tensor = torch.from_numpy(canvas)[None, None]
     return Prepared(tensor, (canvas * 255).round().astype(np.uint8), problem)
 

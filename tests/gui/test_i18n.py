@@ -247,3 +247,13 @@ def test_the_language_menu(chinese_window, monkeypatch):
     assert len(said) == 1
     actions["en"].trigger()
     assert settings().value(i18n.LANGUAGE_KEY) == "en" and len(said) == 2
+
+
+def test_what_is_wrong_with_a_drawing_is_said_in_chinese(chinese):
+    from netbuilder.core import digits
+    from netbuilder.gui.inspect.draw import DRAWING_PROBLEMS
+
+    assert DRAWING_PROBLEMS == digits.PROBLEMS  # every problem core can report is listed
+    said = [QCoreApplication.translate("DrawPanel", text) for text in digits.PROBLEMS]
+    assert said[0] == "画布是空的：请写一个数字。"
+    assert all(text != english for text, english in zip(said, digits.PROBLEMS, strict=True))

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QEvent,
+    QPointF,
+    QRectF,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QPixmap
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
@@ -33,6 +42,14 @@ from netbuilder.core.activations import layer_activations, saliency  # noqa: E40
 from netbuilder.core.digits import Prepared, check_model, classify, preprocess  # noqa: E402
 from netbuilder.gui.inspect.activations import ActivationView, saliency_pixmap  # noqa: E402
 from netbuilder.gui.text import plural  # noqa: E402
+
+# core.digits' problems of a drawing, for Qt's translation tools
+DRAWING_PROBLEMS = (
+    QT_TRANSLATE_NOOP("DrawPanel", "The canvas is empty: draw a digit."),
+    QT_TRANSLATE_NOOP("DrawPanel", "The drawing is too small to trust: draw the digit larger."),
+    QT_TRANSLATE_NOOP("DrawPanel",
+                      "The drawing is too faint to trust: use a wider or darker stroke."),
+)
 
 CANVAS = 280  # pixels of the drawing, ten times MNIST's 28
 CLASSIFY_MS = 40  # classify at most this often while drawing
@@ -316,7 +333,7 @@ class DrawPanel(QWidget):
         model, names, why_not = self.model_source()
         notes = []
         if self.prepared.problem:
-            notes.append(self.prepared.problem)
+            notes.append(QCoreApplication.translate("DrawPanel", self.prepared.problem))
         if model is None or why_not:
             self._show_probabilities([])
             self.message.setText(" ".join(notes + [why_not or self.tr(

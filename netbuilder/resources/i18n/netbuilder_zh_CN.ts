@@ -301,7 +301,7 @@
 <context>
     <name>DrawCanvas</name>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="167"/>
+        <location filename="../../gui/inspect/draw.py" line="184"/>
         <source>Draw a digit here</source>
         <translation>在此手写一个数字</translation>
     </message>
@@ -309,97 +309,112 @@
 <context>
     <name>DrawPanel</name>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="186"/>
+        <location filename="../../gui/inspect/draw.py" line="48"/>
+        <source>The canvas is empty: draw a digit.</source>
+        <translation>画布是空的：请写一个数字。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="49"/>
+        <source>The drawing is too small to trust: draw the digit larger.</source>
+        <translation>画得太小，结果不可靠：请把数字写大一些。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="50"/>
+        <source>The drawing is too faint to trust: use a wider or darker stroke.</source>
+        <translation>笔迹太淡，结果不可靠：请用更粗或更深的笔画。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="203"/>
         <source>Drawing canvas</source>
         <translation>手写画布</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="188"/>
+        <location filename="../../gui/inspect/draw.py" line="205"/>
         <source>Draw a digit with the mouse or a pen; Esc clears it</source>
         <translation>用鼠标或手写笔写一个数字；按 Esc 清除</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="194"/>
+        <location filename="../../gui/inspect/draw.py" line="211"/>
         <source>Clear (Esc)</source>
         <translation>清除 (Esc)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="196"/>
+        <location filename="../../gui/inspect/draw.py" line="213"/>
         <source>Undo stroke</source>
         <translation>撤销笔画</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="201"/>
+        <location filename="../../gui/inspect/draw.py" line="218"/>
         <source>The 28×28 image the network receives</source>
         <translation>网络接收到的 28×28 图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="202"/>
+        <location filename="../../gui/inspect/draw.py" line="219"/>
         <source>Saliency</source>
         <translation>显著性图</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="204"/>
+        <location filename="../../gui/inspect/draw.py" line="221"/>
         <source>Where a change of the input would change the top class most</source>
         <translation>输入在哪些位置变化时，对最高得分类别的影响最大</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="220"/>
+        <location filename="../../gui/inspect/draw.py" line="237"/>
         <source>Class probabilities</source>
         <translation>各类别概率</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="230"/>
+        <location filename="../../gui/inspect/draw.py" line="247"/>
         <source>Show what the network sees</source>
         <translation>显示网络看到的内容</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="236"/>
+        <location filename="../../gui/inspect/draw.py" line="253"/>
         <source>Add as example</source>
         <translation>添加为样本</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="240"/>
+        <location filename="../../gui/inspect/draw.py" line="257"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="242"/>
+        <location filename="../../gui/inspect/draw.py" line="259"/>
         <source>A short run on your examples mixed with training images</source>
         <translation>在你的样本与训练图像混合的数据上做一次短时训练</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="246"/>
+        <location filename="../../gui/inspect/draw.py" line="263"/>
         <source>Brush</source>
         <translation>笔刷</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="254"/>
+        <location filename="../../gui/inspect/draw.py" line="271"/>
         <source>Network input (28×28)</source>
         <translation>网络输入 (28×28)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="264"/>
+        <location filename="../../gui/inspect/draw.py" line="281"/>
         <source>This is a</source>
         <translation>这是</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="323"/>
+        <location filename="../../gui/inspect/draw.py" line="340"/>
         <source>No network to ask yet: train one (F5) or load weights.</source>
         <translation>还没有可用的网络：请先训练一个 (F5) 或加载权重。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="381"/>
+        <location filename="../../gui/inspect/draw.py" line="398"/>
         <source>Draw a clear digit first, then label it.</source>
         <translation>请先写一个清晰的数字，再为它标注。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="393"/>
+        <location filename="../../gui/inspect/draw.py" line="410"/>
         <source>1 example</source>
         <translation>1 个样本</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="394"/>
+        <location filename="../../gui/inspect/draw.py" line="411"/>
         <source>%1 examples</source>
         <translation>%1 个样本</translation>
     </message>
