@@ -63,3 +63,34 @@ def long_digits_cnn_run(request):
         process = request.config.stash[_LONG_RUN] = _start_long_run()
     stdout, stderr = process.communicate(timeout=900)
     return process.returncode, stdout, stderr
+
+
+@pytest.fixture(scope="session")
+def trained_digits_cnn(tmp_path_factory):
+    """The state_dict of digits_cnn after 3 augmented epochs on the embedded digits (seed 0),
+    trained once per test session: under pytest-xdist the first worker that asks trains it
+    and the others wait for its file (test_digits and test_draw both need it)."""
+    import fcntl
+    import os
+
+    import torch
+
+    from netbuilder.core.builder import build
+    from netbuilder.core.data import load_digits
+    from netbuilder.core.resources import load_template
+    from netbuilder.core.training import TrainConfig, Trainer, reset_weights
+
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"pid{os.getpid()}")
+    path = shared / f"digits_cnn-{run}.pth"
+    with open(shared / f"digits_cnn-{run}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            model = build(load_template("digits_cnn"))
+            reset_weights(model, 0)
+            data = load_digits().on_device("cpu")
+            Trainer(model, data, TrainConfig(epochs=3, augment=True, device="cpu")).train()
+            torch.save(model.state_dict(), path.with_suffix(".part"))
+            path.with_suffix(".part").replace(path)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return torch.load(path, weights_only=True)

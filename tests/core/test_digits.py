@@ -8,16 +8,14 @@ from netbuilder.core.builder import build
 from netbuilder.core.data import load_digits
 from netbuilder.core.digits import check_model, classify, place_on_canvas, preprocess
 from netbuilder.core.resources import load_template
-from netbuilder.core.training import TrainConfig, Trainer, evaluate, reset_weights
+from netbuilder.core.training import evaluate
 
 
 @pytest.fixture(scope="module")
-def trained():
-    data = load_digits().on_device("cpu")
+def trained(trained_digits_cnn):
     model = build(load_template("digits_cnn"))
-    reset_weights(model, 0)
-    Trainer(model, data, TrainConfig(epochs=3, augment=True, device="cpu")).train()
-    return model, data
+    model.load_state_dict(trained_digits_cnn)
+    return model.eval(), load_digits().on_device("cpu")
 
 
 def test_digits_drawn_elsewhere_and_larger_are_read_like_the_data(trained):

@@ -7,21 +7,14 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from netbuilder.core.builder import build
-from netbuilder.core.data import load_digits
 from netbuilder.core.project import Project
 from netbuilder.core.resources import load_template
-from netbuilder.core.training import TrainConfig, Trainer, reset_weights
 from netbuilder.gui.main_window import MainWindow
 
 
 @pytest.fixture(scope="module")
-def trained_state():
-    model = build(load_template("digits_cnn"))
-    reset_weights(model, 0)
-    data = load_digits().on_device("cpu")
-    Trainer(model, data, TrainConfig(epochs=3, augment=True, device="cpu")).train()
-    return model.state_dict()
+def trained_state(trained_digits_cnn):
+    return trained_digits_cnn
 
 
 @pytest.fixture
