@@ -52,7 +52,7 @@ def test_a_changed_strength_marks_the_project_modified_and_is_saved(window):
     assert Project.load(window.session.path).training["stroke"] == 0.7
 
 
-def test_a_project_without_strengths_shows_the_recommended_mix(qtbot, tmp_path, window):
+def test_a_project_without_strengths_shows_the_defaults(qtbot, tmp_path, window):
     path = tmp_path / "old.json"
     Project(load_template("mnist_mlp"), training={"augment": True}).save(path)
     assert window.files.open_path(path)
