@@ -352,8 +352,8 @@ def _add_train_parser(commands) -> None:
                    "how the learning rate changes over the run", inherit=True)
     _choice_option(train, "--loss", LOSS_CHOICES, d.loss, inherit=True)
     train.add_argument("--augment", action=_GivenFlag, default=d.augment,
-                       help="random small rotation, scale and shift of each batch, then the "
-                            "pen and scanner effects at the strengths below" + inherited("off"))
+                       help="random small rotation, scale and shift of each batch, then "
+                            "each pen effect below whose strength is above 0" + inherited("off"))
     pen_help = {"stroke": "thicker or thinner strokes", "blur": "blur and ink intensity",
                 "elastic": "elastic distortion (Simard et al. 2003)",
                 "erase": "a random rectangle erased (for photos, not digits)"}

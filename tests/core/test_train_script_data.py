@@ -37,7 +37,8 @@ from netbuilder.core.training import TrainingError
 TORCHRUN = shutil.which("torchrun", path=str(Path(sys.executable).parent)) or "torchrun"
 SEED, VAL = 5, 0.25
 FOLDER_SETTINGS = {"epochs": 2, "batch_size": 4, "lr": 0.01, "seed": SEED, "val_split": VAL,
-                   "augment": True, "schedule": "step", "optimizer": "sgd"}
+                   "augment": True, "schedule": "step", "optimizer": "sgd",
+                   "stroke": 0.5, "blur": 0.5, "elastic": 0.5, "erase": 0.3}  # every effect on
 TABLE_SETTINGS = {"epochs": 2, "batch_size": 4, "lr": 0.01, "seed": SEED, "val_split": VAL,
                   "optimizer": "adam", "schedule": "cosine"}
 
@@ -196,7 +197,9 @@ def test_the_scripts_augmentation_is_netbuilders_tensor_for_tensor(scripts):
     """The script's affine augment and pen_augment equal core's for the same generator, in
     colour and grayscale, each effect alone and all together; PEN is the settings' strengths."""
     folder = script_namespace(scripts["folder"]["source"])
-    assert folder["PEN"] == tuple(getattr(TrainConfig(), name) for name in PEN_SETTINGS)
+    assert folder["PEN"] == tuple(FOLDER_SETTINGS[name] for name in PEN_SETTINGS)
+    defaults = script_namespace(training_script(folder_spec(1, 8)))
+    assert defaults["PEN"] == tuple(getattr(TrainConfig(), name) for name in PEN_SETTINGS)
     images = torch.rand(6, 3, 18, 18)
     for seed in range(3):
         for flip in (False, True):

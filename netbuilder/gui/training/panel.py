@@ -120,7 +120,8 @@ class TrainingPanel(QWidget):
         self.augment = QCheckBox(self.tr("Random rotation, scale, shift"), self)
         self.augment.setObjectName("augment_check")
         self.augment.setToolTip(self.tr("Each batch is randomly rotated, scaled and shifted, "
-                                        "then given the pen and scanner effects below"))
+                                        "then given each pen effect below whose strength is "
+                                        "above 0"))
         self.pen = PenStrengths(self)
         self.loss = self._combo(LOSSES, "loss_combo")
         self.optimizer = self._combo(OPTIMIZERS, "optimizer_combo")
