@@ -186,3 +186,31 @@ def test_a_script_refuses_data_that_does_not_fit_the_network(tmp_path, monkeypat
         namespace["main"]()
     assert str(stopped.value) == "the data gives inputs of 1×28×28, but MyModel takes 10"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_no_class_name_can_shadow_a_name_of_the_generated_code():
+    """GENERATED_NAMES lists every top-level name the module and the script define, so
+    check_class_name refuses a class name that would overwrite one of them."""
+    import ast
+
+    from netbuilder.core.codegen import generate
+    from netbuilder.core.spec import GENERATED_NAMES
+
+    defined = set()
+    for template in ("mnist_mlp", "resnet_digits", "rows_lstm", "inception_digits"):
+        spec = load_template(template)
+        sources = [generate(spec, "class"), generate(spec, "sequential"),
+                   training_script(spec, {"augment": True, "stroke": 0.5}),
+                   training_script(spec, dataset="folder:/tmp/images")]
+        for source in sources:
+            for node in ast.parse(source).body:
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                    defined.add(node.name)
+                elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    defined |= {n.id for t in targets for n in ast.walk(t)
+                                if isinstance(n, ast.Name)}
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    defined |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        defined.discard(spec.class_name)
+    assert defined - GENERATED_NAMES == set()

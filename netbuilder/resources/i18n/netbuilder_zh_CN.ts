@@ -2862,192 +2862,192 @@ Not added:
     </message>
     <message>
         <location filename="../../gui/training/panel.py" line="122"/>
-        <source>Each batch is randomly rotated, scaled and shifted, then given the pen and scanner effects below</source>
-        <translation>每个批次先随机旋转、缩放和平移，再加上下面的笔和扫描效果</translation>
+        <source>Each batch is randomly rotated, scaled and shifted, then given each pen effect below whose strength is above 0</source>
+        <translation>每个批次先随机旋转、缩放和平移，再施加下面强度大于 0 的每种笔迹效果</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="133"/>
+        <location filename="../../gui/training/panel.py" line="134"/>
         <source>off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="134"/>
+        <location filename="../../gui/training/panel.py" line="135"/>
         <source>Stop early when the validation loss has not improved for this many epochs (off: run every epoch)</source>
         <translation>验证损失连续这么多轮没有改善时提前停止（关闭：运行所有轮次）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="139"/>
+        <location filename="../../gui/training/panel.py" line="140"/>
         <source>Fresh weights (else continue)</source>
         <translation>全新权重（否则继续训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="140"/>
+        <location filename="../../gui/training/panel.py" line="141"/>
         <source>Start the run from newly initialised weights instead of continuing from the current ones</source>
         <translation>从重新初始化的权重开始本次运行，而不是在当前权重上继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="144"/>
+        <location filename="../../gui/training/panel.py" line="145"/>
         <source>Start (F5)</source>
         <translation>开始 (F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="146"/>
-        <location filename="../../gui/training/panel.py" line="412"/>
+        <location filename="../../gui/training/panel.py" line="147"/>
+        <location filename="../../gui/training/panel.py" line="413"/>
         <source>Pause (F6)</source>
         <translation>暂停 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="148"/>
+        <location filename="../../gui/training/panel.py" line="149"/>
         <source>Stop (Shift+F5)</source>
         <translation>停止 (Shift+F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="150"/>
+        <location filename="../../gui/training/panel.py" line="151"/>
         <source>Reset weights</source>
         <translation>重置权重</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="154"/>
+        <location filename="../../gui/training/panel.py" line="155"/>
         <source>Put the weights of the run&apos;s epoch with the lowest validation loss into the network</source>
         <translation>将本次运行中验证损失最低的轮次的权重放入网络</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="161"/>
+        <location filename="../../gui/training/panel.py" line="162"/>
         <source>Not trained yet.</source>
         <translation>尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="169"/>
+        <location filename="../../gui/training/panel.py" line="170"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="170"/>
+        <location filename="../../gui/training/panel.py" line="171"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="171"/>
+        <location filename="../../gui/training/panel.py" line="172"/>
         <source>Image size</source>
         <translation>图像尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="172"/>
+        <location filename="../../gui/training/panel.py" line="173"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="173"/>
+        <location filename="../../gui/training/panel.py" line="174"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="174"/>
+        <location filename="../../gui/training/panel.py" line="175"/>
         <source>Table</source>
         <translation>表格</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="175"/>
+        <location filename="../../gui/training/panel.py" line="176"/>
         <source>Target</source>
         <translation>目标</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="176"/>
+        <location filename="../../gui/training/panel.py" line="177"/>
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="178"/>
+        <location filename="../../gui/training/panel.py" line="179"/>
         <source>Validation share</source>
         <translation>验证集比例</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="179"/>
+        <location filename="../../gui/training/panel.py" line="180"/>
         <source>Augmentation</source>
         <translation>数据增强</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="180"/>
+        <location filename="../../gui/training/panel.py" line="181"/>
         <source>Pen effects</source>
         <translation>笔迹效果</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="181"/>
+        <location filename="../../gui/training/panel.py" line="182"/>
         <source>Loss</source>
         <translation>损失函数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="182"/>
+        <location filename="../../gui/training/panel.py" line="183"/>
         <source>Optimizer</source>
         <translation>优化器</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="183"/>
+        <location filename="../../gui/training/panel.py" line="184"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="184"/>
+        <location filename="../../gui/training/panel.py" line="185"/>
         <source>Weight decay</source>
         <translation>权重衰减</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="185"/>
+        <location filename="../../gui/training/panel.py" line="186"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="186"/>
+        <location filename="../../gui/training/panel.py" line="187"/>
         <source>Epochs</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="187"/>
+        <location filename="../../gui/training/panel.py" line="188"/>
         <source>Early stopping</source>
         <translation>提前停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="188"/>
+        <location filename="../../gui/training/panel.py" line="189"/>
         <source>LR schedule</source>
         <translation>学习率调度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="189"/>
+        <location filename="../../gui/training/panel.py" line="190"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="190"/>
+        <location filename="../../gui/training/panel.py" line="191"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="192"/>
+        <location filename="../../gui/training/panel.py" line="193"/>
         <source>Training log</source>
         <translation>训练日志</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="313"/>
+        <location filename="../../gui/training/panel.py" line="314"/>
         <source>Image folder (one sub-folder per class)</source>
         <translation>图像文件夹（每个类别一个子文件夹）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="320"/>
+        <location filename="../../gui/training/panel.py" line="321"/>
         <source>CSV table (one row per example)</source>
         <translation>CSV 表格(每行一个样本)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="321"/>
+        <location filename="../../gui/training/panel.py" line="322"/>
         <source>CSV tables (*.csv);;All files (*)</source>
         <translation>CSV 表格 (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="412"/>
+        <location filename="../../gui/training/panel.py" line="413"/>
         <source>Resume (F6)</source>
         <translation>继续 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="454"/>
+        <location filename="../../gui/training/panel.py" line="455"/>
         <source>Epoch %1/%2 · step %3/%4 · %5 samples/s · %6 elapsed · %7 left</source>
         <translation>第 %1/%2 轮 · 第 %3/%4 步 · %5 样本/秒 · 已用 %6 · 剩余 %7</translation>
     </message>
