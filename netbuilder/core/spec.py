@@ -41,12 +41,13 @@ _INDEX = re.compile(r"[0-9]+")
 _RESERVED = frozenset(dir(nn.Sequential()))
 # Module-level names of the generated module and training script (see codegen, train_script):
 # a class by one of these names would shadow what the code around it uses.
-# Every top-level name of the generated module and training script (a test parses them)
+# Every top-level name of the generated module and training script (a test parses them), but
+# the container helpers Residual and Parallel: refused as class names only where they are used
 GENERATED_NAMES = frozenset({
     "nn", "torch", "OrderedDict", "SequenceRNN", "SequenceLSTM", "SequenceGRU", "model",
     "argparse", "importlib", "math", "os", "Path", "np", "dist", "F", "SETTINGS", "Normalize",
     "find_digits", "load_data", "augment", "loss_of", "make_optimizer", "make_schedule", "main",
-    "Residual", "Parallel", "contextlib", "namedtuple", "pickle", "statistics", "sys",
+    "contextlib", "namedtuple", "pickle", "statistics", "sys",
     "AUTO_SIZES", "CHECKPOINT", "DATA", "FLIPS", "GRAY_MODES", "IMAGE_SUFFIXES", "INPUT_SHAPE",
     "PEN", "PenAugment", "pen_augment", "_blur", "_elastic", "_erase", "_gaussian_kernel",
     "_stroke", "_uniform", "as_input", "choose_device", "evaluate", "fitted", "gray_pixels",

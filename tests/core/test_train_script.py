@@ -213,4 +213,5 @@ def test_no_class_name_can_shadow_a_name_of_the_generated_code():
                 elif isinstance(node, (ast.Import, ast.ImportFrom)):
                     defined |= {(a.asname or a.name).split(".")[0] for a in node.names}
         defined.discard(spec.class_name)
-    assert defined - GENERATED_NAMES == set()
+    # the container helpers are refused only where the network uses them (test_containers)
+    assert defined - GENERATED_NAMES == {"Residual", "Parallel"}
