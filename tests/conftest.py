@@ -39,6 +39,9 @@ def _start_long_run():
 def pytest_collection_modifyitems(session, config, items):
     import os
 
+    # First in line: under pytest-xdist the worker that takes it waits while the other worker
+    # runs the rest, and no worker is left with nothing to do at the end while it trains.
+    items.sort(key=lambda item: item.name != LONG_RUN_TEST)  # stable: the rest keep order
     if os.environ.get("PYTEST_XDIST_WORKER"):  # every worker collects everything: the one
         return  # that runs the test starts the run (the other worker goes on meanwhile)
     if any(item.name == LONG_RUN_TEST for item in items):
