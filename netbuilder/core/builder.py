@@ -17,7 +17,8 @@ import torch
 from torch import nn
 
 from netbuilder.core.catalog import FLOATS, Catalog, LayerKind, default_catalog
-from netbuilder.core.containers import ACTIVATIONS, MERGES, Parallel, Residual
+from netbuilder.core.container_modules import Parallel, Residual
+from netbuilder.core.containers import ACTIVATIONS, MERGES
 from netbuilder.core.spec import (
     BlockSpec,
     Item,

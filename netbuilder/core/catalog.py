@@ -14,14 +14,13 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import metadata
-from typing import Any
+from importlib import import_module, metadata
+from typing import TYPE_CHECKING, Any
 
-from torch import nn
-
-from netbuilder.core import recurrent
 from netbuilder.core.containers import PARALLEL, RESIDUAL
-from netbuilder.core.normalize import Normalize
+
+if TYPE_CHECKING:
+    from torch import nn
 
 logger = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "netbuilder.layers"
@@ -38,6 +37,8 @@ CONTAINER_DOCS = {
               "mean; keys read mix.branches.0.conv.weight.",
 }
 MAX_INT = 2**31 - 1  # larger sizes overflow torch kernels long before they fit in memory
+RECURRENT_OUTPUTS = ("last", "sequence")  # what netbuilder's recurrent layers return
+TORCH_NN = "torch.nn"
 
 INT, FLOAT, BOOL, CHOICE, SIZE, SHAPE = "int", "float", "bool", "choice", "size", "shape"
 FLOATS = "floats"  # a non-empty list of finite numbers, each within minimum/maximum
@@ -191,7 +192,9 @@ class LayerKind:
 
     name: str
     category: str
-    torch_class: type[nn.Module]
+    # The class, or where it lives as "module:Name": built-in kinds name theirs, so the catalog
+    # (and the window that shows it) is ready before torch has loaded.
+    torch_class: type[nn.Module] | str
     args: tuple[Arg, ...] = ()
     doc: str = ""
     code_name: str = ""  # how generated code spells the class; defaults to nn.<Name>
@@ -212,9 +215,21 @@ class LayerKind:
     def defaults(self) -> dict[str, Any]:
         return {a.name: a.default for a in self.args}
 
+    def module_class(self) -> type[nn.Module]:
+        """The torch class, imported on first use when the kind names it by place."""
+        if not isinstance(self.torch_class, str):
+            return self.torch_class
+        module, _, name = self.torch_class.partition(":")
+        return getattr(import_module(module), name)
+
+    def class_name(self) -> str:
+        if isinstance(self.torch_class, str):
+            return self.torch_class.partition(":")[2]
+        return self.torch_class.__name__
+
     def create(self, **kwargs: Any) -> nn.Module:
         """Instantiate the torch module with these (already validated) arguments."""
-        make = self.factory or self.torch_class
+        make = self.factory or self.module_class()
         converted = {
             name: tuple(value) if isinstance(value, list) else value
             for name, value in kwargs.items()
@@ -224,6 +239,11 @@ class LayerKind:
     def spelled(self) -> str:
         if self.code_name:
             return self.code_name
+        if isinstance(self.torch_class, str):
+            module, _, name = self.torch_class.partition(":")
+            return f"nn.{name}" if module == TORCH_NN else name
+        from torch import nn
+
         if getattr(nn, self.torch_class.__name__, None) is self.torch_class:
             return f"nn.{self.torch_class.__name__}"
         return self.torch_class.__name__
@@ -263,7 +283,7 @@ def _conv(name: str, dims: int, doc: str) -> LayerKind:
         Arg("padding_mode", CHOICE, "zeros", "how padding values are made",
             choices=("zeros", "reflect", "replicate", "circular")),
     )
-    return LayerKind(name, "Convolution", getattr(nn, name), args, doc)
+    return LayerKind(name, "Convolution", _nn(name), args, doc)
 
 
 def _pool(name: str, dims: int, doc: str, average: bool) -> LayerKind:
@@ -278,7 +298,7 @@ def _pool(name: str, dims: int, doc: str, average: bool) -> LayerKind:
     args.append(Arg("ceil_mode", BOOL, False, "round output size up instead of down"))
     if average:
         args.append(Arg("count_include_pad", BOOL, True, "count padding zeros in the average"))
-    return LayerKind(name, "Pooling", getattr(nn, name), tuple(args), doc)
+    return LayerKind(name, "Pooling", _nn(name), tuple(args), doc)
 
 
 def _eps() -> Arg:
@@ -294,10 +314,10 @@ def _batchnorm(name: str, doc: str) -> LayerKind:
         Arg("affine", BOOL, True, "learn a scale and shift per channel"),
         Arg("track_running_stats", BOOL, True, "keep running mean/variance for evaluation"),
     )
-    return LayerKind(name, "Normalization", getattr(nn, name), args, doc)
+    return LayerKind(name, "Normalization", _nn(name), args, doc)
 
 
-def _recurrent(name: str, cls: type[nn.Module], doc: str, has_nonlinearity: bool) -> LayerKind:
+def _recurrent(name: str, doc: str, has_nonlinearity: bool) -> LayerKind:
     args: list[Arg] = [
         Arg("input_size", INT, 28, "features per time step (last input dimension)", True,
             minimum=1),
@@ -311,18 +331,22 @@ def _recurrent(name: str, cls: type[nn.Module], doc: str, has_nonlinearity: bool
         Arg("dropout", FLOAT, 0.0, "dropout between stacked layers", minimum=0.0, maximum=1.0),
         Arg("bidirectional", BOOL, False, "also read the sequence backwards"),
         Arg("output", CHOICE, "last", "last time step [N, H] or whole sequence [N, T, H]",
-            required=True, choices=recurrent.OUTPUT_CHOICES),
+            required=True, choices=RECURRENT_OUTPUTS),
     ]
     full = (
         f"{doc} Input [N, T, features] (batch first); returns only its output tensor so it fits "
         "in a stack: the last time step or the whole sequence."
     )
-    return LayerKind(name, "Recurrent", cls, tuple(args), full, code_name=cls.__name__,
-                     source="netbuilder")
+    return LayerKind(name, "Recurrent", f"netbuilder.core.recurrent:Sequence{name}", tuple(args),
+                     full, code_name=f"Sequence{name}", source="netbuilder")
+
+
+def _nn(name: str) -> str:
+    return f"{TORCH_NN}:{name}"
 
 
 def _simple(name: str, category: str, doc: str, *args: Arg) -> LayerKind:
-    return LayerKind(name, category, getattr(nn, name), tuple(args), doc)
+    return LayerKind(name, category, _nn(name), tuple(args), doc)
 
 
 def _dim(default: int, doc: str) -> Arg:
@@ -343,7 +367,7 @@ def builtin_kinds() -> list[LayerKind]:
         _conv("Conv2d", 2, "2-D convolution over images [N, C, H, W]."),
         _conv("Conv3d", 3, "3-D convolution over volumes [N, C, D, H, W]."),
         LayerKind(
-            "ConvTranspose2d", "Convolution", nn.ConvTranspose2d,
+            "ConvTranspose2d", "Convolution", _nn("ConvTranspose2d"),
             (
                 *_channels(16, 8),
                 Arg("kernel_size", SIZE, 2, "size of each filter", True, minimum=1, dims=2),
@@ -384,7 +408,7 @@ def builtin_kinds() -> list[LayerKind]:
             Arg("affine", BOOL, True, "learn a scale and shift per channel"),
         ),
         LayerKind(
-            "Normalize", "Normalization", Normalize,
+            "Normalize", "Normalization", "netbuilder.core.normalize:Normalize",
             (
                 Arg("mean", FLOATS, [0.5], "subtracted from each channel (one value: every "
                     "channel); inputs are in [0, 1]", required=True),
@@ -427,10 +451,10 @@ def builtin_kinds() -> list[LayerKind]:
                 minimum=1),
         ),
         _simple("Identity", "Shape", "Passes its input through unchanged (a placeholder)."),
-        _recurrent("RNN", recurrent.SequenceRNN, "Elman recurrent network.", True),
-        _recurrent("LSTM", recurrent.SequenceLSTM, "Long short-term memory network.", False),
-        _recurrent("GRU", recurrent.SequenceGRU, "Gated recurrent unit network.", False),
-        LayerKind(BLOCK, "Containers", nn.Sequential, (), CONTAINER_DOCS[BLOCK]),
+        _recurrent("RNN", "Elman recurrent network.", True),
+        _recurrent("LSTM", "Long short-term memory network.", False),
+        _recurrent("GRU", "Gated recurrent unit network.", False),
+        LayerKind(BLOCK, "Containers", _nn("Sequential"), (), CONTAINER_DOCS[BLOCK]),
     ]
 
 
@@ -487,7 +511,7 @@ class Catalog:
     def kind_of_module(self, module: nn.Module) -> LayerKind | None:
         """The kind whose class is exactly this module's class (subclasses do not count)."""
         for kind in self.kinds.values():
-            if kind.name != BLOCK and type(module) is kind.torch_class:
+            if kind.name != BLOCK and type(module) is kind.module_class():
                 return kind
         return None
 

@@ -226,7 +226,7 @@ class _Writer:
             if kind.code_module:
                 self.layer_imports.setdefault(kind.code_module, set()).add(name)
             elif not name.startswith("nn."):
-                cls = kind.torch_class
+                cls = kind.module_class()
                 self.imports.add(f"from {cls.__module__} import {cls.__qualname__.split('.')[0]}")
         if not _DOTTED_NAME.fullmatch(name):  # a plugin's code_name is pasted as code
             raise ValueError(f"{layer.kind}: {name!r} is not a Python name to call")

@@ -23,9 +23,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from netbuilder.core.catalog import (
     BOOL,
@@ -45,6 +43,9 @@ from netbuilder.core.layer_files import (
     read_layer_source,
     resolved,
 )
+
+if TYPE_CHECKING:
+    from torch import nn
 
 CATEGORY = "Custom"
 APP_FILES = Path(__file__).resolve().parent.parent / "resources"  # shipped: part of the app
@@ -125,6 +126,8 @@ def load_layer_file(path: str | Path, catalog: Catalog | None = None) -> LoadedL
         raise LayerFileError(f"{path.name}: name the file as a Python module of its own (letters, "
                              "digits and _, not a module Python or PyTorch has), so that "
                              f"generated code can import it: 'from {module_name} import …'")
+    from torch import nn  # the file's own code imports torch anyway
+
     module = _run(path, data, f"netbuilder_layers_{module_name}_{sha[:12]}")
     loaded = LoadedLayerFile(path, sha, module_name)
     classes = [value for value in vars(module).values()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-OUTPUT_CHOICES = ("last", "sequence")
+from netbuilder.core.catalog import RECURRENT_OUTPUTS as OUTPUT_CHOICES
 
 
 class _SequenceOutput:

@@ -24,8 +24,6 @@ from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
-from torch import nn
-
 from netbuilder.core.catalog import BLOCK, Catalog, default_catalog
 from netbuilder.core.containers import ACTIVATIONS, MERGES, MIN_BRANCHES, PARALLEL, RESIDUAL
 from netbuilder.core.layer_files import FIELD as LAYER_FILES_FIELD
@@ -38,7 +36,37 @@ VERSION = 1
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INDEX = re.compile(r"[0-9]+")
 # Every attribute of an nn.Sequential, dunders included: a child by that name cannot be set.
-_RESERVED = frozenset(dir(nn.Sequential()))
+# Written out so that checking a name needs no torch (the window edits before torch loads); a
+# test keeps it a superset of the installed torch's dir(nn.Sequential()).
+MODULE_ATTRIBUTES = frozenset({
+    'T_destination', '__add__', '__annotations__', '__call__', '__class__', '__delattr__',
+    '__delitem__', '__dict__', '__dir__', '__doc__', '__eq__', '__format__', '__ge__',
+    '__getattr__', '__getattribute__', '__getitem__', '__getstate__', '__gt__', '__hash__',
+    '__iadd__', '__imul__', '__init__', '__init_subclass__', '__iter__', '__le__', '__len__',
+    '__lt__', '__module__', '__mul__', '__ne__', '__new__', '__reduce__', '__reduce_ex__',
+    '__repr__', '__rmul__', '__setattr__', '__setitem__', '__setstate__', '__sizeof__', '__str__',
+    '__subclasshook__', '__weakref__', '_apply', '_backward_hooks', '_backward_pre_hooks',
+    '_buffers', '_call_impl', '_compiled_call_impl', '_forward_hooks',
+    '_forward_hooks_always_called', '_forward_hooks_with_kwargs', '_forward_pre_hooks',
+    '_forward_pre_hooks_with_kwargs', '_get_backward_hooks', '_get_backward_pre_hooks',
+    '_get_item_by_idx', '_get_name', '_is_full_backward_hook', '_load_from_state_dict',
+    '_load_state_dict_post_hooks', '_load_state_dict_pre_hooks',
+    '_maybe_warn_non_full_backward_hook', '_modules', '_named_members',
+    '_non_persistent_buffers_set', '_parameters', '_register_load_state_dict_pre_hook',
+    '_register_state_dict_hook', '_replicate_for_data_parallel', '_save_to_state_dict',
+    '_slow_forward', '_state_dict_hooks', '_state_dict_pre_hooks', '_version',
+    '_wrapped_call_impl', 'add_module', 'append', 'apply', 'bfloat16', 'buffers',
+    'call_super_init', 'children', 'compile', 'cpu', 'cuda', 'double', 'dump_patches', 'eval',
+    'extend', 'extra_repr', 'float', 'forward', 'get_buffer', 'get_extra_state', 'get_parameter',
+    'get_submodule', 'half', 'insert', 'ipu', 'load_state_dict', 'modules', 'mtia',
+    'named_buffers', 'named_children', 'named_modules', 'named_parameters', 'parameters', 'pop',
+    'register_backward_hook', 'register_buffer', 'register_forward_hook',
+    'register_forward_pre_hook', 'register_full_backward_hook', 'register_full_backward_pre_hook',
+    'register_load_state_dict_post_hook', 'register_load_state_dict_pre_hook', 'register_module',
+    'register_parameter', 'register_state_dict_post_hook', 'register_state_dict_pre_hook',
+    'requires_grad_', 'set_extra_state', 'set_submodule', 'share_memory', 'state_dict', 'to',
+    'to_empty', 'train', 'training', 'type', 'xpu', 'zero_grad'
+})
 # Module-level names of the generated module and training script (see codegen, train_script):
 # a class by one of these names would shadow what the code around it uses.
 # Every top-level name of the generated module and training script (a test parses them), but
@@ -493,7 +521,7 @@ def check_name(name: Any) -> str | None:
         return f"{name!r} is a Python keyword"
     if name.startswith("__"):  # dunders are Python's; other __names are mangled in a class
         return f"{name!r} starts with __, which Python reserves; choose another name"
-    if name in _RESERVED:
+    if name in MODULE_ATTRIBUTES:
         return f"{name!r} clashes with an nn.Module attribute; choose another name"
     return None
 

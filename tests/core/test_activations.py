@@ -18,7 +18,7 @@ from netbuilder.core.activations import (
     saliency,
 )
 from netbuilder.core.builder import build
-from netbuilder.core.containers import Parallel, Residual
+from netbuilder.core.container_modules import Parallel, Residual
 from netbuilder.core.resources import load_template, template_names
 
 TEMPLATES = template_names()  # every shipped template, none skipped

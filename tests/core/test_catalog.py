@@ -41,7 +41,7 @@ def test_every_kind_builds_with_defaults_and_runs(kind):
     spec = default_catalog().get(kind)
     assert spec.doc and spec.category
     module = build_layer(LayerSpec(kind, "x"))
-    assert isinstance(module, spec.torch_class)
+    assert isinstance(module, spec.module_class())
     x = torch.rand(DEFAULT_INPUTS.get(kind, (2, 3, 8, 8)))
     y = module.eval()(x)
     assert isinstance(y, torch.Tensor)  # recurrent layers too: one tensor, not a tuple

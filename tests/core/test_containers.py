@@ -12,7 +12,7 @@ from torch import nn
 
 from netbuilder.core.builder import build, spec_from_module
 from netbuilder.core.catalog import LayerKind, build_catalog
-from netbuilder.core.containers import Parallel, Residual
+from netbuilder.core.container_modules import Parallel, Residual
 from netbuilder.core.model_state import carry_over, layer_tensors
 from netbuilder.core.spec import (
     MAX_DEPTH,

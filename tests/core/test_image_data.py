@@ -517,7 +517,7 @@ def test_normalize_is_a_catalog_kind_that_builds_on_meta():
     kind = default_catalog().get("Normalize")
     assert (kind.category, kind.source, kind.spelled()) == ("Normalization", "netbuilder",
                                                             "Normalize")
-    assert kind.torch_class is Normalize and kind.torch_class.__module__ == \
+    assert kind.module_class() is Normalize and kind.module_class().__module__ == \
         normalize_module.__name__
     assert [(a.name, a.type, a.required) for a in kind.args] == [
         ("mean", FLOATS, True), ("std", FLOATS, True)]
