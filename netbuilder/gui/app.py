@@ -58,6 +58,7 @@ class WarmUp(QObject):
         threading.Thread(target=self._run, name="netbuilder-warm-up", daemon=True).start()
 
     def _run(self) -> None:
+        set_thread_budget()
         from netbuilder.core.analysis import warm_up
 
         warm_up()
@@ -93,7 +94,6 @@ def main(argv: list[str] | None = None) -> int:
     timing = os.environ.get("NETBUILDER_STARTUP_TIMING")
     if timing:  # for benchmarks/startup.py: wall-clock moments, then quit
         print(f"splash painted at {time.time():.4f}", flush=True)
-    set_thread_budget()
     from netbuilder.gui.i18n import install_translator, language_setting
 
     install_translator(app, language_setting())  # before any window; the splash stays English
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_theme(app, str(settings().value("view/theme", "system")))
     warm = WarmUp()
     window = MainWindow(analyze=False)
-    warm.done.connect(window.document.finish_loading)
+    warm.done.connect(window.torch_ready)
     if argv:
         path = Path(argv[0])
         if not window.files.open_dropped(path):

@@ -87,9 +87,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._update_title()
         self._changed()
-        if not analyze:
-            self.statusBar().showMessage(self.tr("Loading PyTorch's shape analysis…"))
-        elif not settings().value("window/welcomed", False, type=bool):
+        if analyze and not settings().value("window/welcomed", False, type=bool):
             settings().setValue("window/welcomed", True)  # once, on the very first start
             self.welcome = welcome_hint(self)
         _windows.append(self)
@@ -233,10 +231,20 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.files.display_name()}[*] — netbuilder")
         self.setWindowModified(self.session.dirty)
 
+    @Slot()
+    def torch_ready(self) -> None:
+        """torch has loaded (on a thread, after the first paint): shapes, counts and code
+        appear, and the training panel offers the accelerators torch finds."""
+        self.training_panel.add_devices()
+        self.document.finish_loading()
+
     def _changed(self) -> None:
         analysis = self.document.analysis
         self._update_title()
         self._update_actions()
+        if not self.document.ready:
+            self.statusBar().showMessage(self.tr("Loading PyTorch's shape analysis…"))
+            return
         state = self.tr("shapes OK") if analysis.ok else plural(
             len(analysis.errors), self.tr("1 shape error"), self.tr("%1 shape errors"))
         self.statusBar().showMessage(fill(self.tr("%1 parameters · %2 MACs · %3"),

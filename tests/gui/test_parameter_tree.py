@@ -12,15 +12,13 @@ from PySide6.QtWidgets import QLabel, QStyle, QStyleOptionViewItem, QTreeWidget
 from torch import nn
 
 from netbuilder.core.builder import build
+from netbuilder.core.parameters import apply_freeze_to_model, find_tensor
 from netbuilder.core.resources import load_template, template_names
+from netbuilder.core.tensor_stats import HIST_BINS, filter_grid_shape
 from netbuilder.gui.inspect.parameter_tree import (
-    HIST_BINS,
     ParametersPanel,
     ParameterTree,
     TensorInspector,
-    apply_freeze_to_model,
-    filter_grid_shape,
-    find_tensor,
 )
 from tests.core.test_tensor_stats import ODD_TENSORS
 

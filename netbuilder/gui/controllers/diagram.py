@@ -8,7 +8,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from netbuilder.core.diagram import write_diagram
 from netbuilder.gui.controllers.files import reason
 from netbuilder.gui.text import fill
 
@@ -38,6 +37,8 @@ class DiagramController(QObject):
 
     def export_to(self, path: Path) -> bool:
         """Write the diagram; a network whose shapes break is drawn with those cards in red."""
+        from netbuilder.core.diagram import write_diagram
+
         try:
             fmt = write_diagram(self.document.spec, self.document.analysis, path)
         except (OSError, ValueError) as exc:  # a failed write, a picture too large for PNG

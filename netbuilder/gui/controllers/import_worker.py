@@ -7,8 +7,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from netbuilder.core.importer import ModelImportError, import_model
-
 
 class ImportWorker(QObject):
     done = Signal(object)  # core.importer.ImportResult
@@ -23,6 +21,8 @@ class ImportWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        from netbuilder.core.importer import ModelImportError, import_model
+
         try:
             self.done.emit(import_model(self.path, self.class_name, self.input_shape,
                                         num_classes=self.num_classes))

@@ -14,8 +14,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from netbuilder.core.analysis import analyze, format_shape
-from netbuilder.core.codegen import generate
 from netbuilder.core.resources import load_template, template_names
 from netbuilder.gui.text import fill
 
@@ -64,6 +62,9 @@ class TemplateDialog(QDialog):
         return item.data(NAME_ROLE) if item else None
 
     def _show(self, item: QListWidgetItem | None, _previous=None) -> None:
+        from netbuilder.core.analysis import analyze, format_shape
+        from netbuilder.core.codegen import generate
+
         if item is None:
             return
         spec = load_template(item.data(NAME_ROLE))

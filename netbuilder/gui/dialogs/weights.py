@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -15,8 +17,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from netbuilder.core.checkpoint import Reconciliation
 from netbuilder.gui.text import fill, plural
+
+if TYPE_CHECKING:
+    from netbuilder.core.checkpoint import Reconciliation
+
 
 STRICT, MATCHING = 1, 2
 COLOURS = {"matching": "#2e7d32", "missing": "#b07800", "unexpected": "#6a1b9a",

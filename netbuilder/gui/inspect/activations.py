@@ -30,11 +30,16 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLay
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")  # pyqtgraph would prefer PyQt6
 
-import pyqtgraph as pg  # noqa: E402
-import torch  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
-from netbuilder.core.activations import Activation, feature_grid, grid_shape  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
+
 from netbuilder.gui.text import fill  # noqa: E402
+
+if TYPE_CHECKING:  # torch loads after the window is shown
+    import torch
+
+    from netbuilder.core.activations import Activation
 
 COLORMAP = "inferno"
 MAX_MAPS = 64  # feature maps shown per layer
@@ -88,6 +93,8 @@ def _square_scale(height: int, width: int) -> int:
 
 def _blank_unused(grid: np.ndarray, count: int, height: int, width: int, gap: int = 1) -> None:
     """Mark the empty cells after the last map (and the gaps around them) BLANK, in place."""
+    from netbuilder.core.activations import grid_shape
+
     rows, cols = grid_shape(count)
     used = count - (rows - 1) * cols
     if count == 0 or used == cols:
@@ -98,6 +105,8 @@ def _blank_unused(grid: np.ndarray, count: int, height: int, width: int, gap: in
 
 def picture_of(values: torch.Tensor, max_maps: int = MAX_MAPS) -> Picture:
     """How one activation is drawn: a grid of maps, an image, or a wrapped strip."""
+    from netbuilder.core.activations import feature_grid
+
     values = values.detach()
     if values.dim() >= 4:  # e.g. Conv3d [C, D, H, W]: every [H, W] slice is a map
         values = values.reshape(-1, values.shape[-2], values.shape[-1])

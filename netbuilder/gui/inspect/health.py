@@ -3,6 +3,8 @@ step, dead units of activation layers, and a short diagnosis where a rule fires.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -14,8 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netbuilder.core.health import DEAD_HIGH, RATIO_HIGH, RATIO_LOW, Health
 from netbuilder.gui.text import fill
+
+if TYPE_CHECKING:
+    from netbuilder.core.health import Health
+
 
 
 def _number(value: float | None, fmt: str) -> str:
@@ -48,6 +53,8 @@ class HealthView(QWidget):
         self.health: Health | None = None
 
     def show_health(self, health: Health) -> None:
+        from netbuilder.core.health import DEAD_HIGH, RATIO_HIGH, RATIO_LOW
+
         self.health = health
         self.title.setText(fill(self.tr("Measured at step %1"), f"{health.step:,}"))
         rows = sorted(health.modules.values(), key=lambda m: m.path)

@@ -16,8 +16,8 @@ live in ``core.parameters`` and ``core.tensor_stats``; their names are re-export
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-import torch
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
@@ -30,25 +30,17 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from torch import nn
 
-from netbuilder.core.parameters import (
-    ModuleEntry,
-    apply_freeze_to_model,
-    find_tensor,
-    module_entries,
-    structure_signature,
-)
-from netbuilder.core.tensor_stats import (
-    HIST_BINS,
-    TensorSummary,
-    dtype_text,
-    filter_grid_shape,
-    shape_text,
-    summarize_tensor,
-)
+from netbuilder.core.parameters import apply_freeze_to_model
 from netbuilder.gui.inspect.tensor_inspector import TensorInspector
 from netbuilder.gui.text import fill
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from netbuilder.core.parameters import ModuleEntry
+
 
 COL_NAME, COL_KIND, COL_NUMEL, COL_DTYPE, COL_DEVICE, COL_TRAINABLE = range(6)
 NAME_ROLE = Qt.ItemDataRole.UserRole  # full dotted name ("" for the model itself)
@@ -170,6 +162,8 @@ class ParameterTree(QWidget):
     def refresh(self) -> None:
         """Re-read shapes, dtypes, devices and ``requires_grad``; rebuild only when modules,
         parameters or buffers were added, removed or renamed."""
+        from netbuilder.core.parameters import module_entries, structure_signature
+
         entries = module_entries(self._model) if self._model is not None else []
         signature = structure_signature(entries)
         if signature != self._signature:
@@ -361,6 +355,8 @@ class ParameterTree(QWidget):
 
     def _update_tensor_row(self, row: QTreeWidgetItem, tensor: torch.Tensor,
                            param_trainable: bool | None) -> None:
+        from netbuilder.core.tensor_stats import dtype_text, shape_text
+
         shape = shape_text(tensor.shape)
         if param_trainable is None:
             shape = fill(self.tr("buffer %1"), shape)
@@ -477,6 +473,8 @@ class ParametersPanel(QWidget):
         return (time.perf_counter() - start) * 1000.0
 
     def _show_selected(self) -> None:
+        from netbuilder.core.parameters import find_tensor
+
         name = self.tree.selected_name()
         if name is None or self.tree.selected_kind() == MODULE:
             self.inspector.clear()
@@ -486,6 +484,8 @@ class ParametersPanel(QWidget):
 
     @Slot(str)
     def _on_tensor_selected(self, name: str) -> None:
+        from netbuilder.core.parameters import find_tensor
+
         self.inspector.show_tensor(name, find_tensor(self._model, name),
                                    self._grad_norms.get(name))
 
@@ -496,15 +496,10 @@ class ParametersPanel(QWidget):
 
 __all__ = [
     "BUFFER",
-    "HIST_BINS",
     "MODULE",
     "PARAMETER",
     "ParameterTree",
     "ParametersPanel",
     "TensorInspector",
-    "TensorSummary",
     "apply_freeze_to_model",
-    "filter_grid_shape",
-    "find_tensor",
-    "summarize_tensor",
 ]

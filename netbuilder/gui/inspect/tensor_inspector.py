@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import os
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")  # pyqtgraph would prefer PyQt6
 
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
-import torch  # noqa: E402
 from PySide6.QtCore import QEvent, QRectF, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QPalette  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
-from netbuilder.core.tensor_stats import (  # noqa: E402
-    HIST_BINS,
-    TensorSummary,
-    shape_text,
-    summarize_tensor,
-)
 from netbuilder.gui.text import fill  # noqa: E402
+
+if TYPE_CHECKING:
+    import torch
+
+    from netbuilder.core.tensor_stats import TensorSummary
+
 
 HISTOGRAM_COLOR = "#3b82f6"
 NAN_COLOR = "#ef4444"
@@ -58,6 +58,8 @@ class TensorInspector(QWidget):
     """Statistics, histogram and picture of one tensor."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
+        from netbuilder.core.tensor_stats import HIST_BINS, TensorSummary
+
         super().__init__(parent)
         self.setObjectName("tensor_inspector")
         self._name: str | None = None
@@ -173,6 +175,8 @@ class TensorInspector(QWidget):
         return self._summary
 
     def clear(self) -> None:
+        from netbuilder.core.tensor_stats import TensorSummary
+
         self._name = None
         self._summary = TensorSummary()
         self.title.setText(self.tr("Select a parameter or buffer"))
@@ -185,6 +189,8 @@ class TensorInspector(QWidget):
 
     def show_tensor(self, name: str, tensor: torch.Tensor | None,
                     grad_norm: float | None = None) -> None:
+        from netbuilder.core.tensor_stats import TensorSummary, shape_text, summarize_tensor
+
         self._name = name
         self.title.setText(name)
         if tensor is None:

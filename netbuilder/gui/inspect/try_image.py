@@ -53,17 +53,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netbuilder.core.data import IMAGE_SUFFIXES
 from netbuilder.core.registry import dataset_info, folder_path, is_csv, is_folder
-from netbuilder.core.try_input import (
-    TryInputError,
-    folder_input_options,
-    image_input,
-    open_image,
-    predict,
-    read_image_file,
-    saliency,
-)
 from netbuilder.gui.inspect.activations import SALIENCY_ALPHA, SALIENCY_COLOR
 from netbuilder.gui.inspect.try_table import TableRowPage, table_preprocessing
 from netbuilder.gui.settings import settings
@@ -83,6 +73,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _image_file(path: str) -> bool:
+    from netbuilder.core.data import IMAGE_SUFFIXES
+
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
 
@@ -391,6 +383,8 @@ class TryPanel(QWidget):
     # -- images ---------------------------------------------------------------------------------
 
     def open_dialog(self) -> None:
+        from netbuilder.core.data import IMAGE_SUFFIXES
+
         store = settings()
         folder = str(store.value(LAST_FOLDER_KEY, "") or "")
         patterns = " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES))
@@ -403,6 +397,8 @@ class TryPanel(QWidget):
 
     def open_path(self, path: str | Path) -> bool:
         """Try the image file at ``path``; False (and the reason shown) when it is unusable."""
+        from netbuilder.core.try_input import TryInputError, open_image, read_image_file
+
         name = Path(path).name
         try:
             data = read_image_file(path, name)
@@ -436,6 +432,8 @@ class TryPanel(QWidget):
 
     def set_image(self, data: bytes, name: str) -> bool:
         """Try these encoded image bytes (a file's, or PNG); False when unusable."""
+        from netbuilder.core.try_input import TryInputError, open_image
+
         try:
             open_image(data, name)
         except TryInputError as exc:
@@ -450,6 +448,15 @@ class TryPanel(QWidget):
 
     def _ask_image(self) -> None:
         """Prepare the image for the current input shape, show it, and ask the model."""
+        from netbuilder.core.try_input import (
+            TryInputError,
+            folder_input_options,
+            image_input,
+            open_image,
+            predict,
+            saliency,
+        )
+
         self.error.hide()
         self.heat = None
         if self.mode != IMAGE:

@@ -22,8 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netbuilder.core.tabular import KIND, TabularError, check_preprocessing
-from netbuilder.core.try_input import TryInputError, predict_row
 from netbuilder.gui.text import fill
 
 translate = QCoreApplication.translate
@@ -37,6 +35,8 @@ def _first_line(exc: BaseException) -> str:
 def table_preprocessing(raw: dict | None, input_shape: list[int]) -> tuple[dict, str]:
     """(checked preprocessing or {}, why it cannot be used or '') of the session's
     ``preprocessing`` for a network taking ``input_shape``; ({}, '') when it is no table's."""
+    from netbuilder.core.tabular import KIND, TabularError, check_preprocessing
+
     if not raw or raw.get("kind") != KIND:
         return {}, ""
     try:
@@ -133,6 +133,9 @@ class TableRowPage(QWidget):
     def ask(self, model) -> tuple[list[tuple[str, float]] | float | None, str]:
         """(the model's answer for the form's row, '') or (None, why there is none: a bad
         value, or an input the network cannot take)."""
+        from netbuilder.core.tabular import TabularError
+        from netbuilder.core.try_input import TryInputError, predict_row
+
         try:
             return predict_row(model, self.preprocessing, self.values()), ""
         except (TabularError, TryInputError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
@@ -40,9 +41,8 @@ from netbuilder.core.registry import (
     folder_path,
     is_csv,
 )
-from netbuilder.core.train_config import PEN_SETTINGS
+from netbuilder.core.train_config import PEN_SETTINGS, TrainConfig
 from netbuilder.core.train_config import SETTING_LIMITS as LIMITS
-from netbuilder.core.training import TrainConfig, available_devices
 from netbuilder.gui.text import fill
 from netbuilder.gui.training.log_folder import LogFolderOption
 from netbuilder.gui.training.pen_strengths import PenStrengths
@@ -136,7 +136,10 @@ class TrainingPanel(QWidget):
                                          "for this many epochs (off: run every epoch)"))
         self.schedule = self._combo(SCHEDULES, "schedule_combo")
         self.seed = self._int(*LIMITS["seed"], 0, "seed_spin")
-        self.device = self._combo(["auto", *available_devices()], "device_combo")
+        # cuda and mps are added when torch has loaded (add_devices): the panel comes first
+        self.device = self._combo(["auto", "cpu"], "device_combo")
+        if "torch" in sys.modules:
+            self.add_devices()
         self.fresh = QCheckBox(self.tr("Fresh weights (else continue)"), self)
         self.fresh.setToolTip(self.tr("Start the run from newly initialised weights instead of "
                                       "continuing from the current ones"))
@@ -345,6 +348,17 @@ class TrainingPanel(QWidget):
 
     # -- settings ------------------------------------------------------------------------------
 
+    def add_devices(self) -> None:
+        """Offer the accelerators torch finds (it must have loaded), and show the settings'
+        device again if it is one of them."""
+        from netbuilder.core.training import available_devices
+
+        for device in available_devices():
+            if self.device.findData(device) < 0:
+                self.device.addItem(device, device)
+        if self.session is not None:
+            self.show_settings()
+
     def config(self) -> TrainConfig:
         return TrainConfig(
             loss=self.loss.currentData(), optimizer=self.optimizer.currentData(),
@@ -377,6 +391,8 @@ class TrainingPanel(QWidget):
         session = self.session
         config = session.config
         self._showing = True
+        if self.device.findData(config.device) < 0:  # kept, even before torch has loaded
+            self.device.addItem(config.device, config.device)
         try:
             for key, box in (("loss", self.loss), ("optimizer", self.optimizer),
                              ("schedule", self.schedule), ("device", self.device)):
