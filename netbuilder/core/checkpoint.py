@@ -32,6 +32,7 @@ from torch import nn
 from netbuilder import __version__
 from netbuilder.core.atomic import SaveError, atomic_write_bytes
 from netbuilder.core.builder import build
+from netbuilder.core.calibration import Calibration, CalibrationError
 from netbuilder.core.pth_guard import (
     NotATorchArchive,
     archive_problem,
@@ -210,12 +211,14 @@ def save_checkpoint(path: str | Path, spec: NetworkSpec, model: nn.Module,
                     class_names: list[str] | None = None,
                     extra: dict[str, Any] | None = None,
                     resume: ResumePoint | None = None,
-                    preprocessing: dict[str, Any] | None = None) -> Path:
+                    preprocessing: dict[str, Any] | None = None,
+                    calibration: Calibration | None = None) -> Path:
     """Architecture, weights, optimizer state, settings and history in one file; with
     ``resume`` (``Trainer.resume_point()`` taken with these weights) also where the run stands,
     so that training the checkpoint continues it exactly (key "resume", tensors and plain
     values only). ``preprocessing``: how raw inputs become the network's (a table's column
-    statistics); images say so in words by default."""
+    statistics); images say so in words by default. ``calibration``: the weights' temperature
+    and "not sure" threshold (core.calibration), when a run fitted them."""
     opt_state = optimizer.state_dict() if isinstance(optimizer, torch.optim.Optimizer) else (
         optimizer)
     payload = {
@@ -231,6 +234,7 @@ def save_checkpoint(path: str | Path, spec: NetworkSpec, model: nn.Module,
         "preprocessing": dict(preprocessing or PREPROCESSING),
         "extra": dict(extra or {}),
         "resume": resume.to_payload() if resume is not None else None,
+        "calibration": calibration.to_dict() if calibration is not None else None,
     }
     return _save(payload, path)
 
@@ -431,6 +435,12 @@ def _checked_checkpoint(name: str, data: dict, base: Path | None = None, allow: 
         raise refuse("class_names", "are not a list of text")
     checked["class_names"] = names
     checked["resume"] = _checked_resume(_field(data, "resume"), model, refuse)
+    calibration = _field(data, "calibration")  # None in older checkpoints: uncalibrated
+    try:
+        checked["calibration"] = None if calibration is None else Calibration.from_dict(
+            calibration)
+    except CalibrationError as exc:
+        raise refuse("calibration", f"is not usable: {exc}") from None
     return checked, spec
 
 

@@ -42,7 +42,8 @@ from netbuilder.core.spec import NetworkSpec, Problem, SpecError, parse
 from netbuilder.core.train_config import SETTING_LIMITS
 
 PROJECT_FORMAT = "netbuilder.project"
-PROJECT_VERSION = 2  # 2 adds the weights section and the patience setting; 1 still opens
+# 2 adds the weights section and the patience setting, 3 the weights' calibration; 1 and 2 open
+PROJECT_VERSION = 3
 ARCHIVE_SUFFIX = ".nbproj"
 WEIGHTS_MEMBER = "weights.pth"
 STATE_MEMBER = "training_state.pth"
@@ -53,7 +54,8 @@ DATASETS = DATASET_NAMES  # the older name of core.registry.DATASET_NAMES
 SETTING_CHOICES = {key: names(choices) for key, choices in TRAINING_CHOICES.items()}
 INTEGER_SETTINGS = ("batch_size", "epochs", "seed", "patience")
 BOOLEAN_SETTINGS = ("augment", "fresh")
-SECTIONS = ("runs", "user_examples")  # kept in Project.extra (with "preprocessing", if any)
+# kept in Project.extra (with "preprocessing" and, beside weights, "calibration", if any)
+SECTIONS = ("runs", "user_examples")
 RUN_FIELDS = ("id", "label", "settings", "epochs", "batches", "final", "started_at")
 MAX_TEXT = 10_000
 
@@ -117,8 +119,10 @@ class Project:
         return atomic_write_text(path, self.to_json(path.parent))
 
     def without_weights(self) -> Project:
-        """The same project as plain JSON can hold it (Save As ▸ untrained, a spec's parts)."""
-        return Project(self.spec.copy(), self.dataset, dict(self.training), dict(self.extra))
+        """The same project as plain JSON can hold it (Save As ▸ untrained, a spec's parts):
+        without the weights' calibration either."""
+        extra = {k: v for k, v in self.extra.items() if k != "calibration"}
+        return Project(self.spec.copy(), self.dataset, dict(self.training), extra)
 
     @classmethod
     def from_dict(cls, data: Any, where: str | Path = "project", in_archive: bool = False,
@@ -166,8 +170,10 @@ class Project:
                  "user_examples": check_examples(data.get("user_examples", []), problems)}
         if data.get("preprocessing") is not None:  # a table's column statistics
             extra["preprocessing"] = check_table_preprocessing(data["preprocessing"], problems)
+        if data.get("calibration") is not None:  # the weights' temperature and threshold
+            extra["calibration"] = check_calibration(data, problems)
         known = {"format", "version", "network", "dataset", "training", "preprocessing",
-                 *SECTIONS}
+                 "calibration", *SECTIONS}
         if "weights" in data and version >= 2:
             known.add("weights")
             weights = check_weights_section(data["weights"], problems)
@@ -286,6 +292,23 @@ def check_weights_section(value: Any, problems: list[Problem]) -> dict[str, Any]
                                                    f"{_shown(trained)}"))
     else:
         checked["trained"] = list(trained)
+    return checked
+
+
+def check_calibration(data: dict[str, Any], problems: list[Problem]) -> dict[str, float]:
+    """The weights' calibration (core.calibration) as plain values; it belongs to weights, so
+    a project without a weights section may not carry one."""
+    from netbuilder.core.calibration import Calibration, CalibrationError
+
+    try:
+        checked = Calibration.from_dict(data["calibration"]).to_dict()
+    except CalibrationError as exc:
+        where, _, message = str(exc).partition(": ")
+        problems.append(Problem(where, message))
+        return {}
+    if "weights" not in data:
+        problems.append(Problem("calibration", "belongs to trained weights, and the project "
+                                               "holds none"))
     return checked
 
 

@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from netbuilder.core import health as health_module
+from netbuilder.core.calibration import Calibration, Recorder, calibrate
 from netbuilder.core.data import (
     REGRESSION,
     Dataset,
@@ -358,6 +359,9 @@ class Trainer:
         self.flips = loaded and flips_make_sense(data.name)
         self.history: list[EpochEnd] = []
         self.optimizer: torch.optim.Optimizer | None = None
+        # The weights a run leaves, calibrated on the validation split (classifiers only).
+        self.calibration: Calibration | None = None
+        self._val_outputs: tuple[int, torch.Tensor | None] | None = None  # epoch, its outputs
         self._state: _RunState | None = None
         problems = config.problems(len(self.data.train_y))
         if self.regression and config.loss not in REGRESSION_LOSSES:
@@ -575,7 +579,31 @@ class Trainer:
         return False
 
     def run(self) -> Iterator[Event]:
-        """Train, yielding events; see the module docstring for what ends a run and how."""
+        """Train, yielding events; see the module docstring for what ends a run and how.
+        Before the event that ends a run that started, :attr:`calibration` is set for the
+        weights it leaves (see :meth:`_calibrate`)."""
+        self.calibration, self._val_outputs = None, None
+        for event in self._run():
+            if isinstance(event, (Finished, Stopped, Failed)) and self._state is not None:
+                self.calibration = self._calibrate()
+            yield event
+
+    def _calibrate(self) -> Calibration | None:
+        """Temperature scaling and the "not sure" threshold (core.calibration) of the model's
+        weights on the validation split, for a classifier: fitted on the outputs of the last
+        epoch's own validation pass when the weights are still those it saw, else on one more
+        pass. None for a regression, without validation data, or when it cannot be measured."""
+        d, state, seen = self.data, self._state, self._val_outputs
+        if self.regression or not len(d.val_y):
+            return None
+        same = seen is not None and not state.lost and state.step == 0 and (
+            seen[0] == state.epochs_done)
+        try:
+            return calibrate(self.model, d.val_x, d.val_y, seen[1] if same else None)
+        except (DatasetError, RuntimeError):  # an unreadable streamed image, out of memory
+            return None
+
+    def _run(self) -> Iterator[Event]:
         c, n = self.config, len(self.data.train_y)
         self._state = None
         try:
@@ -797,8 +825,10 @@ class Trainer:
                              result.mae)
         else:
             try:
-                result = evaluate(model, d.val_x, d.val_y, d.num_classes, c.loss, top_wrong=0,
-                                  keep_predictions=False)
+                with Recorder(model) as recorder:  # its outputs calibrate the run's end
+                    result = evaluate(model, d.val_x, d.val_y, d.num_classes, c.loss,
+                                      top_wrong=0, keep_predictions=False)
+                self._val_outputs = (epoch, recorder.outputs())
             except DatasetError as exc:  # a streamed validation image that cannot be read
                 state.roll_back(model)
                 model.eval()

@@ -214,6 +214,12 @@ def checkpoint_with(tmp_path: Path, **changes) -> Path:
     ("state_dict", {"fc1.weight": 5}, "without usable weights"),
     ("resume", 5, "its resume point is not usable: is 5, not a dict"),
     ("resume", {"version": 1, "config": []}, "its resume point is not usable: config: is []"),
+    ("calibration", 1.5, "its calibration is not usable: calibration: expected an object"),
+    ("calibration", {"temperature": math.nan, "threshold": 0.9},
+     "its calibration is not usable: calibration.temperature: expected a number from 0.01"),
+    ("calibration", {"temperature": 1.0, "threshold": torch.tensor(0.5)},
+     "its calibration is not usable: calibration.threshold: expected a number, got Tensor"),
+    ("calibration", {"temperature": 1.0}, "calibration.threshold: missing"),
 ])
 def test_each_checkpoint_field_is_checked_by_name(tmp_path, field, value, said):
     path = checkpoint_with(tmp_path, **{field: value})
@@ -345,7 +351,7 @@ plain = st.recursive(
                                             inner, max_size=4)),
     max_leaves=12)
 FIELDS = ["version", "spec", "state_dict", "optimizer", "training", "history", "class_names",
-          "preprocessing", "extra", "netbuilder_version", "resume"]
+          "preprocessing", "extra", "netbuilder_version", "resume", "calibration"]
 
 
 @FUZZ

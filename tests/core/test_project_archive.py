@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netbuilder.core.model_state import WeightMemory, rebuild
-from netbuilder.core.project import Project, ProjectError, ProjectWeights
+from netbuilder.core.project import PROJECT_VERSION, Project, ProjectError, ProjectWeights
 from netbuilder.core.project_archive import archive_bytes, is_archive, project_model
 from netbuilder.core.resources import load_template
 from netbuilder.core.spec import LayerSpec
@@ -54,7 +54,7 @@ def test_the_members_are_what_the_readme_says(tmp_path):
         assert archive.namelist() == ["project.json", "weights.pth"]
         data = json.loads(archive.read("project.json"))
         weights = torch.load(io.BytesIO(archive.read("weights.pth")), weights_only=True)
-    assert data["format"] == "netbuilder.project" and data["version"] == 2
+    assert data["format"] == "netbuilder.project" and data["version"] == PROJECT_VERSION == 3
     assert data["weights"]["file"] == "weights.pth"
     model = MNISTClassifier()  # the tutorial's own class, verbatim
     model.load_state_dict(weights)  # plain PyTorch: strict load of a state_dict
