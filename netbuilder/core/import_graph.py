@@ -498,7 +498,7 @@ class _Nester:
         return root
 
     def _fresh(self, kind: str) -> str:
-        from netbuilder.core.spec import name_base
+        from netbuilder.core.names import name_base
 
         base = name_base(kind)
         name = next(c for c in (base if i == 0 else f"{base}{i}" for i in range(1_000_000))

@@ -11,7 +11,7 @@ import pytest
 from torch import nn
 
 from netbuilder.core.catalog import builtin_kinds
-from netbuilder.core.spec import MODULE_ATTRIBUTES
+from netbuilder.core.names import MODULE_ATTRIBUTES
 
 START_MODULES = ["netbuilder.core.catalog", "netbuilder.core.spec", "netbuilder.core.editing",
                  "netbuilder.core.project", "netbuilder.core.resources",

@@ -194,7 +194,7 @@ def test_no_class_name_can_shadow_a_name_of_the_generated_code():
     import ast
 
     from netbuilder.core.codegen import generate
-    from netbuilder.core.spec import GENERATED_NAMES
+    from netbuilder.core.names import GENERATED_NAMES
 
     defined = set()
     for template in ("mnist_mlp", "resnet_digits", "rows_lstm", "inception_digits"):
