@@ -99,6 +99,7 @@ class TrainingController(QObject):
         self._run_index: int | None = None  # the record a resumed run continues
         self._resuming = False
         self._point = None  # the finished worker's resume point
+        self._calibration = None  # and the calibration of the weights it left
         self._log_problems: list[str] = []  # what the run's training log could not write
         self.evaluation_thread: QThread | None = None
         self.evaluator: EvaluationWorker | None = None
@@ -228,7 +229,7 @@ class TrainingController(QObject):
                               and session.runs[-1].final.get("stopped") == "user")
         self.last_failure = ""
         self._rolled_back = False
-        self._point = None
+        self._point = self._calibration = None
         self._started_at = time.monotonic()
         self.best_offered.emit("")
         settings = {**config.to_dict(), "dataset": name, "val_split": session.val_split}
@@ -485,18 +486,21 @@ class TrainingController(QObject):
             self.session.set_model(model)
         return self.model
 
-    def use_model(self, model, loaded_keys: list[str], source: str = "", resume=None) -> None:
+    def use_model(self, model, loaded_keys: list[str], source: str = "", resume=None,
+                  calibration=None) -> None:
         """A model whose weights came from a file: it becomes the session's, and the layers
-        the file filled count as trained (``resume``: the file's resume point, if any)."""
+        the file filled count as trained (``resume``, ``calibration``: the file's, if any)."""
         self.session.set_model(model)
-        self.mark_loaded(loaded_keys, source, resume)
+        self.mark_loaded(loaded_keys, source, resume, calibration)
 
-    def mark_loaded(self, keys: list[str], source: str = "", resume=None) -> None:
-        """Layers whose weights came from a file count as trained."""
+    def mark_loaded(self, keys: list[str], source: str = "", resume=None,
+                    calibration=None) -> None:
+        """Layers whose weights came from a file count as trained; ``calibration`` belongs to
+        exactly these weights (else they are uncalibrated)."""
         self.document.trained_paths = self.document.trained_paths | {
             key.rpartition(".")[0] for key in keys if "." in key}
         self.evaluation_cleared.emit()  # the evaluation was of other weights
-        self.session.weights_updated(source=source, resume=resume)
+        self.session.weights_updated(source=source, resume=resume, calibration=calibration)
         self._offer_best()
         self.evaluate_current()
 
@@ -603,6 +607,7 @@ class TrainingController(QObject):
             if worker.trainer.optimizer is not None:
                 self.optimizer_state = worker.trainer.optimizer.state_dict()
             self._point = worker.trainer.resume_point()
+            self._calibration = worker.trainer.calibration
 
     @Slot()
     def _thread_finished(self) -> None:
@@ -639,7 +644,7 @@ class TrainingController(QObject):
         self.document.finish_training()
         self.running_changed.emit(False)
         self.session.weights_updated(source=run.label if run is not None else None,
-                                     resume=self._point)
+                                     resume=self._point, calibration=self._calibration)
         if run is not None and run.final.get("stopped") == "user" and self._point is not None \
                 and self._point.resumes(self.session.config):
             self._say(fill(self.tr("%1. Start (F5) continues this run where it stopped."),

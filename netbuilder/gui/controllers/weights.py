@@ -57,6 +57,11 @@ def ask_export_untrained(parent: QWidget | None) -> bool:
     return box.clickedButton() is anyway
 
 
+def _calibration(loaded):
+    """A checkpoint's calibration (checked by load_file), or None: plain weights have none."""
+    return loaded.checkpoint.get("calibration") if loaded.is_checkpoint else None
+
+
 class WeightsController(QObject):
     message = Signal(str)  # for the status bar
 
@@ -257,7 +262,8 @@ class WeightsController(QObject):
             save_checkpoint(path, session.spec, model, self.training.optimizer_state,
                             session.settings(), [run.to_dict() for run in session.runs],
                             dataset.class_names if dataset else [str(i) for i in range(10)],
-                            extra={"dataset": session.dataset}, resume=session.resume_point)
+                            extra={"dataset": session.dataset}, resume=session.resume_point,
+                            calibration=session.calibration)
 
         return self._write(path, write, self.tr("Cannot save checkpoint"),
                            self.tr("Wrote %1 (full checkpoint)"))
@@ -276,7 +282,7 @@ class WeightsController(QObject):
         except CheckpointError as exc:
             QMessageBox.warning(self.window, self.tr("Cannot load weights"), str(exc))
             return False
-        return self._apply_weights(loaded.state_dict, path.name)
+        return self._apply_weights(loaded.state_dict, path.name, _calibration(loaded))
 
     def _warn_non_finite(self, state_dict, file_name: str) -> None:
         bad = non_finite_keys(state_dict)
@@ -286,7 +292,8 @@ class WeightsController(QObject):
                         "be numbers until it is trained again or other weights are loaded."),
                 file_name, ", ".join(bad[:5]) + (" …" if len(bad) > 5 else "")))
 
-    def _apply_weights(self, state_dict, file_name: str) -> bool:
+    def _apply_weights(self, state_dict, file_name: str, calibration=None) -> bool:
+        """``calibration`` goes with the weights only when all of them are loaded."""
         model = self.model_or_explain(self.tr("Cannot load weights"))
         if model is None:
             return False
@@ -299,7 +306,8 @@ class WeightsController(QObject):
         except CheckpointError as exc:  # checked before anything is copied: model unchanged
             QMessageBox.warning(self.window, self.tr("Cannot load weights"), str(exc))
             return False
-        self.training.mark_loaded(report.matching, file_name)
+        self.training.mark_loaded(report.matching, file_name,
+                                  calibration=calibration if strict else None)
         self._warn_non_finite(state_dict, file_name)
         if strict:
             self.message.emit(fill(self.tr("Loaded all %1 tensors from %2"),
@@ -338,7 +346,7 @@ class WeightsController(QObject):
                 return False
             self.session.load(project)
             self.training.use_model(model, list(loaded.state_dict), path.name,
-                                    resume=data.get("resume"))
+                                    resume=data.get("resume"), calibration=_calibration(loaded))
             self.training.optimizer_state = data.get("optimizer")
             self._warn_non_finite(loaded.state_dict, path.name)
             self.message.emit(fill(self.tr("Opened checkpoint %1"), path.name))
@@ -347,7 +355,7 @@ class WeightsController(QObject):
         if current is None:
             return False
         if reconcile(current, loaded.state_dict).perfect:
-            return self._apply_weights(loaded.state_dict, path.name)
+            return self._apply_weights(loaded.state_dict, path.name, _calibration(loaded))
         try:
             spec, note = infer_spec(loaded.state_dict, self.document.spec.input_shape,
                                     path.name)

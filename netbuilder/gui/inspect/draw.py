@@ -1,8 +1,12 @@
 """Draw a digit and watch the trained network classify it, live.
 
 The drawing goes through ``core.digits.preprocess`` (MNIST's own normalisation) and the 28×28
-image the network really receives is shown beside the canvas. Labelled drawings become user
-examples, saved with the project, that a short fine-tuning run can learn from.
+image the network really receives is shown beside the canvas. When the weights are calibrated
+(``session.calibration``, fitted at the end of a training run) the probabilities shown are
+calibrated, and below the calibration's threshold the answer is "Not sure — maybe 4 or 9";
+otherwise they are the raw softmax, marked uncalibrated (see ``core.calibration.read``).
+Labelled drawings become user examples, saved with the project, that a short fine-tuning run
+can learn from.
 """
 
 from __future__ import annotations
@@ -39,9 +43,10 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 from netbuilder.core.activations import layer_activations, saliency  # noqa: E402
+from netbuilder.core.calibration import TARGET_PRECISION, read  # noqa: E402
 from netbuilder.core.digits import Prepared, check_model, classify, preprocess  # noqa: E402
 from netbuilder.gui.inspect.activations import ActivationView, saliency_pixmap  # noqa: E402
-from netbuilder.gui.text import plural  # noqa: E402
+from netbuilder.gui.text import fill, plural  # noqa: E402
 
 # core.digits' problems of a drawing, for Qt's translation tools
 DRAWING_PROBLEMS = (
@@ -228,6 +233,14 @@ class DrawPanel(QWidget):
         self.top.setFont(font)
         self.top3 = QLabel(self)
         self.top3.setObjectName("top3")
+        self.verdict = QLabel(self)
+        self.verdict.setObjectName("verdict")
+        self.verdict.setWordWrap(True)
+        self.calibration_state = QLabel(self)
+        self.calibration_state.setObjectName("calibration_state")
+        small = self.calibration_state.font()
+        small.setPointSizeF(small.pointSizeF() * 0.85)
+        self.calibration_state.setFont(small)
         self.message = QLabel(self)
         self.message.setObjectName("draw_message")
         self.message.setWordWrap(True)
@@ -275,8 +288,10 @@ class DrawPanel(QWidget):
         result = QGridLayout()
         result.addWidget(self.top, 0, 0)
         result.addWidget(self.top3, 0, 1)
-        result.addWidget(self.bars, 1, 0, 1, 2)
-        result.addWidget(self.message, 2, 0, 1, 2)
+        result.addWidget(self.verdict, 1, 0, 1, 2)
+        result.addWidget(self.bars, 2, 0, 1, 2)
+        result.addWidget(self.calibration_state, 3, 0, 1, 2)
+        result.addWidget(self.message, 4, 0, 1, 2)
         teach = QHBoxLayout()
         teach.addWidget(QLabel(self.tr("This is a"), self))
         teach.addWidget(self.label_box)
@@ -309,6 +324,7 @@ class DrawPanel(QWidget):
         self.fine_tune_button.clicked.connect(self.fine_tune_requested)
         self.set_class_names([str(i) for i in range(10)])
         session.examples_changed.connect(self._update_examples)
+        session.calibration_changed.connect(self.classify_now)
         self._update_examples()
         self.classify_now()
 
@@ -349,6 +365,9 @@ class DrawPanel(QWidget):
             self.message.setText(" ".join(notes))
             return
         self.probabilities = classify(model, self.prepared.tensor)
+        calibration = self.session.calibration
+        if calibration is not None and len(self.probabilities) > 1:
+            self.probabilities = calibration.rescale(self.probabilities)
         self._show_probabilities(self.probabilities, names)
         self.message.setText(" ".join(notes))
         if self.saliency_check.isChecked():
@@ -372,17 +391,50 @@ class DrawPanel(QWidget):
 
     def _show_probabilities(self, probabilities: list[float], names: list[str] | None = None
                             ) -> None:
+        self._show_calibration()
         if not probabilities:
             self.bar_item.setOpts(x=[], height=[])
             self.top.setText("–")
             self.top3.setText("")
+            self.verdict.setText("")
             self.probabilities = []
             return
         names = names or [str(i) for i in range(len(probabilities))]
         self.bar_item.setOpts(x=list(range(len(probabilities))), height=probabilities)
         order = np.argsort(probabilities)[::-1][:3]
-        self.top.setText(names[order[0]])
         self.top3.setText("<br>".join(f"{names[i]}: {probabilities[i]:.1%}" for i in order))
+        reading = read(probabilities, self.session.calibration)
+        top = names[reading.top]
+        self.top.setText("?" if reading.sure is False else top)
+        if reading.sure is False:
+            text = (fill(self.tr("Not sure — maybe %1 or %2"), top, names[reading.second])
+                    if reading.second is not None else fill(self.tr("Not sure — maybe %1"), top))
+        elif reading.second is not None:
+            text = fill(self.tr("%1 (%2), or maybe %3 (%4)"), top,
+                        f"{probabilities[reading.top]:.0%}", names[reading.second],
+                        f"{probabilities[reading.second]:.0%}")
+        else:
+            text = fill(self.tr("%1 (%2)"), top, f"{probabilities[reading.top]:.0%}")
+        self.verdict.setText(text)
+
+    def _show_calibration(self) -> None:
+        """Say whether the probabilities are calibrated, and what "not sure" means."""
+        calibration = self.session.calibration
+        if calibration is None:
+            self.calibration_state.setText(self.tr("Uncalibrated"))
+            self.calibration_state.setToolTip(self.tr(
+                "These probabilities are the network's raw softmax, which is often "
+                "over-confident. A training run calibrates them on its validation split; "
+                "checkpoints and projects saved after it keep the calibration."))
+            return
+        self.calibration_state.setText(fill(self.tr("Calibrated: not sure below %1"),
+                                            f"{calibration.threshold:.0%}"))
+        self.calibration_state.setToolTip(fill(self.tr(
+            "Probabilities calibrated on the validation split by temperature scaling "
+            "(temperature %1). Below %2 the answer is “not sure”: on validation, the "
+            "answers at or above it were at least %3 right."),
+            f"{calibration.temperature:.3g}", f"{calibration.threshold:.0%}",
+            f"{TARGET_PRECISION:.1%}"))
 
     def _toggle_activations(self, on: bool) -> None:
         self.activations.setVisible(on)

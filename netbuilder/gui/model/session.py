@@ -22,6 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from netbuilder.core.calibration import Calibration
 from netbuilder.core.model_state import WeightMemory, rebuild
 from netbuilder.core.project import Project, ProjectWeights
 from netbuilder.core.runs import Run
@@ -40,6 +41,7 @@ class Session(QObject):
     examples_changed = Signal()
     model_changed = Signal()  # another model object (built, rebuilt, loaded, dropped)
     weights_changed = Signal()  # the same model's weights changed (trained, loaded, reset)
+    calibration_changed = Signal()  # the weights' calibration was set or cleared
     dirty_changed = Signal(bool)
     path_changed = Signal()  # the file the session saves to, or its template
     replaced = Signal()  # New or Open: every view starts again from the session
@@ -53,6 +55,7 @@ class Session(QObject):
         self._was_dirty = False
         self._model = None
         self._model_spec: NetworkSpec | None = None  # the spec the model was built from
+        self._calibration: Calibration | None = None
         self.memory = WeightMemory()
         self.revision = 0  # counts every change of saved state (autosave writes when it moves)
         self.weights_version = 0  # counts every change of the model or its weights
@@ -127,6 +130,12 @@ class Session(QObject):
         return self._resume
 
     @property
+    def calibration(self) -> Calibration | None:
+        """The current weights' temperature and "not sure" threshold (core.calibration), or
+        None: cleared whenever the weights change, so it always belongs to them."""
+        return self._calibration
+
+    @property
     def preprocessing(self) -> dict[str, Any]:
         """How a table's raw rows became the network's input (core.tabular), once trained on
         one; {} for images."""
@@ -154,6 +163,8 @@ class Session(QObject):
                  "user_examples": [dict(e) for e in self._examples]}
         if self._preprocessing:
             extra["preprocessing"] = dict(self._preprocessing)
+        if weights is not None and self._calibration is not None:
+            extra["calibration"] = self._calibration.to_dict()
         return Project(self.spec.copy(), self._dataset, self.settings(), extra, weights)
 
     def unsaved_changes(self) -> list[str]:
@@ -240,23 +251,32 @@ class Session(QObject):
             self._model = model
             self._model_spec = self.spec.copy() if model is not None else None
             self.weights_version += 1
+            self._set_calibration(None)
             self.model_changed.emit()
 
     def weights_updated(self, source: str | None = None, resume=None,
-                        keep_resume: bool = False) -> None:
+                        keep_resume: bool = False,
+                        calibration: Calibration | None = None) -> None:
         """The model's weights changed in place: an epoch, a load, a reset, the best epoch.
 
         ``source`` says what made them (a run's label, a file's name); ``resume`` is the resume
         point that goes with them — any other change of weights makes the old one stale, unless
-        ``keep_resume`` (an epoch of the run that will set it).
+        ``keep_resume`` (an epoch of the run that will set it). ``calibration`` is theirs (a
+        finished run's, a checkpoint's); any other is stale, so it is cleared.
         """
         if source is not None:
             self._weights_source = source
         if not keep_resume:
             self._resume = resume
+        self._set_calibration(calibration)
         self.weights_version += 1
         self.weights_changed.emit()
         self._mark_modified()
+
+    def _set_calibration(self, calibration: Calibration | None) -> None:
+        if calibration != self._calibration:
+            self._calibration = calibration
+            self.calibration_changed.emit()
 
     def set_resume_point(self, resume) -> None:
         """The resume point of the run that just made the weights (saved with them)."""
@@ -295,6 +315,8 @@ class Session(QObject):
             self.set_model(model)
             if project.weights is not None:
                 self.document.trained_paths = set(project.weights.trained)
+                saved = project.extra.get("calibration")  # checked by Project.from_dict
+                self._set_calibration(Calibration.from_dict(saved) if saved else None)
         self._modified = False
         self._saved = self._fingerprint()
         self.replaced.emit()
@@ -344,7 +366,8 @@ class Session(QObject):
         """What a save holds, in a form cheap to compare (weights by their version)."""
         return {"spec": self.spec.to_dict(), "settings": (self._dataset, self.settings()),
                 "runs": len(self._runs), "run_ids": [id(run) for run in self._runs],
-                "examples": len(self._examples), "weights": self.weights_version}
+                "examples": len(self._examples), "weights": self.weights_version,
+                "calibration": self._calibration}
 
     def _mark_modified(self) -> None:
         self._modified = True
