@@ -134,6 +134,8 @@ def _save_project(args: argparse.Namespace, source: _Input, base, settings: dict
              "user_examples": [dict(e) for e in base.extra.get("user_examples", [])]}
     if preprocessing:  # a table's column statistics: new rows are prepared as these were
         extra["preprocessing"] = dict(preprocessing)
+    if trainer.calibration is not None and made_by == run.label:  # fitted on these weights
+        extra["calibration"] = trainer.calibration.to_dict()
     project = Project(source.spec, args.dataset, settings, extra,
                       ProjectWeights(state, sorted(trained), made_by, point))
     try:

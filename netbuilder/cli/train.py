@@ -99,7 +99,8 @@ def _train(args: argparse.Namespace) -> int:
             save_checkpoint(args.checkpoint, spec, model, trainer.optimizer, config.to_dict(),
                             history + history_dicts(trainer.history), dataset.class_names,
                             extra=extra, resume=trainer.resume_point(),
-                            preprocessing=dataset.preprocessing or None)
+                            preprocessing=dataset.preprocessing or None,
+                            calibration=trainer.calibration)
             print(f"wrote {args.checkpoint} (full checkpoint)")
     except (OSError, RuntimeError) as exc:  # torch's zip writer fails with RuntimeError
         raise CommandError(f"cannot save: {_reason(exc)}") from None

@@ -379,3 +379,17 @@ def test_the_help_names_projects(capsys):
         main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "--save-project OUT.nbproj" in text and "--fresh, --no-fresh" in text
+
+
+def test_train_keeps_the_runs_calibration_in_the_project_and_the_checkpoint(tmp_path, capsys):
+    from netbuilder.core.calibration import Calibration
+    from netbuilder.core.checkpoint import load_file
+
+    status, _, err = cli(capsys, "train", SPEC, *QUICK, "--epochs", "1", "--seed", "3",
+                         "--save-project", tmp_path / "p.nbproj",
+                         "--checkpoint", tmp_path / "c.pth")
+    assert status == 0, err
+    saved = Calibration.from_dict(Project.load(tmp_path / "p.nbproj").extra["calibration"])
+    assert 0.01 <= saved.temperature <= 100
+    loaded = load_file(tmp_path / "c.pth")
+    assert loaded.checkpoint["calibration"] == saved
