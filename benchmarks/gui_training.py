@@ -1,19 +1,28 @@
-"""Benchmark: training through the window vs the core Trainer vs a bare loop.
+"""Benchmark: training through the window vs the core Trainer vs a bare loop, and memory.
 
 For mnist_mlp and digits_cnn on the embedded digits (Adam, lr 1e-3, batch 64, CPU), in one
-run: training samples/s (median over epochs) of (1) the app — window shown offscreen, worker
-thread, live plots — (2) core.training.Trainer alone, (3) a bare tensor loop; the GUI thread's
-responsiveness during the app's run, from a 10 ms QTimer probe recording how late it fires
-(p99 and max); and the time from Stop to the worker thread finished (digits_cnn).
-All three use the app's thread budget (torch threads = cores − 1, leaving one to the window).
+run: training samples/s (median over epochs, then over rounds) of (1) the app — window shown
+offscreen, worker thread, live plots — (2) core.training.Trainer alone, (3) a bare tensor
+loop. The three are interleaved round by round, so that load from other work on the machine
+hits all of them. During the app's runs: how often the curves were redrawn with new points,
+the GUI thread's CPU time per second of training, and how late a 10 ms QTimer probe fires
+(p99 and max); the time from Stop to the worker thread finished (digits_cnn). Then, in a
+fresh process, the resident memory of the idle app (digits_cnn open, window painted) and its
+peak while training digits_cnn (target: peak ≤ idle + 300 MB).
+All use the app's thread budget (torch threads = cores − 1, leaving one to the window).
 
-    .venv/bin/python benchmarks/gui_training.py
+    .venv/bin/python benchmarks/gui_training.py [--rounds N]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -34,6 +43,8 @@ from netbuilder.gui.app import set_thread_budget  # noqa: E402
 from netbuilder.gui.main_window import MainWindow  # noqa: E402
 
 EPOCHS = {"mnist_mlp": 8, "digits_cnn": 2}
+MEMORY_EPOCHS = 2  # digits_cnn epochs trained in the memory process
+MB = 1024 * 1024
 
 
 def bare(template: str, data) -> float:
@@ -64,11 +75,21 @@ def core(template: str, data) -> float:
                              if isinstance(e, EpochEnd))
 
 
+def rss_bytes() -> int:
+    """This process's resident memory now (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
 class Probe:
-    """A 10 ms timer on the GUI thread; records how late each tick comes."""
+    """A 10 ms timer on the GUI thread: records how late each tick comes and the peak RSS."""
 
     def __init__(self) -> None:
         self.late: list[float] = []
+        self.peak_rss = 0
         self.clock = QElapsedTimer()
         self.timer = QTimer()
         self.timer.setInterval(10)
@@ -81,25 +102,35 @@ class Probe:
     def tick(self) -> None:
         elapsed = self.clock.restart()
         self.late.append(max(0.0, elapsed - 10.0))
+        self.peak_rss = max(self.peak_rss, rss_bytes())
 
     def stop(self) -> None:
         self.timer.stop()
 
 
-def app_run(app: QApplication, template: str) -> tuple[float, list[float], float | None]:
+def open_window(template: str, app: QApplication) -> MainWindow:
     window = MainWindow(Project(load_template(template)), template=template)
     window.resize(1280, 800)
     window.show()
-    panel = window.training_panel
-    panel.epochs.setValue(EPOCHS[template] if template == "mnist_mlp" else 30)
-    panel.device.setCurrentIndex(panel.device.findData("cpu"))
     window.docks["plots"].raise_()
+    app.processEvents()
+    return window
+
+
+def app_run(app: QApplication, template: str, epochs: int | None = None,
+            window: MainWindow | None = None) -> dict:
+    """Train ``template`` in a (new) window; what the run measured (see the module docstring).
+    """
+    window = window or open_window(template, app)
+    panel = window.training_panel
+    epochs_wanted = epochs or EPOCHS[template]
+    panel.epochs.setValue(epochs_wanted if template == "mnist_mlp" else 30)
+    panel.device.setCurrentIndex(panel.device.findData("cpu"))
     app.processEvents()
     probe = Probe()
     probe.start()
     loop = QEventLoop()
     outcome: dict[str, float] = {}
-    epochs_wanted = EPOCHS[template]
 
     def check() -> None:  # every 50 ms, in the event loop (no busy waiting here)
         run = window.training.run
@@ -117,36 +148,86 @@ def app_run(app: QApplication, template: str) -> tuple[float, list[float], float
     watcher.setInterval(50)
     watcher.timeout.connect(check)
     watcher.start()
+    frames_before = window.plots.frames
+    cpu_before, wall_before = time.thread_time(), time.perf_counter()
     window.training.start()
     loop.exec()
+    wall = time.perf_counter() - wall_before
+    cpu = time.thread_time() - cpu_before
     watcher.stop()
-    stop_latency = outcome.get("stop")
     probe.stop()
     run = window.session.runs[-1]
     rates = [e["samples_per_s"] for e in run.epochs[:epochs_wanted]]
+    result = {
+        "rate": statistics.median(rates), "late": probe.late, "stop": outcome.get("stop"),
+        "redraw_hz": (window.plots.frames - frames_before) / wall, "gui_cpu": cpu / wall,
+        "peak_rss": probe.peak_rss,
+    }
     window.session.discard_changes()
     window.close()
-    return statistics.median(rates), probe.late, stop_latency
+    return result
+
+
+def memory() -> dict:
+    """In this (fresh) process: the idle app's RSS, then the peak while training digits_cnn."""
+    app = QApplication.instance() or QApplication([])
+    set_thread_budget()
+    window = open_window("digits_cnn", app)
+    settle = QEventLoop()
+    QTimer.singleShot(1500, settle.quit)  # the first paint, the analysis warm-up, a preload
+    settle.exec()
+    idle = rss_bytes()
+    result = app_run(app, "digits_cnn", MEMORY_EPOCHS, window)
+    peak = max(result["peak_rss"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    return {"idle": idle, "peak": peak}
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[int(0.99 * (len(ordered) - 1))] if ordered else 0.0
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="app/Trainer/bare rounds")
+    parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory:  # the child process that measures memory
+        print(json.dumps(memory()))
+        return
     app = QApplication.instance() or QApplication([])
     set_thread_budget()
     data = load_digits().on_device("cpu")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} torch thread(s), "
-          f"{len(data.train_y):,} training digits, Adam lr 1e-3, batch 64")
+          f"{len(data.train_y):,} training digits, Adam lr 1e-3, batch 64, "
+          f"{args.rounds} interleaved round(s)")
     for template in ("mnist_mlp", "digits_cnn"):
-        gui_rate, late, stop = app_run(app, template)
-        core_rate, bare_rate = core(template, data), bare(template, data)
-        late.sort()
-        p99 = late[int(0.99 * (len(late) - 1))] if late else 0.0
-        print(f"{template}: app {gui_rate:,.0f} · Trainer {core_rate:,.0f} · bare loop "
-              f"{bare_rate:,.0f} samples/s → app/bare {gui_rate / bare_rate:.2f}, "
+        runs, core_rates, bare_rates = [], [], []
+        for _ in range(args.rounds):
+            runs.append(app_run(app, template))
+            core_rates.append(core(template, data))
+            bare_rates.append(bare(template, data))
+        ratios = [r["rate"] / b for r, b in zip(runs, bare_rates, strict=True)]
+        app_rate = statistics.median(r["rate"] for r in runs)
+        core_rate, bare_rate = statistics.median(core_rates), statistics.median(bare_rates)
+        late = [t for r in runs for t in r["late"]]
+        print(f"{template}: app {app_rate:,.0f} · Trainer {core_rate:,.0f} · bare loop "
+              f"{bare_rate:,.0f} samples/s → app/bare {statistics.median(ratios):.2f} "
+              f"(rounds {min(ratios):.2f}–{max(ratios):.2f}), "
               f"Trainer/bare {core_rate / bare_rate:.2f}")
-        print(f"  GUI thread during training: 10 ms timer late by p99 {p99:.1f} ms, "
-              f"max {max(late, default=0):.1f} ms ({len(late)} ticks)")
-        if stop is not None:
-            print(f"  Stop → worker thread finished: {stop * 1000:.0f} ms")
+        print(f"  curves redrawn {statistics.median(r['redraw_hz'] for r in runs):.1f} times/s; "
+              f"GUI thread busy {statistics.median(r['gui_cpu'] for r in runs):.0%} of the "
+              f"run; 10 ms timer late by p99 {p99(late):.1f} ms, max {max(late, default=0):.1f}"
+              f" ms ({len(late)} ticks)")
+        stops = [r["stop"] for r in runs if r["stop"] is not None]
+        if stops:
+            print(f"  Stop → worker thread finished: {statistics.median(stops) * 1000:.0f} ms")
+    child = subprocess.run([sys.executable, __file__, "--memory"], capture_output=True,
+                           text=True, check=True)
+    found = json.loads(child.stdout.strip().splitlines()[-1])
+    grown = (found["peak"] - found["idle"]) / MB
+    print(f"memory (digits_cnn, fresh process): idle app {found['idle'] / MB:,.0f} MB, peak "
+          f"while training {found['peak'] / MB:,.0f} MB → +{grown:,.0f} MB (target ≤ +300 MB)")
 
 
 if __name__ == "__main__":

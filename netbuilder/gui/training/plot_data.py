@@ -79,6 +79,18 @@ def overlay_points(run: dict, key: str, x_key: str) -> tuple[np.ndarray, np.ndar
     return x, y
 
 
+def _widen(span: tuple[float, float] | None, values: np.ndarray
+           ) -> tuple[float, float] | None:
+    """``span`` grown to hold the finite ``values``."""
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return span
+    low, high = float(finite.min()), float(finite.max())
+    if span is None:
+        return low, high
+    return min(span[0], low), max(span[1], high)
+
+
 def _cell(value: float) -> str:
     return repr(float(value))
 
@@ -93,6 +105,10 @@ class RunPoints:
         self.lrs = GrowingBuffer()
         self._ema: float | None = None
         self.epochs: list[tuple[float, ...]] = []  # rows in EPOCH_FIELDS order
+        # (lowest, highest) finite batch loss and learning rate so far, or None: kept as
+        # points arrive, so fitting the y axes never rescans the whole run
+        self.loss_range: tuple[float, float] | None = None
+        self.lr_range: tuple[float, float] | None = None
 
     def add_batches(self, steps: Sequence[int], losses: Sequence[float],
                     lrs: Sequence[float]) -> None:
@@ -112,7 +128,10 @@ class RunPoints:
         self.steps.extend(np.asarray(steps, dtype=np.float64))
         self.losses.extend(losses_array)
         self.smoothed.extend(smoothed)
-        self.lrs.extend(np.asarray(lrs, dtype=np.float64))
+        lrs_array = np.asarray(lrs, dtype=np.float64)
+        self.lrs.extend(lrs_array)
+        self.loss_range = _widen(self.loss_range, losses_array)
+        self.lr_range = _widen(self.lr_range, lrs_array)
 
     def add_epoch(self, *values: object) -> None:
         """Append one epoch's row, its values in :data:`EPOCH_FIELDS` order."""

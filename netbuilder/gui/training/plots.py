@@ -4,6 +4,9 @@ The training worker hands over plain numbers many times a second; ``add_batches`
 ``add_epoch`` only append them to numpy buffers (``plot_data``) and mark the plots dirty. A
 20 Hz timer calls ``redraw``, which pushes the buffers into one ``PlotDataItem`` per curve with
 ``setData`` and does nothing when no new data arrived (pyqtgraph ``examples/scrollingPlots.py``).
+Painting holds the interpreter lock the training thread needs, so a frame repaints little:
+axes (with their grid and labels) and the epoch curves are cached as pixmaps and only
+re-rendered when they change, and the batch curves are downsampled to what a pixel can show.
 Non-finite values are kept in the buffers (and in the CSV) but never reach a curve, and
 non-positive ones stay out of a log-scaled plot. The hover read-out's point picking is
 ``plot_readout``'s.
@@ -28,6 +31,7 @@ from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
     QCheckBox,
     QFileDialog,
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -54,6 +58,12 @@ pg.setConfigOptions(antialias=True)
 
 
 REDRAW_INTERVAL_MS = 50  # 20 Hz
+# Points drawn per pixel of width: the noisy batch loss keeps its min and max per pixel
+# ("peak"); the smooth EMA is averaged to one point per two pixels, which its 2.5 px pen hides
+# (stroking a wide pen costs in proportion to the points, and most of a frame went there).
+BATCH_POINTS_PER_PIXEL = 1.0
+SMOOTHED_POINTS_PER_PIXEL = 0.5
+CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 # Colours that read on both a light and a dark background.
 BATCH_COLOR = "#3b82f6"
@@ -110,6 +120,7 @@ class TrainingPlots(QWidget):
         self._overlay_items: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []
         self._last_dir = ""
         self._sticky = False
+        self.frames = 0  # redraws that set new data: what benchmarks/gui_training.py counts
         self._reset_buffers()
 
         self.graphics = pg.GraphicsLayoutWidget(self)
@@ -129,6 +140,8 @@ class TrainingPlots(QWidget):
             plot.setClipToView(True)
             plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setMenuEnabled(True)
+            for name in ("left", "bottom"):  # labels and grid re-render only on a range change
+                plot.getAxis(name).setCacheMode(CACHED)
 
         self.loss_plot.setLabel("left", self.tr("loss"))
         self.loss_plot.setLabel("bottom", self.tr("step"))
@@ -148,9 +161,11 @@ class TrainingPlots(QWidget):
         faint = QColor(BATCH_COLOR)
         faint.setAlpha(70)
         self._curves: dict[str, pg.PlotDataItem] = {
-            "batch_loss": self._curve(self.loss_plot, self.tr("batch loss"), pen=pg.mkPen(faint)),
+            "batch_loss": self._curve(self.loss_plot, self.tr("batch loss"), pen=pg.mkPen(faint),
+                                      autoDownsampleFactor=BATCH_POINTS_PER_PIXEL),
             "smoothed_loss": self._curve(self.loss_plot, self.tr("smoothed"),
-                                         pen=pg.mkPen(BATCH_COLOR, width=2.5)),
+                                         pen=pg.mkPen(BATCH_COLOR, width=2.5),
+                                         autoDownsampleFactor=SMOOTHED_POINTS_PER_PIXEL),
             "train_loss": self._epoch_curve(self.loss_plot, self.tr("train loss"),
                                             TRAIN_COLOR, "o"),
             "val_loss": self._epoch_curve(self.loss_plot, self.tr("val loss"), VAL_COLOR, "s"),
@@ -158,8 +173,10 @@ class TrainingPlots(QWidget):
                                                 TRAIN_COLOR, "o"),
             "val_accuracy": self._epoch_curve(self.accuracy_plot, self.tr("val acc"),
                                               VAL_COLOR, "s"),
-            "lr": self._curve(self.lr_plot, None, pen=pg.mkPen(LR_COLOR, width=2)),
+            "lr": self._curve(self.lr_plot, None, pen=pg.mkPen(LR_COLOR, width=2),
+                              autoDownsampleFactor=BATCH_POINTS_PER_PIXEL),
         }
+        self._curves["smoothed_loss"].setDownsampling(method="mean")  # after the plot's "peak"
 
         self._markers: dict[pg.PlotItem, pg.ScatterPlotItem] = {}
         for plot in self._plots:
@@ -212,16 +229,20 @@ class TrainingPlots(QWidget):
     def _curve(self, plot: pg.PlotItem, name: str | None, **style) -> pg.PlotDataItem:
         item = pg.PlotDataItem(
             name=name, skipFiniteCheck=True, autoDownsample=True, downsampleMethod="peak",
-            clipToView=True, **style,
-        )
+            clipToView=True, **style)
         plot.addItem(item)
         return item
 
     def _epoch_curve(self, plot: pg.PlotItem, name: str, color: str, symbol: str):
-        return self._curve(
+        """A curve that changes once an epoch: its line and markers are kept as pixmaps, so
+        the frames in between do not paint them again."""
+        item = self._curve(
             plot, name, pen=pg.mkPen(color, width=2), symbol=symbol, symbolSize=7,
             symbolPen=pg.mkPen(color), symbolBrush=pg.mkBrush(color),
         )
+        item.curve.setCacheMode(CACHED)
+        item.scatter.setCacheMode(CACHED)
+        return item
 
     def _reset_buffers(self) -> None:
         self._run = RunPoints()
@@ -277,12 +298,11 @@ class TrainingPlots(QWidget):
         """Follow the data on y with some slack, not at every point (see set_run_length)."""
         if not self._sticky or self.log_scale.isChecked():
             return
-        for plot, values in ((self.loss_plot, self._run.losses.view()),
-                             (self.lr_plot, self._run.lrs.view())):
-            finite = values[np.isfinite(values)] if len(values) else values
-            if not len(finite):
+        for plot, span in ((self.loss_plot, self._run.loss_range),
+                           (self.lr_plot, self._run.lr_range)):
+            if span is None:
                 continue
-            low, high = float(finite.min()), float(finite.max())
+            low, high = span
             (view_low, view_high) = plot.viewRange()[1]
             span = max(high - low, abs(high) * 0.2, 1e-12)
             inside = view_low <= low and high <= view_high
@@ -311,6 +331,7 @@ class TrainingPlots(QWidget):
         Returns whether any curve was set again, so that callers can see the timer is cheap."""
         log_y = self.log_scale.isChecked()
         changed = self._batches_dirty or self._epochs_dirty
+        self.frames += changed
         curves = self._curves
         if self._batches_dirty:
             self._batches_dirty = False
