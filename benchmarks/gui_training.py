@@ -222,8 +222,9 @@ def main() -> None:
         stops = [r["stop"] for r in runs if r["stop"] is not None]
         if stops:
             print(f"  Stop → worker thread finished: {statistics.median(stops) * 1000:.0f} ms")
+    fresh = {**os.environ, "NETBUILDER_CONFIG_DIR": tempfile.mkdtemp(prefix="nb-bench-")}
     child = subprocess.run([sys.executable, __file__, "--memory"], capture_output=True,
-                           text=True, check=True)
+                           text=True, check=True, env=fresh)  # no settings from the runs above
     found = json.loads(child.stdout.strip().splitlines()[-1])
     grown = (found["peak"] - found["idle"]) / MB
     print(f"memory (digits_cnn, fresh process): idle app {found['idle'] / MB:,.0f} MB, peak "
