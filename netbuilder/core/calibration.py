@@ -216,7 +216,7 @@ def fit(logits: torch.Tensor, labels: torch.Tensor) -> Calibration:
     return Calibration(temperature, choose_threshold(scaled, labels.detach().cpu()))
 
 
-def outputs(model: nn.Module, inputs: Any, batch_size: int = 1000) -> torch.Tensor:
+def outputs(model: nn.Module, inputs: Any, batch_size: int = 256) -> torch.Tensor:
     """The model's outputs on ``inputs`` (anything sliceable into batches), in eval mode."""
     import torch
 

@@ -13,6 +13,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+# Images per forward pass when evaluating: large enough to be fast, small enough that one
+# convolution's output does not add hundreds of megabytes to the app's memory while it trains
+EVAL_BATCH = 256
+
 
 def loss_value(kind: str, outputs: torch.Tensor, labels: torch.Tensor,
                num_classes: int) -> torch.Tensor:
@@ -48,7 +52,7 @@ class RegressionEvaluation:
 
 @torch.no_grad()
 def evaluate_regression(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
-                        loss: str = "mse", batch_size: int = 1000,
+                        loss: str = "mse", batch_size: int = EVAL_BATCH,
                         keep_predictions: bool = True) -> RegressionEvaluation:
     """Loss, RMSE, MAE and R² of ``model`` on float ``targets`` [N, T]."""
     was_training = model.training
@@ -102,7 +106,7 @@ class Evaluation:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, num_classes: int,
-             loss: str = "cross_entropy", batch_size: int = 1000, top_wrong: int = 16,
+             loss: str = "cross_entropy", batch_size: int = EVAL_BATCH, top_wrong: int = 16,
              keep_predictions: bool = True) -> Evaluation:
     """Accuracy, loss, per-class accuracy, confusion matrix and the most confident mistakes.
 

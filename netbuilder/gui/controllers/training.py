@@ -13,32 +13,13 @@ from __future__ import annotations
 
 import copy
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from netbuilder.core.checkpoint import CheckpointError, load_weights
-from netbuilder.core.data import (
-    REGRESSION,
-    Dataset,
-    DatasetError,
-    load_dataset,
-    mix_examples,
-)
-from netbuilder.core.model_state import carry_over
 from netbuilder.core.registry import DOWNLOADABLE_DATASETS, is_csv, is_dataset_name, is_folder
 from netbuilder.core.runs import Run
 from netbuilder.core.spec import SpecError
-from netbuilder.core.training import (
-    EpochEnd,
-    Failed,
-    Finished,
-    Paused,
-    Resumed,
-    Started,
-    Stopped,
-    TrainConfig,
-    reset_weights,
-)
 from netbuilder.gui.controllers.training_worker import (
     DatasetLoader,
     EvaluationWorker,
@@ -48,6 +29,11 @@ from netbuilder.gui.controllers.training_worker import (
 )
 from netbuilder.gui.log_setting import run_log_dir
 from netbuilder.gui.text import fill
+
+if TYPE_CHECKING:
+    from netbuilder.core.data import Dataset
+    from netbuilder.core.training import EpochEnd, TrainConfig
+
 
 PROGRESS_SECONDS = 0.25
 EVALUATE_DELAY_MS = 300  # after a change of weights, wait for more before evaluating
@@ -162,6 +148,8 @@ class TrainingController(QObject):
 
     def _replay(self, run: Run, length: tuple[int, int] | None = None) -> None:
         """Draw a recorded run's curves again (after Open, or before a resumed run goes on)."""
+        from netbuilder.core.training import EpochEnd
+
         self.run_started.emit(run.label)
         steps = max([s for s, _ in run.batches] + [int(e.get("global_step", 0))
                                                     for e in run.epochs] + [1])
@@ -190,6 +178,9 @@ class TrainingController(QObject):
     def start_run(self, dataset: Dataset | None = None, config: TrainConfig | None = None,
                   label: str | None = None) -> None:
         """A run with the session's settings, or with this dataset and config (fine-tuning)."""
+        from netbuilder.core.model_state import carry_over
+        from netbuilder.core.training import reset_weights
+
         if self.running:
             return
         analysis = self.document.analysis
@@ -291,6 +282,9 @@ class TrainingController(QObject):
 
     @Slot()
     def reset(self) -> None:
+        from netbuilder.core.model_state import carry_over
+        from netbuilder.core.training import reset_weights
+
         if self.running:
             return
         try:
@@ -309,6 +303,8 @@ class TrainingController(QObject):
     @Slot()
     def use_best(self) -> None:
         """Put the best epoch's weights of the last run into the model."""
+        from netbuilder.core.checkpoint import CheckpointError, load_weights
+
         point = self.session.resume_point
         if self.running or self.model is None or point is None or point.best_weights is None:
             return
@@ -456,6 +452,9 @@ class TrainingController(QObject):
 
     def fine_tune(self, examples: list[dict], steps: int = 60) -> str:
         """A short run on the user's examples mixed with training images; '' or why not."""
+        from netbuilder.core.data import DatasetError, load_dataset, mix_examples
+        from netbuilder.core.training import TrainConfig
+
         if self.running:
             return self.tr("A run is going on.")
         if not examples:
@@ -480,6 +479,9 @@ class TrainingController(QObject):
 
     def ensure_model(self):
         """The current model; a freshly initialised one (seeded) if there is none yet."""
+        from netbuilder.core.model_state import carry_over
+        from netbuilder.core.training import reset_weights
+
         if self.model is None:
             model, _kept = carry_over(None, self.document.spec)
             reset_weights(model, self.session.config.seed)
@@ -524,6 +526,8 @@ class TrainingController(QObject):
 
     @Slot(object)
     def _dataset_loaded(self, dataset: Dataset) -> None:
+        from netbuilder.core.data import REGRESSION
+
         self.datasets[self._key] = dataset
         self.regression_known.emit(dataset.task == REGRESSION)
         if dataset.is_table:  # the weights about to train belong to these statistics
@@ -548,6 +552,16 @@ class TrainingController(QObject):
 
     @Slot(object)
     def _event(self, event) -> None:
+        from netbuilder.core.training import (
+            EpochEnd,
+            Failed,
+            Finished,
+            Paused,
+            Resumed,
+            Started,
+            Stopped,
+        )
+
         match event:
             case Started():
                 self._steps, self._epochs = event.steps_per_epoch, event.epochs
@@ -611,6 +625,8 @@ class TrainingController(QObject):
 
     @Slot()
     def _thread_finished(self) -> None:
+        from netbuilder.core.data import REGRESSION
+
         if self.thread is not None:
             self.thread.deleteLater()
         self.thread = None
@@ -675,6 +691,8 @@ class TrainingController(QObject):
 
     def _emit_evaluation(self, result, dataset: Dataset) -> None:
         """Images go with a classifier's result (for its gallery); rows of a table have none."""
+        from netbuilder.core.data import REGRESSION
+
         self.regression_known.emit(dataset.task == REGRESSION)
         streamed = hasattr(dataset, "sample")  # its images are decoded on demand: no gallery
         self.evaluated.emit(result, None if dataset.is_table or streamed else dataset.val_images,

@@ -13,24 +13,9 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from netbuilder.core.atomic import atomic_write_text
-from netbuilder.core.builder import build
-from netbuilder.core.checkpoint import (
-    CheckpointError,
-    infer_spec,
-    load_file,
-    load_weights,
-    memory_problem,
-    non_finite_keys,
-    reconcile,
-    save_checkpoint,
-    save_state_dict,
-)
-from netbuilder.core.codegen import generate
 from netbuilder.core.custom_layers import place_beside
-from netbuilder.core.exporters import FORMATS, ExportError, export_verified
 from netbuilder.core.project import Project, ProjectError, project_from_checkpoint
 from netbuilder.core.spec import NetworkSpec, SpecError
-from netbuilder.core.train_script import training_script
 from netbuilder.gui.controllers.files import reason
 from netbuilder.gui.dialogs.weights import MATCHING, ReconcileDialog
 from netbuilder.gui.settings import settings
@@ -119,6 +104,8 @@ class WeightsController(QObject):
     def model_or_explain(self, title: str):
         """The current model, or None after saying why it cannot be built (e.g. its weights
         would not fit in memory)."""
+        from netbuilder.core.checkpoint import memory_problem
+
         try:
             if self.session.model is None:
                 problem = memory_problem(self.document.spec)
@@ -156,6 +143,8 @@ class WeightsController(QObject):
             self.export_code_to(Path(name))
 
     def export_code_to(self, path: Path) -> bool:
+        from netbuilder.core.codegen import generate
+
         try:
             atomic_write_text(path, generate(self.document.spec, self.code_style(),
                                              self.session.preprocessing or None))
@@ -175,6 +164,8 @@ class WeightsController(QObject):
 
     def export_weights_to(self, path: Path) -> bool:
         """A plain state_dict: what model.load_state_dict(torch.load(path)) reads."""
+        from netbuilder.core.checkpoint import save_state_dict
+
         model = self.model_or_explain(self.tr("Cannot export weights"))
         if model is None:
             return False
@@ -191,6 +182,8 @@ class WeightsController(QObject):
 
     def export_script_to(self, path: Path) -> bool:
         """A standalone script with the current settings: python, or torchrun for DDP."""
+        from netbuilder.core.train_script import training_script
+
         if self._refuse_shape_errors():
             return False
         try:
@@ -209,6 +202,8 @@ class WeightsController(QObject):
                            self.tr("Wrote %1 — run it with python or torchrun"))
 
     def export_program(self, fmt: str) -> None:
+        from netbuilder.core.exporters import FORMATS
+
         if self._untrained_declined():
             return
         suffix = FORMATS[fmt]
@@ -221,6 +216,8 @@ class WeightsController(QObject):
 
     def export_program_to(self, fmt: str, path: Path) -> bool:
         """ONNX, TorchScript or torch.export with the current weights, verified."""
+        from netbuilder.core.exporters import ExportError, export_verified
+
         if self._refuse_while_training() or self._refuse_shape_errors():
             return False
         model = self.model_or_explain(self.tr("Export failed"))
@@ -252,6 +249,8 @@ class WeightsController(QObject):
 
     def save_checkpoint_to(self, path: Path) -> bool:
         """Architecture, weights, optimizer state, settings and run history in one file."""
+        from netbuilder.core.checkpoint import save_checkpoint
+
         dataset = self.training.dataset
         model = self.model_or_explain(self.tr("Cannot save checkpoint"))
         if model is None:
@@ -275,6 +274,8 @@ class WeightsController(QObject):
 
     def load_weights_from(self, path: Path) -> bool:
         """Load a state_dict (or a checkpoint's weights) into the current network."""
+        from netbuilder.core.checkpoint import CheckpointError, load_file
+
         if self._refuse_while_training():
             return False
         try:
@@ -285,6 +286,8 @@ class WeightsController(QObject):
         return self._apply_weights(loaded.state_dict, path.name, _calibration(loaded))
 
     def _warn_non_finite(self, state_dict, file_name: str) -> None:
+        from netbuilder.core.checkpoint import non_finite_keys
+
         bad = non_finite_keys(state_dict)
         if bad:
             QMessageBox.warning(self.window, self.tr("Weights hold NaN or infinity"), fill(
@@ -294,6 +297,8 @@ class WeightsController(QObject):
 
     def _apply_weights(self, state_dict, file_name: str, calibration=None) -> bool:
         """``calibration`` goes with the weights only when all of them are loaded."""
+        from netbuilder.core.checkpoint import CheckpointError, load_weights, reconcile
+
         model = self.model_or_explain(self.tr("Cannot load weights"))
         if model is None:
             return False
@@ -326,6 +331,8 @@ class WeightsController(QObject):
     def open_checkpoint(self, path: Path) -> bool:
         """A checkpoint restores its network and weights; plain weights go into the current
         network when they fit it, else into a network read off them where that is possible."""
+        from netbuilder.core.checkpoint import CheckpointError, infer_spec, load_file, reconcile
+
         if self._refuse_while_training():
             return False
         title = fill(self.tr("Cannot open %1"), path.name)
@@ -380,6 +387,9 @@ class WeightsController(QObject):
 
     def _loaded_model(self, spec: NetworkSpec, state_dict):
         """A model of ``spec`` holding ``state_dict`` exactly, built aside from the window."""
+        from netbuilder.core.builder import build
+        from netbuilder.core.checkpoint import load_weights
+
         model = build(spec)
         load_weights(model, state_dict, strict=True)
         data = self.training.device_data

@@ -12,6 +12,7 @@ can learn from.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -42,11 +43,13 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
-from netbuilder.core.activations import layer_activations, saliency  # noqa: E402
 from netbuilder.core.calibration import TARGET_PRECISION, read  # noqa: E402
-from netbuilder.core.digits import Prepared, check_model, classify, preprocess  # noqa: E402
 from netbuilder.gui.inspect.activations import ActivationView, saliency_pixmap  # noqa: E402
 from netbuilder.gui.text import fill, plural  # noqa: E402
+
+if TYPE_CHECKING:
+    from netbuilder.core.digits import Prepared
+
 
 # core.digits' problems of a drawing, for Qt's translation tools
 DRAWING_PROBLEMS = (
@@ -343,6 +346,9 @@ class DrawPanel(QWidget):
             self._timer.start()
 
     def classify_now(self) -> None:
+        from netbuilder.core.activations import layer_activations, saliency
+        from netbuilder.core.digits import check_model, classify, preprocess
+
         self._timer.stop()
         self.prepared = preprocess(self.canvas.pixels())
         self._show_input()

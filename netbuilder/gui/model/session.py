@@ -23,11 +23,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from netbuilder.core.calibration import Calibration
-from netbuilder.core.model_state import WeightMemory, rebuild
 from netbuilder.core.project import Project, ProjectWeights
 from netbuilder.core.runs import Run
 from netbuilder.core.spec import NetworkSpec, SpecError
 from netbuilder.core.train_config import TrainConfig
+from netbuilder.core.weight_memory import WeightMemory
 from netbuilder.gui.model.document import Document
 from netbuilder.gui.text import fill, plural
 
@@ -289,6 +289,8 @@ class Session(QObject):
         model = self._model
         if model is None or self.document.locked or self._model_spec == self.spec:
             return
+        from netbuilder.core.model_state import rebuild
+
         document = self.document
         try:
             rebuilt = rebuild(model, self.spec, document.trained_paths, self.memory,
