@@ -4,8 +4,9 @@ Every layer is run for real, on the meta device (shapes without memory), so no s
 written by hand. Probes run at batch 2 (torch reads a batch of one, one dimension short, as an
 unbatched sample, and some layers only refuse a batch of one), and ``arg_checks`` adds the
 checks the meta kernels skip. Shapes are reported with a batch of 1 and MACs per sample.
-Results per layer are cached by (kind, arguments, input shape): after one edit only the layers
-whose inputs changed run again, and the rest of the work is linear in the number of layers.
+Results per layer are cached by (kind, arguments, input shape), and each item's rows are kept
+with the input they had: after one edit only the edited items, and those after them whose input
+shape changed, are analysed again; every other row is the previous analysis' own object.
 Any failure of one layer's probe is caught and reported on that layer; it never escapes to the
 editor.
 
@@ -17,17 +18,35 @@ which shape, and for a residual whose shortcut does not fit it names the project
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
 from torch import nn
 
+from netbuilder.core.analysis_result import (  # noqa: F401  (importable from here as before)
+    ACTIVATIONS,
+    BATCHNORM_FOR_RANK,
+    DROPOUT,
+    ERROR,
+    LINEAR_PASSTHROUGH,
+    MERGE_SHAPE,
+    POOLING,
+    RESIDUAL_PROJECTION,
+    RESIDUAL_SHAPE,
+    WARNING,
+    Analysis,
+    Finding,
+    LayerInfo,
+    Shape,
+    flow_text,
+    format_shape,
+)
 from netbuilder.core.arg_checks import input_problem
 from netbuilder.core.builder import build_layer
-from netbuilder.core.catalog import CONTAINER_KINDS, Catalog, default_catalog
+from netbuilder.core.catalog import Catalog, default_catalog
 from netbuilder.core.spec import (
     BlockSpec,
     Item,
@@ -35,141 +54,13 @@ from netbuilder.core.spec import (
     NetworkSpec,
     ParallelSpec,
     ResidualSpec,
+    copy_item,
     resolved_args,
-    stacks_of,
 )
 
-Shape = tuple[int, ...]
-
-ERROR, WARNING = "error", "warning"
-ACTIVATIONS = {"ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax",
-               "LogSoftmax", "RNN", "LSTM", "GRU"}
-POOLING = {"MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d"}
-DROPOUT = {"Dropout", "Dropout2d"}
-# Layers that do not break a chain of linear maps (no nonlinearity of their own).
-LINEAR_PASSTHROUGH = {"Identity", "Flatten", "Unflatten", "Dropout", "Dropout2d", "BatchNorm1d",
-                      "LayerNorm"}
-BATCHNORM_FOR_RANK = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d"}
 # The batch the probes run at: 2, so that a layer that mixes samples, or reads the input as one
 # unbatched sample, shows it by not giving back a batch of 2.
 PROBE_BATCH = 2
-# Finding rules of errors where stacks meet. A residual-projection finding can be fixed by
-# editing.add_projection(spec, finding.path); its fix says which layers that adds.
-RESIDUAL_PROJECTION, RESIDUAL_SHAPE, MERGE_SHAPE = (
-    "residual-projection", "residual-shape", "merge-shape")
-
-
-def format_shape(shape: Shape | None) -> str:
-    """'[N, 32, 26, 26]' — the batch dimension written as N."""
-    if shape is None:
-        return "?"
-    return "[" + ", ".join(["N", *(str(d) for d in shape[1:])]) + "]"
-
-
-def flow_text(shape: Shape | None) -> str:
-    """The per-sample shape between cards: '32×26×26'."""
-    if shape is None:
-        return "?"
-    return "×".join(str(d) for d in shape[1:]) or "scalar"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """An error (the network cannot run) or a lint warning (it runs, but likely wrongly)."""
-
-    severity: str
-    path: str
-    message: str
-    fix: str = ""
-    rule: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.message} Fix: {self.fix}" if self.fix else self.message
-
-
-@dataclass
-class LayerInfo:
-    path: str
-    name: str
-    kind: str
-    depth: int
-    input_shape: Shape | None = None
-    output_shape: Shape | None = None
-    params: int = 0
-    trainable_params: int = 0
-    macs: int = 0
-    size_bytes: int = 0
-    error: str | None = None
-    findings: list[Finding] = field(default_factory=list)
-    stack: str = ""  # the path of the stack the item sits in: '', 'block1', 'res1.body', …
-
-    @property
-    def is_block(self) -> bool:
-        return self.kind == "Block"
-
-    @property
-    def is_container(self) -> bool:
-        """A block, residual or parallel: its counts are its contents' sums."""
-        return self.kind in CONTAINER_KINDS
-
-    @property
-    def frozen_params(self) -> int:
-        return self.params - self.trainable_params
-
-
-@dataclass
-class Analysis:
-    input_shape: Shape
-    rows: list[LayerInfo]
-    findings: list[Finding]
-    output_shape: Shape | None
-    # Each stack's (input shape, output shape) by stack path ('' the whole network, 'block1',
-    # 'res1.body', 'res1.shortcut', 'mix.branches.0', …); None where unknown.
-    stack_shapes: dict[str, tuple[Shape | None, Shape | None]] = field(default_factory=dict)
-    _index: dict[str, LayerInfo] = field(default_factory=dict, init=False, repr=False,
-                                         compare=False)
-    _indexed: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
-
-    @property
-    def total_params(self) -> int:
-        return sum(r.params for r in self.rows if r.depth == 0)
-
-    @property
-    def trainable_params(self) -> int:
-        return sum(r.trainable_params for r in self.rows if r.depth == 0)
-
-    @property
-    def frozen_params(self) -> int:
-        return self.total_params - self.trainable_params
-
-    @property
-    def macs(self) -> int:
-        return sum(r.macs for r in self.rows if r.depth == 0)
-
-    @property
-    def size_mb(self) -> float:
-        return sum(r.size_bytes for r in self.rows if r.depth == 0) / 1e6
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def row(self, path: str) -> LayerInfo | None:
-        """The row of a dotted path; a dict lookup, since lint and codegen ask once per layer."""
-        if self._indexed != (id(self.rows), len(self.rows)):
-            self._index = {}
-            for row in self.rows:
-                self._index.setdefault(row.path, row)
-            self._indexed = (id(self.rows), len(self.rows))
-        return self._index.get(path)
 
 
 @dataclass(frozen=True)
@@ -226,78 +117,172 @@ def _parallel_output(item: ParallelSpec, path: str, outputs: list[Shape | None],
     return merged
 
 
+@dataclass
+class _Segment:
+    """What one item of a stack gave when it was last analysed: its row (for a container, every
+    row inside it too, depth first), the errors it reported, its stacks' shapes and its output.
+    Kept while the item and the shape it receives stay the same, so that an edit re-runs only
+    the items it changed and those whose input it changed (see :meth:`Analyzer.analyze`)."""
+
+    item: Item  # a copy of the item as analysed (the spec may be edited in place afterwards)
+    shape: Shape | None  # the input it was analysed with
+    rows: list[LayerInfo]
+    findings: list[Finding]
+    stacks: dict[str, tuple[Shape | None, Shape | None]]
+    output: Shape | None
+    inner: dict[str, dict[str, _Segment]]  # a container's: stack path -> item name -> segment
+
+
+def _same(kept: Item, item: Item) -> bool:
+    try:
+        return bool(kept == item)
+    except Exception:  # arguments that cannot be compared: analyse the item again
+        return False
+
+
+def _attach_findings(rows: list[LayerInfo], findings: list[Finding],
+                     placed: list[tuple[int, _Segment]]) -> bool:
+    """Give each row the findings about its path, in order. A row whose findings differ from
+    those it holds is replaced by a copy (rows handed out are never changed), and the copy is
+    kept in its top-level segment, so that the next analysis hands it out again. True when a
+    row was replaced."""
+    wanted: dict[str, list[Finding]] = {}
+    for finding in findings:
+        listed = wanted.setdefault(finding.path, [])
+        if finding not in listed:
+            listed.append(finding)
+    starts = [start for start, _segment in placed]
+    replaced = False
+    for index, row in enumerate(rows):
+        mine = wanted.get(row.path)
+        if mine is None and not row.findings:
+            continue  # most rows: nothing to say, nothing said before
+        mine = mine or []
+        if row.findings != mine:
+            rows[index] = replace(row, findings=mine)
+            where = bisect_right(starts, index) - 1
+            start, segment = placed[where]
+            segment.rows[index - start] = rows[index]
+            replaced = True
+    return replaced
+
+
 class Analyzer:
-    """Analyses specs; keeps a cache of per-layer probes between calls."""
+    """Analyses specs, keeping two caches between calls: per-layer probes by (kind, arguments,
+    input shape), and per item the segment of the last analysis (:class:`_Segment`).
+
+    An item whose copy and input shape equal the last analysis' gives back the same rows
+    (the same objects), so after an edit the unchanged prefix is reused as is, and after the
+    edited item propagation stops at the first item that receives the shape it received before.
+    A row handed out is never changed afterwards: where its lint findings differ, the new
+    analysis holds a copy. So a row that is the very object of the previous analysis describes
+    the same item, shapes and findings — views compare rows by identity to repaint only what
+    changed.
+    """
 
     def __init__(self, catalog: Catalog | None = None, cache_size: int = 4096):
         self.catalog = catalog or default_catalog()
         self._cache: OrderedDict[Any, _Probe] = OrderedDict()
         self._cache_size = cache_size
         self._revision = self.catalog.revision
+        self._segments: dict[str, _Segment] = {}  # the top level's, by item name
 
     def analyze(self, spec: NetworkSpec, loss: str = "cross_entropy") -> Analysis:
+        from netbuilder.core.lint import lint  # the rules read this module's types
+
         if self.catalog.revision != self._revision:  # a custom-layer file was imported again
             self._cache.clear()
+            self._segments = {}
             self._revision = self.catalog.revision
         input_shape: Shape = (1, *spec.input_shape)
         run = _Pass()
-        output = self._run_stack(spec.items, "", 0, input_shape, run, [])
+        segments: dict[str, _Segment] = {}
+        placed: list[tuple[int, _Segment]] = []
+        output = self._run_stack(spec.items, "", 0, input_shape, run, [], self._segments,
+                                 segments, placed)
+        self._segments = segments
         analysis = Analysis(input_shape, run.rows, run.findings, output, run.stacks)
         run.findings.extend(lint(spec, analysis, loss))
-        for finding in run.findings:
-            row = analysis.row(finding.path)
-            if row is not None and finding not in row.findings:
-                row.findings.append(finding)
+        if _attach_findings(run.rows, run.findings, placed):
+            analysis.forget_index()  # lint looked rows up: the index holds the replaced ones
         return analysis
 
     def _run_stack(self, items: list[Item], stack: str, depth: int, shape: Shape | None,
-                   run: _Pass, children: list[LayerInfo]) -> Shape | None:
+                   run: _Pass, children: list[LayerInfo], old: dict[str, _Segment],
+                   new: dict[str, _Segment], placed: list | None = None) -> Shape | None:
         """Run one stack from ``shape``: a row per item (depth first), each direct child's row
-        also in ``children``; the stack's input and output shapes noted."""
+        also in ``children``; the stack's input and output shapes noted. ``old`` holds the
+        stack's segments of the last analysis, ``new`` receives this one's (by item name);
+        ``placed`` (the top level's) where each segment's rows start in ``run.rows``."""
         prefix = f"{stack}." if stack else ""
         start = shape
         for item in items:
-            path = prefix + item.name
-            if not isinstance(item, LayerSpec):
-                shape = self._run_container(item, path, stack, depth, shape, run, children)
-                continue
-            row = LayerInfo(path, item.name, item.kind, depth, input_shape=shape, stack=stack)
-            run.rows.append(row)
-            children.append(row)
-            probe = self._probe(item, shape)
-            row.params, row.trainable_params = probe.params, probe.trainable
-            row.size_bytes = probe.size_bytes
-            if probe.error is not None:
-                if shape is not None or probe.build_error:
-                    row.error = probe.error
-                    run.findings.append(Finding(
-                        ERROR, path, f"{path} ({item.kind}): {probe.error}",
-                        rule="shape" if not probe.build_error else "build"))
-                shape = None
-                continue
-            row.macs = probe.macs
-            row.output_shape = shape = probe.output_shape
+            segment = old.get(item.name)
+            if segment is None or segment.shape != shape or not _same(segment.item, item):
+                segment = self._segment(item, prefix + item.name, stack, depth, shape, segment)
+            new[item.name] = segment
+            if placed is not None:
+                placed.append((len(run.rows), segment))
+            run.rows.extend(segment.rows)
+            children.append(segment.rows[0])
+            if segment.findings:
+                run.findings.extend(segment.findings)
+            if segment.stacks:
+                run.stacks.update(segment.stacks)
+            shape = segment.output
         run.stacks[stack] = (start, shape)
         return shape
 
+    def _segment(self, item: Item, path: str, stack: str, depth: int, shape: Shape | None,
+                 old: _Segment | None) -> _Segment:
+        """Analyse one item afresh (a container reuses what it can of its stacks' segments)."""
+        run = _Pass()
+        inner: dict[str, dict[str, _Segment]] = {}
+        if isinstance(item, LayerSpec):
+            output = self._run_layer(item, path, stack, depth, shape, run)
+        else:
+            output = self._run_container(item, path, stack, depth, shape, run,
+                                         old.inner if old is not None else {}, inner)
+        return _Segment(copy_item(item), shape, run.rows, run.findings, run.stacks, output, inner)
+
+    def _run_layer(self, item: LayerSpec, path: str, stack: str, depth: int,
+                   shape: Shape | None, run: _Pass) -> Shape | None:
+        row = LayerInfo(path, item.name, item.kind, depth, input_shape=shape, stack=stack)
+        run.rows.append(row)
+        probe = self._probe(item, shape)
+        row.params, row.trainable_params = probe.params, probe.trainable
+        row.size_bytes = probe.size_bytes
+        if probe.error is not None:
+            if shape is not None or probe.build_error:
+                row.error = probe.error
+                run.findings.append(Finding(
+                    ERROR, path, f"{path} ({item.kind}): {probe.error}",
+                    rule="shape" if not probe.build_error else "build"))
+            return None
+        row.macs = probe.macs
+        row.output_shape = probe.output_shape
+        return probe.output_shape
+
     def _run_container(self, item: Item, path: str, stack: str, depth: int,
-                       shape: Shape | None, run: _Pass, children: list[LayerInfo]
-                       ) -> Shape | None:
+                       shape: Shape | None, run: _Pass, old: dict[str, dict[str, _Segment]],
+                       new: dict[str, dict[str, _Segment]]) -> Shape | None:
         """A container's row, then its stacks' rows; its counts are the sums of theirs."""
         container = LayerInfo(path, item.name, item.kind, depth, input_shape=shape, stack=stack)
         run.rows.append(container)
-        children.append(container)
         inner: list[LayerInfo] = []
+
+        def run_stack(items: list[Item], stack_path: str) -> Shape | None:
+            return self._run_stack(items, stack_path, depth + 1, shape, run, inner,
+                                   old.get(stack_path, {}), new.setdefault(stack_path, {}))
+
         if isinstance(item, BlockSpec):
-            shape = self._run_stack(item.items, path, depth + 1, shape, run, inner)
+            shape = run_stack(item.items, path)
         elif isinstance(item, ResidualSpec):
-            body = self._run_stack(item.body, f"{path}.body", depth + 1, shape, run, inner)
-            shortcut = self._run_stack(item.shortcut, f"{path}.shortcut", depth + 1, shape, run,
-                                       inner)
+            body = run_stack(item.body, f"{path}.body")
+            shortcut = run_stack(item.shortcut, f"{path}.shortcut")
             shape = _residual_output(item, path, body, shortcut, run.findings)
         elif isinstance(item, ParallelSpec):
-            outputs = [self._run_stack(branch, f"{path}.branches.{index}", depth + 1, shape, run,
-                                       inner)
+            outputs = [run_stack(branch, f"{path}.branches.{index}")
                        for index, branch in enumerate(item.branches)]
             shape = _parallel_output(item, path, outputs, run.findings)
         container.output_shape = shape
@@ -534,223 +519,18 @@ def _explain(kind: str, args: dict[str, Any], shape: Shape, exc: BaseException) 
     return f"{got}: {_first_line(exc)}"
 
 
-# ---------------------------------------------------------------------------------------------
-# Lint: runs, but likely not what was meant
+# The lint rules live in core.lint; their names stay importable from here.
+_LINT_NAMES = frozenset({"LINT_RULES", "Leaf", "LintContext", "LintRule", "batchnorm_rank",
+                         "class_count", "dropout_last", "linear_linear", "lint", "pool_to_zero",
+                         "relu_before_sum", "softmax_across_batch", "softmax_before_loss"})
 
 
-Leaf = tuple[str, LayerSpec, LayerInfo | None]  # path, layer, its analysis row
+def __getattr__(name: str) -> Any:
+    if name in _LINT_NAMES:
+        from netbuilder.core import lint
 
-
-@dataclass(frozen=True)
-class LintContext:
-    """What every lint rule reads: the spec, its analysis, the loss it will train with, and
-    the leaf layers in walk order with their rows (computed once for all rules).
-
-    Residuals and parallels split the flow into lanes: ``lanes`` maps each leaf's path to the
-    path of the residual or parallel stack it runs in ('' for the main line, blocks do not
-    count). ``tail`` holds the main line's leaves after its last residual or parallel: when it
-    is not empty, its last leaf is the network's output layer."""
-
-    spec: NetworkSpec
-    analysis: Analysis
-    loss: str
-    leaves: list[Leaf]
-    lanes: dict[str, str] = field(default_factory=dict)
-    tail: list[Leaf] = field(default_factory=list)
-
-
-def _warning(rule: str, path: str, message: str, fix: str) -> Finding:
-    return Finding(WARNING, path, message, fix, rule)
-
-
-def softmax_before_loss(context: LintContext) -> Iterator[Finding]:
-    """Softmax / LogSoftmax as the output, before a loss that applies it itself."""
-    if not context.tail:
-        return
-    path, layer, _row = context.tail[-1]
-    if layer.kind == "Softmax" and context.loss in {"cross_entropy", "nll"}:
-        yield _warning("softmax-before-loss", path,
-                       f"{path} (Softmax) is the output, but CrossEntropyLoss applies "
-                       "log-softmax itself: training sees doubly squashed scores and learns "
-                       "slowly.",
-                       f"remove {path}; apply softmax only when you want probabilities.")
-    elif layer.kind == "LogSoftmax" and context.loss == "cross_entropy":
-        yield _warning("softmax-before-loss", path,
-                       f"{path} (LogSoftmax) is the output, but CrossEntropyLoss applies "
-                       "log-softmax itself.", f"remove {path}, or train with NLLLoss.")
-
-
-def linear_linear(context: LintContext) -> Iterator[Finding]:
-    """Two Linear layers with nothing nonlinear between them."""
-    previous_linear: str | None = None
-    previous_lane = ""
-    for path, layer, _row in context.leaves:
-        lane = context.lanes.get(path, "")
-        if lane != previous_lane:  # another branch, or past a sum: not one chain
-            previous_linear, previous_lane = None, lane
-        if layer.kind == "Linear":
-            if previous_linear is not None:
-                yield _warning("linear-linear", path,
-                               f"{previous_linear} and {path} are Linear layers with no "
-                               "nonlinearity between them: together they are just one linear "
-                               "map.",
-                               f"add an activation such as ReLU between {previous_linear} and "
-                               f"{path}.")
-            previous_linear = path
-        elif layer.kind not in LINEAR_PASSTHROUGH:
-            previous_linear = None
-
-
-def batchnorm_rank(context: LintContext) -> Iterator[Finding]:
-    """BatchNorm whose dimensionality does not fit its input."""
-    for path, layer, row in context.leaves:
-        if not layer.kind.startswith("BatchNorm") or row is None or row.input_shape is None:
-            continue
-        fitting = BATCHNORM_FOR_RANK.get(len(row.input_shape))
-        if fitting and fitting != layer.kind:
-            yield _warning("batchnorm-rank", path,
-                           f"{path} is {layer.kind}, but its input "
-                           f"{format_shape(row.input_shape)} has {len(row.input_shape)} "
-                           "dimensions.",
-                           f"use {fitting} here.")
-
-
-def class_count(context: LintContext) -> Iterator[Finding]:
-    """The final width versus the number of classes."""
-    leaves, classes = context.tail, context.spec.num_classes
-    out = context.analysis.output_shape
-    if classes is None or out is None or not context.spec.items:
-        return
-    last_path = _last_with_params(leaves)
-    output_path = leaves[-1][0] if leaves else context.spec.items[-1].name
-    if len(out) != 2:
-        yield _warning("classes", output_path,
-                       f"the output is {format_shape(out)}, but a classifier of {classes} "
-                       f"classes outputs [N, {classes}].",
-                       f"add Flatten and a Linear layer with out_features={classes}.")
-    elif out[1] != classes:
-        target = f"set {last_path}.out_features to {classes}" if last_path else (
-            f"end with a Linear layer of out_features={classes}")
-        yield _warning("classes", last_path or output_path,
-                       f"the network outputs {out[1]} values per sample, but the data has "
-                       f"{classes} classes.", f"{target}.")
-
-
-def dropout_last(context: LintContext) -> Iterator[Finding]:
-    """Dropout right before the output."""
-    trailing = [leaf for leaf in context.tail if leaf[1].kind not in {"Softmax", "LogSoftmax"}]
-    if trailing and trailing[-1][1].kind in DROPOUT:
-        path = trailing[-1][0]
-        yield _warning("dropout-last", path,
-                       f"{path} drops output scores at random while training.",
-                       f"move {path} before the last Linear layer, or remove it.")
-
-
-def softmax_across_batch(context: LintContext) -> Iterator[Finding]:
-    """Softmax across the batch: it runs, but each sample's scores then depend on the others'."""
-    for path, layer, row in context.leaves:
-        if layer.kind in {"Softmax", "LogSoftmax"} and row is not None and (
-            row.input_shape is not None and row.error is None
-            and layer.args.get("dim", 1) % len(row.input_shape) == 0
-        ):
-            yield _warning("softmax-batch", path,
-                           f"{path} ({layer.kind}) normalizes along "
-                           f"dim={layer.args.get('dim', 1)}, the batch: each sample's result "
-                           "depends on the other samples in the batch.",
-                           f"set {path}.dim to 1 (or -1, the last dimension).")
-
-
-def pool_to_zero(context: LintContext) -> Iterator[Finding]:
-    """Pooling that shrinks a dimension to nothing (torch: "Output size is too small")."""
-    for path, layer, row in context.leaves:
-        if layer.kind in POOLING and row is not None and row.input_shape is not None and (
-            row.error is not None and "too small" in row.error
-        ):
-            yield _warning("pool-to-zero", path,
-                           f"{path} ({layer.kind}) shrinks {format_shape(row.input_shape)} "
-                           "below one element.",
-                           "remove this pooling layer, use a smaller kernel, or pad earlier.")
-
-
-def _last_leaf(items: list[Item], prefix: str) -> tuple[str, Item] | None:
-    """The item that ends a stack, followed into blocks (a residual or parallel ends it too)."""
-    while items:
-        item = items[-1]
-        path = prefix + item.name
-        if not isinstance(item, BlockSpec):
-            return path, item
-        items, prefix = item.items, path + "."
-    return None
-
-
-def relu_before_sum(context: LintContext) -> Iterator[Finding]:
-    """A residual whose body ends in ReLU: the body can only add, never subtract."""
-    for path, item, _depth in context.spec.walk():
-        if not isinstance(item, ResidualSpec):
-            continue
-        last = _last_leaf(item.body, f"{path}.body.")
-        if last is None or not isinstance(last[1], LayerSpec) or last[1].kind != "ReLU":
-            continue
-        relu = last[0]
-        if item.activation == "ReLU":
-            fix = f"remove {relu}: {path} applies ReLU after the sum already."
-        elif item.activation:
-            fix = f"remove {relu}; {path} applies {item.activation} after the sum."
-        else:
-            fix = (f"remove {relu} and set {path}.activation to ReLU, so that the activation "
-                   "comes after the sum (as in ResNet).")
-        yield _warning("relu-before-sum", relu,
-                       f"{relu} (ReLU) ends the body of {path} before the sum: the body can "
-                       "only add non-negative values to the shortcut, never take anything away.",
-                       fix)
-
-
-LintRule = Callable[[LintContext], Iterable[Finding]]
-# In the order their findings are listed.
-LINT_RULES: tuple[LintRule, ...] = (softmax_before_loss, linear_linear, batchnorm_rank,
-                                    class_count, dropout_last, softmax_across_batch, pool_to_zero,
-                                    relu_before_sum)
-
-
-def _lanes(spec: NetworkSpec) -> tuple[dict[str, str], list[str]]:
-    """Each leaf's lane (see :class:`LintContext`), and the main line's leaves after its last
-    residual or parallel."""
-    lane_of_stack = {"": ""}
-    lanes: dict[str, str] = {}
-    tail: list[str] = []
-    for path, item, _depth in spec.walk():
-        stack = path[:-len(item.name) - 1] if path != item.name else ""
-        lane = lane_of_stack.get(stack, "")
-        if isinstance(item, BlockSpec):
-            lane_of_stack[path] = lane
-        elif isinstance(item, (ResidualSpec, ParallelSpec)):
-            for stack_path, _items in stacks_of(item, path):
-                lane_of_stack[stack_path] = stack_path
-            if lane == "":
-                tail = []
-        else:
-            lanes[path] = lane
-            if lane == "":
-                tail.append(path)
-    return lanes, tail
-
-
-def lint(spec: NetworkSpec, analysis: Analysis, loss: str = "cross_entropy",
-         rules: tuple[LintRule, ...] = LINT_RULES) -> list[Finding]:
-    """Warnings of networks that run but likely not as meant: every rule, in order."""
-    leaves = [(path, layer, analysis.row(path)) for path, layer in spec.layers()]
-    lanes, tail_paths = _lanes(spec)
-    in_tail = set(tail_paths)
-    tail = [leaf for leaf in leaves if leaf[0] in in_tail]
-    context = LintContext(spec, analysis, loss, leaves, lanes, tail)
-    return [finding for rule in rules for finding in rule(context)]
-
-
-def _last_with_params(leaves: list[Leaf]) -> str | None:
-    for path, layer, _row in reversed(leaves):
-        if layer.kind == "Linear":
-            return path
-    return None
+        return getattr(lint, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _default_analyzer: Analyzer | None = None
