@@ -41,16 +41,17 @@ def test_summary_shows_the_memory_of_the_sessions_batch(window) -> None:
                             f"training step {megabytes(larger.training_bytes)}")
 
 
-def test_the_memory_row_follows_edits_and_broken_shapes(window) -> None:
+def test_the_memory_row_follows_edits_and_broken_shapes(qtbot, window) -> None:
     before = window.summary.memory.text()
 
     def widen(spec):
         spec.input_shape = [1, 40, 40]
 
-    window.document.edit("wider input", widen)
-    assert window.summary.memory.text() == "Memory (batch 64): unknown until the shapes fit"
+    window.document.edit("wider input", widen)  # the row follows once the edits settle
+    qtbot.waitUntil(lambda: window.summary.memory.text()
+                    == "Memory (batch 64): unknown until the shapes fit")
     window.document.undo_stack.undo()
-    assert window.summary.memory.text() == before
+    qtbot.waitUntil(lambda: window.summary.memory.text() == before)
 
 
 @pytest.mark.parametrize(("filter_index", "suffix"), [(0, ".svg"), (1, ".png")])

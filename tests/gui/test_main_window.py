@@ -303,6 +303,7 @@ def test_problem_click_selects_the_layer(qtbot, window):
     click_card(qtbot, window, "fc2")
     key(qtbot, window, Qt.Key.Key_Delete)
     problems = window.summary.problems
+    qtbot.waitUntil(lambda: "fc3 (Linear)" in problems.item(0).text())  # after edits settle
     item = problems.item(0)
     assert "fc3 (Linear): expects last dimension 64, receives [N, 128]" in item.text()
     qtbot.mouseClick(problems.viewport(), Qt.MouseButton.LeftButton,

@@ -2,7 +2,12 @@
 
 Views subscribe to :attr:`changed` and :attr:`selection_changed`; they never edit the spec
 directly. Every edit is one :class:`SpecCommand` on the undo stack holding the spec before and
-after (specs are small), so undo and redo restore exactly what was there.
+after, so undo and redo restore exactly what was there.
+
+Big networks stay fluid because nothing is redone for what did not change: the analyzer reuses
+the rows of every item whose input did not change (the same objects), and views compare the
+spec and rows they show with the new ones to repaint only what differs. :meth:`item` finds an
+item by path without walking the spec.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from netbuilder.core import editing
-from netbuilder.core.analysis import Analysis, Analyzer
-from netbuilder.core.spec import NetworkSpec
+from netbuilder.core.analysis import Analyzer
+from netbuilder.core.analysis_result import Analysis
+from netbuilder.core.spec import Item, NetworkSpec
 
 ARG_EDIT_ID = 1001  # consecutive edits of one argument merge into one undo step
 
@@ -70,6 +76,7 @@ class Document(QObject):
         self.replaying = False  # the last change was an undo or redo, not a new edit
         self._trained: set[str] = set()
         self.ready = analyze
+        self._items: dict[str, Item] | None = None  # path -> item of the current spec
         self.analysis: Analysis = (self.analyzer.analyze(self._spec, self.loss) if analyze
                                    else Analysis((1, *self._spec.input_shape), [], [], None))
 
@@ -87,6 +94,16 @@ class Document(QObject):
     def current(self) -> str | None:
         return self._selection[-1] if self._selection else None
 
+    def item(self, path: str) -> Item | None:
+        """The item at a dotted path of the current spec, or None: a dict lookup (views ask
+        once per painted row), where ``spec.find`` walks the spec."""
+        if not isinstance(path, str):  # never raise here: redo() runs inside Qt
+            return None
+        if self._items is None:
+            self._items = {item_path: item for item_path, item, _depth
+                           in editing.walk_list(self._spec.items)}
+        return self._items.get(path)
+
     @property
     def trained_paths(self) -> set[str]:
         """Layers whose weights come from training (shown on their cards)."""
@@ -103,7 +120,7 @@ class Document(QObject):
     # -- changing ------------------------------------------------------------------------------
 
     def select(self, paths: list[str]) -> None:
-        valid = [p for p in paths if self._spec.find(p) is not None]
+        valid = [p for p in paths if self.item(p) is not None]
         if valid != self._selection:
             self._selection = valid
             self.selection_changed.emit()
@@ -123,7 +140,9 @@ class Document(QObject):
             return False
         if after == self._spec:
             return False
-        command = SpecCommand(self, text, self._spec.copy(), after, self.selection,
+        # The current spec is the document's own copy, never changed in place: it can be the
+        # step's "before" as it is.
+        command = SpecCommand(self, text, self._spec, after, self.selection,
                               list(selection) if selection is not None else self.selection,
                               merge_key)
         self.undo_stack.push(command)  # runs redo()
@@ -148,10 +167,17 @@ class Document(QObject):
         self._restore(self._spec, self._selection)
 
     def _restore(self, spec: NetworkSpec, selection: list[str], replay: bool = False) -> None:
+        """Show ``spec`` with ``selection``. The spec is shared with the undo step that holds it
+        (nothing changes a spec in place once it is shown: edits work on a copy), so no copy is
+        made. The analyzer re-runs only what changed; ``selection_changed`` fires only when the
+        selection did."""
         self.ready = True
         self.replaying = replay
-        self._spec = spec.copy()
+        self._spec = spec
+        self._items = None
         self.analysis = self.analyzer.analyze(self._spec, self.loss)
-        self._selection = [p for p in selection if self._spec.find(p) is not None]
+        old_selection = self._selection
+        self._selection = [p for p in selection if self.item(p) is not None]
         self.changed.emit()
-        self.selection_changed.emit()
+        if self._selection != old_selection:
+            self.selection_changed.emit()

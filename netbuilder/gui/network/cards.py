@@ -9,14 +9,13 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QRect,
-    QSize,
     Qt,
 )
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLineEdit, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from netbuilder.core import layer_text
-from netbuilder.core.analysis import LayerInfo, flow_text, format_shape
+from netbuilder.core.analysis_result import LayerInfo, flow_text, format_shape
 from netbuilder.core.spec import (
     CONTAINERS,
     Item,
@@ -143,18 +142,13 @@ def stack_accessible_text(owner: Item, stack: str, shape) -> str:
 
 
 class CardDelegate(QStyledItemDelegate):
-    """Paints each row of the stack as a card, with the flowing shape under it."""
+    """Paints each row of the stack as a card, with the flowing shape under it. A row's height
+    is its model data (Qt.SizeHintRole, set by the stack model), so laying out thousands of
+    rows calls no Python."""
 
     def __init__(self, document, parent=None):
         super().__init__(parent)
         self.document = document
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        if index.data(STACK_ROLE):
-            return QSize(240, STACK_HEIGHT)
-        item = self.document.spec.find(index.data(PATH_ROLE) or "")
-        height = BLOCK_HEIGHT if isinstance(item, CONTAINERS) else CARD_HEIGHT
-        return QSize(240, height + FLOW_HEIGHT)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
@@ -162,7 +156,7 @@ class CardDelegate(QStyledItemDelegate):
         if index.data(STACK_ROLE):
             self._paint_stack(painter, option, path, index.data(STACK_ROLE))
             return
-        item = self.document.spec.find(path)
+        item = self.document.item(path)
         if item is None:
             return
         info = self.document.analysis.row(path)
@@ -289,7 +283,7 @@ class CardDelegate(QStyledItemDelegate):
         """A residual's body or shortcut, a parallel's branch: a label with the shape that
         leaves it, where the analysis knows it."""
         owner_path = path[:-(len(stack) + 1)]
-        owner = self.document.spec.find(owner_path)
+        owner = self.document.item(owner_path)
         if owner is None:
             return
         palette = option.palette

@@ -1,12 +1,26 @@
-"""The generated PyTorch source, live: read-only, copyable, in either style."""
+"""The generated PyTorch source, live: read-only, copyable, in either style.
+
+Writing the source walks the whole network, so it follows edits once they settle (a single-shot
+timer whose pause grows with the time a regeneration takes), not at all while the view is hidden
+in a shown window, and only the lines that changed are replaced, so the highlighter colours
+those lines alone.
+"""
 
 from __future__ import annotations
 
 import keyword
 import re
+import time
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QGuiApplication,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -19,6 +33,9 @@ from PySide6.QtWidgets import (
 
 from netbuilder.core.codegen import CLASS, SEQUENTIAL, generate
 from netbuilder.gui.text import fill
+
+SETTLE_MS = 120  # the shortest pause after an edit before the code is written again
+MAX_SETTLE_MS = 1000
 
 
 class PythonHighlighter(QSyntaxHighlighter):
@@ -60,6 +77,7 @@ class CodeView(QWidget):
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("code_editor")
         self.editor.setReadOnly(True)
+        self.editor.setUndoRedoEnabled(False)  # replaced lines would pile up in its history
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         font = QFont("monospace")
         font.setStyleHint(QFont.StyleHint.Monospace)
@@ -75,9 +93,10 @@ class CodeView(QWidget):
         layout.addWidget(self.editor)
         self._timer = QTimer(self)  # regenerate after edits settle, off the typing path
         self._timer.setSingleShot(True)
-        self._timer.setInterval(120)
+        self._timer.setInterval(SETTLE_MS)
         self._timer.timeout.connect(self.refresh)
-        document.changed.connect(self._timer.start)
+        self._stale = False
+        document.changed.connect(self._document_changed)
         self.style_box.currentIndexChanged.connect(self.refresh)
         self.copy_button.clicked.connect(self.copy)
         if document.ready:
@@ -88,7 +107,21 @@ class CodeView(QWidget):
     def source(self) -> str:
         return generate(self.document.spec, self.style_box.currentData())
 
+    def _document_changed(self) -> None:
+        self._stale = True
+        if not (self.window().isVisible() and not self.isVisible()):
+            self._timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._timer.start()
+
     def refresh(self) -> None:
+        """Write the source now."""
+        self._timer.stop()
+        self._stale = False
+        started = time.perf_counter()
         try:
             text = self.source()
         except ValueError as exc:  # SpecError, or a value codegen refuses to write
@@ -98,11 +131,45 @@ class CodeView(QWidget):
             self.status.setText(self.tr("Shapes do not fit yet; the code is written anyway."))
         else:
             self.status.setText("")
-        if text != self.editor.toPlainText():
-            scroll = self.editor.verticalScrollBar().value()
-            self.editor.setPlainText(text)
+        scroll = self.editor.verticalScrollBar().value()
+        if replace_changed_lines(self.editor, text):
             self.editor.verticalScrollBar().setValue(scroll)
+        # A big network's code takes long to write: wait longer for edits to settle, so that
+        # writing it takes at most about a quarter of the time while someone keeps editing.
+        spent = (time.perf_counter() - started) * 1e3
+        self._timer.setInterval(int(min(MAX_SETTLE_MS, max(SETTLE_MS, 3 * spent))))
 
     def copy(self) -> None:
         self.refresh()
         QGuiApplication.clipboard().setText(self.editor.toPlainText())
+
+
+def _utf16(text: str) -> int:
+    """Qt's positions count UTF-16 code units, Python's code points."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+
+
+def replace_changed_lines(editor: QPlainTextEdit, text: str) -> bool:
+    """Make ``editor`` show ``text`` by replacing only the lines between the lines both texts
+    start and end with. False when it shows ``text`` already."""
+    old = editor.toPlainText()
+    if old == text:
+        return False
+    old_lines, new_lines = old.split("\n"), text.split("\n")
+    size = min(len(old_lines), len(new_lines))
+    head = 0
+    while head < size and old_lines[head] == new_lines[head]:
+        head += 1
+    tail = 0
+    while tail < size - head and old_lines[-1 - tail] == new_lines[-1 - tail]:
+        tail += 1
+    start = min(sum(len(line) + 1 for line in old_lines[:head]), len(old), len(text))
+    end = min(sum(len(line) + 1 for line in old_lines[len(old_lines) - tail:]),
+              len(old) - start, len(text) - start)
+    cursor = QTextCursor(editor.document())
+    cursor.beginEditBlock()
+    cursor.setPosition(_utf16(old[:start]))
+    cursor.setPosition(_utf16(old[:len(old) - end]), QTextCursor.MoveMode.KeepAnchor)
+    cursor.insertText(text[start:len(text) - end])
+    cursor.endEditBlock()
+    return True

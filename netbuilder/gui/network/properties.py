@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core import editing
-from netbuilder.core.analysis import ERROR, LayerInfo, format_shape
+from netbuilder.core.analysis_result import ERROR, LayerInfo, format_shape
 from netbuilder.core.catalog import BOOL, CHOICE, FLOATS, INT, SHAPE, SIZE, Arg, default_catalog
 from netbuilder.core.containers import ACTIVATIONS, MERGES
 from netbuilder.core.spec import (
@@ -40,7 +40,6 @@ from netbuilder.core.spec import (
     ParallelSpec,
     ResidualSpec,
     resolved_args,
-    walk_items,
 )
 from netbuilder.gui.model.document import Document
 from netbuilder.gui.network.arg_field import ERROR_COLOUR, UNSET, ArgField
@@ -48,6 +47,13 @@ from netbuilder.gui.network.arg_text import (  # noqa: F401  (format_arg_value r
     expectation_error,
     format_arg_value,
     parse_arg_text,
+)
+from netbuilder.gui.network.property_pages import (
+    LayerPage,
+    PageCache,
+    all_items,
+    container_state,
+    leaves,
 )
 from netbuilder.gui.text import fill, plural
 
@@ -79,6 +85,11 @@ class PropertiesPanel(QWidget):
         self._renamed_to: str | None = None
         self._rebuilding = False
         self._container_state: tuple | None = None
+        # The item and analysis row last shown: the analyzer hands out the very same row while
+        # nothing about the item changed, so an edit elsewhere costs no update here.
+        self._shown: tuple[Item, LayerInfo | None] | None = None
+        self._kept = PageCache()  # layer pages by kind, shown again for another layer
+        self._page_key: tuple | None = None  # the shown page's key there (layer pages only)
 
         self._scroll = QScrollArea(self)
         self._scroll.setWidgetResizable(True)
@@ -102,47 +113,65 @@ class PropertiesPanel(QWidget):
     def refresh(self) -> None:
         """Follow the document: rebuild for another item, else only update changed values."""
         path = self.document.current()
-        item = self.document.spec.find(path) if path else None
+        item = self.document.item(path) if path else None
         if item is None:
             path = None
         kind = item.kind if item is not None else None
         if (self._renamed_to is not None and path == self._renamed_to
                 and kind == self._kind and self._page is not None):
             self._path = path  # the shown item was renamed from its own name editor
-        state = _container_state(item)
+        state = container_state(item)
+        info = self.document.analysis.row(path) if path else None
         if path != self._path or kind != self._kind or self._page is None or (
                 state != self._container_state):
             self._container_state = state  # an undo changed a merge: the page shows it
             self._rebuild(path, item)
+        elif self._shown is not None and self._shown[1] is info and self._shown[0] == item:
+            return  # an edit elsewhere in the network: nothing here changed
+        self._shown = (item, info) if item is not None else None
         if item is not None:
             self._update(item)
 
     # -- building ------------------------------------------------------------------------------
 
     def _rebuild(self, path: str | None, item: Item | None) -> None:
+        """Show the page of another item: a kept page of its kind, or a new one."""
         self._rebuilding = True  # a focused name editor that goes away must not commit
         try:
             old = self._scroll.takeWidget()
         finally:
             self._rebuilding = False
-        if old is not None:
+        if old is not None and self._page_key is not None:
+            self._kept.keep(self._page_key, LayerPage(old, self._fields, self._labels,
+                                                      self._name, self._frozen))
+        elif old is not None:
             old.deleteLater()  # may be inside one of its own signals (a rename)
         self._fields, self._labels = {}, {}
         self._name, self._frozen = None, None
         self._path = path
         self._kind = item.kind if item is not None else None
-        page = QWidget()
-        page.setObjectName("properties_page")
-        if item is None:
-            self._build_hint(page)
-        elif isinstance(item, BlockSpec):
-            self._build_block(page, item)
-        elif isinstance(item, CONTAINERS):
-            self._build_container(page, item)
+        catalog = default_catalog()
+        self._page_key = (item.kind, catalog.revision) if isinstance(item, LayerSpec) and (
+            catalog.get(item.kind) is not None) else None
+        kept = self._kept.take(self._page_key) if self._page_key is not None else None
+        if kept is not None:
+            page = kept.widget
+            self._fields, self._labels = kept.fields, kept.labels
+            self._name, self._frozen = kept.name, kept.frozen
         else:
-            self._build_layer(page, item)
+            page = QWidget()
+            page.setObjectName("properties_page")
+            if item is None:
+                self._build_hint(page)
+            elif isinstance(item, BlockSpec):
+                self._build_block(page, item)
+            elif isinstance(item, CONTAINERS):
+                self._build_container(page, item)
+            else:
+                self._build_layer(page, item)
         self._page = page
         self._scroll.setWidget(page)
+        page.show()
 
     def _build_hint(self, page: QWidget) -> None:
         layout = QVBoxLayout(page)
@@ -281,7 +310,7 @@ class PropertiesPanel(QWidget):
 
     def _container_edit(self, text: str, merge_key: str | None = None, **changes) -> None:
         path = self._path or ""
-        item = self.document.spec.find(path)
+        item = self.document.item(path)
         if item is None or all(getattr(item, k) == v for k, v in changes.items()):
             return
         self.document.edit(text, lambda spec: editing.set_container_args(spec, path, **changes),
@@ -415,8 +444,8 @@ class PropertiesPanel(QWidget):
 
     def _contents_text(self, block: Item) -> str:
         inner = [i for _stack, items in block.stacks() for i in items]
-        layers = sum(1 for item in _leaves(inner))
-        blocks = sum(1 for item in _all_items(inner) if isinstance(item, CONTAINERS))
+        layers = sum(1 for item in leaves(inner))
+        blocks = sum(1 for item in all_items(inner) if isinstance(item, CONTAINERS))
         text = plural(layers, self.tr("1 layer"), self.tr("%1 layers"))
         if blocks:
             text += ", " + plural(blocks, self.tr("1 inner block"), self.tr("%1 inner blocks"))
@@ -426,7 +455,7 @@ class PropertiesPanel(QWidget):
         box = self._frozen
         if box is None:
             return
-        flags = [layer.frozen for layer in _leaves([item])]
+        flags = [layer.frozen for layer in leaves([item])]
         if flags and all(flags):
             state = Qt.CheckState.Checked
         elif any(flags):
@@ -468,7 +497,7 @@ class PropertiesPanel(QWidget):
             field.show_error(self._refused)
         else:
             field.clear_error()
-        layer = self.document.spec.find(path)
+        layer = self.document.item(path)
         if isinstance(layer, LayerSpec):
             field.shown = resolved_args(layer).get(name, field.shown)
 
@@ -504,15 +533,15 @@ class PropertiesPanel(QWidget):
 
     def _frozen_clicked(self) -> None:
         path = self._path
-        item = self.document.spec.find(path) if path else None
+        item = self.document.item(path) if path else None
         if item is None:
             return
-        flags = [layer.frozen for layer in _leaves([item])]
+        flags = [layer.frozen for layer in leaves([item])]
         frozen = not (flags and all(flags))
         text = self.tr("Freeze %1") if frozen else self.tr("Unfreeze %1")
         self._edit("frozen", fill(text, path),
                    lambda spec: editing.set_frozen(spec, [path], frozen))
-        self._sync_frozen(self.document.spec.find(path) or item)
+        self._sync_frozen(self.document.item(path) or item)
 
     def _rename_problem(self, text: str) -> str | None:
         path = self._path
@@ -541,7 +570,7 @@ class PropertiesPanel(QWidget):
         editor = field.editor
         assert isinstance(editor, QLineEdit)
         new_name = editor.text().strip()
-        item = self.document.spec.find(path)
+        item = self.document.item(path)
         if item is None:
             return
         if new_name == item.name:
@@ -558,23 +587,7 @@ class PropertiesPanel(QWidget):
             field.show_error(self._refused)
             return
         field.clear_error()
-        current = self.document.spec.find(self._path) if self._path else None
+        current = self.document.item(self._path) if self._path else None
         if current is not None:
             field.set_value(current.name)
 
-
-def _container_state(item: Item | None) -> tuple | None:
-    """What a residual's or parallel's page shows besides its contents."""
-    if isinstance(item, ResidualSpec):
-        return ("residual", item.activation)
-    if isinstance(item, ParallelSpec):
-        return ("parallel", item.merge, item.dim, len(item.branches))
-    return None
-
-
-def _all_items(items: list[Item]):
-    return (item for _path, item, _depth in walk_items(items))
-
-
-def _leaves(items: list[Item]):
-    return (item for item in _all_items(items) if isinstance(item, LayerSpec))

@@ -2,6 +2,10 @@
 
 The dataset sets the input shape and the number of classes; both stay editable. Clicking a
 problem selects the layer it is about.
+
+The totals, the memory estimate and the problems walk the whole network, so after an edit they
+follow once the edits settle (a single-shot timer coalesces a burst of edits into one refresh),
+and not at all while the panel is hidden in a shown window (it catches up when shown).
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,12 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netbuilder.core.analysis import format_shape
+from netbuilder.core.analysis_result import format_shape
 from netbuilder.core.memory import DEFAULT_BATCH, estimate_memory, megabytes
 from netbuilder.core.registry import DATASETS
 from netbuilder.gui.text import fill, plural
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 3
+SETTLE_MS = 60  # totals, memory and problems follow edits after this pause
 
 
 def parse_shape(text: str) -> list[int] | None:
@@ -107,17 +112,41 @@ class SummaryPanel(QWidget):
         self.classes.valueChanged.connect(self._classes_changed)
         self.problems.itemClicked.connect(self._problem_clicked)
         self.problems.itemActivated.connect(self._problem_clicked)
-        document.changed.connect(self.refresh)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SETTLE_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._stale = False
+        document.changed.connect(self._document_changed)
         self.refresh()
 
-    def refresh(self) -> None:
+    def _document_changed(self) -> None:
+        """The cheap rows at once; the totals, memory and problems when the edits settle."""
+        self._show_data()
+        self._stale = True
+        if not (self.window().isVisible() and not self.isVisible()):
+            self._timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._timer.start()
+
+    def _show_data(self) -> None:
         self._update_normalize()
-        spec, analysis = self.document.spec, self.document.analysis
+        spec = self.document.spec
         if not self.input_shape.hasFocus():
             self.input_shape.setText(", ".join(str(v) for v in spec.input_shape))
         self.classes.blockSignals(True)
         self.classes.setValue(spec.num_classes or 0)
         self.classes.blockSignals(False)
+
+    def refresh(self) -> None:
+        """Everything the panel shows, now."""
+        self._timer.stop()
+        self._stale = False
+        self._show_data()
+        analysis = self.document.analysis
         errors, warnings = len(analysis.errors), len(analysis.warnings)
         out = format_shape(analysis.output_shape)
         self.totals.setText("<br>".join([
