@@ -26,7 +26,7 @@ import math
 import threading
 import time
 from collections.abc import Generator, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
 import torch
@@ -51,7 +51,7 @@ from netbuilder.core.evaluation import (  # noqa: F401  (re-exported: callers im
 )
 from netbuilder.core.health import Health
 from netbuilder.core.pen_augment import pen_augment
-from netbuilder.core.pth_guard import is_finite_number, is_number, short_repr
+from netbuilder.core.pth_guard import short_repr
 from netbuilder.core.registry import (  # noqa: F401  (LOSSES etc. re-exported for callers)
     DEVICES,
     LOSSES,
@@ -76,11 +76,19 @@ from netbuilder.core.training_events import (
     Started,
     Stopped,
 )
-
-# A validation loss this many times above the reference loss (see divergence_limit) means the
-# run diverged. Normal runs, noisy or overfitting, stay within a few times of it.
-DIVERGENCE_FACTOR = 1000.0
-PROBE_SIZE = 64  # validation images whose outputs must be finite for weights to count as good
+from netbuilder.core.training_state import (  # noqa: F401  (limits re-exported)
+    DIVERGENCE_FACTOR,
+    PROBE_SIZE,
+    RunState,
+    Stepped,
+    alike,
+    chance_loss,
+    divergence_limit,
+    moments_fit,
+    non_finite_state,
+    restored_text,
+    snapshot,
+)
 
 
 class TrainingError(ValueError):
@@ -128,189 +136,6 @@ def reset_weights(model: nn.Module, seed: int | None = None) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # The trainer
-
-
-def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
-
-
-def chance_loss(kind: str, num_classes: int) -> float:
-    """The loss of a network that knows nothing: a uniform guess (cross-entropy, NLL on
-    log-probabilities) or all-zero outputs (MSE against one-hot targets)."""
-    if kind == "mse":
-        return 1.0 / num_classes
-    return math.log(num_classes)
-
-
-def divergence_limit(kind: str, num_classes: int, start_loss: float) -> float:
-    """The validation loss above which a run counts as diverged.
-
-    ``DIVERGENCE_FACTOR`` times the largest of 1, the loss of guessing, and the loss of the
-    weights the run started from (its first batch): far beyond anything a learning network
-    reaches, however noisy, yet far below the 1e10-1e20 of an exploded one.
-    """
-    reference = max(1.0, chance_loss(kind, num_classes), abs(start_loss))
-    return DIVERGENCE_FACTOR * reference
-
-
-def non_finite_state(model: nn.Module) -> str | None:
-    """The name of the first parameter or buffer holding inf or NaN, or None."""
-    for name, value in model.state_dict().items():
-        if value.is_floating_point() or value.is_complex():
-            if not bool(torch.isfinite(value).all()):
-                return name
-    return None
-
-
-def _restored(good_epoch: int | None) -> str:
-    if good_epoch is None:
-        return "no good weights: the network was left as it was before this run"
-    return f"the weights of epoch {good_epoch} were restored"
-
-
-@dataclass
-class _RunState:
-    """What one call of :meth:`Trainer.run` carries from batch to batch and epoch to epoch."""
-
-    optimizer: torch.optim.Optimizer
-    schedule: Any
-    per_batch: bool  # the schedule steps per batch, else per epoch
-    generator: torch.Generator  # shuffling and augmentation
-    steps_per_epoch: int
-    # The rollback point: weights and optimizer state, and the epoch they come from.
-    good_weights: dict[str, torch.Tensor]
-    good_moments: dict[str, Any]
-    good_epoch: int | None = None
-    start_loss: float | None = None  # the first batch's loss: that of the starting weights
-    global_step: int = 0
-    started: float = field(default_factory=time.perf_counter)
-    # Where the run stands (see ResumePoint).
-    epochs_done: int = 0
-    step: int = 0  # batches done in the epoch in progress
-    ended: str = ""  # "", "finished", "early_stopped"
-    lost: bool = False  # rolled back or failed: the position cannot be described
-    stopped_at: tuple[torch.Tensor, torch.Tensor] | None = None  # generator and RNG at the end
-    history: list[dict[str, Any]] = field(default_factory=list)
-    best: dict[str, Any] | None = None  # the good epoch with the lowest validation loss
-    best_weights: dict[str, torch.Tensor] | None = None  # its weights, on the CPU
-    epochs_since_best: int = 0
-    # The epoch in progress; ``boundary`` holds the generator and RNG states from before it
-    # drew its order, for a stop before its first batch.
-    boundary: tuple[torch.Tensor, torch.Tensor] | None = None
-    order: torch.Tensor | None = None
-    predicted: torch.Tensor | None = None
-    epoch_start: float = 0.0
-    loss_sum: float = 0.0
-    seen: int = 0
-
-    def begin_epoch(self, n: int, device: torch.device) -> None:
-        self.boundary = (self.generator.get_state(), torch.get_rng_state())
-        self.epoch_start = time.perf_counter()
-        self.loss_sum, self.seen = 0.0, 0
-        self.order = torch.randperm(n, generator=self.generator).to(device)
-        self.predicted = torch.zeros(n, dtype=torch.int64, device=device)
-
-    def end_epoch(self, epoch: int, record: dict[str, Any]) -> None:
-        self.epochs_done, self.step = epoch, 0
-        self.order = self.predicted = self.boundary = None
-        self.loss_sum, self.seen = 0.0, 0
-        self.history.append(record)
-
-    def lr(self) -> float:
-        return self.optimizer.param_groups[0]["lr"]
-
-    def roll_back(self, model: nn.Module) -> None:
-        model.load_state_dict(self.good_weights)
-        self.optimizer.load_state_dict(self.good_moments)
-        self.lost = True
-
-    def keep(self, model: nn.Module, epoch: int, val_loss: float, val_accuracy: float) -> None:
-        """Make the weights at the end of ``epoch`` (checked good) the rollback point, and the
-        best weights when their validation loss is the lowest so far."""
-        self.good_weights = _snapshot(model)
-        self.good_moments = copy.deepcopy(self.optimizer.state_dict())
-        self.good_epoch = epoch
-        if self.best is None or val_loss < self.best["val_loss"]:
-            self.best = {"epoch": epoch, "val_loss": val_loss, "val_accuracy": val_accuracy}
-            self.best_weights = {k: v.detach().to("cpu", copy=True)
-                                 for k, v in model.state_dict().items()}
-            self.epochs_since_best = 0
-        else:
-            self.epochs_since_best += 1
-
-    def freeze_position(self) -> None:
-        """The run has ended: keep the generator states of this moment for its resume point."""
-        if self.step == 0 and self.order is not None and self.boundary is not None:
-            self.stopped_at = self.boundary  # the epoch drew its order but trained no batch
-        else:
-            self.stopped_at = (self.generator.get_state(), torch.get_rng_state())
-
-
-@dataclass(frozen=True)
-class _Stepped:
-    """A batch that trained: its loss, and the gradients and weights before the optimizer's
-    step when health was due."""
-
-    loss: float
-    grads: dict[str, float] | None = None
-    before: dict[str, torch.Tensor] | None = None
-
-
-# The per-parameter state each optimizer needs to go on (others may be present too).
-_OPTIMIZER_STATE = {"adam": {"step", "exp_avg", "exp_avg_sq"},
-                    "adamw": {"step", "exp_avg", "exp_avg_sq"},
-                    "sgd": set(), "rmsprop": {"step", "square_avg"}}
-
-
-def _moments_fit(saved: dict, params: list[nn.Parameter], kind: str) -> bool:
-    """Whether an optimizer state dict (checked by ResumePoint.from_payload) holds the moments
-    of ``kind`` for exactly these parameters: the same number, each state tensor of its
-    parameter's shape (a step count may be a scalar)."""
-    try:
-        ids = [i for group in saved["param_groups"] for i in group["params"]]
-        state = saved["state"]
-    except (KeyError, TypeError):
-        return False
-    if len(ids) != len(params) or len(set(ids)) != len(ids):
-        return False
-    by_id = dict(zip(ids, params, strict=True))
-    for index, values in state.items():
-        param = by_id.get(index)
-        if param is None or not isinstance(values, dict):
-            return False
-        if not _OPTIMIZER_STATE.get(kind, set()) <= set(values):
-            return False
-        for key, value in values.items():
-            if isinstance(value, torch.Tensor):
-                if key == "step":
-                    if value.numel() != 1 or not value.is_floating_point():
-                        return False
-                elif (tuple(value.shape) != tuple(param.shape) or not (
-                        value.is_floating_point() or value.is_complex())):
-                    return False
-            elif not (key == "step" and is_finite_number(value)
-                      or key == "momentum_buffer" and value is None):
-                return False
-    return True
-
-
-def _alike(saved: Any, fresh: Any) -> bool:
-    """Whether a saved optimizer group or schedule state has the structure of a fresh one made
-    with the same settings: the same keys, lists of the same length, the same texts, finite
-    numbers where numbers are (so that loading it cannot break a later step)."""
-    if isinstance(saved, bool) or isinstance(fresh, bool):
-        return type(saved) is type(fresh)
-    if is_number(fresh):
-        return is_finite_number(saved)
-    if fresh is None or isinstance(fresh, str):
-        return saved == fresh
-    if isinstance(fresh, (list, tuple)):
-        return (isinstance(saved, (list, tuple)) and len(saved) == len(fresh)
-                and all(_alike(a, b) for a, b in zip(saved, fresh, strict=True)))
-    if isinstance(fresh, dict):
-        return (isinstance(saved, dict) and set(saved) == set(fresh)
-                and all(_alike(saved[k], fresh[k]) for k in fresh))
-    return False
 
 
 class Trainer:
@@ -362,7 +187,7 @@ class Trainer:
         # The weights a run leaves, calibrated on the validation split (classifiers only).
         self.calibration: Calibration | None = None
         self._val_outputs: tuple[int, torch.Tensor | None] | None = None  # epoch, its outputs
-        self._state: _RunState | None = None
+        self._state: RunState | None = None
         problems = config.problems(len(self.data.train_y))
         if self.regression and config.loss not in REGRESSION_LOSSES:
             problems.append(f"a regression trains with the {' or '.join(REGRESSION_LOSSES)} "
@@ -421,7 +246,7 @@ class Trainer:
         params = self._trainable()
         kind = self.config.optimizer
         if (not params or resume.config.get("optimizer") != kind
-                or not _moments_fit(resume.optimizer, params, kind)):
+                or not moments_fit(resume.optimizer, params, kind)):
             return "cold"
         if resume.resumes(self.config) and self._position_fits(resume):
             return "exact"
@@ -442,10 +267,10 @@ class Trainer:
             group["initial_lr"] = self.config.lr
         schedule, per_batch = self._make_schedule(probe, spe * self.config.epochs)
         fresh_groups = probe.state_dict()["param_groups"]
-        if not _alike(resume.optimizer["param_groups"], fresh_groups):
+        if not alike(resume.optimizer["param_groups"], fresh_groups):
             return False
         if schedule is not None:
-            if resume.schedule is None or not _alike(resume.schedule, schedule.state_dict()):
+            if resume.schedule is None or not alike(resume.schedule, schedule.state_dict()):
                 return False
             expected = resume.global_step if per_batch else resume.epochs_done
             if resume.schedule.get("last_epoch") != expected:
@@ -499,7 +324,7 @@ class Trainer:
                      best: dict[str, Any] | None) -> tuple[str, str] | None:
         """Why the weights at the end of ``epoch`` are not good: (reason, text), or None.
 
-        ``best`` is the good epoch with the lowest validation loss so far (see _RunState).
+        ``best`` is the good epoch with the lowest validation loss so far (see RunState).
         """
         where = f"at epoch {epoch}"
         bad = non_finite_state(self.model)
@@ -642,7 +467,7 @@ class Trainer:
         state.freeze_position()
         yield Finished(c.epochs, time.perf_counter() - state.started)
 
-    def _prepare(self) -> _RunState:
+    def _prepare(self) -> RunState:
         """Check the model against the data, then set up the optimizer, the schedule, the
         seeds and the rollback point (or take them from the resume point); raises
         TrainingError when the run cannot start."""
@@ -673,14 +498,14 @@ class Trainer:
                 schedule.load_state_dict(copy.deepcopy(resume.schedule))
             generator.set_state(resume.generator)
             torch.set_rng_state(resume.rng)
-        state = _RunState(optimizer, schedule, per_batch, generator, steps_per_epoch,
-                          _snapshot(self.model), copy.deepcopy(optimizer.state_dict()))
+        state = RunState(optimizer, schedule, per_batch, generator, steps_per_epoch,
+                          snapshot(self.model), copy.deepcopy(optimizer.state_dict()))
         if resume is not None and self.resumed:
             self._continue(state, resume)
         return state
 
     def _load_moments(self, saved: dict) -> None:
-        """A new run that keeps the moments of ``saved`` (checked by _moments_fit) with this
+        """A new run that keeps the moments of ``saved`` (checked by moments_fit) with this
         run's settings: the groups' values are the fresh optimizer's."""
         fresh = self.optimizer.state_dict()["param_groups"]
         ids = [i for group in saved["param_groups"] for i in group["params"]]
@@ -693,7 +518,7 @@ class Trainer:
                 if values and "momentum_buffer" not in values:
                     values["momentum_buffer"] = torch.zeros_like(param)
 
-    def _continue(self, state: _RunState, resume: ResumePoint) -> None:
+    def _continue(self, state: RunState, resume: ResumePoint) -> None:
         """Put the run's position from ``resume`` into ``state`` (generators are set)."""
         state.epochs_done, state.step = resume.epochs_done, resume.step
         state.global_step = resume.global_step
@@ -711,7 +536,7 @@ class Trainer:
             state.loss_sum, state.seen = resume.loss_sum, resume.seen
             state.epoch_start = time.perf_counter()
 
-    def _streamed_batches(self, state: _RunState, first: int) -> Iterator[torch.Tensor] | None:
+    def _streamed_batches(self, state: RunState, first: int) -> Iterator[torch.Tensor] | None:
         """A streamed folder's batches of the epoch in progress from batch ``first`` on, in
         ``state.order`` (decoded ahead by its worker processes); None for data in memory."""
         if not isinstance(self.data, StreamedData):
@@ -726,18 +551,18 @@ class Trainer:
                 time.sleep(0.02)
             yield Resumed(epoch, step)
 
-    def _stopped_by_user(self, state: _RunState, epoch: int, step: int) -> Stopped:
+    def _stopped_by_user(self, state: RunState, epoch: int, step: int) -> Stopped:
         message = f"stopped at epoch {epoch}, step {step}"
         if non_finite_state(self.model) is not None:
             state.roll_back(self.model)
-            message += f"; the weights had become non-finite: {_restored(state.good_epoch)}"
+            message += f"; the weights had become non-finite: {restored_text(state.good_epoch)}"
         else:
             state.freeze_position()
         self.model.eval()
         return Stopped("user", message, epoch, step)
 
-    def _step(self, state: _RunState, epoch: int, step: int, start: int,
-              batches: Iterator[torch.Tensor] | None = None) -> _Stepped | Stopped | Failed:
+    def _step(self, state: RunState, epoch: int, step: int, start: int,
+              batches: Iterator[torch.Tensor] | None = None) -> Stepped | Stopped | Failed:
         """One batch: forward, backward, optimizer step. A non-finite loss or a run-time
         failure (out of memory first; for a streamed folder, an image that cannot be read)
         puts the rollback point back and returns the event that ends the run. ``batches``: a
@@ -793,9 +618,9 @@ class Trainer:
         # bookkeeping costs more than it seems on small, fast models.
         if not self.regression:
             torch.argmax(out.detach(), dim=1, out=state.predicted[start:start + len(y)])
-        return _Stepped(value, grads, before)
+        return Stepped(value, grads, before)
 
-    def _maybe_measure_health(self, state: _RunState, stepped: _Stepped) -> Iterator[Event]:
+    def _maybe_measure_health(self, state: RunState, stepped: Stepped) -> Iterator[Event]:
         """Health of the step just taken, when ``_step`` kept its gradients for it."""
         if stepped.grads is None:
             return
@@ -807,7 +632,7 @@ class Trainer:
             health_module.update_ratios(self.model, stepped.before), dead)
         yield HealthReport(self.latest_health)
 
-    def _end_epoch(self, state: _RunState, epoch: int) -> Generator[Event, None, bool]:
+    def _end_epoch(self, state: RunState, epoch: int) -> Generator[Event, None, bool]:
         """Validate, check that the weights are good (else roll back and fail), keep them as
         the rollback point (and the best ones); returns whether the run goes on, which
         patience may end."""
@@ -832,7 +657,7 @@ class Trainer:
             except DatasetError as exc:  # a streamed validation image that cannot be read
                 state.roll_back(model)
                 model.eval()
-                restored = _restored(state.good_epoch)
+                restored = restored_text(state.good_epoch)
                 yield Failed(f"validation failed at epoch {epoch}: {exc} "
                              f"{restored[:1].upper()}{restored[1:]}.")
                 return False
@@ -845,7 +670,7 @@ class Trainer:
             model.eval()
             yield event  # what happened, for the curves; it never enters the history
             reason, text = fault
-            yield Failed(f"{text}; {_restored(state.good_epoch)}. Try a lower learning rate.",
+            yield Failed(f"{text}; {restored_text(state.good_epoch)}. Try a lower learning rate.",
                          reason)
             return False
         self.history.append(event)

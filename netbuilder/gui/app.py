@@ -63,6 +63,9 @@ class WarmUp(QObject):
 
         warm_up()
         self.done.emit()
+        # torch's optimizers import torch._dynamo at their first step: a second or more with
+        # the interpreter locked, which froze the window when a first run began. Now, instead.
+        import torch._dynamo  # noqa: F401
 
 
 def set_thread_budget() -> None:
