@@ -6,7 +6,8 @@ The training worker hands over plain numbers many times a second; ``add_batches`
 ``setData`` and does nothing when no new data arrived (pyqtgraph ``examples/scrollingPlots.py``).
 Painting holds the interpreter lock the training thread needs, so a frame repaints little:
 axes (with their grid and labels) and the epoch curves are cached as pixmaps and only
-re-rendered when they change, and the batch curves are downsampled to what a pixel can show.
+re-rendered when they change (the y axes move seldom), legends too, and the batch curves are
+downsampled to what a pixel can show and drawn with cheap pens while points arrive.
 Non-finite values are kept in the buffers (and in the CSV) but never reach a curve, and
 non-positive ones stay out of a log-scaled plot. The hover read-out's point picking is
 ``plot_readout``'s.
@@ -27,7 +28,7 @@ import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 import pyqtgraph.exporters  # noqa: E402, F401  (loads pg.exporters.ImageExporter)
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Slot  # noqa: E402
-from PySide6.QtGui import QColor, QPalette  # noqa: E402
+from PySide6.QtGui import QColor, QPalette, QPen  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
     QCheckBox,
     QFileDialog,
@@ -64,6 +65,11 @@ REDRAW_INTERVAL_MS = 50  # 20 Hz
 BATCH_POINTS_PER_PIXEL = 1.0
 SMOOTHED_POINTS_PER_PIXEL = 0.5
 CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
+# While points arrive, the batch curves are drawn with 1 px cosmetic pens and no antialiasing
+# (Qt's raster engine strokes those far faster); once no point came for IDLE_FRAMES timer
+# ticks (a run ended or paused), they get their finished look back: antialiased, wider pens.
+IDLE_FRAMES = 10
+LIVE_CURVES = ("batch_loss", "smoothed_loss", "lr")
 
 # Colours that read on both a light and a dark background.
 BATCH_COLOR = "#3b82f6"
@@ -177,6 +183,10 @@ class TrainingPlots(QWidget):
                               autoDownsampleFactor=BATCH_POINTS_PER_PIXEL),
         }
         self._curves["smoothed_loss"].setDownsampling(method="mean")  # after the plot's "peak"
+        self._finished_pens = {name: QPen(self._curves[name].opts["pen"]) for name in LIVE_CURVES}
+        self._live = False
+        self._idle_frames = 0
+        self._cache_legends()
 
         self._markers: dict[pg.PlotItem, pg.ScatterPlotItem] = {}
         for plot in self._plots:
@@ -248,6 +258,34 @@ class TrainingPlots(QWidget):
         self._run = RunPoints()
         self._batches_dirty = False
         self._epochs_dirty = False
+        self._arrived = False  # batches came since the last redraw: the live look is wanted
+
+    def _cache_legends(self) -> None:
+        """Legends (and their samples and labels) change only with the curves' names: kept as
+        pixmaps, the frames that repaint the curves beneath them do not paint them again."""
+        for legend in (self.loss_legend, self.accuracy_legend):
+            items = [legend]
+            while items:
+                item = items.pop()
+                item.setCacheMode(CACHED)
+                items.extend(item.childItems())
+
+    @property
+    def live(self) -> bool:
+        """Whether the batch curves have their cheap live look (see :data:`IDLE_FRAMES`)."""
+        return self._live
+
+    def _set_live(self, live: bool) -> None:
+        self._live = live
+        self._idle_frames = 0
+        for name in LIVE_CURVES:
+            pen = QPen(self._finished_pens[name])
+            if live:
+                pen.setWidth(1)
+                pen.setCosmetic(True)
+            curve = self._curves[name]
+            curve.opts["antialias"] = not live  # setPen passes it on to the line it draws
+            curve.setPen(pen)
 
     # ------------------------------------------------------------------ public API
 
@@ -295,7 +333,9 @@ class TrainingPlots(QWidget):
         self._sticky = True
 
     def _fit_y(self) -> None:
-        """Follow the data on y with some slack, not at every point (see set_run_length)."""
+        """Follow the data on y with some slack, not at every point (see set_run_length): each
+        move re-renders the cached axes. A falling loss finds room below it; once its lowest
+        point is under half its highest, the axis starts at 0 and stays there."""
         if not self._sticky or self.log_scale.isChecked():
             return
         for plot, span in ((self.loss_plot, self._run.loss_range),
@@ -308,8 +348,11 @@ class TrainingPlots(QWidget):
             inside = view_low <= low and high <= view_high
             too_loose = (view_high - view_low) > 3 * span
             if plot.getViewBox().autoRangeEnabled()[1] or not inside or too_loose:
+                bottom = low - 0.5 * span
+                if low >= 0:
+                    bottom = 0.0 if low < 0.5 * high else max(bottom, 0.0)
                 plot.enableAutoRange(y=False)
-                plot.setYRange(low - 0.1 * span, high + 0.1 * span, padding=0)
+                plot.setYRange(bottom - 0.02 * span, high + 0.1 * span, padding=0)
 
     def add_batches(self, steps: Sequence[int], losses: Sequence[float],
                     lrs: Sequence[float]) -> None:
@@ -317,6 +360,7 @@ class TrainingPlots(QWidget):
         self._run.add_batches(steps, losses, lrs)
         if len(steps):
             self._batches_dirty = True
+            self._arrived = True
 
     def add_epoch(self, epoch: int, global_step: int, train_loss: float, val_loss: float,
                   train_accuracy: float, val_accuracy: float, lr: float) -> None:
@@ -332,6 +376,15 @@ class TrainingPlots(QWidget):
         log_y = self.log_scale.isChecked()
         changed = self._batches_dirty or self._epochs_dirty
         self.frames += changed
+        if self._arrived:
+            self._arrived = False
+            self._idle_frames = 0
+            if not self._live:
+                self._set_live(True)
+        elif self._live:
+            self._idle_frames += 1
+            if self._idle_frames >= IDLE_FRAMES:
+                self._set_live(False)
         curves = self._curves
         if self._batches_dirty:
             self._batches_dirty = False
@@ -366,11 +419,15 @@ class TrainingPlots(QWidget):
             for plot in (self.loss_plot, self.accuracy_plot):
                 item = self._curve(plot, label, **style)
                 self._overlay_items.append((plot, item))
+        self._cache_legends()
         self._draw_overlays()
 
     def export_png(self, path: str | Path) -> None:
-        """Write the three plots, as shown, to a PNG file."""
+        """Write the three plots, as shown, to a PNG file (the curves with their finished
+        look, also while a run goes on)."""
         self.redraw()
+        if self._live:
+            self._set_live(False)
         exporter = pg.exporters.ImageExporter(self.graphics.scene())
         size = self.graphics.viewport().size()
         exporter.parameters()["width"] = max(1, size.width())
