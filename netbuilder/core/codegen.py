@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from netbuilder import __version__
-from netbuilder.core.analysis import Analysis, analyze, format_shape
+from netbuilder.core.analysis_result import Analysis, format_shape
 from netbuilder.core.catalog import LayerKind, default_catalog
 from netbuilder.core.containers import PARALLEL, RESIDUAL
-from netbuilder.core.normalize import HELPER_SOURCE as NORMALIZE_SOURCE
 from netbuilder.core.spec import (
     BlockSpec,
     Item,
@@ -36,7 +35,6 @@ from netbuilder.core.spec import (
     SpecError,
     validate,
 )
-from netbuilder.core.tabular import preprocessing_source
 
 CLASS, SEQUENTIAL = "class", "sequential"
 STYLES = (CLASS, SEQUENTIAL)
@@ -556,6 +554,8 @@ def module_source(spec: NetworkSpec, style: str = CLASS, preprocessing: dict | N
     if problems:
         raise SpecError(problems)
     try:
+        from netbuilder.core.analysis import analyze  # the comments' shapes come from torch
+
         analysis: Analysis | None = analyze(spec)
     except Exception:  # shapes are decoration here; the code is right without them
         analysis = None
@@ -574,12 +574,16 @@ def module_source(spec: NetworkSpec, style: str = CLASS, preprocessing: dict | N
     for base in sorted(writer.helpers - {NORMALIZE}):
         helpers += _RECURRENT_HELPER.format(base=base).split("\n")
     if NORMALIZE in writer.helpers:
+        from netbuilder.core.normalize import HELPER_SOURCE as NORMALIZE_SOURCE
+
         helpers += NORMALIZE_SOURCE.split("\n")
     for kind in (RESIDUAL, PARALLEL):
         if kind in writer.containers:
             helpers += _CONTAINER_HELPERS[kind].split("\n")
     gap = ["", ""] if style == CLASS or helpers else [""]  # as isort/ruff lay them out
     if preprocessing:  # a table's rows → features, as the network was trained on them
+        from netbuilder.core.tabular_preprocessing import preprocessing_source
+
         body += ["", "", *preprocessing_source(preprocessing).rstrip("\n").split("\n")]
     return ModuleSource(_header(spec, analysis, what), _imports(writer), helpers + gap + body)
 

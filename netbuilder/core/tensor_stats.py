@@ -9,9 +9,13 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
+
 
 HIST_BINS = 50
 MAX_FILTERS = 256  # filters drawn in the grid; more are left out
@@ -76,6 +80,8 @@ def summarize_tensor(tensor: torch.Tensor, bins: int = HIST_BINS) -> TensorSumma
     summarised by their magnitudes. Non-finite values are counted and left out of the
     statistics and the histogram; in pictures they show as holes.
     """
+    import torch
+
     summary = TensorSummary(
         shape=tuple(tensor.shape), dtype=dtype_text(tensor.dtype), device=str(tensor.device),
         numel=tensor.numel(), is_meta=tensor.is_meta,
@@ -128,6 +134,8 @@ def summarize_tensor(tensor: torch.Tensor, bins: int = HIST_BINS) -> TensorSumma
 def _histogram(flat: torch.Tensor, bins: int, lo: float, hi: float
                ) -> tuple[np.ndarray, np.ndarray]:
     """``bins`` equal bins from ``lo`` to ``hi`` (the last one closed), like ``torch.histc``."""
+    import torch
+
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
     edges = np.linspace(lo, hi, bins + 1)
@@ -142,6 +150,8 @@ def _histogram(flat: torch.Tensor, bins: int, lo: float, hi: float
 def _filters_picture(weight: torch.Tensor, summary: TensorSummary) -> None:
     """Conv weight [out, in, kh, kw]: each filter averaged over its input channels, scaled to
     0…1 on its own, in a near-square grid."""
+    import torch
+
     out, _in, kh, kw = weight.shape
     shown = min(out, MAX_FILTERS)
     filters = weight[:shown].to(torch.float64).mean(dim=1).numpy()  # [shown, kh, kw]
@@ -167,6 +177,8 @@ def _filters_picture(weight: torch.Tensor, summary: TensorSummary) -> None:
 
 def _heatmap_picture(weight: torch.Tensor, summary: TensorSummary) -> None:
     """2-D weight [out, in]: rows are outputs, columns inputs, levels symmetric around 0."""
+    import torch
+
     matrix = weight.to(torch.float32)
     rows, cols = matrix.shape
     if rows > MAX_HEATMAP_SIDE or cols > MAX_HEATMAP_SIDE:  # block means, at most 512 a side

@@ -303,13 +303,13 @@ def _is_block(window) -> bool:
     """A block, residual or parallel is selected: Ungroup applies."""
     from netbuilder.core.spec import CONTAINERS
 
-    current = window.document.spec.find(window.document.current() or "")
+    current = window.document.item(window.document.current() or "")
     return isinstance(current, CONTAINERS)
 
 
 CONDITIONS = {
     "selection": lambda w: bool(w.document.selection),
-    "current": lambda w: w.document.spec.find(w.document.current() or "") is not None,
+    "current": lambda w: w.document.item(w.document.current() or "") is not None,
     "block": _is_block,
     "idle": lambda w: not w.training.running,
     "running": lambda w: w.training.running,

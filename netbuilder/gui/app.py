@@ -124,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         window.repaint()
         app.processEvents()
         print(f"window painted at {time.time():.4f}", flush=True)
+        window.editing.append_kind("ReLU")  # editable before torch: an edit, painted
+        window.stack.viewport().repaint()
+        print(f"edited at {time.time():.4f}", flush=True)
+        window.document.undo_stack.undo()
         while not window.document.ready:
             app.processEvents()
             time.sleep(0.005)

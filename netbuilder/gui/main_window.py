@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
         appear, and the training panel offers the accelerators torch finds."""
         self.training_panel.add_devices()
         self.document.finish_loading()
+        self.draw.classify_now()
 
     def _changed(self) -> None:
         analysis = self.document.analysis

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QMessageBox
 from netbuilder.core.builder import build
 from netbuilder.core.project import Project
 from netbuilder.core.resources import load_template
-from netbuilder.gui.controllers import weights as weights_module
 from netbuilder.gui.main_window import MainWindow
 from tests.gui.conftest import record_message_boxes
 
@@ -132,7 +131,7 @@ def test_any_failure_of_a_save_is_a_message(window, said, tmp_path, monkeypatch)
     def zip_writer_fails(*args, **kwargs):
         raise RuntimeError("[enforce fail at inline_container.cc:664] unexpected pos 1024")
 
-    monkeypatch.setattr(weights_module, "save_state_dict", zip_writer_fails)
+    monkeypatch.setattr("netbuilder.core.checkpoint.save_state_dict", zip_writer_fails)
     assert not window.weights.export_weights_to(tmp_path / "w.pth")
     assert said[-1][0] == "warning" and "unexpected pos 1024" in said[-1][2]
     assert not (tmp_path / "w.pth").exists()

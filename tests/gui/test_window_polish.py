@@ -319,8 +319,9 @@ def test_an_export_report_shows_the_relevant_warnings(window, monkeypatch, tmp_p
     warning = "TracerWarning: Converting a tensor to a Python boolean might cause the trace to " \
               "be incorrect."
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: shown.append(text))
-    monkeypatch.setattr(weights_module, "export_verified", lambda model, fmt, path: Verification(
-        "TorchScript", 256, 0.0, 1.0, True, [warning]))
+    monkeypatch.setattr("netbuilder.core.exporters.export_verified",
+                        lambda model, fmt, path: Verification(
+                            "TorchScript", 256, 0.0, 1.0, True, [warning]))
     window.weights.message.connect(status.append)
     assert window.weights.export_program_to("torchscript", tmp_path / "m.pt")
     assert shown[0].splitlines()[1] == f"warning: {warning}"

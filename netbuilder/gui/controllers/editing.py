@@ -9,7 +9,6 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 
 from netbuilder.core import editing
-from netbuilder.gui.inspect.parameter_tree import apply_freeze_to_model
 from netbuilder.gui.network.stack_view import LAYERS_MIME, insert_kinds, layers_mime
 from netbuilder.gui.text import fill, plural
 
@@ -98,6 +97,8 @@ class EditingController(QObject):
 
     def freeze_module(self, path: str, frozen: bool) -> None:
         """Freezing a layer or block is part of the network: saved, undoable."""
+        from netbuilder.core.parameters import apply_freeze_to_model
+
         paths = [path] if path else [item.name for item in self.document.spec.items]
         label = path or self.tr("the whole network")
         text = fill(self.tr("Freeze %1") if frozen else self.tr("Unfreeze %1"), label)
@@ -110,6 +111,8 @@ class EditingController(QObject):
     def freeze_parameter(self, name: str, frozen: bool, running: bool) -> None:
         """One tensor: applies to the current weights (a layer's freezing is kept in the
         network; a single tensor's until the network is rebuilt)."""
+        from netbuilder.core.parameters import apply_freeze_to_model
+
         if running:
             self.message.emit(self.tr("Stop the run to change what trains."))
         elif self.session.model is not None:

@@ -20,15 +20,16 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from netbuilder.core.registry import DOWNLOADABLE_DATASETS, is_csv, is_dataset_name, is_folder
 from netbuilder.core.runs import Run
 from netbuilder.core.spec import SpecError
-from netbuilder.gui.controllers.training_worker import (
-    DatasetLoader,
-    EvaluationWorker,
-    TrainingWorker,
-    start_detached,
-    start_in_thread,
-)
 from netbuilder.gui.log_setting import run_log_dir
 from netbuilder.gui.text import fill
+
+if TYPE_CHECKING:
+    from netbuilder.gui.controllers.training_worker import (
+        DatasetLoader,
+        EvaluationWorker,
+        TrainingWorker,
+    )
+
 
 if TYPE_CHECKING:
     from netbuilder.core.data import Dataset
@@ -180,6 +181,7 @@ class TrainingController(QObject):
         """A run with the session's settings, or with this dataset and config (fine-tuning)."""
         from netbuilder.core.model_state import carry_over
         from netbuilder.core.training import reset_weights
+        from netbuilder.gui.controllers.training_worker import TrainingWorker, start_in_thread
 
         if self.running:
             return
@@ -341,6 +343,8 @@ class TrainingController(QObject):
 
     @Slot()
     def _evaluate_now(self) -> None:
+        from netbuilder.gui.controllers.training_worker import EvaluationWorker, start_detached
+
         session = self.session
         if self.running or not session.trained or not self.document.analysis.ok:
             return
@@ -382,6 +386,8 @@ class TrainingController(QObject):
     def preload(self, name: str) -> None:
         """Read a chosen image folder or table on a thread (no window owns it), so that its
         input shape and classes are known before a run: ``data_shape_known`` says them."""
+        from netbuilder.gui.controllers.training_worker import DatasetLoader, start_detached
+
         if not (is_folder(name) or is_csv(name)) or not is_dataset_name(name):
             return
         session = self.session
@@ -419,6 +425,8 @@ class TrainingController(QObject):
     @Slot(str)
     def download(self, name: str) -> None:
         """Fetch a torchvision dataset on a thread, with a busy bar; the window stays usable."""
+        from netbuilder.gui.controllers.training_worker import DatasetLoader, start_in_thread
+
         if self.download_thread is not None or self.running:
             return
         self.downloading.emit(True)

@@ -346,6 +346,8 @@ class DrawPanel(QWidget):
             self._timer.start()
 
     def classify_now(self) -> None:
+        if not self.session.document.ready:  # torch is loading: the window asks again then
+            return
         from netbuilder.core.activations import layer_activations, saliency
         from netbuilder.core.digits import check_model, classify, preprocess
 

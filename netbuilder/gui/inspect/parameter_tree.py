@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from netbuilder.core.parameters import apply_freeze_to_model
 from netbuilder.gui.inspect.tensor_inspector import TensorInspector
 from netbuilder.gui.text import fill
 
@@ -501,5 +500,4 @@ __all__ = [
     "ParameterTree",
     "ParametersPanel",
     "TensorInspector",
-    "apply_freeze_to_model",
 ]

@@ -328,6 +328,9 @@ class TryPanel(QWidget):
     def refresh(self) -> None:
         """Choose the page for the network's input, then ask the model again."""
         self._timer.stop()
+        if not self.session.document.ready:  # torch is loading: its first analysis comes back
+            self._stale = True
+            return
         self._stale = False
         shape = list(self.session.document.spec.input_shape)
         table, table_problem = table_preprocessing(self.session.preprocessing, shape)

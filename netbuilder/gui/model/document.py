@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from netbuilder.core import editing
-from netbuilder.core.analysis import Analyzer
 from netbuilder.core.analysis_result import Analysis
 from netbuilder.core.spec import Item, NetworkSpec
 
@@ -66,7 +65,7 @@ class Document(QObject):
     def __init__(self, spec: NetworkSpec, parent: QObject | None = None, analyze: bool = True):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
-        self.analyzer = Analyzer()
+        self.analyzer = None  # made with the first analysis: it needs torch
         self.loss = "cross_entropy"
         self._spec = spec.copy()
         self._selection: list[str] = []
@@ -77,8 +76,7 @@ class Document(QObject):
         self._trained: set[str] = set()
         self.ready = analyze
         self._items: dict[str, Item] | None = None  # path -> item of the current spec
-        self.analysis: Analysis = (self.analyzer.analyze(self._spec, self.loss) if analyze
-                                   else Analysis((1, *self._spec.input_shape), [], [], None))
+        self.analysis: Analysis = self._analyze()
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -158,7 +156,9 @@ class Document(QObject):
 
     @Slot()
     def finish_loading(self) -> None:
-        """Analyse for the first time (after a deferred start)."""
+        """Analyse for the first time (after a deferred start: torch has loaded)."""
+        if self.ready:
+            return
         self.ready = True
         self._restore(self._spec, self._selection)
 
@@ -171,13 +171,23 @@ class Document(QObject):
         (nothing changes a spec in place once it is shown: edits work on a copy), so no copy is
         made. The analyzer re-runs only what changed; ``selection_changed`` fires only when the
         selection did."""
-        self.ready = True
         self.replaying = replay
         self._spec = spec
         self._items = None
-        self.analysis = self.analyzer.analyze(self._spec, self.loss)
+        self.analysis = self._analyze()
         old_selection = self._selection
         self._selection = [p for p in selection if self.item(p) is not None]
         self.changed.emit()
         if self._selection != old_selection:
             self.selection_changed.emit()
+
+    def _analyze(self) -> Analysis:
+        """The spec's analysis; before torch has loaded (a deferred start) an empty one, which
+        views show as layers without shapes ("…")."""
+        if not self.ready:
+            return Analysis((1, *self._spec.input_shape), [], [], None)
+        if self.analyzer is None:
+            from netbuilder.core.analysis import Analyzer
+
+            self.analyzer = Analyzer()
+        return self.analyzer.analyze(self._spec, self.loss)

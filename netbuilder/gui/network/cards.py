@@ -110,7 +110,9 @@ def card_accessible_text(item: Item, info: LayerInfo | None) -> tuple[str, str]:
     kind = container_summary(item) if isinstance(item, CONTAINERS) else item.kind
     parts = [item.name, kind]
     described = []
-    if info is not None:
+    if info is None:  # not analysed yet (torch is still loading)
+        parts.append("…")
+    else:
         if info.output_shape is not None and not info.error:
             parts.append(fill(translate("CardDelegate", "output %1"), flow_text(info.output_shape)))
         parts.append(plural(info.params, translate("CardDelegate", "1 parameter"),
@@ -200,6 +202,8 @@ class CardDelegate(QStyledItemDelegate):
         if info is not None:
             shape = format_shape(info.output_shape) if not error else self.tr("shape error")
             right_text = f"{shape}    " + fill(self.tr("%1 params"), f"{info.params:,}")
+        elif not self.document.ready:  # torch is still loading: shapes and counts follow
+            right_text = "…"
         if isinstance(item, CONTAINERS):
             title = f"{item.name}"
             painter.setFont(bold)

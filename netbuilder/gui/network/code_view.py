@@ -118,8 +118,11 @@ class CodeView(QWidget):
             self._timer.start()
 
     def refresh(self) -> None:
-        """Write the source now."""
+        """Write the source now (once torch has loaded: its comments carry the shapes)."""
         self._timer.stop()
+        if not self.document.ready:
+            self._stale = True
+            return
         self._stale = False
         started = time.perf_counter()
         try:

@@ -4,22 +4,22 @@
 <context>
     <name>ActivationView</name>
     <message>
-        <location filename="../../gui/inspect/activations.py" line="227"/>
+        <location filename="../../gui/inspect/activations.py" line="236"/>
         <source>Draw a digit to see what every layer makes of it.</source>
         <translation>手写一个数字，看看每一层把它变成了什么。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/activations.py" line="242"/>
+        <location filename="../../gui/inspect/activations.py" line="251"/>
         <source>What every layer makes of the drawing</source>
         <translation>每一层对这幅画的处理结果</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/activations.py" line="297"/>
+        <location filename="../../gui/inspect/activations.py" line="306"/>
         <source>scalar</source>
         <translation>标量</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/activations.py" line="304"/>
+        <location filename="../../gui/inspect/activations.py" line="313"/>
         <source>The first %1 of %2 feature maps</source>
         <translation>%2 个特征图中的前 %1 个</translation>
     </message>
@@ -35,168 +35,168 @@
 <context>
     <name>CardDelegate</name>
     <message>
-        <location filename="../../gui/network/cards.py" line="77"/>
+        <location filename="../../gui/network/cards.py" line="76"/>
         <source>, no bias</source>
         <translation>，无偏置</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="78"/>
+        <location filename="../../gui/network/cards.py" line="77"/>
         <source>to %1</source>
         <translation>输出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="79"/>
+        <location filename="../../gui/network/cards.py" line="78"/>
         <source>%1 in %2 groups</source>
         <translation>%1 通道，分 %2 组</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="80"/>
+        <location filename="../../gui/network/cards.py" line="79"/>
         <source>, %1 layers</source>
         <translation>，%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="81"/>
+        <location filename="../../gui/network/cards.py" line="80"/>
         <source>dims %1…%2</source>
         <translation>维度 %1…%2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="82"/>
+        <location filename="../../gui/network/cards.py" line="81"/>
         <source>dim %1 → %2</source>
         <translation>维度 %1 → %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="94"/>
+        <location filename="../../gui/network/cards.py" line="93"/>
         <source>in %1 → out %2</source>
         <translation>输入 %1 → 输出 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="96"/>
+        <location filename="../../gui/network/cards.py" line="95"/>
         <source>%1 parameters, %2 MACs</source>
         <translation>%1 个参数，%2 次乘加 (MACs)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="102"/>
-        <location filename="../../gui/network/cards.py" line="125"/>
+        <location filename="../../gui/network/cards.py" line="101"/>
+        <location filename="../../gui/network/cards.py" line="126"/>
         <source>Fix: %1</source>
         <translation>修复：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="207"/>
+        <location filename="../../gui/network/cards.py" line="203"/>
         <source>shape error</source>
         <translation>形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="208"/>
+        <location filename="../../gui/network/cards.py" line="204"/>
         <source>%1 params</source>
         <translation>%1 个参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="72"/>
+        <location filename="../../gui/network/cards.py" line="71"/>
         <source>Block · 1 layer</source>
         <translation>块 · 1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="47"/>
+        <location filename="../../gui/network/cards.py" line="46"/>
         <source>body</source>
         <translation>主体</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="48"/>
+        <location filename="../../gui/network/cards.py" line="47"/>
         <source>shortcut</source>
         <translation>捷径</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="49"/>
+        <location filename="../../gui/network/cards.py" line="48"/>
         <source>shortcut: identity (drop a projection here)</source>
         <translation>捷径：恒等（可在此放入投影层）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="52"/>
+        <location filename="../../gui/network/cards.py" line="51"/>
         <source>branch %1</source>
         <translation>分支 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="54"/>
+        <location filename="../../gui/network/cards.py" line="53"/>
         <source>: identity</source>
         <translation>：恒等</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="64"/>
+        <location filename="../../gui/network/cards.py" line="63"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="65"/>
+        <location filename="../../gui/network/cards.py" line="64"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="66"/>
+        <location filename="../../gui/network/cards.py" line="65"/>
         <source>Residual%1 · %2</source>
         <translation>残差%1 · %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="70"/>
+        <location filename="../../gui/network/cards.py" line="69"/>
         <source>Parallel · %1 · %2 branches</source>
         <translation>并行 · %1 · %2 个分支</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="73"/>
+        <location filename="../../gui/network/cards.py" line="72"/>
         <source>Block · %1 layers</source>
         <translation>块 · %1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="116"/>
+        <location filename="../../gui/network/cards.py" line="117"/>
         <source>output %1</source>
         <translation>输出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="117"/>
+        <location filename="../../gui/network/cards.py" line="118"/>
         <source>1 parameter</source>
         <translation>1 个参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="118"/>
+        <location filename="../../gui/network/cards.py" line="119"/>
         <source>%1 parameters</source>
         <translation>%1 个参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="120"/>
+        <location filename="../../gui/network/cards.py" line="121"/>
         <source>error: %1</source>
         <translation>错误：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="123"/>
+        <location filename="../../gui/network/cards.py" line="124"/>
         <source>warning: %1</source>
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="131"/>
+        <location filename="../../gui/network/cards.py" line="132"/>
         <source>frozen</source>
         <translation>已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="133"/>
+        <location filename="../../gui/network/cards.py" line="134"/>
         <source>input %1</source>
         <translation>输入 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="142"/>
+        <location filename="../../gui/network/cards.py" line="143"/>
         <source>%1, output %2</source>
         <translation>%1，输出 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="243"/>
+        <location filename="../../gui/network/cards.py" line="241"/>
         <source>  · frozen</source>
         <translation>  · 已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="245"/>
+        <location filename="../../gui/network/cards.py" line="243"/>
         <source>  · trained</source>
         <translation>  · 已训练</translation>
     </message>
     <message>
-        <location filename="../../gui/network/cards.py" line="338"/>
+        <location filename="../../gui/network/cards.py" line="336"/>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -204,37 +204,37 @@
 <context>
     <name>CodeView</name>
     <message>
-        <location filename="../../gui/network/code_view.py" line="54"/>
+        <location filename="../../gui/network/code_view.py" line="71"/>
         <source>Code style</source>
         <translation>代码风格</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="55"/>
+        <location filename="../../gui/network/code_view.py" line="72"/>
         <source>nn.Module class</source>
         <translation>nn.Module 类</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="56"/>
+        <location filename="../../gui/network/code_view.py" line="73"/>
         <source>nn.Sequential</source>
         <translation>nn.Sequential</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="57"/>
+        <location filename="../../gui/network/code_view.py" line="74"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="86"/>
+        <location filename="../../gui/network/code_view.py" line="105"/>
         <source># computing…</source>
         <translation># 计算中…</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="95"/>
+        <location filename="../../gui/network/code_view.py" line="131"/>
         <source>The network has problems: %1</source>
         <translation>网络有问题：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/code_view.py" line="98"/>
+        <location filename="../../gui/network/code_view.py" line="134"/>
         <source>Shapes do not fit yet; the code is written anyway.</source>
         <translation>形状尚不匹配；代码仍照常生成。</translation>
     </message>
@@ -242,27 +242,27 @@
 <context>
     <name>DiagramController</name>
     <message>
-        <location filename="../../gui/controllers/diagram.py" line="28"/>
+        <location filename="../../gui/controllers/diagram.py" line="27"/>
         <source>SVG image (*.svg)</source>
         <translation>SVG 图像 (*.svg)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/diagram.py" line="28"/>
+        <location filename="../../gui/controllers/diagram.py" line="27"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/diagram.py" line="30"/>
+        <location filename="../../gui/controllers/diagram.py" line="29"/>
         <source>Export diagram</source>
         <translation>导出结构图</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/diagram.py" line="44"/>
+        <location filename="../../gui/controllers/diagram.py" line="45"/>
         <source>Cannot export the diagram</source>
         <translation>无法导出结构图</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/diagram.py" line="47"/>
+        <location filename="../../gui/controllers/diagram.py" line="48"/>
         <source>Wrote %1 (%2 diagram)</source>
         <translation>已写入 %1（%2 结构图）</translation>
     </message>
@@ -293,7 +293,7 @@
 <context>
     <name>Document</name>
     <message>
-        <location filename="../../gui/model/document.py" line="115"/>
+        <location filename="../../gui/model/document.py" line="130"/>
         <source>The network is training: stop the run to change it.</source>
         <translation>网络正在训练：请先停止本次运行再修改。</translation>
     </message>
@@ -301,7 +301,7 @@
 <context>
     <name>DrawCanvas</name>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="184"/>
+        <location filename="../../gui/inspect/draw.py" line="192"/>
         <source>Draw a digit here</source>
         <translation>在此手写一个数字</translation>
     </message>
@@ -309,112 +309,152 @@
 <context>
     <name>DrawPanel</name>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="48"/>
+        <location filename="../../gui/inspect/draw.py" line="56"/>
         <source>The canvas is empty: draw a digit.</source>
         <translation>画布是空的：请写一个数字。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="49"/>
+        <location filename="../../gui/inspect/draw.py" line="57"/>
         <source>The drawing is too small to trust: draw the digit larger.</source>
         <translation>画得太小，结果不可靠：请把数字写大一些。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="50"/>
+        <location filename="../../gui/inspect/draw.py" line="58"/>
         <source>The drawing is too faint to trust: use a wider or darker stroke.</source>
         <translation>笔迹太淡，结果不可靠：请用更粗或更深的笔画。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="203"/>
+        <location filename="../../gui/inspect/draw.py" line="211"/>
         <source>Drawing canvas</source>
         <translation>手写画布</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="205"/>
+        <location filename="../../gui/inspect/draw.py" line="213"/>
         <source>Draw a digit with the mouse or a pen; Esc clears it</source>
         <translation>用鼠标或手写笔写一个数字；按 Esc 清除</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="211"/>
+        <location filename="../../gui/inspect/draw.py" line="219"/>
         <source>Clear (Esc)</source>
         <translation>清除 (Esc)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="213"/>
+        <location filename="../../gui/inspect/draw.py" line="221"/>
         <source>Undo stroke</source>
         <translation>撤销笔画</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="218"/>
+        <location filename="../../gui/inspect/draw.py" line="226"/>
         <source>The 28×28 image the network receives</source>
         <translation>网络接收到的 28×28 图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="219"/>
+        <location filename="../../gui/inspect/draw.py" line="227"/>
         <source>Saliency</source>
         <translation>显著性图</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="221"/>
+        <location filename="../../gui/inspect/draw.py" line="229"/>
         <source>Where a change of the input would change the top class most</source>
         <translation>输入在哪些位置变化时，对最高得分类别的影响最大</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="237"/>
+        <location filename="../../gui/inspect/draw.py" line="253"/>
         <source>Class probabilities</source>
         <translation>各类别概率</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="247"/>
+        <location filename="../../gui/inspect/draw.py" line="263"/>
         <source>Show what the network sees</source>
         <translation>显示网络看到的内容</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="253"/>
+        <location filename="../../gui/inspect/draw.py" line="269"/>
         <source>Add as example</source>
         <translation>添加为样本</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="257"/>
+        <location filename="../../gui/inspect/draw.py" line="273"/>
         <source>Fine-tune</source>
         <translation>微调</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="259"/>
+        <location filename="../../gui/inspect/draw.py" line="275"/>
         <source>A short run on your examples mixed with training images</source>
         <translation>在你的样本与训练图像混合的数据上做一次短时训练</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="263"/>
+        <location filename="../../gui/inspect/draw.py" line="279"/>
         <source>Brush</source>
         <translation>笔刷</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="271"/>
+        <location filename="../../gui/inspect/draw.py" line="287"/>
         <source>Network input (28×28)</source>
         <translation>网络输入 (28×28)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="281"/>
+        <location filename="../../gui/inspect/draw.py" line="299"/>
         <source>This is a</source>
         <translation>这是</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="340"/>
+        <location filename="../../gui/inspect/draw.py" line="364"/>
         <source>No network to ask yet: train one (F5) or load weights.</source>
         <translation>还没有可用的网络：请先训练一个 (F5) 或加载权重。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="398"/>
+        <location filename="../../gui/inspect/draw.py" line="418"/>
+        <source>Not sure — maybe %1 or %2</source>
+        <translation>不确定——可能是 %1 或 %2</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="419"/>
+        <source>Not sure — maybe %1</source>
+        <translation>不确定——可能是 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="421"/>
+        <source>%1 (%2), or maybe %3 (%4)</source>
+        <translation>%1 (%2)，也可能是 %3 (%4)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="425"/>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="432"/>
+        <source>Uncalibrated</source>
+        <translation>未校准</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="434"/>
+        <source>These probabilities are the network&apos;s raw softmax, which is often over-confident. A training run calibrates them on its validation split; checkpoints and projects saved after it keep the calibration.</source>
+        <translation>这些概率是网络的原始 softmax 输出，往往过于自信。训练一次会在验证集上校准它们；之后保存的检查点和项目会保留校准。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="438"/>
+        <source>Calibrated: not sure below %1</source>
+        <translation>已校准：低于 %1 时为“不确定”</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="441"/>
+        <source>Probabilities calibrated on the validation split by temperature scaling (temperature %1). Below %2 the answer is “not sure”: on validation, the answers at or above it were at least %3 right.</source>
+        <translation>概率已在验证集上用温度缩放校准（温度 %1）。低于 %2 时答案为“不确定”：在验证集上，置信度不低于该值的答案至少 %3 正确。</translation>
+    </message>
+    <message>
+        <location filename="../../gui/inspect/draw.py" line="458"/>
         <source>Draw a clear digit first, then label it.</source>
         <translation>请先写一个清晰的数字，再为它标注。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="410"/>
+        <location filename="../../gui/inspect/draw.py" line="470"/>
         <source>1 example</source>
         <translation>1 个样本</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/draw.py" line="411"/>
+        <location filename="../../gui/inspect/draw.py" line="471"/>
         <source>%1 examples</source>
         <translation>%1 个样本</translation>
     </message>
@@ -422,97 +462,97 @@
 <context>
     <name>EditingController</name>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="41"/>
+        <location filename="../../gui/controllers/editing.py" line="40"/>
         <source>1 item</source>
         <translation>1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="42"/>
+        <location filename="../../gui/controllers/editing.py" line="41"/>
         <source>%1 items</source>
         <translation>%1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="43"/>
+        <location filename="../../gui/controllers/editing.py" line="42"/>
         <source>Delete %1</source>
         <translation>删除 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="48"/>
+        <location filename="../../gui/controllers/editing.py" line="47"/>
         <source>Duplicate</source>
         <translation>创建副本</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="53"/>
+        <location filename="../../gui/controllers/editing.py" line="52"/>
         <source>Move Up</source>
         <translation>上移</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="53"/>
+        <location filename="../../gui/controllers/editing.py" line="52"/>
         <source>Move Down</source>
         <translation>下移</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="60"/>
+        <location filename="../../gui/controllers/editing.py" line="59"/>
         <source>Group into Block</source>
         <translation>组合为块</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="60"/>
+        <location filename="../../gui/controllers/editing.py" line="59"/>
         <source>Group into Residual</source>
         <translation>组合为残差块</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="61"/>
+        <location filename="../../gui/controllers/editing.py" line="60"/>
         <source>Group into Parallel</source>
         <translation>组合为并行块</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="68"/>
+        <location filename="../../gui/controllers/editing.py" line="67"/>
         <source>Ungroup %1</source>
         <translation>取消组合 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="79"/>
+        <location filename="../../gui/controllers/editing.py" line="78"/>
         <source>Copied 1 item</source>
         <translation>已复制 1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="80"/>
+        <location filename="../../gui/controllers/editing.py" line="79"/>
         <source>Copied %1 items</source>
         <translation>已复制 %1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="93"/>
+        <location filename="../../gui/controllers/editing.py" line="92"/>
         <source>The clipboard holds no netbuilder layers.</source>
         <translation>剪贴板中没有 netbuilder 层。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="96"/>
+        <location filename="../../gui/controllers/editing.py" line="95"/>
         <source>Paste 1 item</source>
         <translation>粘贴 1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="96"/>
+        <location filename="../../gui/controllers/editing.py" line="95"/>
         <source>Paste %1 items</source>
         <translation>粘贴 %1 项</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="102"/>
+        <location filename="../../gui/controllers/editing.py" line="103"/>
         <source>the whole network</source>
         <translation>整个网络</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="103"/>
+        <location filename="../../gui/controllers/editing.py" line="104"/>
         <source>Freeze %1</source>
         <translation>冻结 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="103"/>
+        <location filename="../../gui/controllers/editing.py" line="104"/>
         <source>Unfreeze %1</source>
         <translation>解冻 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/editing.py" line="114"/>
+        <location filename="../../gui/controllers/editing.py" line="117"/>
         <source>Stop the run to change what trains.</source>
         <translation>请先停止本次运行，再更改要训练的部分。</translation>
     </message>
@@ -794,58 +834,58 @@ Not saved yet: %2.</source>
 <context>
     <name>HealthView</name>
     <message>
-        <location filename="../../gui/inspect/health.py" line="29"/>
-        <location filename="../../gui/inspect/health.py" line="76"/>
+        <location filename="../../gui/inspect/health.py" line="34"/>
+        <location filename="../../gui/inspect/health.py" line="83"/>
         <source>Health appears while a run trains.</source>
         <translation>训练运行时会在此显示健康状况。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="33"/>
+        <location filename="../../gui/inspect/health.py" line="38"/>
         <source>Health per layer</source>
         <translation>每层健康状况</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="34"/>
+        <location filename="../../gui/inspect/health.py" line="39"/>
         <source>Layer</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="34"/>
+        <location filename="../../gui/inspect/health.py" line="39"/>
         <source>Gradient norm</source>
         <translation>梯度范数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="35"/>
+        <location filename="../../gui/inspect/health.py" line="40"/>
         <source>Update / weight</source>
         <translation>更新量 / 权重</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="35"/>
+        <location filename="../../gui/inspect/health.py" line="40"/>
         <source>Dead units</source>
         <translation>死亡单元</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="41"/>
+        <location filename="../../gui/inspect/health.py" line="46"/>
         <source>Health findings</source>
         <translation>健康检查结果</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="46"/>
+        <location filename="../../gui/inspect/health.py" line="51"/>
         <source>Diagnosis</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="52"/>
+        <location filename="../../gui/inspect/health.py" line="59"/>
         <source>Measured at step %1</source>
         <translation>于第 %1 步测得</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="58"/>
+        <location filename="../../gui/inspect/health.py" line="65"/>
         <source>model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="70"/>
+        <location filename="../../gui/inspect/health.py" line="77"/>
         <source>Nothing unusual.</source>
         <translation>未发现异常。</translation>
     </message>
@@ -1061,72 +1101,72 @@ Not added:
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gui/app.py" line="114"/>
+        <location filename="../../gui/app.py" line="117"/>
         <source>Could not open %1</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="100"/>
+        <location filename="../../gui/main_window.py" line="98"/>
         <source>Training: the network is locked. Stop the run to edit it.</source>
         <translation>训练中：网络已锁定。请停止本次运行后再编辑。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="131"/>
+        <location filename="../../gui/main_window.py" line="129"/>
         <source>Layers</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="133"/>
+        <location filename="../../gui/main_window.py" line="131"/>
         <source>Properties</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="135"/>
+        <location filename="../../gui/main_window.py" line="133"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="137"/>
+        <location filename="../../gui/main_window.py" line="135"/>
         <source>Summary and problems</source>
         <translation>摘要与问题</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="138"/>
+        <location filename="../../gui/main_window.py" line="136"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="139"/>
+        <location filename="../../gui/main_window.py" line="137"/>
         <source>Curves</source>
         <translation>曲线</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="140"/>
+        <location filename="../../gui/main_window.py" line="138"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="141"/>
+        <location filename="../../gui/main_window.py" line="139"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="142"/>
+        <location filename="../../gui/main_window.py" line="140"/>
         <source>Parameters</source>
         <translation>参数</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="144"/>
+        <location filename="../../gui/main_window.py" line="142"/>
         <source>Health</source>
         <translation>健康状况</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="145"/>
+        <location filename="../../gui/main_window.py" line="143"/>
         <source>Draw</source>
         <translation>手写</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="91"/>
+        <location filename="../../gui/main_window.py" line="247"/>
         <source>Loading PyTorch&apos;s shape analysis…</source>
         <translation>正在加载 PyTorch 的形状分析…</translation>
     </message>
@@ -1147,58 +1187,58 @@ Not added:
         <translation>一页说明如何构建、训练(F5)、试用和导出网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="146"/>
+        <location filename="../../gui/main_window.py" line="144"/>
         <source>Try</source>
         <translation>试用</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="240"/>
+        <location filename="../../gui/main_window.py" line="249"/>
         <source>shapes OK</source>
         <translation>形状正确</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="241"/>
+        <location filename="../../gui/main_window.py" line="250"/>
         <source>1 shape error</source>
         <translation>1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="241"/>
+        <location filename="../../gui/main_window.py" line="250"/>
         <source>%1 shape errors</source>
         <translation>%1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="242"/>
+        <location filename="../../gui/main_window.py" line="251"/>
         <source>%1 parameters · %2 MACs · %3</source>
         <translation>%1 个参数 · %2 次乘加 (MACs) · %3</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="277"/>
+        <location filename="../../gui/main_window.py" line="286"/>
         <location filename="../../gui/recovery.py" line="48"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="302"/>
+        <location filename="../../gui/main_window.py" line="311"/>
         <source>Training: drawings are classified when the run pauses or ends.</source>
         <translation>训练中：运行暂停或结束后才会识别手写内容。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="306"/>
+        <location filename="../../gui/main_window.py" line="315"/>
         <source>No trained network yet: train it (F5) or load weights, then draw.</source>
         <translation>还没有训练好的网络：请先训练 (F5) 或加载权重，然后再手写。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="309"/>
+        <location filename="../../gui/main_window.py" line="318"/>
         <source>These weights are untrained: the guesses mean nothing yet.</source>
         <translation>这些权重尚未训练：目前的猜测没有意义。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="358"/>
+        <location filename="../../gui/main_window.py" line="367"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="359"/>
+        <location filename="../../gui/main_window.py" line="368"/>
         <source>The language changes when netbuilder starts again.</source>
         <translation>语言将在 netbuilder 下次启动时更改。</translation>
     </message>
@@ -1590,88 +1630,88 @@ Not added:
 <context>
     <name>ParameterTree</name>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="131"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="131"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
         <source>Kind / shape</source>
         <translation>类型 / 形状</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="131"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
         <source>numel</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="131"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="122"/>
         <source>dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="132"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="123"/>
         <source>device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="132"/>
-        <location filename="../../gui/inspect/parameter_tree.py" line="373"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="123"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="368"/>
         <source>trainable</source>
         <translation>可训练</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="253"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="246"/>
         <source>model (%1)</source>
         <translation>模型 (%1)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="275"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="268"/>
         <source>parameter %1</source>
         <translation>参数 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="288"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="281"/>
         <source>buffer %1: saved in state_dict, not trained</source>
         <translation>缓冲区 %1：保存在 state_dict 中，不参与训练</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="290"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="283"/>
         <source>buffer %1: not trained, not saved in state_dict</source>
         <translation>缓冲区 %1：不参与训练，不保存在 state_dict 中</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="366"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="361"/>
         <source>buffer %1</source>
         <translation>缓冲区 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="381"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="376"/>
         <source>Parameters: %1 total · %2 trainable · %3 frozen</source>
         <translation>参数：共 %1 个 · %2 个可训练 · %3 个已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="384"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="379"/>
         <source> · buffers: %1 values</source>
         <translation> · 缓冲区：%1 个值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="262"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="255"/>
         <source>model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="128"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="119"/>
         <source>Modules and parameters</source>
         <translation>模块与参数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="373"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="368"/>
         <source>frozen</source>
         <translation>已冻结</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/parameter_tree.py" line="379"/>
+        <location filename="../../gui/inspect/parameter_tree.py" line="374"/>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
@@ -1804,258 +1844,258 @@ Not added:
         <translation>数字列表,例如 0.49, 0.48, 0.45</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="149"/>
+        <location filename="../../gui/network/properties.py" line="178"/>
         <source>Select a layer to edit its arguments</source>
         <translation>选择一个层以编辑其构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="170"/>
+        <location filename="../../gui/network/properties.py" line="199"/>
         <source>The name in the state_dict and in generated code. Press Enter to rename.</source>
         <translation>在 state_dict 和生成代码中使用的名称。按 Enter 键重命名。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="174"/>
-        <location filename="../../gui/network/properties.py" line="175"/>
+        <location filename="../../gui/network/properties.py" line="203"/>
+        <location filename="../../gui/network/properties.py" line="204"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="183"/>
+        <location filename="../../gui/network/properties.py" line="212"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="190"/>
+        <location filename="../../gui/network/properties.py" line="219"/>
         <source>Input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="191"/>
+        <location filename="../../gui/network/properties.py" line="220"/>
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="192"/>
+        <location filename="../../gui/network/properties.py" line="221"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="198"/>
+        <location filename="../../gui/network/properties.py" line="227"/>
         <source>Frozen (not trained)</source>
         <translation>已冻结（不训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="216"/>
+        <location filename="../../gui/network/properties.py" line="245"/>
         <source>Block (nn.Sequential)</source>
         <translation>块 (nn.Sequential)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="217"/>
-        <location filename="../../gui/network/properties.py" line="228"/>
+        <location filename="../../gui/network/properties.py" line="246"/>
+        <location filename="../../gui/network/properties.py" line="257"/>
         <source>Contents</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="218"/>
+        <location filename="../../gui/network/properties.py" line="247"/>
         <source>Freeze or unfreeze every layer of the block</source>
         <translation>冻结或解冻块中的每一层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="225"/>
+        <location filename="../../gui/network/properties.py" line="254"/>
         <source>Residual: y = activation(body(x) + shortcut(x))</source>
         <translation>残差块：y = activation(body(x) + shortcut(x))</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="226"/>
+        <location filename="../../gui/network/properties.py" line="255"/>
         <source>Parallel: branches on the same input, merged</source>
         <translation>并行块：各分支读取同一输入，再合并</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="229"/>
+        <location filename="../../gui/network/properties.py" line="258"/>
         <source>Freeze or unfreeze every layer inside</source>
         <translation>冻结或解冻其中的每一层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="234"/>
+        <location filename="../../gui/network/properties.py" line="263"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="238"/>
+        <location filename="../../gui/network/properties.py" line="267"/>
         <source>Applied after the sum</source>
         <translation>在求和之后应用</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="240"/>
+        <location filename="../../gui/network/properties.py" line="269"/>
         <source>Residual activation</source>
         <translation>残差块激活函数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="241"/>
+        <location filename="../../gui/network/properties.py" line="270"/>
         <source>After the sum</source>
         <translation>求和之后</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="242"/>
+        <location filename="../../gui/network/properties.py" line="271"/>
         <source>Add a projection to the shortcut</source>
         <translation>为捷径添加投影层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="244"/>
+        <location filename="../../gui/network/properties.py" line="273"/>
         <source>A 1×1 convolution (or a Linear) that gives the shortcut the body&apos;s shape</source>
         <translation>一个 1×1 卷积（或 Linear），使捷径的形状与主体一致</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="247"/>
+        <location filename="../../gui/network/properties.py" line="276"/>
         <source>Add projection</source>
         <translation>添加投影层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="252"/>
+        <location filename="../../gui/network/properties.py" line="281"/>
         <source>concatenate</source>
         <translation>拼接</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="252"/>
+        <location filename="../../gui/network/properties.py" line="281"/>
         <source>sum</source>
         <translation>求和</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="252"/>
+        <location filename="../../gui/network/properties.py" line="281"/>
         <source>mean</source>
         <translation>平均</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="257"/>
+        <location filename="../../gui/network/properties.py" line="286"/>
         <source>Parallel merge</source>
         <translation>并行块合并方式</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="258"/>
+        <location filename="../../gui/network/properties.py" line="287"/>
         <source>Merge</source>
         <translation>合并方式</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="264"/>
+        <location filename="../../gui/network/properties.py" line="293"/>
         <source>The dimension to concatenate along: 1 is the channels of an image or the features of a vector</source>
         <translation>沿哪个维度拼接：1 表示图像的通道或向量的特征</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="267"/>
+        <location filename="../../gui/network/properties.py" line="296"/>
         <source>Parallel dimension</source>
         <translation>并行块维度</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="268"/>
+        <location filename="../../gui/network/properties.py" line="297"/>
         <source>Dimension</source>
         <translation>维度</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="269"/>
-        <location filename="../../gui/network/properties.py" line="272"/>
+        <location filename="../../gui/network/properties.py" line="298"/>
+        <location filename="../../gui/network/properties.py" line="301"/>
         <source>Add branch</source>
         <translation>添加分支</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="273"/>
+        <location filename="../../gui/network/properties.py" line="302"/>
         <source>Remove last branch</source>
         <translation>删除最后一个分支</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="277"/>
+        <location filename="../../gui/network/properties.py" line="306"/>
         <source>Remove branch</source>
         <translation>删除分支</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="294"/>
+        <location filename="../../gui/network/properties.py" line="323"/>
         <source>Unknown layer kind</source>
         <translation>未知的层类型</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="299"/>
+        <location filename="../../gui/network/properties.py" line="328"/>
         <source>Keep this layer&apos;s parameters fixed while training</source>
         <translation>训练时保持该层的参数不变</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="301"/>
+        <location filename="../../gui/network/properties.py" line="330"/>
         <source>Arguments</source>
         <translation>构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="307"/>
+        <location filename="../../gui/network/properties.py" line="336"/>
         <source>This layer has no arguments.</source>
         <translation>该层没有构造参数。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="316"/>
+        <location filename="../../gui/network/properties.py" line="345"/>
         <source> (required)</source>
         <translation>（必填）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="319"/>
+        <location filename="../../gui/network/properties.py" line="348"/>
         <source>Always written in generated code</source>
         <translation>总会写入生成的代码</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="351"/>
-        <location filename="../../gui/network/properties.py" line="357"/>
+        <location filename="../../gui/network/properties.py" line="380"/>
+        <location filename="../../gui/network/properties.py" line="386"/>
         <source>empty: none</source>
         <translation>留空：None</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="397"/>
-        <location filename="../../gui/network/properties.py" line="401"/>
-        <location filename="../../gui/network/properties.py" line="403"/>
+        <location filename="../../gui/network/properties.py" line="426"/>
+        <location filename="../../gui/network/properties.py" line="430"/>
+        <location filename="../../gui/network/properties.py" line="432"/>
         <source>Error: </source>
         <translation>错误：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="397"/>
+        <location filename="../../gui/network/properties.py" line="426"/>
         <source>Warning: </source>
         <translation>警告：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="413"/>
+        <location filename="../../gui/network/properties.py" line="442"/>
         <source>(%1 frozen)</source>
         <translation>（%1 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="420"/>
+        <location filename="../../gui/network/properties.py" line="449"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="420"/>
+        <location filename="../../gui/network/properties.py" line="449"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="422"/>
+        <location filename="../../gui/network/properties.py" line="451"/>
         <source>1 inner block</source>
         <translation>1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="422"/>
+        <location filename="../../gui/network/properties.py" line="451"/>
         <source>%1 inner blocks</source>
         <translation>%1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="464"/>
+        <location filename="../../gui/network/properties.py" line="493"/>
         <source>Set %1</source>
         <translation>设置 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="512"/>
+        <location filename="../../gui/network/properties.py" line="541"/>
         <source>Freeze %1</source>
         <translation>冻结 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="512"/>
+        <location filename="../../gui/network/properties.py" line="541"/>
         <source>Unfreeze %1</source>
         <translation>解冻 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="553"/>
+        <location filename="../../gui/network/properties.py" line="582"/>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -2063,112 +2103,112 @@ Not added:
 <context>
     <name>ReconcileDialog</name>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="25"/>
+        <location filename="../../gui/dialogs/weights.py" line="30"/>
         <source>matching</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="26"/>
+        <location filename="../../gui/dialogs/weights.py" line="31"/>
         <source>missing</source>
         <translation>缺失</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="27"/>
+        <location filename="../../gui/dialogs/weights.py" line="32"/>
         <source>unexpected</source>
         <translation>多余</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="28"/>
+        <location filename="../../gui/dialogs/weights.py" line="33"/>
         <source>shape mismatch</source>
         <translation>形状不符</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="37"/>
+        <location filename="../../gui/dialogs/weights.py" line="42"/>
         <source>Load weights from %1</source>
         <translation>从 %1 加载权重</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="41"/>
+        <location filename="../../gui/dialogs/weights.py" line="46"/>
         <source>1 key matches.</source>
         <translation>1 个键匹配。</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="41"/>
+        <location filename="../../gui/dialogs/weights.py" line="46"/>
         <source>%1 keys match.</source>
         <translation>%1 个键匹配。</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="42"/>
+        <location filename="../../gui/dialogs/weights.py" line="47"/>
         <source>1 is missing from the file,</source>
         <translation>1 个在文件中缺失,</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="43"/>
+        <location filename="../../gui/dialogs/weights.py" line="48"/>
         <source>%1 are missing from the file,</source>
         <translation>%1 个在文件中缺失,</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="44"/>
+        <location filename="../../gui/dialogs/weights.py" line="49"/>
         <source>1 is not in the network,</source>
         <translation>1 个不在网络中,</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="45"/>
+        <location filename="../../gui/dialogs/weights.py" line="50"/>
         <source>%1 are not in the network,</source>
         <translation>%1 个不在网络中,</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="46"/>
+        <location filename="../../gui/dialogs/weights.py" line="51"/>
         <source>1 has another shape.</source>
         <translation>1 个形状不同。</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="47"/>
+        <location filename="../../gui/dialogs/weights.py" line="52"/>
         <source>%1 have other shapes.</source>
         <translation>%1 个形状不同。</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="51"/>
+        <location filename="../../gui/dialogs/weights.py" line="56"/>
         <source>Keys of the network and the file</source>
         <translation>网络与文件的键</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="53"/>
+        <location filename="../../gui/dialogs/weights.py" line="58"/>
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="53"/>
+        <location filename="../../gui/dialogs/weights.py" line="58"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="54"/>
+        <location filename="../../gui/dialogs/weights.py" line="59"/>
         <source>In the network</source>
         <translation>网络中</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="54"/>
+        <location filename="../../gui/dialogs/weights.py" line="59"/>
         <source>In the file</source>
         <translation>文件中</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="71"/>
+        <location filename="../../gui/dialogs/weights.py" line="76"/>
         <source>Strict</source>
         <translation>严格加载</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="73"/>
+        <location filename="../../gui/dialogs/weights.py" line="78"/>
         <source>Load only if every key and shape fits</source>
         <translation>仅当所有键和形状都匹配时才加载</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="75"/>
+        <location filename="../../gui/dialogs/weights.py" line="80"/>
         <source>Load matching</source>
         <translation>加载匹配项</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/weights.py" line="78"/>
+        <location filename="../../gui/dialogs/weights.py" line="83"/>
         <source>Load the %1 matching keys; leave the rest as they are</source>
         <translation>加载 %1 个匹配的键；其余保持不变</translation>
     </message>
@@ -2238,52 +2278,52 @@ Not added:
 <context>
     <name>Session</name>
     <message>
-        <location filename="../../gui/model/session.py" line="164"/>
+        <location filename="../../gui/model/session.py" line="175"/>
         <source>the trained weights from %1</source>
         <translation>来自 %1 的训练权重</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="165"/>
+        <location filename="../../gui/model/session.py" line="176"/>
         <source>training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="167"/>
+        <location filename="../../gui/model/session.py" line="178"/>
         <source>changes to the network</source>
         <translation>对网络的更改</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="170"/>
+        <location filename="../../gui/model/session.py" line="181"/>
         <source>1 training run</source>
         <translation>1 次训练运行</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="170"/>
+        <location filename="../../gui/model/session.py" line="181"/>
         <source>%1 training runs</source>
         <translation>%1 次训练运行</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="172"/>
+        <location filename="../../gui/model/session.py" line="183"/>
         <source>changes to the run history</source>
         <translation>对运行历史的更改</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="174"/>
+        <location filename="../../gui/model/session.py" line="185"/>
         <source>training settings</source>
         <translation>训练设置</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="177"/>
+        <location filename="../../gui/model/session.py" line="188"/>
         <source>1 drawn example</source>
         <translation>1 个手绘样本</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="178"/>
+        <location filename="../../gui/model/session.py" line="189"/>
         <source>%1 drawn examples</source>
         <translation>%1 个手绘样本</translation>
     </message>
     <message>
-        <location filename="../../gui/model/session.py" line="180"/>
+        <location filename="../../gui/model/session.py" line="191"/>
         <source>changes</source>
         <translation>更改</translation>
     </message>
@@ -2314,47 +2354,47 @@ Not added:
 <context>
     <name>StackView</name>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="134"/>
+        <location filename="../../gui/network/stack_view.py" line="233"/>
         <source>Network stack</source>
         <translation>网络层堆栈</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="136"/>
+        <location filename="../../gui/network/stack_view.py" line="235"/>
         <source>The layers of the network, top to bottom. Add layers from the Layers panel (Ctrl+1, then Enter). F2 renames, Delete removes, Alt+Up and Alt+Down move, Ctrl+Z undoes.</source>
         <translation>网络的各层，自上而下。从“层”面板添加层（Ctrl+1，然后按 Enter）。F2 重命名，Delete 删除，Alt+Up 和 Alt+Down 移动，Ctrl+Z 撤销。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="365"/>
+        <location filename="../../gui/network/stack_view.py" line="473"/>
         <source>Drag layers here from the palette, or double-click one</source>
         <translation>把层从面板拖到这里,或双击一个层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="396"/>
+        <location filename="../../gui/network/stack_view.py" line="504"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="397"/>
+        <location filename="../../gui/network/stack_view.py" line="505"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="399"/>
+        <location filename="../../gui/network/stack_view.py" line="507"/>
         <source>Move %1</source>
         <translation>移动 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="407"/>
+        <location filename="../../gui/network/stack_view.py" line="515"/>
         <source>Insert 1 layer</source>
         <translation>插入 1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="408"/>
+        <location filename="../../gui/network/stack_view.py" line="516"/>
         <source>Insert %1 layers</source>
         <translation>插入 %1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/stack_view.py" line="445"/>
+        <location filename="../../gui/network/stack_view.py" line="553"/>
         <source>Insert %1</source>
         <translation>插入 %1</translation>
     </message>
@@ -2362,124 +2402,124 @@ Not added:
 <context>
     <name>SummaryPanel</name>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="57"/>
+        <location filename="../../gui/network/summary_panel.py" line="62"/>
         <source>Shape of one sample, without the batch: channels, height, width</source>
         <translation>单个样本的形状（不含批维度）：通道、高、宽</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="62"/>
+        <location filename="../../gui/network/summary_panel.py" line="67"/>
         <source>not set</source>
         <translation>未设置</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="83"/>
+        <location filename="../../gui/network/summary_panel.py" line="88"/>
         <source>Put a Normalize layer first: it subtracts each channel&apos;s mean and divides by its standard deviation, measured on the training images, so the weights still take images in [0, 1]</source>
         <translation>在最前面加入 Normalize 层:它减去每个通道的均值并除以其标准差(在训练图像上测得),这样权重仍然接受 [0, 1] 范围内的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="52"/>
-        <location filename="../../gui/network/summary_panel.py" line="93"/>
+        <location filename="../../gui/network/summary_panel.py" line="57"/>
+        <location filename="../../gui/network/summary_panel.py" line="98"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="74"/>
+        <location filename="../../gui/network/summary_panel.py" line="79"/>
         <source>Estimated from the shapes, in float32 (4 bytes a value). Forward: the most activations alive at once when the network classifies a batch, weights not included. Training step: weights, gradients, the optimizer&apos;s state (Adam keeps 2 values per weight) and the activations kept for the backward pass. Kernels&apos; scratch space and the allocator&apos;s rounding are not counted.</source>
         <translation>根据形状估算，按 float32 计（每个值 4 字节）。前向：网络对一个批次分类时同时存在的最多激活值，不含权重。训练步：权重、梯度、优化器状态（Adam 每个权重保存 2 个值）以及为反向传播保留的激活值。不计算内核的临时空间和分配器的取整。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="94"/>
+        <location filename="../../gui/network/summary_panel.py" line="99"/>
         <source>Input shape</source>
         <translation>输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="96"/>
+        <location filename="../../gui/network/summary_panel.py" line="101"/>
         <source>Classes</source>
         <translation>类别数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="102"/>
+        <location filename="../../gui/network/summary_panel.py" line="107"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="124"/>
+        <location filename="../../gui/network/summary_panel.py" line="153"/>
         <source>&lt;b&gt;%1&lt;/b&gt; parameters (%2 trainable, %3 frozen)</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; 个参数（%2 个可训练，%3 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="127"/>
+        <location filename="../../gui/network/summary_panel.py" line="156"/>
         <source>&lt;b&gt;%1&lt;/b&gt; MACs per sample · %2 MB</source>
         <translation>每个样本 &lt;b&gt;%1&lt;/b&gt; 次乘加 (MACs) · %2 MB</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="129"/>
+        <location filename="../../gui/network/summary_panel.py" line="158"/>
         <source>output %1 · &lt;span style=&apos;color:%2&apos;&gt;%3&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5&lt;/span&gt;</source>
         <translation>输出 %1 · &lt;span style=&apos;color:%2&apos;&gt;%3&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5&lt;/span&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="132"/>
+        <location filename="../../gui/network/summary_panel.py" line="161"/>
         <source>1 error</source>
         <translation>1 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="132"/>
+        <location filename="../../gui/network/summary_panel.py" line="161"/>
         <source>%1 errors</source>
         <translation>%1 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="134"/>
+        <location filename="../../gui/network/summary_panel.py" line="163"/>
         <source>1 warning</source>
         <translation>1 个警告</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="134"/>
+        <location filename="../../gui/network/summary_panel.py" line="163"/>
         <source>%1 warnings</source>
         <translation>%1 个警告</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="146"/>
+        <location filename="../../gui/network/summary_panel.py" line="175"/>
         <source>No problems found.</source>
         <translation>未发现问题。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="172"/>
+        <location filename="../../gui/network/summary_panel.py" line="201"/>
         <source>Memory (batch %1): unknown until the shapes fit</source>
         <translation>内存（批大小 %1）：形状匹配之前未知</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="175"/>
+        <location filename="../../gui/network/summary_panel.py" line="204"/>
         <source>Memory (batch %1): forward %2, training step %3</source>
         <translation>内存（批大小 %1）：前向 %2，训练步 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="194"/>
-        <location filename="../../gui/network/summary_panel.py" line="206"/>
+        <location filename="../../gui/network/summary_panel.py" line="223"/>
+        <location filename="../../gui/network/summary_panel.py" line="235"/>
         <source>Use the shape of %1</source>
         <translation>使用 %1 的形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="217"/>
+        <location filename="../../gui/network/summary_panel.py" line="246"/>
         <source>Normalize the input (mean %1)</source>
         <translation>归一化输入(均值 %1)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="234"/>
+        <location filename="../../gui/network/summary_panel.py" line="263"/>
         <source>Normalize the input</source>
         <translation>归一化输入</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="247"/>
+        <location filename="../../gui/network/summary_panel.py" line="276"/>
         <source>expected 1 to 6 integers ≥ 1 separated by commas, e.g. 1, 28, 28</source>
         <translation>应为 1 到 6 个 ≥ 1 的整数，以逗号分隔，例如 1, 28, 28</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="258"/>
+        <location filename="../../gui/network/summary_panel.py" line="287"/>
         <source>Set input shape</source>
         <translation>设置输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="264"/>
+        <location filename="../../gui/network/summary_panel.py" line="293"/>
         <source>Set number of classes</source>
         <translation>设置类别数</translation>
     </message>
@@ -2487,22 +2527,22 @@ Not added:
 <context>
     <name>TemplateDialog</name>
     <message>
-        <location filename="../../gui/dialogs/template.py" line="29"/>
+        <location filename="../../gui/dialogs/template.py" line="27"/>
         <source>New from Template</source>
         <translation>从模板新建</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/template.py" line="33"/>
+        <location filename="../../gui/dialogs/template.py" line="31"/>
         <source>Templates</source>
         <translation>模板</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/template.py" line="39"/>
+        <location filename="../../gui/dialogs/template.py" line="37"/>
         <source>The template&apos;s PyTorch code</source>
         <translation>模板的 PyTorch 代码</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/template.py" line="72"/>
+        <location filename="../../gui/dialogs/template.py" line="73"/>
         <source>&lt;b&gt;%1&lt;/b&gt; — %2&lt;br&gt;%3 layers · %4 parameters · input %5 → output %6</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; — %2&lt;br&gt;%3 层 · %4 个参数 · 输入 %5 → 输出 %6</translation>
     </message>
@@ -2510,127 +2550,127 @@ Not added:
 <context>
     <name>TensorInspector</name>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="85"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="87"/>
         <source>Mean</source>
         <translation>均值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="85"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="87"/>
         <source>Std</source>
         <translation>标准差</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="86"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="88"/>
         <source>Min</source>
         <translation>最小值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="86"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="88"/>
         <source>Max</source>
         <translation>最大值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="87"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="89"/>
         <source>L2 norm</source>
         <translation>L2 范数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="87"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="89"/>
         <source>Last gradient norm</source>
         <translation>最近一次梯度范数</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="96"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="98"/>
         <source>Histogram of the values</source>
         <translation>数值直方图</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="101"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="103"/>
         <source>Histogram of the values (%1 bins)</source>
         <translation>数值直方图（%1 个区间）</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="118"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="120"/>
         <source>Filters as images</source>
         <translation>以图像显示的卷积核</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="131"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="133"/>
         <source>Values as a heat map</source>
         <translation>以热力图显示的数值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="198"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="204"/>
         <source>%1 · %2 value · %3 · %4</source>
         <translation>%1 · %2 个值 · %3 · %4</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="199"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="205"/>
         <source>%1 · %2 values · %3 · %4</source>
         <translation>%1 · %2 个值 · %3 · %4</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="247"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="253"/>
         <source>%1 NaN and %2 infinite values are left out of the statistics</source>
         <translation>统计中略去了 %1 个 NaN 和 %2 个无穷值</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="268"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="274"/>
         <source>%1 filters, each averaged over its input channels and scaled on its own</source>
         <translation>%1 个卷积核，各自在输入通道上取平均并单独缩放</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="271"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="277"/>
         <source> (first %1 of %2)</source>
         <translation>（共 %2 个，显示前 %1 个）</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="283"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="289"/>
         <source> (averaged down to %1 × %2)</source>
         <translation>（平均缩减为 %1 × %2）</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="135"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="137"/>
         <source>output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="136"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="138"/>
         <source>input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="178"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="182"/>
         <source>Select a parameter or buffer</source>
         <translation>选择一个参数或缓冲区</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="193"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="199"/>
         <source>No tensor of this name in the model.</source>
         <translation>模型中没有该名称的张量。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="226"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="232"/>
         <source>A meta tensor has a shape but no values.</source>
         <translation>meta 张量只有形状，没有数值。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="228"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="234"/>
         <source>Empty tensor.</source>
         <translation>空张量。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="230"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="236"/>
         <source>Not a floating-point tensor: no histogram.</source>
         <translation>不是浮点张量：无直方图。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="232"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="238"/>
         <source>Complex tensor: statistics of the magnitudes.</source>
         <translation>复数张量：统计的是模长。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/tensor_inspector.py" line="281"/>
+        <location filename="../../gui/inspect/tensor_inspector.py" line="287"/>
         <source>rows: outputs, columns: inputs; colours centred at 0</source>
         <translation>行：输出，列：输入；颜色以 0 为中心</translation>
     </message>
@@ -2638,132 +2678,132 @@ Not added:
 <context>
     <name>TrainingController</name>
     <message>
-        <location filename="../../gui/controllers/training.py" line="196"/>
+        <location filename="../../gui/controllers/training.py" line="190"/>
         <source>The network cannot run yet: %1</source>
         <translation>网络还无法运行：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="203"/>
+        <location filename="../../gui/controllers/training.py" line="197"/>
         <source>Choose an image folder first.</source>
         <translation>请先选择一个图像文件夹。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="209"/>
+        <location filename="../../gui/controllers/training.py" line="203"/>
         <source>The network takes input %1, but the rows of %2 have %3 features.</source>
         <translation>网络的输入是 %1,但 %2 的每行有 %3 个特征。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="211"/>
+        <location filename="../../gui/controllers/training.py" line="205"/>
         <source>The network takes input %1, but %2 images are %3.</source>
         <translation>网络的输入为 %1，但 %2 的图像是 %3。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="245"/>
+        <location filename="../../gui/controllers/training.py" line="239"/>
         <source>Run %1 · %2, lr %3</source>
         <translation>运行 %1 · %2，学习率 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="267"/>
+        <location filename="../../gui/controllers/training.py" line="261"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="306"/>
+        <location filename="../../gui/controllers/training.py" line="303"/>
         <source>Weights reset: the network is untrained.</source>
         <translation>权重已重置：网络处于未训练状态。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="320"/>
+        <location filename="../../gui/controllers/training.py" line="319"/>
         <source>%1, epoch %2</source>
         <translation>%1，第 %2 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="325"/>
+        <location filename="../../gui/controllers/training.py" line="324"/>
         <source>Using the weights of epoch %1 (validation accuracy %2).</source>
         <translation>正在使用第 %1 轮的权重（验证准确率 %2）。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="335"/>
+        <location filename="../../gui/controllers/training.py" line="334"/>
         <source>Use best epoch (%1, val acc %2)</source>
         <translation>使用最佳轮次（%1，验证准确率 %2）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="377"/>
+        <location filename="../../gui/controllers/training.py" line="378"/>
         <source>The evaluation could not run: %1</source>
         <translation>无法运行评估：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="428"/>
+        <location filename="../../gui/controllers/training.py" line="433"/>
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="440"/>
+        <location filename="../../gui/controllers/training.py" line="445"/>
         <source>%1 is ready.</source>
         <translation>%1 已就绪。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="459"/>
+        <location filename="../../gui/controllers/training.py" line="467"/>
         <source>A run is going on.</source>
         <translation>有一次运行正在进行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="461"/>
+        <location filename="../../gui/controllers/training.py" line="469"/>
         <source>Add a few labelled drawings first.</source>
         <translation>请先添加几个已标注的手写样本。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="476"/>
+        <location filename="../../gui/controllers/training.py" line="484"/>
         <source>Fine-tune on %1 drawn examples</source>
         <translation>在 %1 个手写样本上微调</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="518"/>
+        <location filename="../../gui/controllers/training.py" line="532"/>
         <source>The target is a number (a regression): training with the %1 loss.</source>
         <translation>目标是数值(回归):使用 %1 损失训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="554"/>
+        <location filename="../../gui/controllers/training.py" line="580"/>
         <source>Training on %1 (%2 images)…</source>
         <translation>正在 %1 上训练（%2 张图像）…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="630"/>
+        <location filename="../../gui/controllers/training.py" line="659"/>
         <source>Finished: validation R² %1 after %2 epochs.</source>
         <translation>完成:%2 轮后验证 R² 为 %1。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="635"/>
+        <location filename="../../gui/controllers/training.py" line="664"/>
         <source>%1 Training log: %2</source>
         <translation>%1 训练日志：%2</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="645"/>
+        <location filename="../../gui/controllers/training.py" line="674"/>
         <source>%1. Start (F5) continues this run where it stopped.</source>
         <translation>%1。开始 (F5) 将从停止处继续本次运行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="653"/>
+        <location filename="../../gui/controllers/training.py" line="682"/>
         <source>Training log: %1</source>
         <translation>训练日志：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="542"/>
+        <location filename="../../gui/controllers/training.py" line="558"/>
         <source>Epoch %1, step %2: loss %3</source>
         <translation>第 %1 轮，第 %2 步：损失 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="155"/>
+        <location filename="../../gui/controllers/training.py" line="143"/>
         <source>Trained weights from %1.</source>
         <translation>来自 %1 的训练权重。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="562"/>
+        <location filename="../../gui/controllers/training.py" line="588"/>
         <source>Paused at epoch %1, step %2.</source>
         <translation>已暂停于第 %1 轮，第 %2 步。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="631"/>
+        <location filename="../../gui/controllers/training.py" line="660"/>
         <source>Finished: validation accuracy %1 after %2 epochs.</source>
         <translation>完成：%2 轮后验证集准确率为 %1。</translation>
     </message>
@@ -2876,178 +2916,178 @@ Not added:
         <translation>验证损失连续这么多轮没有改善时提前停止（关闭：运行所有轮次）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="140"/>
+        <location filename="../../gui/training/panel.py" line="143"/>
         <source>Fresh weights (else continue)</source>
         <translation>全新权重（否则继续训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="141"/>
+        <location filename="../../gui/training/panel.py" line="144"/>
         <source>Start the run from newly initialised weights instead of continuing from the current ones</source>
         <translation>从重新初始化的权重开始本次运行，而不是在当前权重上继续</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="145"/>
+        <location filename="../../gui/training/panel.py" line="148"/>
         <source>Start (F5)</source>
         <translation>开始 (F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="147"/>
-        <location filename="../../gui/training/panel.py" line="413"/>
+        <location filename="../../gui/training/panel.py" line="150"/>
+        <location filename="../../gui/training/panel.py" line="429"/>
         <source>Pause (F6)</source>
         <translation>暂停 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="149"/>
+        <location filename="../../gui/training/panel.py" line="152"/>
         <source>Stop (Shift+F5)</source>
         <translation>停止 (Shift+F5)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="151"/>
+        <location filename="../../gui/training/panel.py" line="154"/>
         <source>Reset weights</source>
         <translation>重置权重</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="155"/>
+        <location filename="../../gui/training/panel.py" line="158"/>
         <source>Put the weights of the run&apos;s epoch with the lowest validation loss into the network</source>
         <translation>将本次运行中验证损失最低的轮次的权重放入网络</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="162"/>
+        <location filename="../../gui/training/panel.py" line="165"/>
         <source>Not trained yet.</source>
         <translation>尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="170"/>
+        <location filename="../../gui/training/panel.py" line="173"/>
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="171"/>
+        <location filename="../../gui/training/panel.py" line="174"/>
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="172"/>
+        <location filename="../../gui/training/panel.py" line="175"/>
         <source>Image size</source>
         <translation>图像尺寸</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="173"/>
+        <location filename="../../gui/training/panel.py" line="176"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="174"/>
+        <location filename="../../gui/training/panel.py" line="177"/>
         <source>Colour</source>
         <translation>颜色</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="175"/>
+        <location filename="../../gui/training/panel.py" line="178"/>
         <source>Table</source>
         <translation>表格</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="176"/>
+        <location filename="../../gui/training/panel.py" line="179"/>
         <source>Target</source>
         <translation>目标</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="177"/>
+        <location filename="../../gui/training/panel.py" line="180"/>
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="179"/>
+        <location filename="../../gui/training/panel.py" line="182"/>
         <source>Validation share</source>
         <translation>验证集比例</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="180"/>
+        <location filename="../../gui/training/panel.py" line="183"/>
         <source>Augmentation</source>
         <translation>数据增强</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="181"/>
+        <location filename="../../gui/training/panel.py" line="184"/>
         <source>Pen effects</source>
         <translation>笔迹效果</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="182"/>
+        <location filename="../../gui/training/panel.py" line="185"/>
         <source>Loss</source>
         <translation>损失函数</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="183"/>
+        <location filename="../../gui/training/panel.py" line="186"/>
         <source>Optimizer</source>
         <translation>优化器</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="184"/>
+        <location filename="../../gui/training/panel.py" line="187"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="185"/>
+        <location filename="../../gui/training/panel.py" line="188"/>
         <source>Weight decay</source>
         <translation>权重衰减</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="186"/>
+        <location filename="../../gui/training/panel.py" line="189"/>
         <source>Batch size</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="187"/>
+        <location filename="../../gui/training/panel.py" line="190"/>
         <source>Epochs</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="188"/>
+        <location filename="../../gui/training/panel.py" line="191"/>
         <source>Early stopping</source>
         <translation>提前停止</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="189"/>
+        <location filename="../../gui/training/panel.py" line="192"/>
         <source>LR schedule</source>
         <translation>学习率调度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="190"/>
+        <location filename="../../gui/training/panel.py" line="193"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="191"/>
+        <location filename="../../gui/training/panel.py" line="194"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="193"/>
+        <location filename="../../gui/training/panel.py" line="196"/>
         <source>Training log</source>
         <translation>训练日志</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="314"/>
+        <location filename="../../gui/training/panel.py" line="317"/>
         <source>Image folder (one sub-folder per class)</source>
         <translation>图像文件夹（每个类别一个子文件夹）</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="321"/>
+        <location filename="../../gui/training/panel.py" line="324"/>
         <source>CSV table (one row per example)</source>
         <translation>CSV 表格(每行一个样本)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="322"/>
+        <location filename="../../gui/training/panel.py" line="325"/>
         <source>CSV tables (*.csv);;All files (*)</source>
         <translation>CSV 表格 (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="413"/>
+        <location filename="../../gui/training/panel.py" line="429"/>
         <source>Resume (F6)</source>
         <translation>继续 (F6)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/panel.py" line="455"/>
+        <location filename="../../gui/training/panel.py" line="471"/>
         <source>Epoch %1/%2 · step %3/%4 · %5 samples/s · %6 elapsed · %7 left</source>
         <translation>第 %1/%2 轮 · 第 %3/%4 步 · %5 样本/秒 · 已用 %6 · 剩余 %7</translation>
     </message>
@@ -3055,118 +3095,118 @@ Not added:
 <context>
     <name>TrainingPlots</name>
     <message>
-        <location filename="../../gui/training/plots.py" line="133"/>
+        <location filename="../../gui/training/plots.py" line="152"/>
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="134"/>
-        <location filename="../../gui/training/plots.py" line="141"/>
+        <location filename="../../gui/training/plots.py" line="153"/>
+        <location filename="../../gui/training/plots.py" line="160"/>
         <source>step</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="135"/>
-        <location filename="../../gui/training/plots.py" line="236"/>
+        <location filename="../../gui/training/plots.py" line="154"/>
+        <location filename="../../gui/training/plots.py" line="295"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="136"/>
+        <location filename="../../gui/training/plots.py" line="155"/>
         <source>epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="140"/>
+        <location filename="../../gui/training/plots.py" line="159"/>
         <source>learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="151"/>
+        <location filename="../../gui/training/plots.py" line="170"/>
         <source>batch loss</source>
         <translation>批损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="152"/>
+        <location filename="../../gui/training/plots.py" line="172"/>
         <source>smoothed</source>
         <translation>平滑后</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="154"/>
+        <location filename="../../gui/training/plots.py" line="175"/>
         <source>train loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
         <location filename="../../gui/training/plot_readout.py" line="79"/>
-        <location filename="../../gui/training/plots.py" line="156"/>
+        <location filename="../../gui/training/plots.py" line="177"/>
         <source>val loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="157"/>
-        <location filename="../../gui/training/plots.py" line="240"/>
+        <location filename="../../gui/training/plots.py" line="178"/>
+        <location filename="../../gui/training/plots.py" line="299"/>
         <source>train acc</source>
         <translation>训练准确率</translation>
     </message>
     <message>
         <location filename="../../gui/training/plot_readout.py" line="81"/>
-        <location filename="../../gui/training/plots.py" line="159"/>
-        <location filename="../../gui/training/plots.py" line="242"/>
+        <location filename="../../gui/training/plots.py" line="180"/>
+        <location filename="../../gui/training/plots.py" line="301"/>
         <source>val acc</source>
         <translation>验证准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="117"/>
+        <location filename="../../gui/training/plots.py" line="134"/>
         <source>Loss and accuracy curves</source>
         <translation>损失与准确率曲线</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="172"/>
+        <location filename="../../gui/training/plots.py" line="199"/>
         <source>Log scale</source>
         <translation>对数坐标</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="174"/>
+        <location filename="../../gui/training/plots.py" line="201"/>
         <source>Logarithmic y axis on the loss and learning-rate plots</source>
         <translation>损失图和学习率图的 y 轴使用对数刻度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="178"/>
+        <location filename="../../gui/training/plots.py" line="205"/>
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="181"/>
+        <location filename="../../gui/training/plots.py" line="208"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="186"/>
+        <location filename="../../gui/training/plots.py" line="213"/>
         <source>Point under the pointer</source>
         <translation>指针下的点</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="236"/>
+        <location filename="../../gui/training/plots.py" line="295"/>
         <source>R²</source>
         <translation>R²</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="239"/>
+        <location filename="../../gui/training/plots.py" line="298"/>
         <source>train R²</source>
         <translation>训练 R²</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="241"/>
+        <location filename="../../gui/training/plots.py" line="300"/>
         <source>val R²</source>
         <translation>验证 R²</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="340"/>
+        <location filename="../../gui/training/plots.py" line="414"/>
         <source>run %1</source>
         <translation>运行 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="359"/>
+        <location filename="../../gui/training/plots.py" line="437"/>
         <source>Could not write %1</source>
         <translation>无法写入 %1</translation>
     </message>
@@ -3196,34 +3236,34 @@ Not added:
         <translation>%1，第 %2 轮：%3 %4</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="503"/>
+        <location filename="../../gui/training/plots.py" line="581"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="504"/>
+        <location filename="../../gui/training/plots.py" line="582"/>
         <source>Could not write %1:
 %2</source>
         <translation>无法写入 %1：
 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="508"/>
+        <location filename="../../gui/training/plots.py" line="586"/>
         <source>Export plots as PNG</source>
         <translation>将图表导出为 PNG</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="508"/>
+        <location filename="../../gui/training/plots.py" line="586"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="515"/>
+        <location filename="../../gui/training/plots.py" line="593"/>
         <source>Export curves as CSV</source>
         <translation>将曲线导出为 CSV</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="515"/>
+        <location filename="../../gui/training/plots.py" line="593"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
@@ -3231,18 +3271,18 @@ Not added:
 <context>
     <name>TrainingWorker</name>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="80"/>
+        <location filename="../../gui/controllers/training_worker.py" line="84"/>
         <source>training stopped by an unexpected error: %1</source>
         <translation>训练因意外错误而停止：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="171"/>
-        <location filename="../../gui/controllers/training_worker.py" line="205"/>
+        <location filename="../../gui/controllers/training_worker.py" line="175"/>
+        <location filename="../../gui/controllers/training_worker.py" line="210"/>
         <source>evaluation failed: %1</source>
         <translation>评估失败：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training_worker.py" line="230"/>
+        <location filename="../../gui/controllers/training_worker.py" line="235"/>
         <source>loading %1 failed: %2</source>
         <translation>加载 %1 失败：%2</translation>
     </message>
@@ -3250,32 +3290,32 @@ Not added:
 <context>
     <name>TryPanel</name>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="208"/>
+        <location filename="../../gui/inspect/try_image.py" line="200"/>
         <source>Open Image…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="210"/>
+        <location filename="../../gui/inspect/try_image.py" line="202"/>
         <source>Paste</source>
         <translation>粘贴</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="212"/>
+        <location filename="../../gui/inspect/try_image.py" line="204"/>
         <source>Paste an image from the clipboard (Ctrl+V)</source>
         <translation>从剪贴板粘贴图像(Ctrl+V)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="219"/>
+        <location filename="../../gui/inspect/try_image.py" line="211"/>
         <source>The image exactly as the network receives it</source>
         <translation>网络实际接收到的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="223"/>
+        <location filename="../../gui/inspect/try_image.py" line="215"/>
         <source>Show saliency</source>
         <translation>显示显著性</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="225"/>
+        <location filename="../../gui/inspect/try_image.py" line="217"/>
         <source>Where a change of the input would change the top class most</source>
         <translation>输入在哪些位置变化时，对最高得分类别的影响最大</translation>
     </message>
@@ -3295,98 +3335,98 @@ Not added:
         <translation>网络接受 %1 个输入,但表格每行产生 %2 个特征:请在该表格上重新训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="206"/>
+        <location filename="../../gui/inspect/try_image.py" line="198"/>
         <source>Try an image: open, drop or paste one</source>
         <translation>试用图像：打开、拖放或粘贴一张</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="350"/>
+        <location filename="../../gui/inspect/try_image.py" line="345"/>
         <source>Train the network on the table first: the form needs its columns.</source>
         <translation>请先在表格上训练网络:表单需要它的列。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="353"/>
+        <location filename="../../gui/inspect/try_image.py" line="348"/>
         <source>This network takes %1 inputs: neither an image (1 or 3 channels × height × width) nor a table row.</source>
         <translation>该网络的输入为 %1:既不是图像(1 或 3 通道 × 高 × 宽)也不是表格行。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="372"/>
+        <location filename="../../gui/inspect/try_image.py" line="367"/>
         <source>The network is training: try it when the run pauses or ends.</source>
         <translation>网络正在训练:请在训练暂停或结束后试用。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="374"/>
+        <location filename="../../gui/inspect/try_image.py" line="369"/>
         <source>No trained network yet: train it first (F5) or load weights, then try it here.</source>
         <translation>还没有训练好的网络:请先训练(F5)或加载权重,然后在这里试用。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="377"/>
+        <location filename="../../gui/inspect/try_image.py" line="372"/>
         <source>These weights are untrained: the answers mean nothing yet.</source>
         <translation>这些权重尚未训练:结果还没有意义。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="398"/>
+        <location filename="../../gui/inspect/try_image.py" line="395"/>
         <source>Open Image</source>
         <translation>打开图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="399"/>
+        <location filename="../../gui/inspect/try_image.py" line="396"/>
         <source>Images (%1);;All files (*)</source>
         <translation>图像 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="420"/>
+        <location filename="../../gui/inspect/try_image.py" line="419"/>
         <source>the pasted image</source>
         <translation>粘贴的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="425"/>
+        <location filename="../../gui/inspect/try_image.py" line="424"/>
         <source>The clipboard holds no image.</source>
         <translation>剪贴板中没有图像。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="433"/>
+        <location filename="../../gui/inspect/try_image.py" line="432"/>
         <source>%1 cannot be read as an image.</source>
         <translation>无法将 %1 读取为图像。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="460"/>
+        <location filename="../../gui/inspect/try_image.py" line="470"/>
         <source>Drop an image here, open one or paste one (Ctrl+V).</source>
         <translation>把图像拖到这里、打开一张或粘贴一张(Ctrl+V)。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="484"/>
+        <location filename="../../gui/inspect/try_image.py" line="494"/>
         <source>%1 (%2×%3 pixels) as the network receives it: %4×%5, %6, %7.</source>
         <translation>%1(%2×%3 像素)在网络中的样子:%4×%5,%6,%7。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="486"/>
+        <location filename="../../gui/inspect/try_image.py" line="496"/>
         <source>in colour</source>
         <translation>彩色</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="486"/>
+        <location filename="../../gui/inspect/try_image.py" line="496"/>
         <source>in grey</source>
         <translation>灰度</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="487"/>
+        <location filename="../../gui/inspect/try_image.py" line="497"/>
         <source>centre cropped</source>
         <translation>中心裁剪</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="487"/>
+        <location filename="../../gui/inspect/try_image.py" line="497"/>
         <source>resized to fit</source>
         <translation>缩放适配</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="500"/>
-        <location filename="../../gui/inspect/try_table.py" line="141"/>
+        <location filename="../../gui/inspect/try_image.py" line="510"/>
+        <location filename="../../gui/inspect/try_table.py" line="144"/>
         <source>The network cannot take this input: %1</source>
         <translation>网络无法接受这个输入:%1</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="541"/>
+        <location filename="../../gui/inspect/try_image.py" line="551"/>
         <source>the dropped image</source>
         <translation>拖入的图像</translation>
     </message>
@@ -3411,12 +3451,12 @@ Not added:
         <translation>填写表格的一行以预测 %1:</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="584"/>
+        <location filename="../../gui/inspect/try_image.py" line="594"/>
         <source>Predicted %1: %2</source>
         <translation>预测的 %1:%2</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="591"/>
+        <location filename="../../gui/inspect/try_image.py" line="601"/>
         <source>… and %1 more classes</source>
         <translation>… 以及另外 %1 个类别</translation>
     </message>
@@ -3424,12 +3464,12 @@ Not added:
 <context>
     <name>WeightsController</name>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="43"/>
+        <location filename="../../gui/controllers/weights.py" line="28"/>
         <source>Export untrained weights?</source>
         <translation>导出未训练的权重？</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="44"/>
+        <location filename="../../gui/controllers/weights.py" line="29"/>
         <source>This network has not been trained, and no weights were loaded into it. The file would hold its random initial weights, whose outputs mean nothing yet.
 
 Train it (F5) or load weights first, or export the initial weights anyway.</source>
@@ -3438,89 +3478,89 @@ Train it (F5) or load weights first, or export the initial weights anyway.</sour
 请先训练 (F5) 或加载权重，或者仍然导出初始权重。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="51"/>
+        <location filename="../../gui/controllers/weights.py" line="36"/>
         <source>Export Anyway</source>
         <translation>仍然导出</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="85"/>
+        <location filename="../../gui/controllers/weights.py" line="75"/>
         <source>PyTorch weights (*.pth *.pt)</source>
         <translation>PyTorch 权重 (*.pth *.pt)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="93"/>
+        <location filename="../../gui/controllers/weights.py" line="83"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="94"/>
+        <location filename="../../gui/controllers/weights.py" line="84"/>
         <source>Stop the run first: the weights are changing.</source>
         <translation>请先停止本次运行：权重正在变化。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="109"/>
-        <location filename="../../gui/controllers/weights.py" line="159"/>
-        <location filename="../../gui/controllers/weights.py" line="197"/>
-        <location filename="../../gui/controllers/weights.py" line="203"/>
+        <location filename="../../gui/controllers/weights.py" line="99"/>
+        <location filename="../../gui/controllers/weights.py" line="153"/>
+        <location filename="../../gui/controllers/weights.py" line="195"/>
+        <location filename="../../gui/controllers/weights.py" line="201"/>
         <source>Cannot export</source>
         <translation>无法导出</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="110"/>
+        <location filename="../../gui/controllers/weights.py" line="100"/>
         <source>The shapes do not fit together yet:
 %1</source>
         <translation>形状尚不匹配：
 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="125"/>
+        <location filename="../../gui/controllers/weights.py" line="117"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="136"/>
+        <location filename="../../gui/controllers/weights.py" line="128"/>
         <source>%1 could not be written: %2. The file that was there is unchanged.</source>
         <translation>无法写入 %1：%2。原有文件保持不变。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="148"/>
+        <location filename="../../gui/controllers/weights.py" line="140"/>
         <source>Export Python code</source>
         <translation>导出 Python 代码</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="149"/>
-        <location filename="../../gui/controllers/weights.py" line="183"/>
+        <location filename="../../gui/controllers/weights.py" line="141"/>
+        <location filename="../../gui/controllers/weights.py" line="179"/>
         <source>Python (*.py)</source>
         <translation>Python (*.py)</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="161"/>
+        <location filename="../../gui/controllers/weights.py" line="155"/>
         <source>Wrote %1</source>
         <translation>已写入 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="167"/>
+        <location filename="../../gui/controllers/weights.py" line="161"/>
         <source>Export weights</source>
         <translation>导出权重</translation>
     </message>
     <message>
+        <location filename="../../gui/controllers/weights.py" line="169"/>
         <location filename="../../gui/controllers/weights.py" line="173"/>
-        <location filename="../../gui/controllers/weights.py" line="177"/>
         <source>Cannot export weights</source>
         <translation>无法导出权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="178"/>
+        <location filename="../../gui/controllers/weights.py" line="174"/>
         <source>Wrote %1 (plain state_dict)</source>
         <translation>已写入 %1（纯 state_dict）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="182"/>
+        <location filename="../../gui/controllers/weights.py" line="178"/>
         <source>Export training script</source>
         <translation>导出训练脚本</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="204"/>
+        <location filename="../../gui/controllers/weights.py" line="202"/>
         <source>Wrote %1 — run it with python or torchrun</source>
         <translation>已写入 %1 — 可用 python 或 torchrun 运行</translation>
     </message>
@@ -3530,13 +3570,13 @@ Train it (F5) or load weights first, or export the initial weights anyway.</sour
         <translation>导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="221"/>
-        <location filename="../../gui/controllers/weights.py" line="228"/>
+        <location filename="../../gui/controllers/weights.py" line="223"/>
+        <location filename="../../gui/controllers/weights.py" line="230"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="235"/>
+        <location filename="../../gui/controllers/weights.py" line="237"/>
         <source>
 
 Note: these weights are untrained.</source>
@@ -3545,80 +3585,80 @@ Note: these weights are untrained.</source>
 注意：这些权重尚未训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="236"/>
+        <location filename="../../gui/controllers/weights.py" line="238"/>
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="244"/>
+        <location filename="../../gui/controllers/weights.py" line="246"/>
         <source>Save checkpoint</source>
         <translation>保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="251"/>
-        <location filename="../../gui/controllers/weights.py" line="262"/>
+        <location filename="../../gui/controllers/weights.py" line="255"/>
+        <location filename="../../gui/controllers/weights.py" line="267"/>
         <source>Cannot save checkpoint</source>
         <translation>无法保存检查点</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="263"/>
+        <location filename="../../gui/controllers/weights.py" line="268"/>
         <source>Wrote %1 (full checkpoint)</source>
         <translation>已写入 %1（完整检查点）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="266"/>
+        <location filename="../../gui/controllers/weights.py" line="271"/>
         <source>Load weights into this network</source>
         <translation>将权重加载到此网络</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="277"/>
-        <location filename="../../gui/controllers/weights.py" line="290"/>
-        <location filename="../../gui/controllers/weights.py" line="300"/>
+        <location filename="../../gui/controllers/weights.py" line="284"/>
+        <location filename="../../gui/controllers/weights.py" line="302"/>
+        <location filename="../../gui/controllers/weights.py" line="312"/>
         <source>Cannot load weights</source>
         <translation>无法加载权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="284"/>
+        <location filename="../../gui/controllers/weights.py" line="293"/>
         <source>Weights hold NaN or infinity</source>
         <translation>权重含有 NaN 或无穷大</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="285"/>
+        <location filename="../../gui/controllers/weights.py" line="294"/>
         <source>%1 holds NaN or infinite values in %2. The network&apos;s outputs will not be numbers until it is trained again or other weights are loaded.</source>
         <translation>%1 的 %2 中含有 NaN 或无穷大的值。在重新训练或加载其他权重之前，网络的输出都不是有效数字。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="305"/>
+        <location filename="../../gui/controllers/weights.py" line="318"/>
         <source>Loaded all %1 tensors from %2</source>
         <translation>已从 %2 加载全部 %1 个张量</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="309"/>
+        <location filename="../../gui/controllers/weights.py" line="322"/>
         <source>Loaded %1 matching tensors from %2; %3 left as they were</source>
         <translation>已从 %2 加载 %1 个匹配的张量；%3 个保持不变</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="314"/>
+        <location filename="../../gui/controllers/weights.py" line="327"/>
         <source>Open checkpoint or weights</source>
         <translation>打开检查点或权重</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="323"/>
+        <location filename="../../gui/controllers/weights.py" line="338"/>
         <source>Cannot open %1</source>
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="344"/>
+        <location filename="../../gui/controllers/weights.py" line="359"/>
         <source>Opened checkpoint %1</source>
         <translation>已打开检查点 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="359"/>
+        <location filename="../../gui/controllers/weights.py" line="374"/>
         <source>Open %1</source>
         <translation>打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/weights.py" line="360"/>
+        <location filename="../../gui/controllers/weights.py" line="375"/>
         <source>These weights do not fit the current network. Open them as a new network?
 
 %1</source>
