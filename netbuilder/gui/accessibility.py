@@ -5,7 +5,8 @@ where that is cheap; this module covers the rest: a control still without a name
 what a sighted person reads beside it — its buddy QLabel, its QFormLayout row label, its
 button text, its group box title, its tooltip or its placeholder. ``name_unnamed`` does it for
 a built window; ``install`` adds an application-wide filter that does it for each widget as it
-is shown, so that panels rebuilt later (Properties) and new dialogs are covered too.
+is shown, so that panels rebuilt later (Properties) and new dialogs are covered too; while a
+run trains it may step aside (``suspend``/``resume``, see ``quiet_run``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSlider,
     QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QDockWidget,
     QFormLayout,
@@ -263,6 +265,7 @@ class Namer(QObject):
 
 
 _namer: Namer | None = None
+_suspended = False
 
 
 def install(app: QCoreApplication) -> Namer:
@@ -272,3 +275,26 @@ def install(app: QCoreApplication) -> Namer:
         _namer = Namer()
         app.installEventFilter(_namer)
     return _namer
+
+
+def suspend(app: QCoreApplication) -> None:
+    """Stop watching every event of the app (a thousand a second while a run trains, each
+    taking the interpreter lock the training thread needs) while no assistive technology
+    listens; ``resume`` names what was shown meanwhile."""
+    global _suspended
+    if _namer is None or _suspended or QAccessible.isActive():
+        return
+    _suspended = True
+    app.removeEventFilter(_namer)
+
+
+def resume(app: QApplication) -> None:
+    """Watch again, and name the controls shown while suspended (windows and dialogs too)."""
+    global _suspended
+    if _namer is None or not _suspended:
+        return
+    _suspended = False
+    app.installEventFilter(_namer)
+    for window in app.topLevelWidgets():
+        if window.isVisible():
+            name_unnamed(window)

@@ -5,12 +5,23 @@ passes under the pointer takes the wheel and its value changes unnoticed (Epochs
 1 while a person scrolled the Training panel). The usual Qt fix: such fields take focus only by
 click or Tab (Qt.StrongFocus), and an application-wide event filter sends the wheel of an
 unfocused field to the scroll area around it instead.
+
+An application-wide filter sees every event of the app in Python (a thousand a second while a
+run trains, each taking the interpreter lock the training thread needs): while a run goes on
+(``quiet_run``), ``suspend`` moves the guard onto each field that exists, and ``resume`` puts
+it back on the application.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QWidget,
+)
 
 GUARDED = (QAbstractSpinBox, QComboBox)
 
@@ -38,6 +49,7 @@ def _scroll_area_around(widget: QWidget) -> QAbstractScrollArea | None:
 
 
 _guard: WheelGuard | None = None
+_suspended = False
 
 
 def install(app: QCoreApplication) -> WheelGuard:
@@ -47,3 +59,30 @@ def install(app: QCoreApplication) -> WheelGuard:
         _guard = WheelGuard()
         app.installEventFilter(_guard)
     return _guard
+
+
+def _fields(app: QApplication) -> list[QWidget]:
+    return [widget for widget in app.allWidgets() if isinstance(widget, GUARDED)]
+
+
+def suspend(app: QApplication) -> None:
+    """Guard each field that exists by a filter of its own, instead of the whole app (fields
+    made from now until ``resume`` are not guarded)."""
+    global _suspended
+    if _guard is None or _suspended:
+        return
+    _suspended = True
+    for field in _fields(app):
+        field.installEventFilter(_guard)
+    app.removeEventFilter(_guard)
+
+
+def resume(app: QApplication) -> None:
+    """Guard every field again through the application."""
+    global _suspended
+    if _guard is None or not _suspended:
+        return
+    _suspended = False
+    for field in _fields(app):
+        field.removeEventFilter(_guard)
+    app.installEventFilter(_guard)

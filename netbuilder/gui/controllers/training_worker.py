@@ -32,6 +32,7 @@ from netbuilder.core.training import (
     evaluate,
     evaluate_regression,
 )
+from netbuilder.gui import quiet_run
 from netbuilder.gui.text import fill
 
 BUNDLE_SECONDS = 0.05
@@ -292,12 +293,15 @@ def start_in_thread(worker: QObject, parent: QObject) -> QThread:
     The worker is a Python-owned object: it is released from the GUI thread once the thread
     has finished (deleting it with ``deleteLater`` on the worker thread, while Python still
     holds it, crashed the process in a check). Keep the returned thread referenced until its
-    ``finished``, then ``deleteLater`` it.
+    ``finished``, then ``deleteLater`` it. Until it has finished, the application-wide
+    Python event filters step aside (``quiet_run``): they would take the interpreter lock
+    for every event of the window.
     """
     thread = QThread(parent)
     thread.setObjectName("netbuilder-training")
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
     worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+    quiet_run.hold(thread)  # the app-wide event filters step aside while it runs
     thread.start()
     return thread
