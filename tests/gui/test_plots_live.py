@@ -113,3 +113,18 @@ def test_legends_are_kept_as_pixmaps(plots):
         for sample, label in legend.items:
             assert sample.cacheMode() == cached
             assert label.cacheMode() == cached
+
+
+def test_the_lr_curve_follows_at_a_lower_rate_and_catches_up_when_points_stop(plots):
+    plots.add_batches(*falling(1, 30))
+    plots.redraw()  # the first frame of a run draws every curve
+    assert plots.counts()["lr"] == 30
+    plots.add_batches(*falling(31, 30))
+    plots.redraw()  # within LR_SECONDS of the last: the loss moves on, the lr waits
+    assert plots.counts()["batch_loss"] == 60
+    assert plots.counts()["lr"] == 30
+    plots.redraw()  # no new points: the lr catches up at once
+    assert plots.counts()["lr"] == 60
+    x, y = plots.curve_data("lr")
+    assert x.tolist() == list(range(1, 61))
+    assert y.tolist() == [1e-3] * 60

@@ -138,6 +138,7 @@ def test_after_a_run_the_curves_hold_the_whole_history(plots):
             epoch = steps[chunk][-1] // per_epoch or 1
             plots.add_epoch(epoch, epoch * per_epoch, 1.0 / epoch, 1.1 / epoch, 0.9, 0.85, 0.01)
     plots.redraw()
+    plots.redraw()  # the run has ended: the first frame without new points brings the lr up
     plots.grab()
 
     x, y = plots.curve_data("batch_loss")

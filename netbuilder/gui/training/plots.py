@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,6 @@ from PySide6.QtGui import QColor, QPalette, QPen  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
     QCheckBox,
     QFileDialog,
-    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -54,6 +54,17 @@ from netbuilder.gui.training.plot_data import (  # noqa: E402, F401  (some re-ex
     visible,
 )
 from netbuilder.gui.training.plot_readout import candidates, nearest  # noqa: E402
+from netbuilder.gui.training.plot_style import (  # noqa: E402
+    BATCH_COLOR,
+    CACHED,
+    LR_COLOR,
+    OVERLAY_COLORS,
+    TRAIN_COLOR,
+    VAL_COLOR,
+    LogAxis,
+    cache_tree,
+    set_look,
+)
 
 pg.setConfigOptions(antialias=True)
 
@@ -64,36 +75,17 @@ REDRAW_INTERVAL_MS = 50  # 20 Hz
 # (stroking a wide pen costs in proportion to the points, and most of a frame went there).
 BATCH_POINTS_PER_PIXEL = 1.0
 SMOOTHED_POINTS_PER_PIXEL = 0.5
-CACHED = QGraphicsItem.CacheMode.DeviceCoordinateCache
 # While points arrive, the batch curves are drawn with 1 px cosmetic pens and no antialiasing
 # (Qt's raster engine strokes those far faster); once no point came for IDLE_FRAMES timer
 # ticks (a run ended or paused), they get their finished look back: antialiased, wider pens.
 IDLE_FRAMES = 10
+# The learning rate changes slowly: while points arrive its curve is set at most every
+# LR_SECONDS (each set repaints its whole plot), and at once when they stop.
+LR_SECONDS = 0.25
 LIVE_CURVES = ("batch_loss", "smoothed_loss", "lr")
-
-# Colours that read on both a light and a dark background.
-BATCH_COLOR = "#3b82f6"
-TRAIN_COLOR = "#10b981"
-VAL_COLOR = "#f97316"
-LR_COLOR = "#a855f7"
-OVERLAY_COLORS = ["#ec4899", "#06b6d4", "#eab308", "#ef4444", "#6366f1", "#84cc16", "#14b8a6"]
 
 CURVES = ("batch_loss", "smoothed_loss", "train_loss", "val_loss", "train_accuracy",
           "val_accuracy", "lr")  # the current run's curves, as curve_data() and counts() name them
-
-
-class _LogAxis(pg.AxisItem):
-    """Labels only the 1-2-5 minor ticks of a log axis that spans several of them."""
-
-    def logTickStrings(self, values, scale, spacing):
-        strings = super().logTickStrings(values, scale, spacing)
-        if spacing is not None or len(values) <= 4:
-            return strings
-        kept = []
-        for value, text in zip(values, strings, strict=True):
-            mantissa = 10 ** (value - math.floor(value + 1e-9))
-            kept.append(text if min(abs(mantissa - m) for m in (1, 2, 5, 10)) < 1e-6 else "")
-        return kept
 
 
 @dataclass(frozen=True)
@@ -133,10 +125,10 @@ class TrainingPlots(QWidget):
         self.graphics.setObjectName("plots_view")
         self.graphics.setAccessibleName(self.tr("Loss and accuracy curves"))
         self.loss_plot: pg.PlotItem = self.graphics.addPlot(
-            row=0, col=0, colspan=2, axisItems={"left": _LogAxis("left")})
+            row=0, col=0, colspan=2, axisItems={"left": LogAxis("left")})
         self.accuracy_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
         self.lr_plot: pg.PlotItem = self.graphics.addPlot(
-            row=1, col=1, axisItems={"left": _LogAxis("left")})
+            row=1, col=1, axisItems={"left": LogAxis("left")})
         grid = self.graphics.ci.layout
         grid.setRowStretchFactor(0, 3)
         grid.setRowStretchFactor(1, 2)
@@ -259,16 +251,14 @@ class TrainingPlots(QWidget):
         self._batches_dirty = False
         self._epochs_dirty = False
         self._arrived = False  # batches came since the last redraw: the live look is wanted
+        self._lr_dirty = False
+        self._lr_drawn = -math.inf  # time.monotonic() of the lr curve's last setData
 
     def _cache_legends(self) -> None:
-        """Legends (and their samples and labels) change only with the curves' names: kept as
-        pixmaps, the frames that repaint the curves beneath them do not paint them again."""
+        """Legends change only with the curves' names: kept as pixmaps, the frames that
+        repaint the curves beneath them do not paint them again."""
         for legend in (self.loss_legend, self.accuracy_legend):
-            items = [legend]
-            while items:
-                item = items.pop()
-                item.setCacheMode(CACHED)
-                items.extend(item.childItems())
+            cache_tree(legend)
 
     @property
     def live(self) -> bool:
@@ -279,13 +269,7 @@ class TrainingPlots(QWidget):
         self._live = live
         self._idle_frames = 0
         for name in LIVE_CURVES:
-            pen = QPen(self._finished_pens[name])
-            if live:
-                pen.setWidth(1)
-                pen.setCosmetic(True)
-            curve = self._curves[name]
-            curve.opts["antialias"] = not live  # setPen passes it on to the line it draws
-            curve.setPen(pen)
+            set_look(self._curves[name], self._finished_pens[name], live)
 
     # ------------------------------------------------------------------ public API
 
@@ -376,7 +360,8 @@ class TrainingPlots(QWidget):
         log_y = self.log_scale.isChecked()
         changed = self._batches_dirty or self._epochs_dirty
         self.frames += changed
-        if self._arrived:
+        was_live, arrived = self._live, self._arrived
+        if arrived:
             self._arrived = False
             self._idle_frames = 0
             if not self._live:
@@ -392,8 +377,14 @@ class TrainingPlots(QWidget):
             steps = run.steps.view()
             curves["batch_loss"].setData(*visible(steps, run.losses.view(), log_y))
             curves["smoothed_loss"].setData(*visible(steps, run.smoothed.view(), log_y))
-            curves["lr"].setData(*visible(steps, run.lrs.view(), log_y))
+            self._lr_dirty = True
             self._fit_y()
+        now = time.monotonic()
+        if self._lr_dirty and (not (was_live and arrived) or now - self._lr_drawn >= LR_SECONDS):
+            self._lr_dirty = False
+            self._lr_drawn = now
+            run = self._run
+            curves["lr"].setData(*visible(run.steps.view(), run.lrs.view(), log_y))
         if self._epochs_dirty:
             self._epochs_dirty = False
             rows = self._run.epoch_rows()
