@@ -11,7 +11,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")  # pyqtgraph would prefer P
 
 import threading  # noqa: E402
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel  # noqa: E402
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
     apply_theme(app, str(settings().value("view/theme", "system")))
     warm = WarmUp()
-    window = MainWindow(analyze=False)
+    window = MainWindow(analyze=False, complete=bool(argv))  # a file opens into every panel
     warm.done.connect(window.torch_ready)
     if argv:
         path = Path(argv[0])
@@ -118,12 +118,17 @@ def main(argv: list[str] | None = None) -> int:
                 "MainWindow", "Could not open %1"), path), 8000)
     window.show()
     window.repaint()
-    splash.close()
-    warm.start()  # after the first paint: the thread would compete for the GIL
+    app.processEvents()  # the first paint's pending layouts and paints, before torch competes
     if timing:
-        window.repaint()
-        app.processEvents()
         print(f"window painted at {time.time():.4f}", flush=True)
+    splash.close()
+
+    def after_first_paint() -> None:
+        window.finish_building()  # the result panels (pyqtgraph), then torch on its thread:
+        warm.start()  # it competes with the window for the interpreter lock
+
+    QTimer.singleShot(0, after_first_paint)
+    if timing:
         window.editing.append_kind("ReLU")  # editable before torch: an edit, painted
         window.stack.viewport().repaint()
         print(f"edited at {time.time():.4f}", flush=True)

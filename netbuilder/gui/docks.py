@@ -53,6 +53,17 @@ def add_dock(window, title: str, widget, area, scroll: bool = False,
     return dock
 
 
+def replace_widget(dock: QDockWidget, widget) -> None:
+    """Put ``widget`` where the dock's placeholder was (inside its scroll area, if any)."""
+    holder = dock.widget()
+    if isinstance(holder, QScrollArea):
+        holder.takeWidget().deleteLater()
+        holder.setWidget(widget)
+    else:
+        dock.setWidget(widget)
+        holder.deleteLater()
+
+
 def _translate(text: str) -> str:
     return QCoreApplication.translate("Docks", text)
 

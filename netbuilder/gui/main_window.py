@@ -32,10 +32,7 @@ from netbuilder.gui.controllers.training import TrainingController
 from netbuilder.gui.controllers.weights import WeightsController
 from netbuilder.gui.dialogs.help import welcome_hint
 from netbuilder.gui.i18n import LANGUAGE_KEY
-from netbuilder.gui.inspect.draw import DrawPanel
 from netbuilder.gui.inspect.health import HealthView
-from netbuilder.gui.inspect.parameter_tree import ParametersPanel
-from netbuilder.gui.inspect.try_image import TryPanel
 from netbuilder.gui.model.session import Session
 from netbuilder.gui.network.code_view import CodeView
 from netbuilder.gui.network.palette import Palette
@@ -45,18 +42,20 @@ from netbuilder.gui.network.summary_panel import SummaryPanel
 from netbuilder.gui.settings import app_icon, settings
 from netbuilder.gui.text import fill, plural
 from netbuilder.gui.theme import apply_theme
-from netbuilder.gui.training.evaluation import EvaluationView
 from netbuilder.gui.training.panel import TrainingPanel
-from netbuilder.gui.training.plots import TrainingPlots
 from netbuilder.gui.training.runs import RunsPanel
 
 AUTOSAVE_MS = 15_000
+RESULT_VIEWS = ("plots", "evaluation", "parameters", "draw", "try")  # see finish_building
 _windows: list[MainWindow] = []  # windows keep themselves alive until closed
 
 
 class MainWindow(QMainWindow):
     def __init__(self, project: Project | None = None, path: Path | None = None,
-                 template: str | None = None, analyze: bool = True):
+                 template: str | None = None, analyze: bool = True, complete: bool = True):
+        """``analyze=False``: shapes wait for :meth:`torch_ready`. ``complete=False``: the
+        panels that show results (curves, evaluation, parameters, Draw, Try: pyqtgraph's, which
+        take a while to make) wait for :meth:`finish_building`, so the window paints sooner."""
         super().__init__()
         wheel_guard.install(QApplication.instance())  # the wheel scrolls forms, not fields
         self.setObjectName("main_window")
@@ -87,6 +86,9 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._update_title()
         self._changed()
+        self.complete = False
+        if complete:
+            self.finish_building()
         if analyze and not settings().value("window/welcomed", False, type=bool):
             settings().setValue("window/welcomed", True)  # once, on the very first start
             self.welcome = welcome_hint(self)
@@ -115,15 +117,9 @@ class MainWindow(QMainWindow):
         self.code = CodeView(document, self)
         self.training_panel = TrainingPanel(self)
         self.training_panel.bind(session)
-        self.plots = TrainingPlots(self)
-        self.plots.setObjectName("training_plots")
-        self.evaluation = EvaluationView(self)
-        self.evaluation.setObjectName("evaluation_view")
         self.runs_panel = RunsPanel(session, self)
-        self.parameters = ParametersPanel(self)
         self.health = HealthView(self)
-        self.draw = DrawPanel(self._drawing_model, session, self)
-        self.try_panel = TryPanel(self._drawing_model, session, self)
+        later = {name: QWidget(self) for name in RESULT_VIEWS}  # until finish_building
         right = Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         docks = {"palette": self._dock(self.tr("Layers"), self.palette_panel,
@@ -134,20 +130,52 @@ class MainWindow(QMainWindow):
                                        docks["properties"], True)
         docks["summary"] = self._dock(self.tr("Summary and problems"), self.summary, right, True)
         docks["code"] = self._dock(self.tr("Code"), self.code, bottom)
-        docks["plots"] = self._dock(self.tr("Curves"), self.plots, docks["code"])
-        docks["evaluation"] = self._dock(self.tr("Evaluation"), self.evaluation, docks["plots"])
+        docks["plots"] = self._dock(self.tr("Curves"), later["plots"], docks["code"],
+                                    name="training_plots")
+        docks["evaluation"] = self._dock(self.tr("Evaluation"), later["evaluation"],
+                                         docks["plots"], name="evaluation_view")
         docks["runs"] = self._dock(self.tr("Runs"), self.runs_panel, docks["evaluation"])
-        docks["parameters"] = self._dock(self.tr("Parameters"), self.parameters, docks["runs"],
-                                         name="parameters_panel")
+        docks["parameters"] = self._dock(self.tr("Parameters"), later["parameters"],
+                                         docks["runs"], name="parameters_panel")
         docks["health"] = self._dock(self.tr("Health"), self.health, docks["parameters"])
-        docks["draw"] = self._dock(self.tr("Draw"), self.draw, docks["health"], True)
-        docks["try"] = self._dock(self.tr("Try"), self.try_panel, docks["draw"], True,
+        docks["draw"] = self._dock(self.tr("Draw"), later["draw"], docks["health"], True,
+                                   name="draw_panel")
+        docks["try"] = self._dock(self.tr("Try"), later["try"], docks["draw"], True,
                                   name="try")
         self.docks = docks
         docks["properties"].raise_()
         docks["code"].raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+
+    def finish_building(self) -> None:
+        """Make the panels that show results and connect them (once; at start-up right after
+        the first paint, see app.main): they import pyqtgraph and make plots."""
+        if self.complete:
+            return
+        from netbuilder.gui.inspect.draw import DrawPanel
+        from netbuilder.gui.inspect.parameter_tree import ParametersPanel
+        from netbuilder.gui.inspect.try_image import TryPanel
+        from netbuilder.gui.training.evaluation import EvaluationView
+        from netbuilder.gui.training.plots import TrainingPlots
+
+        self.complete = True
+        session = self.session
+        self.plots = TrainingPlots(self)
+        self.plots.setObjectName("training_plots")
+        self.evaluation = EvaluationView(self)
+        self.evaluation.setObjectName("evaluation_view")
+        self.parameters = ParametersPanel(self)
+        self.draw = DrawPanel(self._drawing_model, session, self)
+        self.try_panel = TryPanel(self._drawing_model, session, self)
+        for name, view in (("plots", self.plots), ("evaluation", self.evaluation),
+                           ("parameters", self.parameters), ("draw", self.draw),
+                           ("try", self.try_panel)):
+            dock_layout.replace_widget(self.docks[name], view)
+        self._wire_results()
+        if session.model is not None:  # a file opened before: its weights
+            self._model_changed()
+        self.training.replay_runs()
 
     def _wire(self) -> None:
         """Controllers and the session drive the views; views send requests back."""
@@ -162,10 +190,6 @@ class MainWindow(QMainWindow):
         session.dataset_changed.connect(self.summary.set_dataset)
         session.dirty_changed.connect(self._update_title)
         session.path_changed.connect(self._update_title)
-        session.model_changed.connect(self._model_changed)
-        session.weights_changed.connect(self._weights_changed)
-        session.model_changed.connect(self._refresh_drawing)
-        session.weights_changed.connect(self._refresh_drawing)
         session.replaced.connect(self.health.clear)
         panel.start_requested.connect(self.start_training)
         panel.pause_requested.connect(training.pause_or_resume)
@@ -179,6 +203,20 @@ class MainWindow(QMainWindow):
         training.downloading.connect(panel.set_downloading)
         training.progress.connect(panel.show_progress)
         training.progress_cleared.connect(panel.clear_progress)
+        session.dataset_changed.connect(training.preload)
+        training.data_shape_known.connect(self.summary.offer_data_shape)
+        training.running_changed.connect(self._running_changed)
+        self.document.changed.connect(self._changed)
+        self.document.selection_changed.connect(self._update_actions)
+        self.document.edit_refused.connect(self.show_refusal)
+
+    def _wire_results(self) -> None:
+        """The connections of the panels made by :meth:`finish_building`."""
+        session, training = self.session, self.training
+        session.model_changed.connect(self._model_changed)
+        session.weights_changed.connect(self._weights_changed)
+        session.model_changed.connect(self._refresh_drawing)
+        session.weights_changed.connect(self._refresh_drawing)
         training.run_started.connect(self.plots.start_run)
         training.run_length.connect(self.plots.set_run_length)
         training.batches.connect(self.plots.add_batches)
@@ -186,10 +224,7 @@ class MainWindow(QMainWindow):
         training.evaluated.connect(self.evaluation.show_result)
         training.regression_known.connect(self.plots.set_regression)
         training.busy.connect(self.try_panel.schedule_refresh)
-        session.dataset_changed.connect(training.preload)
-        training.data_shape_known.connect(self.summary.offer_data_shape)
         training.evaluation_cleared.connect(self.evaluation.clear)
-        training.running_changed.connect(self._running_changed)
         training.health_measured.connect(self._health_measured)
         self.runs_panel.overlays_changed.connect(self.plots.set_overlays)
         tree = self.parameters.tree
@@ -200,9 +235,6 @@ class MainWindow(QMainWindow):
         self.docks["parameters"].visibilityChanged.connect(self._parameters_shown)
         self.docks["draw"].visibilityChanged.connect(self._refresh_drawing)
         self.draw.fine_tune_requested.connect(self.fine_tune)
-        self.document.changed.connect(self._changed)
-        self.document.selection_changed.connect(self._update_actions)
-        self.document.edit_refused.connect(self.show_refusal)
 
     @Slot(str)
     def show_message(self, text: str) -> None:
@@ -237,7 +269,8 @@ class MainWindow(QMainWindow):
         appear, and the training panel offers the accelerators torch finds."""
         self.training_panel.add_devices()
         self.document.finish_loading()
-        self.draw.classify_now()
+        if self.complete:
+            self.draw.classify_now()
 
     def _changed(self) -> None:
         analysis = self.document.analysis

@@ -52,6 +52,7 @@ def offer_recovery(window=None) -> list:
         path.unlink(missing_ok=True)
         target = window if window is not None and not window.session.dirty and (
             window.session.path is None) and window not in restored else MainWindow()
+        target.finish_building()  # its panels show the restored runs and weights
         target.session.load(project, Path(info["path"]) if info["path"] else None, model=model)
         target.session.mark_unsaved()
         target.files.write_recovery()

@@ -47,10 +47,11 @@ EDIT_BEFORE_TORCH = textwrap.dedent('''
     app = QApplication([])
     from netbuilder.gui.main_window import MainWindow
 
-    window = MainWindow(analyze=False)
+    window = MainWindow(analyze=False, complete=False)  # as app.main makes it
     window.show()
     app.processEvents()
-    out = {"ready_at_start": window.document.ready,
+    out = {"ready_at_start": window.document.ready, "complete_at_start": window.complete,
+           "pyqtgraph_at_start": "pyqtgraph" in sys.modules,
            "status": window.statusBar().currentMessage()}
     before = len(window.document.spec.items)
     tree = window.palette_panel.tree
@@ -65,6 +66,10 @@ EDIT_BEFORE_TORCH = textwrap.dedent('''
     window.document.undo_stack.undo()
     app.processEvents()
     out["after_undo"] = len(window.document.spec.items) - before
+    window.finish_building()  # the result panels, still before torch
+    app.processEvents()
+    out["draw_dock_holds"] = window.docks["draw"].widget().widget().objectName()
+    out["plots_dock_holds"] = window.docks["plots"].widget().objectName()
     out["refused"] = sorted(set(REFUSED))
     out["torch_loaded_before_ready"] = "torch" in sys.modules
     sys.meta_path.remove(blocker)
@@ -93,6 +98,10 @@ def test_the_window_is_editable_before_torch_loads(tmp_path):
     line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT "))
     out = json.loads(line.removeprefix("RESULT "))
     assert out["ready_at_start"] is False
+    assert out["complete_at_start"] is False
+    assert out["pyqtgraph_at_start"] is False
+    assert out["draw_dock_holds"] == "draw_panel"
+    assert out["plots_dock_holds"] == "training_plots"
     assert out["status"] == "Loading PyTorch's shape analysis…"
     assert out["added"] == 1
     assert len(out["selected"]) == 1

@@ -147,6 +147,12 @@ class TrainingController(QObject):
         self._offer_best()
         self.evaluate_current()
 
+    def replay_runs(self) -> None:
+        """Draw the session's last run again, for plots made after it was opened."""
+        runs = self.session.runs
+        if runs:
+            self._replay(runs[-1])
+
     def _replay(self, run: Run, length: tuple[int, int] | None = None) -> None:
         """Draw a recorded run's curves again (after Open, or before a resumed run goes on)."""
         from netbuilder.core.training import EpochEnd
