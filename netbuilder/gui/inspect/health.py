@@ -51,11 +51,25 @@ class HealthView(QWidget):
         layout.addWidget(QLabel(self.tr("Diagnosis"), self))
         layout.addWidget(self.findings, 1)
         self.health: Health | None = None
+        self._stale = False  # a measurement came while hidden: shown when the view is
 
     def show_health(self, health: Health) -> None:
+        """Keep ``health``; fill the table now if the view is seen, else when it is shown
+        (measurements come twice a second during a run, mostly to a panel behind a tab)."""
+        self.health = health
+        self._stale = not self.isVisible()
+        if not self._stale:
+            self._fill(health)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._stale and self.health is not None:
+            self._stale = False
+            self._fill(self.health)
+
+    def _fill(self, health: Health) -> None:
         from netbuilder.core.health import DEAD_HIGH, RATIO_HIGH, RATIO_LOW
 
-        self.health = health
         self.title.setText(fill(self.tr("Measured at step %1"), f"{health.step:,}"))
         rows = sorted(health.modules.values(), key=lambda m: m.path)
         self.table.setRowCount(len(rows))
@@ -78,6 +92,7 @@ class HealthView(QWidget):
 
     def clear(self) -> None:
         self.health = None
+        self._stale = False
         self.table.setRowCount(0)
         self.findings.clear()
         self.title.setText(self.tr("Health appears while a run trains."))
