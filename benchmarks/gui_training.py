@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -83,6 +82,20 @@ def rss_bytes() -> int:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except OSError:
         return 0
+
+
+def high_water_bytes() -> int:
+    """This process's peak resident memory so far (Linux VmHWM; 0 elsewhere). Not ru_maxrss:
+    Linux carries that over from the parent across fork and exec, so a child started by a
+    big parent reports the parent's size."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 class Probe:
@@ -190,7 +203,7 @@ def memory() -> dict:
     settle.exec()
     idle = rss_bytes()
     result = app_run(app, "digits_cnn", MEMORY_EPOCHS, window)
-    peak = max(result["peak_rss"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    peak = max(result["peak_rss"], high_water_bytes())
     return {"idle": idle, "peak": peak}
 
 
