@@ -39,6 +39,9 @@ def add_dock(window, title: str, widget, area, scroll: bool = False,
         area_widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area_widget.setWidget(widget)
         area_widget.setAccessibleName(title)
+        # The wrapper takes no focus: Tab and Ctrl+N land on the panel's own controls (and a
+        # control disabled while focused passes the focus on to a control, not to it)
+        area_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         dock.setWidget(area_widget)
     else:
         dock.setWidget(widget)
