@@ -271,8 +271,8 @@ class CardDelegate(QStyledItemDelegate):
         mono.setStyleHint(QFont.StyleHint.Monospace)
         mono.setPointSizeF(small.pointSizeF())
         painter.setFont(mono)
-        shape_text = "?" if info is None or info.output_shape is None else flow_text(
-            info.output_shape)
+        shape_text = ("…" if not self.document.ready else "?") if (
+            info is None or info.output_shape is None) else flow_text(info.output_shape)
         painter.drawText(flow, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          f"↓ {shape_text}")
         if focused and not selected:

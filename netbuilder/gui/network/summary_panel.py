@@ -146,6 +146,11 @@ class SummaryPanel(QWidget):
         self._timer.stop()
         self._stale = False
         self._show_data()
+        if not self.document.ready:  # torch is loading: no counts to give yet
+            self.totals.setText("…")
+            self.memory.setText("")
+            self.problems.clear()
+            return
         analysis = self.document.analysis
         errors, warnings = len(analysis.errors), len(analysis.warnings)
         out = format_shape(analysis.output_shape)
@@ -191,6 +196,8 @@ class SummaryPanel(QWidget):
         self._show_memory()
 
     def _show_memory(self) -> None:
+        if not self.document.ready:  # refresh() shows it once the shapes are known
+            return
         batch, optimizer, momentum = self._training
         try:
             estimate = estimate_memory(self.document.spec, self.document.analysis, batch,
