@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self.complete = False
         if complete:
             self.finish_building()
-        if analyze and not settings().value("window/welcomed", False, type=bool):
+        if not settings().value("window/welcomed", False, type=bool):
             settings().setValue("window/welcomed", True)  # once, on the very first start
             self.welcome = welcome_hint(self)
         _windows.append(self)

@@ -52,6 +52,7 @@ EDIT_BEFORE_TORCH = textwrap.dedent('''
     app.processEvents()
     out = {"ready_at_start": window.document.ready, "complete_at_start": window.complete,
            "pyqtgraph_at_start": "pyqtgraph" in sys.modules,
+           "welcome": getattr(window, "welcome", None) is not None,
            "status": window.statusBar().currentMessage()}
     before = len(window.document.spec.items)
     tree = window.palette_panel.tree
@@ -99,6 +100,7 @@ def test_the_window_is_editable_before_torch_loads(tmp_path):
     out = json.loads(line.removeprefix("RESULT "))
     assert out["ready_at_start"] is False
     assert out["complete_at_start"] is False
+    assert out["welcome"] is True  # a first start (fresh settings) says where help is
     assert out["pyqtgraph_at_start"] is False
     assert out["draw_dock_holds"] == "draw_panel"
     assert out["plots_dock_holds"] == "training_plots"
