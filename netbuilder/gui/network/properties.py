@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -135,7 +136,21 @@ class PropertiesPanel(QWidget):
     # -- building ------------------------------------------------------------------------------
 
     def _rebuild(self, path: str | None, item: Item | None) -> None:
-        """Show the page of another item: a kept page of its kind, or a new one."""
+        """Show the page of another item: a kept page of its kind, or a new one; the page
+        shown already when the item is a layer of the same kind (its values are then updated)."""
+        catalog = default_catalog()
+        key = (item.kind, catalog.revision) if isinstance(item, LayerSpec) and (
+            catalog.get(item.kind) is not None) else None
+        if key is not None and key == self._page_key and self._page is not None:
+            focused = QApplication.focusWidget()
+            if focused is not None and self._page.isAncestorOf(focused):
+                self._rebuilding = True  # an editor of the other layer must not commit here
+                try:
+                    focused.clearFocus()
+                finally:
+                    self._rebuilding = False
+            self._path, self._kind = path, item.kind
+            return
         self._rebuilding = True  # a focused name editor that goes away must not commit
         try:
             old = self._scroll.takeWidget()
@@ -150,9 +165,7 @@ class PropertiesPanel(QWidget):
         self._name, self._frozen = None, None
         self._path = path
         self._kind = item.kind if item is not None else None
-        catalog = default_catalog()
-        self._page_key = (item.kind, catalog.revision) if isinstance(item, LayerSpec) and (
-            catalog.get(item.kind) is not None) else None
+        self._page_key = key
         kept = self._kept.take(self._page_key) if self._page_key is not None else None
         if kept is not None:
             page = kept.widget
