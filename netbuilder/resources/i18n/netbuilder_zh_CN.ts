@@ -280,12 +280,12 @@
         <translation>层堆栈</translation>
     </message>
     <message>
-        <location filename="../../gui/docks.py" line="77"/>
+        <location filename="../../gui/docks.py" line="91"/>
         <source>Next Panel</source>
         <translation>下一个面板</translation>
     </message>
     <message>
-        <location filename="../../gui/docks.py" line="77"/>
+        <location filename="../../gui/docks.py" line="91"/>
         <source>Previous Panel</source>
         <translation>上一个面板</translation>
     </message>
@@ -835,7 +835,7 @@ Not saved yet: %2.</source>
     <name>HealthView</name>
     <message>
         <location filename="../../gui/inspect/health.py" line="34"/>
-        <location filename="../../gui/inspect/health.py" line="83"/>
+        <location filename="../../gui/inspect/health.py" line="98"/>
         <source>Health appears while a run trains.</source>
         <translation>训练运行时会在此显示健康状况。</translation>
     </message>
@@ -875,17 +875,17 @@ Not saved yet: %2.</source>
         <translation>诊断</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="59"/>
+        <location filename="../../gui/inspect/health.py" line="73"/>
         <source>Measured at step %1</source>
         <translation>于第 %1 步测得</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="65"/>
+        <location filename="../../gui/inspect/health.py" line="79"/>
         <source>model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/health.py" line="77"/>
+        <location filename="../../gui/inspect/health.py" line="91"/>
         <source>Nothing unusual.</source>
         <translation>未发现异常。</translation>
     </message>
@@ -1106,67 +1106,67 @@ Not added:
         <translation>无法打开 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="98"/>
+        <location filename="../../gui/main_window.py" line="100"/>
         <source>Training: the network is locked. Stop the run to edit it.</source>
         <translation>训练中：网络已锁定。请停止本次运行后再编辑。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="129"/>
+        <location filename="../../gui/main_window.py" line="125"/>
         <source>Layers</source>
         <translation>层</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="131"/>
+        <location filename="../../gui/main_window.py" line="127"/>
         <source>Properties</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="133"/>
+        <location filename="../../gui/main_window.py" line="129"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="135"/>
+        <location filename="../../gui/main_window.py" line="131"/>
         <source>Summary and problems</source>
         <translation>摘要与问题</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="136"/>
+        <location filename="../../gui/main_window.py" line="132"/>
         <source>Code</source>
         <translation>代码</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="137"/>
+        <location filename="../../gui/main_window.py" line="133"/>
         <source>Curves</source>
         <translation>曲线</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="138"/>
+        <location filename="../../gui/main_window.py" line="135"/>
         <source>Evaluation</source>
         <translation>评估</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="139"/>
+        <location filename="../../gui/main_window.py" line="137"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="140"/>
+        <location filename="../../gui/main_window.py" line="138"/>
         <source>Parameters</source>
         <translation>参数</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="142"/>
+        <location filename="../../gui/main_window.py" line="140"/>
         <source>Health</source>
         <translation>健康状况</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="143"/>
+        <location filename="../../gui/main_window.py" line="141"/>
         <source>Draw</source>
         <translation>手写</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="247"/>
+        <location filename="../../gui/main_window.py" line="280"/>
         <source>Loading PyTorch&apos;s shape analysis…</source>
         <translation>正在加载 PyTorch 的形状分析…</translation>
     </message>
@@ -1187,58 +1187,58 @@ Not added:
         <translation>一页说明如何构建、训练(F5)、试用和导出网络</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="144"/>
+        <location filename="../../gui/main_window.py" line="143"/>
         <source>Try</source>
         <translation>试用</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="249"/>
+        <location filename="../../gui/main_window.py" line="282"/>
         <source>shapes OK</source>
         <translation>形状正确</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="250"/>
+        <location filename="../../gui/main_window.py" line="283"/>
         <source>1 shape error</source>
         <translation>1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="250"/>
+        <location filename="../../gui/main_window.py" line="283"/>
         <source>%1 shape errors</source>
         <translation>%1 个形状错误</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="251"/>
+        <location filename="../../gui/main_window.py" line="284"/>
         <source>%1 parameters · %2 MACs · %3</source>
         <translation>%1 个参数 · %2 次乘加 (MACs) · %3</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="286"/>
+        <location filename="../../gui/main_window.py" line="319"/>
         <location filename="../../gui/recovery.py" line="48"/>
         <source>The network cannot be built: %1</source>
         <translation>无法构建网络：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="311"/>
+        <location filename="../../gui/main_window.py" line="344"/>
         <source>Training: drawings are classified when the run pauses or ends.</source>
         <translation>训练中：运行暂停或结束后才会识别手写内容。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="315"/>
+        <location filename="../../gui/main_window.py" line="348"/>
         <source>No trained network yet: train it (F5) or load weights, then draw.</source>
         <translation>还没有训练好的网络：请先训练 (F5) 或加载权重，然后再手写。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="318"/>
+        <location filename="../../gui/main_window.py" line="351"/>
         <source>These weights are untrained: the guesses mean nothing yet.</source>
         <translation>这些权重尚未训练：目前的猜测没有意义。</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="367"/>
+        <location filename="../../gui/main_window.py" line="400"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../gui/main_window.py" line="368"/>
+        <location filename="../../gui/main_window.py" line="401"/>
         <source>The language changes when netbuilder starts again.</source>
         <translation>语言将在 netbuilder 下次启动时更改。</translation>
     </message>
@@ -1844,258 +1844,258 @@ Not added:
         <translation>数字列表,例如 0.49, 0.48, 0.45</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="178"/>
+        <location filename="../../gui/network/properties.py" line="191"/>
         <source>Select a layer to edit its arguments</source>
         <translation>选择一个层以编辑其构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="199"/>
+        <location filename="../../gui/network/properties.py" line="212"/>
         <source>The name in the state_dict and in generated code. Press Enter to rename.</source>
         <translation>在 state_dict 和生成代码中使用的名称。按 Enter 键重命名。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="203"/>
-        <location filename="../../gui/network/properties.py" line="204"/>
+        <location filename="../../gui/network/properties.py" line="216"/>
+        <location filename="../../gui/network/properties.py" line="217"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="212"/>
+        <location filename="../../gui/network/properties.py" line="225"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="219"/>
+        <location filename="../../gui/network/properties.py" line="232"/>
         <source>Input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="220"/>
+        <location filename="../../gui/network/properties.py" line="233"/>
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="221"/>
+        <location filename="../../gui/network/properties.py" line="234"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="227"/>
+        <location filename="../../gui/network/properties.py" line="240"/>
         <source>Frozen (not trained)</source>
         <translation>已冻结（不训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="245"/>
+        <location filename="../../gui/network/properties.py" line="258"/>
         <source>Block (nn.Sequential)</source>
         <translation>块 (nn.Sequential)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="246"/>
-        <location filename="../../gui/network/properties.py" line="257"/>
+        <location filename="../../gui/network/properties.py" line="259"/>
+        <location filename="../../gui/network/properties.py" line="270"/>
         <source>Contents</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="247"/>
+        <location filename="../../gui/network/properties.py" line="260"/>
         <source>Freeze or unfreeze every layer of the block</source>
         <translation>冻结或解冻块中的每一层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="254"/>
+        <location filename="../../gui/network/properties.py" line="267"/>
         <source>Residual: y = activation(body(x) + shortcut(x))</source>
         <translation>残差块：y = activation(body(x) + shortcut(x))</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="255"/>
+        <location filename="../../gui/network/properties.py" line="268"/>
         <source>Parallel: branches on the same input, merged</source>
         <translation>并行块：各分支读取同一输入，再合并</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="258"/>
+        <location filename="../../gui/network/properties.py" line="271"/>
         <source>Freeze or unfreeze every layer inside</source>
         <translation>冻结或解冻其中的每一层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="263"/>
+        <location filename="../../gui/network/properties.py" line="276"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="267"/>
+        <location filename="../../gui/network/properties.py" line="280"/>
         <source>Applied after the sum</source>
         <translation>在求和之后应用</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="269"/>
+        <location filename="../../gui/network/properties.py" line="282"/>
         <source>Residual activation</source>
         <translation>残差块激活函数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="270"/>
+        <location filename="../../gui/network/properties.py" line="283"/>
         <source>After the sum</source>
         <translation>求和之后</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="271"/>
+        <location filename="../../gui/network/properties.py" line="284"/>
         <source>Add a projection to the shortcut</source>
         <translation>为捷径添加投影层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="273"/>
+        <location filename="../../gui/network/properties.py" line="286"/>
         <source>A 1×1 convolution (or a Linear) that gives the shortcut the body&apos;s shape</source>
         <translation>一个 1×1 卷积（或 Linear），使捷径的形状与主体一致</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="276"/>
+        <location filename="../../gui/network/properties.py" line="289"/>
         <source>Add projection</source>
         <translation>添加投影层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="281"/>
+        <location filename="../../gui/network/properties.py" line="294"/>
         <source>concatenate</source>
         <translation>拼接</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="281"/>
+        <location filename="../../gui/network/properties.py" line="294"/>
         <source>sum</source>
         <translation>求和</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="281"/>
+        <location filename="../../gui/network/properties.py" line="294"/>
         <source>mean</source>
         <translation>平均</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="286"/>
+        <location filename="../../gui/network/properties.py" line="299"/>
         <source>Parallel merge</source>
         <translation>并行块合并方式</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="287"/>
+        <location filename="../../gui/network/properties.py" line="300"/>
         <source>Merge</source>
         <translation>合并方式</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="293"/>
+        <location filename="../../gui/network/properties.py" line="306"/>
         <source>The dimension to concatenate along: 1 is the channels of an image or the features of a vector</source>
         <translation>沿哪个维度拼接：1 表示图像的通道或向量的特征</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="296"/>
+        <location filename="../../gui/network/properties.py" line="309"/>
         <source>Parallel dimension</source>
         <translation>并行块维度</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="297"/>
+        <location filename="../../gui/network/properties.py" line="310"/>
         <source>Dimension</source>
         <translation>维度</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="298"/>
-        <location filename="../../gui/network/properties.py" line="301"/>
+        <location filename="../../gui/network/properties.py" line="311"/>
+        <location filename="../../gui/network/properties.py" line="314"/>
         <source>Add branch</source>
         <translation>添加分支</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="302"/>
+        <location filename="../../gui/network/properties.py" line="315"/>
         <source>Remove last branch</source>
         <translation>删除最后一个分支</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="306"/>
+        <location filename="../../gui/network/properties.py" line="319"/>
         <source>Remove branch</source>
         <translation>删除分支</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="323"/>
+        <location filename="../../gui/network/properties.py" line="336"/>
         <source>Unknown layer kind</source>
         <translation>未知的层类型</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="328"/>
+        <location filename="../../gui/network/properties.py" line="341"/>
         <source>Keep this layer&apos;s parameters fixed while training</source>
         <translation>训练时保持该层的参数不变</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="330"/>
+        <location filename="../../gui/network/properties.py" line="343"/>
         <source>Arguments</source>
         <translation>构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="336"/>
+        <location filename="../../gui/network/properties.py" line="349"/>
         <source>This layer has no arguments.</source>
         <translation>该层没有构造参数。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="345"/>
+        <location filename="../../gui/network/properties.py" line="358"/>
         <source> (required)</source>
         <translation>（必填）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="348"/>
+        <location filename="../../gui/network/properties.py" line="361"/>
         <source>Always written in generated code</source>
         <translation>总会写入生成的代码</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="380"/>
-        <location filename="../../gui/network/properties.py" line="386"/>
+        <location filename="../../gui/network/properties.py" line="393"/>
+        <location filename="../../gui/network/properties.py" line="399"/>
         <source>empty: none</source>
         <translation>留空：None</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="426"/>
-        <location filename="../../gui/network/properties.py" line="430"/>
-        <location filename="../../gui/network/properties.py" line="432"/>
+        <location filename="../../gui/network/properties.py" line="439"/>
+        <location filename="../../gui/network/properties.py" line="443"/>
+        <location filename="../../gui/network/properties.py" line="445"/>
         <source>Error: </source>
         <translation>错误：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="426"/>
+        <location filename="../../gui/network/properties.py" line="439"/>
         <source>Warning: </source>
         <translation>警告：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="442"/>
+        <location filename="../../gui/network/properties.py" line="455"/>
         <source>(%1 frozen)</source>
         <translation>（%1 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="449"/>
+        <location filename="../../gui/network/properties.py" line="462"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="449"/>
+        <location filename="../../gui/network/properties.py" line="462"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="451"/>
+        <location filename="../../gui/network/properties.py" line="464"/>
         <source>1 inner block</source>
         <translation>1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="451"/>
+        <location filename="../../gui/network/properties.py" line="464"/>
         <source>%1 inner blocks</source>
         <translation>%1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="493"/>
+        <location filename="../../gui/network/properties.py" line="506"/>
         <source>Set %1</source>
         <translation>设置 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="541"/>
+        <location filename="../../gui/network/properties.py" line="554"/>
         <source>Freeze %1</source>
         <translation>冻结 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="541"/>
+        <location filename="../../gui/network/properties.py" line="554"/>
         <source>Unfreeze %1</source>
         <translation>解冻 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="582"/>
+        <location filename="../../gui/network/properties.py" line="595"/>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -2443,83 +2443,83 @@ Not added:
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="153"/>
+        <location filename="../../gui/network/summary_panel.py" line="158"/>
         <source>&lt;b&gt;%1&lt;/b&gt; parameters (%2 trainable, %3 frozen)</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; 个参数（%2 个可训练，%3 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="156"/>
+        <location filename="../../gui/network/summary_panel.py" line="161"/>
         <source>&lt;b&gt;%1&lt;/b&gt; MACs per sample · %2 MB</source>
         <translation>每个样本 &lt;b&gt;%1&lt;/b&gt; 次乘加 (MACs) · %2 MB</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="158"/>
+        <location filename="../../gui/network/summary_panel.py" line="163"/>
         <source>output %1 · &lt;span style=&apos;color:%2&apos;&gt;%3&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5&lt;/span&gt;</source>
         <translation>输出 %1 · &lt;span style=&apos;color:%2&apos;&gt;%3&lt;/span&gt; · &lt;span style=&apos;color:%4&apos;&gt;%5&lt;/span&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="161"/>
+        <location filename="../../gui/network/summary_panel.py" line="166"/>
         <source>1 error</source>
         <translation>1 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="161"/>
+        <location filename="../../gui/network/summary_panel.py" line="166"/>
         <source>%1 errors</source>
         <translation>%1 个错误</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="163"/>
+        <location filename="../../gui/network/summary_panel.py" line="168"/>
         <source>1 warning</source>
         <translation>1 个警告</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="163"/>
+        <location filename="../../gui/network/summary_panel.py" line="168"/>
         <source>%1 warnings</source>
         <translation>%1 个警告</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="175"/>
+        <location filename="../../gui/network/summary_panel.py" line="180"/>
         <source>No problems found.</source>
         <translation>未发现问题。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="201"/>
+        <location filename="../../gui/network/summary_panel.py" line="208"/>
         <source>Memory (batch %1): unknown until the shapes fit</source>
         <translation>内存（批大小 %1）：形状匹配之前未知</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="204"/>
+        <location filename="../../gui/network/summary_panel.py" line="211"/>
         <source>Memory (batch %1): forward %2, training step %3</source>
         <translation>内存（批大小 %1）：前向 %2，训练步 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="223"/>
-        <location filename="../../gui/network/summary_panel.py" line="235"/>
+        <location filename="../../gui/network/summary_panel.py" line="230"/>
+        <location filename="../../gui/network/summary_panel.py" line="242"/>
         <source>Use the shape of %1</source>
         <translation>使用 %1 的形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="246"/>
+        <location filename="../../gui/network/summary_panel.py" line="253"/>
         <source>Normalize the input (mean %1)</source>
         <translation>归一化输入(均值 %1)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="263"/>
+        <location filename="../../gui/network/summary_panel.py" line="270"/>
         <source>Normalize the input</source>
         <translation>归一化输入</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="276"/>
+        <location filename="../../gui/network/summary_panel.py" line="283"/>
         <source>expected 1 to 6 integers ≥ 1 separated by commas, e.g. 1, 28, 28</source>
         <translation>应为 1 到 6 个 ≥ 1 的整数，以逗号分隔，例如 1, 28, 28</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="287"/>
+        <location filename="../../gui/network/summary_panel.py" line="294"/>
         <source>Set input shape</source>
         <translation>设置输入形状</translation>
     </message>
     <message>
-        <location filename="../../gui/network/summary_panel.py" line="293"/>
+        <location filename="../../gui/network/summary_panel.py" line="300"/>
         <source>Set number of classes</source>
         <translation>设置类别数</translation>
     </message>
@@ -2678,117 +2678,117 @@ Not added:
 <context>
     <name>TrainingController</name>
     <message>
-        <location filename="../../gui/controllers/training.py" line="190"/>
+        <location filename="../../gui/controllers/training.py" line="196"/>
         <source>The network cannot run yet: %1</source>
         <translation>网络还无法运行：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="197"/>
+        <location filename="../../gui/controllers/training.py" line="203"/>
         <source>Choose an image folder first.</source>
         <translation>请先选择一个图像文件夹。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="203"/>
+        <location filename="../../gui/controllers/training.py" line="209"/>
         <source>The network takes input %1, but the rows of %2 have %3 features.</source>
         <translation>网络的输入是 %1,但 %2 的每行有 %3 个特征。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="205"/>
+        <location filename="../../gui/controllers/training.py" line="211"/>
         <source>The network takes input %1, but %2 images are %3.</source>
         <translation>网络的输入为 %1，但 %2 的图像是 %3。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="239"/>
+        <location filename="../../gui/controllers/training.py" line="245"/>
         <source>Run %1 · %2, lr %3</source>
         <translation>运行 %1 · %2，学习率 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="261"/>
+        <location filename="../../gui/controllers/training.py" line="267"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="303"/>
+        <location filename="../../gui/controllers/training.py" line="309"/>
         <source>Weights reset: the network is untrained.</source>
         <translation>权重已重置：网络处于未训练状态。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="319"/>
+        <location filename="../../gui/controllers/training.py" line="325"/>
         <source>%1, epoch %2</source>
         <translation>%1，第 %2 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="324"/>
+        <location filename="../../gui/controllers/training.py" line="330"/>
         <source>Using the weights of epoch %1 (validation accuracy %2).</source>
         <translation>正在使用第 %1 轮的权重（验证准确率 %2）。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="334"/>
+        <location filename="../../gui/controllers/training.py" line="340"/>
         <source>Use best epoch (%1, val acc %2)</source>
         <translation>使用最佳轮次（%1，验证准确率 %2）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="378"/>
+        <location filename="../../gui/controllers/training.py" line="384"/>
         <source>The evaluation could not run: %1</source>
         <translation>无法运行评估：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="433"/>
+        <location filename="../../gui/controllers/training.py" line="439"/>
         <source>Downloading %1…</source>
         <translation>正在下载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="445"/>
+        <location filename="../../gui/controllers/training.py" line="451"/>
         <source>%1 is ready.</source>
         <translation>%1 已就绪。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="467"/>
+        <location filename="../../gui/controllers/training.py" line="473"/>
         <source>A run is going on.</source>
         <translation>有一次运行正在进行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="469"/>
+        <location filename="../../gui/controllers/training.py" line="475"/>
         <source>Add a few labelled drawings first.</source>
         <translation>请先添加几个已标注的手写样本。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="484"/>
+        <location filename="../../gui/controllers/training.py" line="490"/>
         <source>Fine-tune on %1 drawn examples</source>
         <translation>在 %1 个手写样本上微调</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="532"/>
+        <location filename="../../gui/controllers/training.py" line="538"/>
         <source>The target is a number (a regression): training with the %1 loss.</source>
         <translation>目标是数值(回归):使用 %1 损失训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="580"/>
+        <location filename="../../gui/controllers/training.py" line="586"/>
         <source>Training on %1 (%2 images)…</source>
         <translation>正在 %1 上训练（%2 张图像）…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="659"/>
+        <location filename="../../gui/controllers/training.py" line="665"/>
         <source>Finished: validation R² %1 after %2 epochs.</source>
         <translation>完成:%2 轮后验证 R² 为 %1。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="664"/>
+        <location filename="../../gui/controllers/training.py" line="670"/>
         <source>%1 Training log: %2</source>
         <translation>%1 训练日志：%2</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="674"/>
+        <location filename="../../gui/controllers/training.py" line="680"/>
         <source>%1. Start (F5) continues this run where it stopped.</source>
         <translation>%1。开始 (F5) 将从停止处继续本次运行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="682"/>
+        <location filename="../../gui/controllers/training.py" line="688"/>
         <source>Training log: %1</source>
         <translation>训练日志：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="558"/>
+        <location filename="../../gui/controllers/training.py" line="564"/>
         <source>Epoch %1, step %2: loss %3</source>
         <translation>第 %1 轮，第 %2 步：损失 %3</translation>
     </message>
@@ -2798,12 +2798,12 @@ Not added:
         <translation>来自 %1 的训练权重。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="588"/>
+        <location filename="../../gui/controllers/training.py" line="594"/>
         <source>Paused at epoch %1, step %2.</source>
         <translation>已暂停于第 %1 轮，第 %2 步。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="660"/>
+        <location filename="../../gui/controllers/training.py" line="666"/>
         <source>Finished: validation accuracy %1 after %2 epochs.</source>
         <translation>完成：%2 轮后验证集准确率为 %1。</translation>
     </message>
@@ -3095,118 +3095,118 @@ Not added:
 <context>
     <name>TrainingPlots</name>
     <message>
-        <location filename="../../gui/training/plots.py" line="152"/>
+        <location filename="../../gui/training/plots.py" line="144"/>
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="153"/>
-        <location filename="../../gui/training/plots.py" line="160"/>
+        <location filename="../../gui/training/plots.py" line="145"/>
+        <location filename="../../gui/training/plots.py" line="152"/>
         <source>step</source>
         <translation>步</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="154"/>
-        <location filename="../../gui/training/plots.py" line="295"/>
+        <location filename="../../gui/training/plots.py" line="146"/>
+        <location filename="../../gui/training/plots.py" line="279"/>
         <source>accuracy</source>
         <translation>准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="155"/>
+        <location filename="../../gui/training/plots.py" line="147"/>
         <source>epoch</source>
         <translation>轮次</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="159"/>
+        <location filename="../../gui/training/plots.py" line="151"/>
         <source>learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="170"/>
+        <location filename="../../gui/training/plots.py" line="162"/>
         <source>batch loss</source>
         <translation>批损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="172"/>
+        <location filename="../../gui/training/plots.py" line="164"/>
         <source>smoothed</source>
         <translation>平滑后</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="175"/>
+        <location filename="../../gui/training/plots.py" line="167"/>
         <source>train loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
         <location filename="../../gui/training/plot_readout.py" line="79"/>
-        <location filename="../../gui/training/plots.py" line="177"/>
+        <location filename="../../gui/training/plots.py" line="169"/>
         <source>val loss</source>
         <translation>验证损失</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="178"/>
-        <location filename="../../gui/training/plots.py" line="299"/>
+        <location filename="../../gui/training/plots.py" line="170"/>
+        <location filename="../../gui/training/plots.py" line="283"/>
         <source>train acc</source>
         <translation>训练准确率</translation>
     </message>
     <message>
         <location filename="../../gui/training/plot_readout.py" line="81"/>
-        <location filename="../../gui/training/plots.py" line="180"/>
-        <location filename="../../gui/training/plots.py" line="301"/>
+        <location filename="../../gui/training/plots.py" line="172"/>
+        <location filename="../../gui/training/plots.py" line="285"/>
         <source>val acc</source>
         <translation>验证准确率</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="134"/>
+        <location filename="../../gui/training/plots.py" line="126"/>
         <source>Loss and accuracy curves</source>
         <translation>损失与准确率曲线</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="199"/>
+        <location filename="../../gui/training/plots.py" line="191"/>
         <source>Log scale</source>
         <translation>对数坐标</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="201"/>
+        <location filename="../../gui/training/plots.py" line="193"/>
         <source>Logarithmic y axis on the loss and learning-rate plots</source>
         <translation>损失图和学习率图的 y 轴使用对数刻度</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="205"/>
+        <location filename="../../gui/training/plots.py" line="197"/>
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="208"/>
+        <location filename="../../gui/training/plots.py" line="200"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="213"/>
+        <location filename="../../gui/training/plots.py" line="205"/>
         <source>Point under the pointer</source>
         <translation>指针下的点</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="295"/>
+        <location filename="../../gui/training/plots.py" line="279"/>
         <source>R²</source>
         <translation>R²</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="298"/>
+        <location filename="../../gui/training/plots.py" line="282"/>
         <source>train R²</source>
         <translation>训练 R²</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="300"/>
+        <location filename="../../gui/training/plots.py" line="284"/>
         <source>val R²</source>
         <translation>验证 R²</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="414"/>
+        <location filename="../../gui/training/plots.py" line="405"/>
         <source>run %1</source>
         <translation>运行 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="437"/>
+        <location filename="../../gui/training/plots.py" line="428"/>
         <source>Could not write %1</source>
         <translation>无法写入 %1</translation>
     </message>
@@ -3236,34 +3236,34 @@ Not added:
         <translation>%1，第 %2 轮：%3 %4</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="581"/>
+        <location filename="../../gui/training/plots.py" line="572"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="582"/>
+        <location filename="../../gui/training/plots.py" line="573"/>
         <source>Could not write %1:
 %2</source>
         <translation>无法写入 %1：
 %2</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="586"/>
+        <location filename="../../gui/training/plots.py" line="577"/>
         <source>Export plots as PNG</source>
         <translation>将图表导出为 PNG</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="586"/>
+        <location filename="../../gui/training/plots.py" line="577"/>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="593"/>
+        <location filename="../../gui/training/plots.py" line="584"/>
         <source>Export curves as CSV</source>
         <translation>将曲线导出为 CSV</translation>
     </message>
     <message>
-        <location filename="../../gui/training/plots.py" line="593"/>
+        <location filename="../../gui/training/plots.py" line="584"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
