@@ -14,6 +14,9 @@ it back on the application.
 
 from __future__ import annotations
 
+import weakref
+
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
@@ -27,8 +30,17 @@ GUARDED = (QAbstractSpinBox, QComboBox)
 
 
 class WheelGuard(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        # The fields it has seen shown, for ``suspend``: asking Qt for every widget of the app
+        # (QApplication.allWidgets) can hand Python one that is being destroyed, and crash.
+        self.fields: weakref.WeakSet[QWidget] = weakref.WeakSet()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.Wheel and isinstance(watched, GUARDED):
+        kind = event.type()
+        if kind == QEvent.Type.Show and isinstance(watched, GUARDED):
+            self.fields.add(watched)
+        elif kind == QEvent.Type.Wheel and isinstance(watched, GUARDED):
             if watched.focusPolicy() == Qt.FocusPolicy.WheelFocus:
                 watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             if not watched.hasFocus():
@@ -61,8 +73,9 @@ def install(app: QCoreApplication) -> WheelGuard:
     return _guard
 
 
-def _fields(app: QApplication) -> list[QWidget]:
-    return [widget for widget in app.allWidgets() if isinstance(widget, GUARDED)]
+def _fields() -> list[QWidget]:
+    """The fields the guard has seen shown that still exist."""
+    return [field for field in list(_guard.fields) if shiboken6.isValid(field)]
 
 
 def suspend(app: QApplication) -> None:
@@ -72,7 +85,7 @@ def suspend(app: QApplication) -> None:
     if _guard is None or _suspended:
         return
     _suspended = True
-    for field in _fields(app):
+    for field in _fields():
         field.installEventFilter(_guard)
     app.removeEventFilter(_guard)
 
@@ -83,6 +96,6 @@ def resume(app: QApplication) -> None:
     if _guard is None or not _suspended:
         return
     _suspended = False
-    for field in _fields(app):
+    for field in _fields():
         field.removeEventFilter(_guard)
     app.installEventFilter(_guard)
