@@ -55,8 +55,8 @@ from netbuilder.core.spec import (
     ParallelSpec,
     ResidualSpec,
     copy_item,
-    resolved_args,
 )
+from netbuilder.core.spec_parse import resolved_args
 
 # The batch the probes run at: 2, so that a layer that mixes samples, or reads the input as one
 # unbatched sample, shows it by not giving back a batch of 2.

@@ -19,6 +19,7 @@ from torch import nn
 from netbuilder.core.catalog import FLOATS, Catalog, LayerKind, default_catalog
 from netbuilder.core.container_modules import Parallel, Residual
 from netbuilder.core.containers import ACTIVATIONS, MERGES
+from netbuilder.core.names import check_name
 from netbuilder.core.spec import (
     BlockSpec,
     Item,
@@ -28,10 +29,8 @@ from netbuilder.core.spec import (
     Problem,
     ResidualSpec,
     SpecError,
-    check_name,
-    resolved_args,
-    validate,
 )
+from netbuilder.core.spec_parse import resolved_args, validate
 
 
 def build_layer(layer: LayerSpec, catalog: Catalog | None = None) -> nn.Module:

@@ -516,7 +516,9 @@ def infer_spec(state_dict: dict[str, torch.Tensor], input_shape: list[int] | Non
     width is the input's size); the returned note says so. Anything else raises
     :class:`CheckpointError` saying what is needed.
     """
-    from netbuilder.core.spec import LayerSpec, check_name, validate
+    from netbuilder.core.names import check_name
+    from netbuilder.core.spec import LayerSpec
+    from netbuilder.core.spec_parse import validate
 
     input_shape = list(input_shape or [1, 28, 28])
     layers: dict[str, dict[str, torch.Tensor]] = {}

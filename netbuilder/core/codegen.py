@@ -33,8 +33,8 @@ from netbuilder.core.spec import (
     ParallelSpec,
     ResidualSpec,
     SpecError,
-    validate,
 )
+from netbuilder.core.spec_parse import validate
 
 CLASS, SEQUENTIAL = "class", "sequential"
 STYLES = (CLASS, SEQUENTIAL)

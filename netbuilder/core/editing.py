@@ -17,6 +17,7 @@ from typing import Any
 from netbuilder.core.catalog import BLOCK, Catalog, default_catalog
 from netbuilder.core.containers import ACTIVATIONS, MERGES, MIN_BRANCHES, PARALLEL, RESIDUAL
 from netbuilder.core.layer_files import LayerFileRef
+from netbuilder.core.names import check_name, name_base
 from netbuilder.core.spec import (
     DIM_LIMIT,
     BlockSpec,
@@ -25,14 +26,11 @@ from netbuilder.core.spec import (
     NetworkSpec,
     ParallelSpec,
     ResidualSpec,
-    check_args,
-    check_name,
     copy_item,
-    name_base,
-    parse,
     stacks_of,
     walk_items,
 )
+from netbuilder.core.spec_parse import check_args, parse
 
 Shape = tuple[int, ...]
 

@@ -437,13 +437,8 @@ class _Nester:
         self.fresh: set[int] = set()  # ids of containers named here, not after a module
 
     def nest(self, elements: list, base: tuple[str, ...]) -> list:
-        from netbuilder.core.spec import (
-            BlockSpec,
-            LayerSpec,
-            ParallelSpec,
-            ResidualSpec,
-            check_name,
-        )
+        from netbuilder.core.names import check_name
+        from netbuilder.core.spec import BlockSpec, LayerSpec, ParallelSpec, ResidualSpec
 
         root: list = []
         stack: list[tuple[tuple[str, ...], list]] = [(base, root)]

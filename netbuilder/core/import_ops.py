@@ -301,7 +301,8 @@ class _NodeReader:
                                     origin, path), node, value, previous)
 
     def _checked(self, layer: _Layer, node, value, previous: str) -> _Layer:
-        from netbuilder.core.spec import LayerSpec, check_args
+        from netbuilder.core.spec import LayerSpec
+        from netbuilder.core.spec_parse import check_args
 
         kind = self.catalog.get(layer.kind)
         args = {}

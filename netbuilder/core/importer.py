@@ -288,7 +288,7 @@ def _death_message(path: Path, returncode: int | None, stderr: bytes) -> str:
 
 def _result_from(data: Any, path: Path) -> ImportResult | ModelImportError:
     """One class's answer from the child, checked whole: the spec parsed as a file is."""
-    from netbuilder.core.spec import parse
+    from netbuilder.core.spec_parse import parse
 
     unreadable = ModelImportError(f"running {path.name} gave an unreadable result")
     if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
@@ -328,7 +328,8 @@ def spec_from_traced(model, input_shape: list[int], class_name: str = "Net",
     from netbuilder.core.containers import PARALLEL, RESIDUAL
     from netbuilder.core.import_graph import _Converter, forward_defaults, traced_graph
     from netbuilder.core.import_ops import _Shapes
-    from netbuilder.core.spec import NetworkSpec, check_class_name, uses_kind
+    from netbuilder.core.names import check_class_name
+    from netbuilder.core.spec import NetworkSpec, uses_kind
 
     model.eval()
     model.cpu()

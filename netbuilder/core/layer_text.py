@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from netbuilder.core.catalog import default_catalog
-from netbuilder.core.spec import LayerSpec, resolved_args
+from netbuilder.core.spec import LayerSpec
+from netbuilder.core.spec_parse import resolved_args
 
 CATEGORY_COLOURS = {
     "Linear": "#4e79a7", "Convolution": "#f28e2b", "Pooling": "#76b7b2",

@@ -30,14 +30,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from netbuilder.core.spec import (
-    BlockSpec,
-    Item,
-    LayerSpec,
-    ParallelSpec,
-    ResidualSpec,
-    resolved_args,
-)
+from netbuilder.core.spec import BlockSpec, Item, LayerSpec, ParallelSpec, ResidualSpec
+from netbuilder.core.spec_parse import resolved_args
 
 if TYPE_CHECKING:  # the estimate reads an analysis; it never runs one
     from netbuilder.core.analysis import Analysis, LayerInfo

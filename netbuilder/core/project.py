@@ -38,7 +38,8 @@ from netbuilder.core.registry import (
     names,
 )
 from netbuilder.core.spec import FORMAT as NETWORK_FORMAT
-from netbuilder.core.spec import NetworkSpec, Problem, SpecError, parse
+from netbuilder.core.spec import NetworkSpec, Problem, SpecError
+from netbuilder.core.spec_parse import parse
 from netbuilder.core.train_config import SETTING_LIMITS
 
 PROJECT_FORMAT = "netbuilder.project"

@@ -31,7 +31,8 @@ from netbuilder.core.catalog import (
     LayerKind,
     default_catalog,
 )
-from netbuilder.core.spec import LayerSpec, NetworkSpec, validate
+from netbuilder.core.spec import LayerSpec, NetworkSpec
+from netbuilder.core.spec_parse import validate
 
 # Random arguments make torch warn (dropout on a single recurrent layer, Dropout2d on 3-D input):
 # expected here, and noise in the report.

@@ -24,9 +24,8 @@ from netbuilder.core.spec import (
     SpecError,
     nesting_depth,
     nesting_levels,
-    parse,
-    validate,
 )
+from netbuilder.core.spec_parse import parse, validate
 
 
 def conv(name, c_in, c_out, k=3, **extra):

@@ -7,14 +7,8 @@ import torch
 from netbuilder.core import editing
 from netbuilder.core.analysis import analyze
 from netbuilder.core.builder import build
-from netbuilder.core.spec import (
-    BlockSpec,
-    LayerSpec,
-    NetworkSpec,
-    ParallelSpec,
-    ResidualSpec,
-    validate,
-)
+from netbuilder.core.spec import BlockSpec, LayerSpec, NetworkSpec, ParallelSpec, ResidualSpec
+from netbuilder.core.spec_parse import validate
 
 
 def conv(name, c_in, c_out, k=3, **extra):

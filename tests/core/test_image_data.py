@@ -39,7 +39,8 @@ from netbuilder.core.registry import (
     folder_path,
     is_dataset_name,
 )
-from netbuilder.core.spec import LayerSpec, NetworkSpec, check_args
+from netbuilder.core.spec import LayerSpec, NetworkSpec
+from netbuilder.core.spec_parse import check_args
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 

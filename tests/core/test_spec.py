@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from netbuilder.core.analysis import Analyzer
 from netbuilder.core.builder import build
 from netbuilder.core.catalog import default_catalog
+from netbuilder.core.names import check_class_name, check_name, name_base
 from netbuilder.core.resources import load_template, template_names
 from netbuilder.core.spec import (
     MAX_DEPTH,
@@ -17,13 +18,9 @@ from netbuilder.core.spec import (
     LayerSpec,
     NetworkSpec,
     SpecError,
-    check_class_name,
-    check_name,
-    name_base,
-    parse,
-    validate,
     walk_items,
 )
+from netbuilder.core.spec_parse import parse, validate
 
 
 def problems_of(data):

@@ -13,7 +13,8 @@ from torch import nn
 from netbuilder.core.catalog import builtin_kinds
 from netbuilder.core.names import MODULE_ATTRIBUTES
 
-START_MODULES = ["netbuilder.core.catalog", "netbuilder.core.spec", "netbuilder.core.editing",
+START_MODULES = ["netbuilder.core.catalog", "netbuilder.core.spec", "netbuilder.core.spec_parse",
+                 "netbuilder.core.editing",
                  "netbuilder.core.project", "netbuilder.core.resources",
                  "netbuilder.core.containers", "netbuilder.core.train_config",
                  "netbuilder.core.layer_text", "netbuilder.core.registry"]

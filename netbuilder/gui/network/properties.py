@@ -31,17 +31,10 @@ from PySide6.QtWidgets import (
 
 from netbuilder.core import editing
 from netbuilder.core.analysis_result import ERROR, LayerInfo, format_shape
-from netbuilder.core.catalog import BOOL, CHOICE, FLOATS, INT, SHAPE, SIZE, Arg, default_catalog
+from netbuilder.core.catalog import BOOL, CHOICE, INT, Arg, default_catalog
 from netbuilder.core.containers import ACTIVATIONS, MERGES
-from netbuilder.core.spec import (
-    CONTAINERS,
-    BlockSpec,
-    Item,
-    LayerSpec,
-    ParallelSpec,
-    ResidualSpec,
-    resolved_args,
-)
+from netbuilder.core.spec import CONTAINERS, BlockSpec, Item, LayerSpec, ParallelSpec, ResidualSpec
+from netbuilder.core.spec_parse import resolved_args
 from netbuilder.gui.model.document import Document
 from netbuilder.gui.network.arg_field import ERROR_COLOUR, UNSET, ArgField
 from netbuilder.gui.network.arg_text import (  # noqa: F401  (format_arg_value re-exported)
@@ -55,6 +48,7 @@ from netbuilder.gui.network.property_pages import (
     all_items,
     container_state,
     leaves,
+    placeholder,
 )
 from netbuilder.gui.text import fill, plural
 
@@ -386,17 +380,7 @@ class PropertiesPanel(QWidget):
             combo.currentIndexChanged.connect(lambda index, n=name: self._choice_changed(n, index))
             return combo
         edit = QLineEdit(page)
-        if arg.type == SIZE:
-            hint = "3" if arg.dims == 1 else ", ".join(["3"] * arg.dims)
-            if arg.strings:
-                hint += " / " + arg.strings[0]
-            edit.setPlaceholderText(self.tr("empty: none") if arg.nullable else hint)
-        elif arg.type == SHAPE:
-            edit.setPlaceholderText("1, 28, 28")
-        elif arg.type == FLOATS:
-            edit.setPlaceholderText("0.5, 0.5, 0.5")
-        elif arg.nullable:
-            edit.setPlaceholderText(self.tr("empty: none"))
+        edit.setPlaceholderText(placeholder(arg, self.tr("empty: none")))
         edit.textEdited.connect(lambda text, n=name: self._text_edited(n, text))
         return edit
 

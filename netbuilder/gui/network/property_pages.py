@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 
+from netbuilder.core.catalog import FLOATS, SHAPE, SIZE, Arg
 from netbuilder.core.spec import Item, LayerSpec, ParallelSpec, ResidualSpec, walk_items
 from netbuilder.gui.network.arg_field import UNSET, ArgField
 
@@ -35,6 +36,20 @@ class LayerPage:
         for field in [*self.fields.values(), *([self.name] if self.name else [])]:
             field.clear_error()
             field.shown = UNSET
+
+
+def placeholder(arg: Arg, none_text: str) -> str:
+    """What a text field shows while empty: an example of a value, or that empty means None."""
+    if arg.type == SIZE:
+        hint = "3" if arg.dims == 1 else ", ".join(["3"] * arg.dims)
+        if arg.strings:
+            hint += " / " + arg.strings[0]
+        return none_text if arg.nullable else hint
+    if arg.type == SHAPE:
+        return "1, 28, 28"
+    if arg.type == FLOATS:
+        return "0.5, 0.5, 0.5"
+    return none_text if arg.nullable else ""
 
 
 class PageCache:
