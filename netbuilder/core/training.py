@@ -26,7 +26,6 @@ import math
 import threading
 import time
 from collections.abc import Generator, Iterator
-from dataclasses import asdict
 from typing import Any
 
 import torch
@@ -50,6 +49,14 @@ from netbuilder.core.evaluation import (  # noqa: F401  (re-exported: callers im
     loss_value,
 )
 from netbuilder.core.health import Health
+from netbuilder.core.optimization import (  # noqa: F401  (re-exported: callers import them here)
+    TrainingError,
+    available_devices,
+    make_optimizer,
+    make_schedule,
+    reset_weights,
+    resolve_device,
+)
 from netbuilder.core.pen_augment import pen_augment
 from netbuilder.core.pth_guard import short_repr
 from netbuilder.core.registry import (  # noqa: F401  (LOSSES etc. re-exported for callers)
@@ -64,7 +71,7 @@ from netbuilder.core.registry import (  # noqa: F401  (LOSSES etc. re-exported f
 from netbuilder.core.resume import ResumeError, ResumePoint, cpu_copy  # noqa: F401  (re-exported)
 from netbuilder.core.streaming import StreamedData, StreamingDataset
 from netbuilder.core.train_config import TrainConfig  # noqa: F401  (re-exported for callers)
-from netbuilder.core.training_events import (
+from netbuilder.core.training_events import (  # noqa: F401  (history_dicts re-exported)
     BatchEnd,
     EpochEnd,
     Event,
@@ -75,6 +82,8 @@ from netbuilder.core.training_events import (
     Resumed,
     Started,
     Stopped,
+    history_dicts,
+    plural_count,
 )
 from netbuilder.core.training_state import (  # noqa: F401  (limits re-exported)
     DIVERGENCE_FACTOR,
@@ -84,55 +93,14 @@ from netbuilder.core.training_state import (  # noqa: F401  (limits re-exported)
     alike,
     chance_loss,
     divergence_limit,
+    epoch_fault,
+    first_line,
     moments_fit,
     non_finite_state,
+    output_problem,
     restored_text,
     snapshot,
 )
-
-
-class TrainingError(ValueError):
-    """Settings or data that cannot train; the message names what is wrong."""
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    """'auto' picks CUDA, then MPS, then the CPU; a named device must exist."""
-    cuda = torch.cuda.is_available()
-    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
-    if name == "auto":
-        return torch.device("cuda" if cuda else "mps" if mps else "cpu")
-    if name == "cuda" and not cuda:
-        raise TrainingError("device cuda: no CUDA GPU is available here; use cpu or auto")
-    if name == "mps" and not mps:
-        raise TrainingError("device mps: Apple's Metal backend is not available here; use cpu "
-                            "or auto")
-    if name not in DEVICES:
-        raise TrainingError(f"device: expected one of {', '.join(DEVICES)}, got {name!r}")
-    return torch.device(name)
-
-
-def available_devices() -> list[str]:
-    found = ["cpu"]
-    if torch.cuda.is_available():
-        found.append("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        found.append("mps")
-    return found
-
-
-def reset_weights(model: nn.Module, seed: int | None = None) -> None:
-    """Re-initialise every layer that knows how (seeded: the same seed, the same weights)."""
-    if seed is not None:
-        torch.manual_seed(seed)
-    for module in model.modules():
-        reset = getattr(module, "reset_parameters", None)
-        if callable(reset):
-            reset()
-        if isinstance(module, nn.modules.batchnorm._BatchNorm):
-            module.reset_running_stats()
-
-
-
 
 # ---------------------------------------------------------------------------------------------
 # The trainer
@@ -209,34 +177,6 @@ class Trainer:
     def _trainable(self) -> list[nn.Parameter]:
         return [p for p in self.model.parameters() if p.requires_grad]
 
-    def _make_optimizer(self) -> torch.optim.Optimizer:
-        params = self._trainable()
-        if not params:
-            raise TrainingError("every parameter is frozen: there is nothing to train")
-        c = self.config
-        if c.optimizer == "sgd":
-            return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum,
-                                   weight_decay=c.weight_decay)
-        if c.optimizer == "adamw":
-            return torch.optim.AdamW(params, lr=c.lr, weight_decay=c.weight_decay)
-        if c.optimizer == "rmsprop":
-            return torch.optim.RMSprop(params, lr=c.lr, momentum=c.momentum,
-                                       weight_decay=c.weight_decay)
-        return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
-
-    def _make_schedule(self, optimizer: torch.optim.Optimizer, total_steps: int
-                       ) -> tuple[Any, bool]:
-        """The LR scheduler and whether it steps per batch (else per epoch)."""
-        c = self.config
-        sched = torch.optim.lr_scheduler
-        if c.schedule == "step":
-            return sched.StepLR(optimizer, step_size=max(1, c.epochs // 3), gamma=0.1), False
-        if c.schedule == "cosine":
-            return sched.CosineAnnealingLR(optimizer, T_max=total_steps), True
-        if c.schedule == "onecycle":
-            return sched.OneCycleLR(optimizer, max_lr=c.lr, total_steps=total_steps), True
-        return None, False
-
     def _steps_per_epoch(self) -> int:
         return math.ceil(len(self.data.train_y) / self.config.batch_size)
 
@@ -262,10 +202,10 @@ class Trainer:
         if resume.step >= spe or (resume.step and (resume.order is None
                                                      or len(resume.order) != n)):
             return False
-        probe = self._make_optimizer()
+        probe = make_optimizer(self.config, self._trainable())
         for group in probe.param_groups:  # as _prepare leaves them
             group["initial_lr"] = self.config.lr
-        schedule, per_batch = self._make_schedule(probe, spe * self.config.epochs)
+        schedule, per_batch = make_schedule(self.config, probe, spe * self.config.epochs)
         fresh_groups = probe.state_dict()["param_groups"]
         if not alike(resume.optimizer["param_groups"], fresh_groups):
             return False
@@ -282,65 +222,6 @@ class Trainer:
                     or own[k].dtype != resume.best_weights[k].dtype for k in own):
                 return False
         return True
-
-    def _check_output(self) -> str | None:
-        """Why the model's output does not fit the data, or None (checked on 2 images)."""
-        x = self.data.train_x[:2]
-        self.model.eval()
-        try:
-            with torch.no_grad():
-                out = self.model(x)
-        except Exception as exc:
-            what = (f"rows of {x.shape[1]} features" if x.dim() == 2
-                    else f"images {list(x.shape[1:])}")
-            return f"the network fails on the data's {what}: {_first_line(exc)}"
-        finally:
-            self.model.train()
-        want = self.data.num_classes
-        if out.dim() != 2 or out.shape[1] != want:
-            if self.regression:
-                return (f"the network outputs {['N', *out.shape[1:]]} per batch, but the "
-                        f"target is {want} number{'s' if want != 1 else ''} per row: its "
-                        f"output must be [N, {want}]")
-            return (f"the network outputs {['N', *out.shape[1:]]} per batch, but the data has "
-                    f"{want} classes: its output must be [N, {want}]")
-        return None
-
-    # -- checking that weights are good -------------------------------------------------------
-
-    def _outputs_finite(self) -> bool:
-        """Whether the model gives finite outputs on a fixed batch (validation images first)."""
-        d = self.data
-        probe = (d.val_x if len(d.val_y) else d.train_x)[:PROBE_SIZE]
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            with torch.no_grad():
-                return bool(torch.isfinite(self.model(probe)).all())
-        finally:
-            self.model.train(was_training)
-
-    def _epoch_fault(self, epoch: int, val_loss: float, start_loss: float,
-                     best: dict[str, Any] | None) -> tuple[str, str] | None:
-        """Why the weights at the end of ``epoch`` are not good: (reason, text), or None.
-
-        ``best`` is the good epoch with the lowest validation loss so far (see RunState).
-        """
-        where = f"at epoch {epoch}"
-        bad = non_finite_state(self.model)
-        if bad is not None:
-            return "non_finite", f"training failed: the weights became non-finite ({bad}) {where}"
-        if not self._outputs_finite():
-            return "non_finite", f"training failed: the network's outputs became non-finite {where}"
-        if not math.isfinite(val_loss):
-            return "non_finite", f"training failed: the validation loss became {val_loss} {where}"
-        limit = divergence_limit(self.config.loss, self.data.num_classes, start_loss)
-        if abs(val_loss) <= limit:
-            return None
-        start = (f"{best['val_loss']:.4g} (epoch {best['epoch']})" if best
-                 else f"{start_loss:.4g} at the start")
-        return "diverged", (f"training diverged: the validation loss rose from {start} to "
-                            f"{val_loss:.3g} {where} (limit {limit:.4g})")
 
     # -- where the run stands -------------------------------------------------------------------
 
@@ -473,23 +354,23 @@ class Trainer:
         TrainingError when the run cannot start."""
         c = self.config
         self.model.to(self.device)
-        mismatch = self._check_output()
+        mismatch = output_problem(self.model, self.data, self.regression)
         if mismatch:
             raise TrainingError(mismatch)
         resume, self._resume = self._resume, None  # only the first run resumes
         if resume is not None and self.moments_kept:
-            self.optimizer = self._make_optimizer()
+            self.optimizer = make_optimizer(self.config, self._trainable())
             if not self.resumed:
                 self._load_moments(resume.optimizer)
         elif self.optimizer is None:
-            self.optimizer = self._make_optimizer()
+            self.optimizer = make_optimizer(self.config, self._trainable())
         optimizer = self.optimizer
         for group in optimizer.param_groups:  # settings may have changed since the last run
             group["lr"] = c.lr
             group.setdefault("initial_lr", c.lr)
             group["initial_lr"] = c.lr
         steps_per_epoch = self._steps_per_epoch()
-        schedule, per_batch = self._make_schedule(optimizer, steps_per_epoch * c.epochs)
+        schedule, per_batch = make_schedule(c, optimizer, steps_per_epoch * c.epochs)
         generator = torch.Generator().manual_seed(c.seed)
         torch.manual_seed(c.seed)  # dropout and other random layers
         if resume is not None and self.resumed:
@@ -664,7 +545,8 @@ class Trainer:
             correct = int((state.predicted[:seen] == d.train_y[state.order[:seen]]).sum())
             event = EpochEnd(epoch, state.loss_sum / seen, correct / seen, result.loss,
                              result.accuracy, lr, seconds, seen / seconds if seconds else 0.0)
-        fault = self._epoch_fault(epoch, result.loss, state.start_loss, state.best)
+        fault = epoch_fault(self.model, self.data, self.config.loss, epoch, result.loss,
+                            state.start_loss, state.best)
         if fault is not None:
             state.roll_back(model)
             model.eval()
@@ -687,7 +569,7 @@ class Trainer:
             state.freeze_position()
             best = state.best
             yield Stopped("early", f"stopped early: the validation loss has not improved for "
-                                   f"{_count(state.epochs_since_best, 'epoch')} (best "
+                                   f"{plural_count(state.epochs_since_best, 'epoch')} (best "
                                    f"{best['val_loss']:.4g} at epoch {best['epoch']})",
                           epoch, 0)
             return False
@@ -710,18 +592,3 @@ class Trainer:
             ):
                 raise TrainingError(event.message)
         return self.history
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def history_dicts(history: list[EpochEnd]) -> list[dict[str, Any]]:
-    """Epochs as plain dicts; a regression's RMSE and MAE only where there are any."""
-    return [{k: v for k, v in asdict(e).items() if k != "kind" and v is not None}
-            for e in history]

@@ -8,7 +8,8 @@ dispatch on it with ``match``. ``kind`` names the event for code that prefers st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from netbuilder.core.health import Health
 
@@ -116,3 +117,13 @@ class HealthReport:
 
 Event = (Started | BatchEnd | EpochEnd | Paused | Resumed | Stopped | Failed | Finished
          | HealthReport)
+
+
+def plural_count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def history_dicts(history: list[EpochEnd]) -> list[dict[str, Any]]:
+    """Epochs as plain dicts; a regression's RMSE and MAE only where there are any."""
+    return [{k: v for k, v in asdict(e).items() if k != "kind" and v is not None}
+            for e in history]

@@ -204,3 +204,66 @@ def alike(saved: Any, fresh: Any) -> bool:
         return (isinstance(saved, dict) and set(saved) == set(fresh)
                 and all(alike(saved[k], fresh[k]) for k in fresh))
     return False
+
+
+def output_problem(model: nn.Module, data: Any, regression: bool) -> str | None:
+    """Why the model's output does not fit the data, or None (checked on 2 images)."""
+    x = data.train_x[:2]
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model(x)
+    except Exception as exc:
+        what = (f"rows of {x.shape[1]} features" if x.dim() == 2
+                else f"images {list(x.shape[1:])}")
+        return f"the network fails on the data's {what}: {first_line(exc)}"
+    finally:
+        model.train()
+    want = data.num_classes
+    if out.dim() != 2 or out.shape[1] != want:
+        if regression:
+            return (f"the network outputs {['N', *out.shape[1:]]} per batch, but the "
+                    f"target is {want} number{'s' if want != 1 else ''} per row: its "
+                    f"output must be [N, {want}]")
+        return (f"the network outputs {['N', *out.shape[1:]]} per batch, but the data has "
+                f"{want} classes: its output must be [N, {want}]")
+    return None
+
+def outputs_finite(model: nn.Module, data: Any) -> bool:
+    """Whether the model gives finite outputs on a fixed batch (validation images first)."""
+    d = data
+    probe = (d.val_x if len(d.val_y) else d.train_x)[:PROBE_SIZE]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            return bool(torch.isfinite(model(probe)).all())
+    finally:
+        model.train(was_training)
+
+def epoch_fault(model: nn.Module, data: Any, loss: str, epoch: int, val_loss: float,
+                start_loss: float, best: dict[str, Any] | None) -> tuple[str, str] | None:
+    """Why the weights at the end of ``epoch`` are not good: (reason, text), or None.
+
+    ``best`` is the good epoch with the lowest validation loss so far (see RunState).
+    """
+    where = f"at epoch {epoch}"
+    bad = non_finite_state(model)
+    if bad is not None:
+        return "non_finite", f"training failed: the weights became non-finite ({bad}) {where}"
+    if not outputs_finite(model, data):
+        return "non_finite", f"training failed: the network's outputs became non-finite {where}"
+    if not math.isfinite(val_loss):
+        return "non_finite", f"training failed: the validation loss became {val_loss} {where}"
+    limit = divergence_limit(loss, data.num_classes, start_loss)
+    if abs(val_loss) <= limit:
+        return None
+    start = (f"{best['val_loss']:.4g} (epoch {best['epoch']})" if best
+             else f"{start_loss:.4g} at the start")
+    return "diverged", (f"training diverged: the validation loss rose from {start} to "
+                        f"{val_loss:.3g} {where} (limit {limit:.4g})")
+
+
+def first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

@@ -351,7 +351,7 @@ class TrainingPanel(QWidget):
     def add_devices(self) -> None:
         """Offer the accelerators torch finds (it must have loaded), and show the settings'
         device again if it is one of them."""
-        from netbuilder.core.training import available_devices
+        from netbuilder.core.optimization import available_devices
 
         for device in available_devices():
             if self.device.findData(device) < 0:
