@@ -37,6 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from netbuilder.gui.app_filter import app_filter
+
 # What a person operates: these need a name even when they do not take the focus.
 INTERACTIVE = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit, QAbstractSlider,
                QAbstractItemView, QTextEdit, QPlainTextEdit)
@@ -252,29 +254,29 @@ def unnamed(root: QWidget, visible_only: bool = True) -> list[str]:
     return found
 
 
-class Namer(QObject):
-    """Names each control as it is shown: by then its labels and layout are in place."""
+def name_shown(watched: QObject, _event: QEvent) -> bool:
+    """The shared application filter's Show handler: name the control as it is shown (by then
+    its labels and layout are in place)."""
+    if isinstance(watched, QWidget):
+        try:
+            name_widget(watched)
+        except RuntimeError:  # a widget being deleted: nothing to name
+            pass
+    return False
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.Show and isinstance(watched, QWidget):
-            try:
-                name_widget(watched)
-            except RuntimeError:  # a widget being deleted: nothing to name
-                pass
-        return False
 
-
-_namer: Namer | None = None
+WATCHER = "accessibility namer"
+_installed = False
 _suspended = False
 
 
-def install(app: QCoreApplication) -> Namer:
-    """Name the controls of every window of ``app`` as they are shown (once per app)."""
-    global _namer
-    if _namer is None:
-        _namer = Namer()
-        app.installEventFilter(_namer)
-    return _namer
+def install(app: QCoreApplication) -> None:
+    """Name the controls of every window of ``app`` as they are shown (once per app), through
+    the application's one shared filter (``app_filter``)."""
+    global _installed
+    if not _installed:
+        _installed = True
+        app_filter().watch(WATCHER, {QEvent.Type.Show: name_shown})
 
 
 def suspend(app: QCoreApplication) -> None:
@@ -282,19 +284,19 @@ def suspend(app: QCoreApplication) -> None:
     taking the interpreter lock the training thread needs) while no assistive technology
     listens; ``resume`` names what was shown meanwhile."""
     global _suspended
-    if _namer is None or _suspended or QAccessible.isActive():
+    if not _installed or _suspended or QAccessible.isActive():
         return
     _suspended = True
-    app.removeEventFilter(_namer)
+    app_filter().set_on(WATCHER, False)
 
 
 def resume(app: QApplication) -> None:
     """Watch again, and name the controls shown while suspended (windows and dialogs too)."""
     global _suspended
-    if _namer is None or not _suspended:
+    if not _installed or not _suspended:
         return
     _suspended = False
-    app.installEventFilter(_namer)
+    app_filter().set_on(WATCHER, True)
     for window in app.topLevelWidgets():
         if window.isVisible():
             name_unnamed(window)

@@ -6,10 +6,10 @@ passes under the pointer takes the wheel and its value changes unnoticed (Epochs
 click or Tab (Qt.StrongFocus), and an application-wide event filter sends the wheel of an
 unfocused field to the scroll area around it instead.
 
-An application-wide filter sees every event of the app in Python (a thousand a second while a
-run trains, each taking the interpreter lock the training thread needs): while a run goes on
-(``quiet_run``), ``suspend`` moves the guard onto each field that exists, and ``resume`` puts
-it back on the application.
+The guard watches the application through the one shared filter (``app_filter``). That sees
+every event of the app in Python (a thousand a second while a run trains, each taking the
+interpreter lock the training thread needs): while a run goes on (``quiet_run``), ``suspend``
+moves the guard onto each field that exists, and ``resume`` puts it back on the application.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from netbuilder.gui.app_filter import app_filter
+
 GUARDED = (QAbstractSpinBox, QComboBox)
+WATCHER = "wheel guard"
 
 
 class WheelGuard(QObject):
@@ -37,17 +40,27 @@ class WheelGuard(QObject):
         self.fields: weakref.WeakSet[QWidget] = weakref.WeakSet()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        kind = event.type()
-        if kind == QEvent.Type.Show and isinstance(watched, GUARDED):
+        """A field's own filter (while a run trains)."""
+        if event.type() == QEvent.Type.Wheel:
+            return self.wheel(watched, event)
+        return False
+
+    def shown(self, watched: QObject, _event: QEvent) -> bool:
+        if isinstance(watched, GUARDED):
             self.fields.add(watched)
-        elif kind == QEvent.Type.Wheel and isinstance(watched, GUARDED):
-            if watched.focusPolicy() == Qt.FocusPolicy.WheelFocus:
-                watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-            if not watched.hasFocus():
-                area = _scroll_area_around(watched)
-                if area is not None:
-                    QCoreApplication.sendEvent(area.viewport(), event)
-                return True  # the field keeps its value
+        return False
+
+    def wheel(self, watched: QObject, event: QEvent) -> bool:
+        """Send an unfocused field's wheel to the scroll area around it; True: swallowed."""
+        if not isinstance(watched, GUARDED):
+            return False
+        if watched.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+            watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        if not watched.hasFocus():
+            area = _scroll_area_around(watched)
+            if area is not None:
+                QCoreApplication.sendEvent(area.viewport(), event)
+            return True  # the field keeps its value
         return False
 
 
@@ -69,7 +82,8 @@ def install(app: QCoreApplication) -> WheelGuard:
     global _guard
     if _guard is None:
         _guard = WheelGuard()
-        app.installEventFilter(_guard)
+        app_filter().watch(WATCHER, {QEvent.Type.Show: _guard.shown,
+                                     QEvent.Type.Wheel: _guard.wheel})
     return _guard
 
 
@@ -87,7 +101,7 @@ def suspend(app: QApplication) -> None:
     _suspended = True
     for field in _fields():
         field.installEventFilter(_guard)
-    app.removeEventFilter(_guard)
+    app_filter().set_on(WATCHER, False)
 
 
 def resume(app: QApplication) -> None:
@@ -98,4 +112,4 @@ def resume(app: QApplication) -> None:
     _suspended = False
     for field in _fields():
         field.removeEventFilter(_guard)
-    app.installEventFilter(_guard)
+    app_filter().set_on(WATCHER, True)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.gui import accessibility, quiet_run, wheel_guard
+from netbuilder.gui.app_filter import app_filter
 from netbuilder.gui.controllers.training_worker import start_in_thread
 
 
@@ -99,11 +100,13 @@ def test_a_running_thread_holds_the_filters_aside_until_it_ends(qtbot):
     assert quiet_run.holding() == before + 1
     assert wheel_guard._suspended
     assert accessibility._suspended  # no assistive technology listens here
+    assert not app_filter().installed()  # no Python sees the app's events during the run
     worker.go.set()
     thread.wait(10_000)
     qtbot.waitUntil(lambda: quiet_run.holding() == before, timeout=5000)
     assert not wheel_guard._suspended
     assert not accessibility._suspended
+    assert app_filter().installed()
 
 
 def test_during_a_run_the_wheel_over_an_unfocused_field_scrolls_the_form(qtbot, form, running):
@@ -150,3 +153,27 @@ def test_a_control_first_shown_during_a_run_is_named_when_it_ends(qtbot, form):
     qtbot.waitUntil(lambda: quiet_run.holding() == 0, timeout=5000)
     assert extra.accessibleName() == "Colour of the moon"
     assert accessibility.unnamed(form) == []
+
+
+def test_the_namer_and_the_wheel_guard_share_one_application_filter(qtbot, form):
+    """Each Python filter on the application costs a call per event of every widget; the two
+    watchers go through one, and each can be turned off alone."""
+    shared = app_filter()
+    assert shared.is_on(wheel_guard.WATCHER)
+    assert shared.is_on(accessibility.WATCHER)
+    shared.set_on(accessibility.WATCHER, False)
+    try:
+        extra = QComboBox()
+        extra.addItems(["a", "b"])
+        form.form.insertRow(0, "Colour of the sea", extra)
+        qtbot.waitUntil(extra.isVisible)
+        assert extra.accessibleName() == ""  # the namer is off: nothing named it
+        field = form.fields[3]
+        wheel(field)
+        assert field.value() == 5  # the guard still works alone
+    finally:
+        shared.set_on(accessibility.WATCHER, True)
+    late = QComboBox()
+    form.form.insertRow(0, "Colour of the sky", late)
+    qtbot.waitUntil(late.isVisible)
+    assert late.accessibleName() == "Colour of the sky"
