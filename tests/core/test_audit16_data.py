@@ -242,3 +242,19 @@ def test_a_folder_checkpoint_and_a_table_project_export_scripts_that_train_on_th
     assert result.returncode == 0, result.stderr[-3000:]
     assert "epoch 1/1  train loss " in result.stdout and "val acc " in result.stdout
     build(table_spec).load_state_dict(torch.load(tmp_path / "pets_w.pth", weights_only=True))
+
+
+def test_a_regression_trains_with_the_l1_loss_whose_value_is_the_mae():
+    from netbuilder.core.resources import load_template_project
+    from netbuilder.core.training import TrainConfig, Trainer, reset_weights
+
+    data = load_dataset(csv_name(str(RESOURCES / "data" / "tutorial_regression.csv"), "y",
+                                 "regression"))
+    model = build(load_template_project("tutorial_mymodel").spec)
+    reset_weights(model, 0)
+    history = Trainer(model, data, TrainConfig(loss="l1", lr=0.01, epochs=6, batch_size=32,
+                                               device="cpu")).train()
+    first, last = history[0], history[-1]
+    assert last.val_loss == pytest.approx(last.val_mae, rel=1e-5)  # L1 is the mean |error|
+    assert last.val_mae < first.val_mae
+    assert last.val_accuracy > 0.8  # R²
