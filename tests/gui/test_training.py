@@ -205,6 +205,6 @@ def test_download_button_reports_offline_without_blocking(qtbot, window, tmp_pat
     assert panel.download.isVisible()
     click(qtbot, panel.download)
     assert panel.progress.maximum() == 0  # a busy bar until the download thread ends
-    qtbot.waitUntil(lambda: window.training.download_thread is None, timeout=30_000)
+    qtbot.waitUntil(lambda: window.training.loads.thread is None, timeout=30_000)
     assert "FashionMNIST is not in" in panel.status.text()
     assert panel.progress.maximum() == 1000 and panel.start.isEnabled()

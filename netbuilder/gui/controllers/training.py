@@ -11,24 +11,20 @@ weights: it is cleared when they change outside training and computed again on a
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from netbuilder.core.registry import DOWNLOADABLE_DATASETS, is_csv, is_dataset_name, is_folder
 from netbuilder.core.runs import Run
 from netbuilder.core.spec import SpecError
+from netbuilder.gui.controllers.current_evaluation import CurrentEvaluation
+from netbuilder.gui.controllers.dataset_loads import DatasetLoads, dataset_key
 from netbuilder.gui.log_setting import run_log_dir
 from netbuilder.gui.text import fill
 
 if TYPE_CHECKING:
-    from netbuilder.gui.controllers.training_worker import (
-        DatasetLoader,
-        EvaluationWorker,
-        TrainingWorker,
-    )
+    from netbuilder.gui.controllers.training_worker import TrainingWorker
 
 
 if TYPE_CHECKING:
@@ -37,7 +33,6 @@ if TYPE_CHECKING:
 
 
 PROGRESS_SECONDS = 0.25
-EVALUATE_DELAY_MS = 300  # after a change of weights, wait for more before evaluating
 
 
 class TrainingController(QObject):
@@ -65,13 +60,12 @@ class TrainingController(QObject):
         super().__init__(parent)
         self.session = session
         self.document = session.document
-        self.datasets: dict[tuple, Dataset] = {}
+        self.loads = DatasetLoads(self)  # folders, tables and downloads read ahead
+        self.datasets = self.loads.datasets
         self.device_data = None
         self.dataset: Dataset | None = None
         self.worker: TrainingWorker | None = None
         self.thread: QThread | None = None
-        self.download_thread: QThread | None = None
-        self.downloader: DatasetLoader | None = None
         self.optimizer_state: dict | None = None
         self.last_health = None
         self.run: Run | None = None
@@ -88,12 +82,7 @@ class TrainingController(QObject):
         self._point = None  # the finished worker's resume point
         self._calibration = None  # and the calibration of the weights it left
         self._log_problems: list[str] = []  # what the run's training log could not write
-        self.evaluation_thread: QThread | None = None
-        self.evaluator: EvaluationWorker | None = None
-        self._evaluate_timer = QTimer(self)
-        self._evaluate_timer.setSingleShot(True)
-        self._evaluate_timer.setInterval(EVALUATE_DELAY_MS)
-        self._evaluate_timer.timeout.connect(self._evaluate_now)
+        self.current_evaluation = CurrentEvaluation(self)
         session.replaced.connect(self._session_replaced)
         session.model_changed.connect(self._model_changed)
 
@@ -107,12 +96,10 @@ class TrainingController(QObject):
     def running(self) -> bool:
         return self.thread is not None
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
+        """Set the training panel's status line."""
         self.status = text
         self.status_changed.emit(text)
-
-    def _dataset_key(self, name: str, val_split: float, seed: int) -> tuple:
-        return (name, round(val_split, 4), 0 if name in DOWNLOADABLE_DATASETS else seed)
 
     @Slot()
     def _model_changed(self) -> None:
@@ -132,7 +119,7 @@ class TrainingController(QObject):
         self.last_health = None
         self.dataset = None
         self.device_data = None
-        self._say("")
+        self.say("")
         self.progress_cleared.emit()
         self.evaluation_cleared.emit()
         self.best_offered.emit("")
@@ -140,7 +127,7 @@ class TrainingController(QObject):
         if runs:
             self._replay(runs[-1])
             if self.session.trained:
-                self._say(fill(self.tr("Trained weights from %1."),
+                self.say(fill(self.tr("Trained weights from %1."),
                                self.session.weights_source or runs[-1].label))
         else:
             self.run_started.emit("")
@@ -202,7 +189,7 @@ class TrainingController(QObject):
         if not name:
             self._fail_early(self.tr("Choose an image folder first."))
             return
-        key = self._dataset_key(name, session.val_split, config.seed)
+        key = dataset_key(name, session.val_split, config.seed)
         custom = dataset is not None
         dataset = dataset or self.datasets.get(key)
         if dataset is not None and dataset.input_shape != list(self.document.spec.input_shape):
@@ -264,14 +251,14 @@ class TrainingController(QObject):
         self.document.locked = True
         self.paused = False
         self.busy.emit(True, False)
-        self._say(fill(self.tr("Loading %1…"), name))
+        self.say(fill(self.tr("Loading %1…"), name))
         self.thread = start_in_thread(self.worker, self)
         self.thread.finished.connect(self._thread_finished)
         self.running_changed.emit(True)
 
     def _fail_early(self, text: str) -> None:
         self.last_failure = text
-        self._say(text)
+        self.say(text)
         self.message.emit(text)
 
     @Slot()
@@ -306,7 +293,7 @@ class TrainingController(QObject):
         self.evaluation_cleared.emit()
         self.session.weights_updated(source="")
         self.progress_cleared.emit()
-        self._say(self.tr("Weights reset: the network is untrained."))
+        self.say(self.tr("Weights reset: the network is untrained."))
 
     @Slot()
     def use_best(self) -> None:
@@ -327,7 +314,7 @@ class TrainingController(QObject):
         self.best_offered.emit("")
         self.evaluation_cleared.emit()
         self.evaluate_current()
-        self._say(fill(self.tr("Using the weights of epoch %1 (validation accuracy %2)."),
+        self.say(fill(self.tr("Using the weights of epoch %1 (validation accuracy %2)."),
                        epoch, f"{point.best['val_accuracy']:.4f}"))
 
     def _offer_best(self) -> None:
@@ -340,129 +327,9 @@ class TrainingController(QObject):
         self.best_offered.emit(fill(self.tr("Use best epoch (%1, val acc %2)"), best["epoch"],
                                     f"{best['val_accuracy']:.4f}"))
 
-    # -- evaluating the current weights -----------------------------------------------------------
-
     def evaluate_current(self) -> None:
         """Evaluate the current weights soon, on a thread, when they are worth it."""
-        if self.session.trained and not self.running:
-            self._evaluate_timer.start()
-
-    @Slot()
-    def _evaluate_now(self) -> None:
-        from netbuilder.gui.controllers.training_worker import EvaluationWorker, start_detached
-
-        session = self.session
-        if self.running or not session.trained or not self.document.analysis.ok:
-            return
-        if self.evaluation_thread is not None:  # one at a time; the next when it ends
-            self._evaluate_timer.start()
-            return
-        name = session.dataset
-        if not name:
-            return
-        key = self._dataset_key(name, session.val_split, session.config.seed)
-        model = copy.deepcopy(self.model).cpu().eval()
-        self.evaluator = EvaluationWorker(model, self.datasets.get(key), name, session.val_split,
-                                          session.config.seed, session.config.loss,
-                                          session.weights_version)
-        self.evaluator.done.connect(self._evaluated_aside)
-        self.evaluator.failed.connect(self._evaluation_failed)
-        self._evaluation_key = key
-        self.evaluation_thread = start_detached(self.evaluator)
-        self.evaluation_thread.finished.connect(self._evaluation_finished)
-
-    @Slot(object, object, int)
-    def _evaluated_aside(self, result, dataset: Dataset, version: int) -> None:
-        self.datasets[self._evaluation_key] = dataset
-        if version != self.session.weights_version or self.running:
-            return  # the weights changed meanwhile: another evaluation follows
-        self.dataset = dataset
-        self._emit_evaluation(result, dataset)
-
-    @Slot(str)
-    def _evaluation_failed(self, text: str) -> None:
-        self.message.emit(fill(self.tr("The evaluation could not run: %1"), text))
-
-    @Slot()
-    def _evaluation_finished(self) -> None:
-        self.evaluation_thread = None  # released by its keeper
-        self.evaluator = None
-
-    @Slot(str)
-    def preload(self, name: str) -> None:
-        """Read a chosen image folder or table on a thread (no window owns it), so that its
-        input shape and classes are known before a run: ``data_shape_known`` says them."""
-        from netbuilder.gui.controllers.training_worker import DatasetLoader, start_detached
-
-        if not (is_folder(name) or is_csv(name)) or not is_dataset_name(name):
-            return
-        session = self.session
-        key = self._dataset_key(name, session.val_split, session.config.seed)
-        if key in self.datasets:
-            self._tell_shape(self.datasets[key])
-            return
-        loader = DatasetLoader(name, session.val_split, session.config.seed, key)
-        loader.loaded.connect(self._preloaded)
-        loader.failed.connect(self._preload_failed)
-        self._preloader = loader
-        start_detached(loader)
-
-    @Slot(str)
-    def _preload_failed(self, message: str) -> None:
-        self._say(message)
-
-    @Slot(object, object)
-    def _preloaded(self, key, dataset: Dataset) -> None:
-        self.datasets[key] = dataset
-        if dataset.name == self.session.dataset:  # still the chosen one
-            self._tell_shape(dataset)
-
-    def _tell_shape(self, dataset: Dataset) -> None:
-        stats: list = []
-        if not dataset.is_table and len(dataset.train_labels):
-            from netbuilder.core.normalize import channel_stats
-
-            # A streamed folder is measured on a seeded sample, not decoded whole.
-            images = dataset.sample(2048) if hasattr(dataset, "sample") else (
-                dataset.train_images)
-            stats = list(channel_stats(images))
-        self.data_shape_known.emit(dataset.input_shape, dataset.num_classes, dataset.name, stats)
-
-    @Slot(str)
-    def download(self, name: str) -> None:
-        """Fetch a torchvision dataset on a thread, with a busy bar; the window stays usable."""
-        from netbuilder.gui.controllers.training_worker import DatasetLoader, start_in_thread
-
-        if self.download_thread is not None or self.running:
-            return
-        self.downloading.emit(True)
-        self._say(fill(self.tr("Downloading %1…"), name))
-        session = self.session
-        key = self._dataset_key(name, session.val_split, session.config.seed)
-        self.downloader = DatasetLoader(name, session.val_split, session.config.seed, key)
-        self.downloader.loaded.connect(self._downloaded)
-        self.downloader.failed.connect(self._download_failed)
-        self.download_thread = start_in_thread(self.downloader, self)
-        self.download_thread.finished.connect(self._download_finished)
-
-    @Slot(object, object)
-    def _downloaded(self, key, dataset: Dataset) -> None:
-        self.datasets[key] = dataset
-        self._say(fill(self.tr("%1 is ready."), str(dataset)))
-
-    @Slot(str)
-    def _download_failed(self, message: str) -> None:
-        self._say(message)
-        self.message.emit(message)
-
-    @Slot()
-    def _download_finished(self) -> None:
-        if self.download_thread is not None:
-            self.download_thread.deleteLater()
-        self.download_thread = None
-        self.downloader = None
-        self.downloading.emit(False)
-        self.busy.emit(self.running, self.paused)
+        self.current_evaluation.soon()
 
     def fine_tune(self, examples: list[dict], steps: int = 60) -> str:
         """A short run on the user's examples mixed with training images; '' or why not."""
@@ -476,7 +343,7 @@ class TrainingController(QObject):
         session = self.session
         name = session.dataset or "digits"
         seed = session.config.seed
-        key = self._dataset_key(name, session.val_split, seed)
+        key = dataset_key(name, session.val_split, seed)
         base = self.datasets.get(key)
         if base is None:
             try:
@@ -524,7 +391,7 @@ class TrainingController(QObject):
         """Stop a run and wait for its thread (before the window closes)."""
         if self.worker is not None:
             self.worker.request_stop()
-        for thread in (self.thread, self.download_thread, self.evaluation_thread):
+        for thread in (self.thread, self.loads.thread, self.current_evaluation.thread):
             if thread is not None:
                 thread.quit()
                 thread.wait(timeout_ms)
@@ -535,7 +402,7 @@ class TrainingController(QObject):
     def _loss_switched(self, loss: str) -> None:
         """The table's target is a number: the run trains with ``loss``, and so will the next."""
         self.session.update_config(loss=loss)
-        self._say(fill(self.tr("The target is a number (a regression): training with the %1 "
+        self.say(fill(self.tr("The target is a number (a regression): training with the %1 "
                                "loss."), loss))
 
     @Slot(object)
@@ -583,7 +450,7 @@ class TrainingController(QObject):
                     self._replay(self.run, (self._steps * self._epochs, self._epochs))
                 else:
                     self.run_length.emit(self._steps * self._epochs, self._epochs)
-                self._say(fill(self.tr("Training on %1 (%2 images)…"), event.device,
+                self.say(fill(self.tr("Training on %1 (%2 images)…"), event.device,
                                f"{event.train_size:,}"))
             case EpochEnd():
                 self._epoch_ended(event)
@@ -591,7 +458,7 @@ class TrainingController(QObject):
                 self.paused = True
                 self.busy.emit(True, True)
                 self.session.weights_updated(keep_resume=True)
-                self._say(fill(self.tr("Paused at epoch %1, step %2."), event.epoch,
+                self.say(fill(self.tr("Paused at epoch %1, step %2."), event.epoch,
                                event.step))
             case Resumed():
                 self.paused = False
@@ -601,14 +468,14 @@ class TrainingController(QObject):
                     self.run.final["stopped"] = event.reason
                 if event.reason == "non_finite":
                     self.last_failure = event.message
-                self._say(event.message)
+                self.say(event.message)
                 self.message.emit(event.message)
             case Failed():
                 self._rolled_back = event.reason in ("non_finite", "diverged")
                 self.last_failure = event.message
                 if self.run is not None:
                     self.run.final["failed"] = event.message
-                self._say(event.message)
+                self.say(event.message)
                 self.message.emit(event.message)
             case Finished():
                 pass
@@ -664,10 +531,10 @@ class TrainingController(QObject):
                 regression = getattr(self.device_data, "task", "") == REGRESSION
                 text = (self.tr("Finished: validation R² %1 after %2 epochs.") if regression
                         else self.tr("Finished: validation accuracy %1 after %2 epochs."))
-                self._say(fill(text, f"{run.final['val_accuracy']:.4f}",
+                self.say(fill(text, f"{run.final['val_accuracy']:.4f}",
                                run.final["epochs_done"]))
         if self._log_problems:  # said during the run, and kept where it stays in sight
-            self._say(fill(self.tr("%1 Training log: %2"), self.status,
+            self.say(fill(self.tr("%1 Training log: %2"), self.status,
                            "; ".join(self._log_problems)))
         if self.status:
             self.message.emit(self.status)  # the status bar says how it ended
@@ -677,7 +544,7 @@ class TrainingController(QObject):
                                      resume=self._point, calibration=self._calibration)
         if run is not None and run.final.get("stopped") == "user" and self._point is not None \
                 and self._point.resumes(self.session.config):
-            self._say(fill(self.tr("%1. Start (F5) continues this run where it stopped."),
+            self.say(fill(self.tr("%1. Start (F5) continues this run where it stopped."),
                            self.status.rstrip(".")))
         self._offer_best()
 
@@ -701,9 +568,9 @@ class TrainingController(QObject):
             self.dataset)
         if dataset is None:
             return
-        self._emit_evaluation(result, dataset)
+        self.emit_evaluation(result, dataset)
 
-    def _emit_evaluation(self, result, dataset: Dataset) -> None:
+    def emit_evaluation(self, result, dataset: Dataset) -> None:
         """Images go with a classifier's result (for its gallery); rows of a table have none."""
         from netbuilder.core.data import REGRESSION
 

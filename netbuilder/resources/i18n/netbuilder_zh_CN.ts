@@ -240,6 +240,27 @@
     </message>
 </context>
 <context>
+    <name>CurrentEvaluation</name>
+    <message>
+        <location filename="../../gui/controllers/current_evaluation.py" line="77"/>
+        <source>The evaluation could not run: %1</source>
+        <translation>无法运行评估：%1</translation>
+    </message>
+</context>
+<context>
+    <name>DatasetLoads</name>
+    <message>
+        <location filename="../../gui/controllers/dataset_loads.py" line="94"/>
+        <source>Downloading %1…</source>
+        <translation>正在下载 %1…</translation>
+    </message>
+    <message>
+        <location filename="../../gui/controllers/dataset_loads.py" line="105"/>
+        <source>%1 is ready.</source>
+        <translation>%1 已就绪。</translation>
+    </message>
+</context>
+<context>
     <name>DiagramController</name>
     <message>
         <location filename="../../gui/controllers/diagram.py" line="27"/>
@@ -1844,258 +1865,257 @@ Not added:
         <translation>数字列表,例如 0.49, 0.48, 0.45</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="191"/>
+        <location filename="../../gui/network/properties.py" line="185"/>
         <source>Select a layer to edit its arguments</source>
         <translation>选择一个层以编辑其构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="212"/>
+        <location filename="../../gui/network/properties.py" line="206"/>
         <source>The name in the state_dict and in generated code. Press Enter to rename.</source>
         <translation>在 state_dict 和生成代码中使用的名称。按 Enter 键重命名。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="216"/>
-        <location filename="../../gui/network/properties.py" line="217"/>
+        <location filename="../../gui/network/properties.py" line="210"/>
+        <location filename="../../gui/network/properties.py" line="211"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="225"/>
+        <location filename="../../gui/network/properties.py" line="219"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="232"/>
+        <location filename="../../gui/network/properties.py" line="226"/>
         <source>Input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="233"/>
+        <location filename="../../gui/network/properties.py" line="227"/>
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="234"/>
+        <location filename="../../gui/network/properties.py" line="228"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="240"/>
+        <location filename="../../gui/network/properties.py" line="234"/>
         <source>Frozen (not trained)</source>
         <translation>已冻结（不训练）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="258"/>
+        <location filename="../../gui/network/properties.py" line="252"/>
         <source>Block (nn.Sequential)</source>
         <translation>块 (nn.Sequential)</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="259"/>
-        <location filename="../../gui/network/properties.py" line="270"/>
+        <location filename="../../gui/network/properties.py" line="253"/>
+        <location filename="../../gui/network/properties.py" line="264"/>
         <source>Contents</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="260"/>
+        <location filename="../../gui/network/properties.py" line="254"/>
         <source>Freeze or unfreeze every layer of the block</source>
         <translation>冻结或解冻块中的每一层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="267"/>
+        <location filename="../../gui/network/properties.py" line="261"/>
         <source>Residual: y = activation(body(x) + shortcut(x))</source>
         <translation>残差块：y = activation(body(x) + shortcut(x))</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="268"/>
+        <location filename="../../gui/network/properties.py" line="262"/>
         <source>Parallel: branches on the same input, merged</source>
         <translation>并行块：各分支读取同一输入，再合并</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="271"/>
+        <location filename="../../gui/network/properties.py" line="265"/>
         <source>Freeze or unfreeze every layer inside</source>
         <translation>冻结或解冻其中的每一层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="276"/>
+        <location filename="../../gui/network/properties.py" line="270"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="280"/>
+        <location filename="../../gui/network/properties.py" line="274"/>
         <source>Applied after the sum</source>
         <translation>在求和之后应用</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="282"/>
+        <location filename="../../gui/network/properties.py" line="276"/>
         <source>Residual activation</source>
         <translation>残差块激活函数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="283"/>
+        <location filename="../../gui/network/properties.py" line="277"/>
         <source>After the sum</source>
         <translation>求和之后</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="284"/>
+        <location filename="../../gui/network/properties.py" line="278"/>
         <source>Add a projection to the shortcut</source>
         <translation>为捷径添加投影层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="286"/>
+        <location filename="../../gui/network/properties.py" line="280"/>
         <source>A 1×1 convolution (or a Linear) that gives the shortcut the body&apos;s shape</source>
         <translation>一个 1×1 卷积（或 Linear），使捷径的形状与主体一致</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="289"/>
+        <location filename="../../gui/network/properties.py" line="283"/>
         <source>Add projection</source>
         <translation>添加投影层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="294"/>
+        <location filename="../../gui/network/properties.py" line="288"/>
         <source>concatenate</source>
         <translation>拼接</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="294"/>
+        <location filename="../../gui/network/properties.py" line="288"/>
         <source>sum</source>
         <translation>求和</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="294"/>
+        <location filename="../../gui/network/properties.py" line="288"/>
         <source>mean</source>
         <translation>平均</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="299"/>
+        <location filename="../../gui/network/properties.py" line="293"/>
         <source>Parallel merge</source>
         <translation>并行块合并方式</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="300"/>
+        <location filename="../../gui/network/properties.py" line="294"/>
         <source>Merge</source>
         <translation>合并方式</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="306"/>
+        <location filename="../../gui/network/properties.py" line="300"/>
         <source>The dimension to concatenate along: 1 is the channels of an image or the features of a vector</source>
         <translation>沿哪个维度拼接：1 表示图像的通道或向量的特征</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="309"/>
+        <location filename="../../gui/network/properties.py" line="303"/>
         <source>Parallel dimension</source>
         <translation>并行块维度</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="310"/>
+        <location filename="../../gui/network/properties.py" line="304"/>
         <source>Dimension</source>
         <translation>维度</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="311"/>
-        <location filename="../../gui/network/properties.py" line="314"/>
+        <location filename="../../gui/network/properties.py" line="305"/>
+        <location filename="../../gui/network/properties.py" line="308"/>
         <source>Add branch</source>
         <translation>添加分支</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="315"/>
+        <location filename="../../gui/network/properties.py" line="309"/>
         <source>Remove last branch</source>
         <translation>删除最后一个分支</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="319"/>
+        <location filename="../../gui/network/properties.py" line="313"/>
         <source>Remove branch</source>
         <translation>删除分支</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="336"/>
+        <location filename="../../gui/network/properties.py" line="330"/>
         <source>Unknown layer kind</source>
         <translation>未知的层类型</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="341"/>
+        <location filename="../../gui/network/properties.py" line="335"/>
         <source>Keep this layer&apos;s parameters fixed while training</source>
         <translation>训练时保持该层的参数不变</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="343"/>
+        <location filename="../../gui/network/properties.py" line="337"/>
         <source>Arguments</source>
         <translation>构造参数</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="349"/>
+        <location filename="../../gui/network/properties.py" line="343"/>
         <source>This layer has no arguments.</source>
         <translation>该层没有构造参数。</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="358"/>
+        <location filename="../../gui/network/properties.py" line="352"/>
         <source> (required)</source>
         <translation>（必填）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="361"/>
+        <location filename="../../gui/network/properties.py" line="355"/>
         <source>Always written in generated code</source>
         <translation>总会写入生成的代码</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="393"/>
-        <location filename="../../gui/network/properties.py" line="399"/>
+        <location filename="../../gui/network/properties.py" line="383"/>
         <source>empty: none</source>
         <translation>留空：None</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="439"/>
-        <location filename="../../gui/network/properties.py" line="443"/>
-        <location filename="../../gui/network/properties.py" line="445"/>
+        <location filename="../../gui/network/properties.py" line="423"/>
+        <location filename="../../gui/network/properties.py" line="427"/>
+        <location filename="../../gui/network/properties.py" line="429"/>
         <source>Error: </source>
         <translation>错误：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="439"/>
+        <location filename="../../gui/network/properties.py" line="423"/>
         <source>Warning: </source>
         <translation>警告：</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="455"/>
+        <location filename="../../gui/network/properties.py" line="439"/>
         <source>(%1 frozen)</source>
         <translation>（%1 个已冻结）</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="462"/>
+        <location filename="../../gui/network/properties.py" line="446"/>
         <source>1 layer</source>
         <translation>1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="462"/>
+        <location filename="../../gui/network/properties.py" line="446"/>
         <source>%1 layers</source>
         <translation>%1 层</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="464"/>
+        <location filename="../../gui/network/properties.py" line="448"/>
         <source>1 inner block</source>
         <translation>1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="464"/>
+        <location filename="../../gui/network/properties.py" line="448"/>
         <source>%1 inner blocks</source>
         <translation>%1 个内部块</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="506"/>
+        <location filename="../../gui/network/properties.py" line="490"/>
         <source>Set %1</source>
         <translation>设置 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="554"/>
+        <location filename="../../gui/network/properties.py" line="538"/>
         <source>Freeze %1</source>
         <translation>冻结 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="554"/>
+        <location filename="../../gui/network/properties.py" line="538"/>
         <source>Unfreeze %1</source>
         <translation>解冻 %1</translation>
     </message>
     <message>
-        <location filename="../../gui/network/properties.py" line="595"/>
+        <location filename="../../gui/network/properties.py" line="579"/>
         <source>Rename %1 to %2</source>
         <translation>将 %1 重命名为 %2</translation>
     </message>
@@ -2678,132 +2698,117 @@ Not added:
 <context>
     <name>TrainingController</name>
     <message>
-        <location filename="../../gui/controllers/training.py" line="196"/>
+        <location filename="../../gui/controllers/training.py" line="183"/>
         <source>The network cannot run yet: %1</source>
         <translation>网络还无法运行：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="203"/>
+        <location filename="../../gui/controllers/training.py" line="190"/>
         <source>Choose an image folder first.</source>
         <translation>请先选择一个图像文件夹。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="209"/>
+        <location filename="../../gui/controllers/training.py" line="196"/>
         <source>The network takes input %1, but the rows of %2 have %3 features.</source>
         <translation>网络的输入是 %1,但 %2 的每行有 %3 个特征。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="211"/>
+        <location filename="../../gui/controllers/training.py" line="198"/>
         <source>The network takes input %1, but %2 images are %3.</source>
         <translation>网络的输入为 %1，但 %2 的图像是 %3。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="245"/>
+        <location filename="../../gui/controllers/training.py" line="232"/>
         <source>Run %1 · %2, lr %3</source>
         <translation>运行 %1 · %2，学习率 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="267"/>
+        <location filename="../../gui/controllers/training.py" line="254"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="309"/>
+        <location filename="../../gui/controllers/training.py" line="296"/>
         <source>Weights reset: the network is untrained.</source>
         <translation>权重已重置：网络处于未训练状态。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="325"/>
+        <location filename="../../gui/controllers/training.py" line="312"/>
         <source>%1, epoch %2</source>
         <translation>%1，第 %2 轮</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="330"/>
+        <location filename="../../gui/controllers/training.py" line="317"/>
         <source>Using the weights of epoch %1 (validation accuracy %2).</source>
         <translation>正在使用第 %1 轮的权重（验证准确率 %2）。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="340"/>
+        <location filename="../../gui/controllers/training.py" line="327"/>
         <source>Use best epoch (%1, val acc %2)</source>
         <translation>使用最佳轮次（%1，验证准确率 %2）</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="384"/>
-        <source>The evaluation could not run: %1</source>
-        <translation>无法运行评估：%1</translation>
-    </message>
-    <message>
-        <location filename="../../gui/controllers/training.py" line="439"/>
-        <source>Downloading %1…</source>
-        <translation>正在下载 %1…</translation>
-    </message>
-    <message>
-        <location filename="../../gui/controllers/training.py" line="451"/>
-        <source>%1 is ready.</source>
-        <translation>%1 已就绪。</translation>
-    </message>
-    <message>
-        <location filename="../../gui/controllers/training.py" line="473"/>
+        <location filename="../../gui/controllers/training.py" line="340"/>
         <source>A run is going on.</source>
         <translation>有一次运行正在进行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="475"/>
+        <location filename="../../gui/controllers/training.py" line="342"/>
         <source>Add a few labelled drawings first.</source>
         <translation>请先添加几个已标注的手写样本。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="490"/>
+        <location filename="../../gui/controllers/training.py" line="357"/>
         <source>Fine-tune on %1 drawn examples</source>
         <translation>在 %1 个手写样本上微调</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="538"/>
+        <location filename="../../gui/controllers/training.py" line="405"/>
         <source>The target is a number (a regression): training with the %1 loss.</source>
         <translation>目标是数值(回归):使用 %1 损失训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="586"/>
+        <location filename="../../gui/controllers/training.py" line="453"/>
         <source>Training on %1 (%2 images)…</source>
         <translation>正在 %1 上训练（%2 张图像）…</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="665"/>
+        <location filename="../../gui/controllers/training.py" line="532"/>
         <source>Finished: validation R² %1 after %2 epochs.</source>
         <translation>完成:%2 轮后验证 R² 为 %1。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="670"/>
+        <location filename="../../gui/controllers/training.py" line="537"/>
         <source>%1 Training log: %2</source>
         <translation>%1 训练日志：%2</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="680"/>
+        <location filename="../../gui/controllers/training.py" line="547"/>
         <source>%1. Start (F5) continues this run where it stopped.</source>
         <translation>%1。开始 (F5) 将从停止处继续本次运行。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="688"/>
+        <location filename="../../gui/controllers/training.py" line="555"/>
         <source>Training log: %1</source>
         <translation>训练日志：%1</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="564"/>
+        <location filename="../../gui/controllers/training.py" line="431"/>
         <source>Epoch %1, step %2: loss %3</source>
         <translation>第 %1 轮，第 %2 步：损失 %3</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="143"/>
+        <location filename="../../gui/controllers/training.py" line="130"/>
         <source>Trained weights from %1.</source>
         <translation>来自 %1 的训练权重。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="594"/>
+        <location filename="../../gui/controllers/training.py" line="461"/>
         <source>Paused at epoch %1, step %2.</source>
         <translation>已暂停于第 %1 轮，第 %2 步。</translation>
     </message>
     <message>
-        <location filename="../../gui/controllers/training.py" line="666"/>
+        <location filename="../../gui/controllers/training.py" line="533"/>
         <source>Finished: validation accuracy %1 after %2 epochs.</source>
         <translation>完成：%2 轮后验证集准确率为 %1。</translation>
     </message>
@@ -3290,32 +3295,32 @@ Not added:
 <context>
     <name>TryPanel</name>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="200"/>
+        <location filename="../../gui/inspect/try_image.py" line="131"/>
         <source>Open Image…</source>
         <translation>打开图像…</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="202"/>
+        <location filename="../../gui/inspect/try_image.py" line="133"/>
         <source>Paste</source>
         <translation>粘贴</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="204"/>
+        <location filename="../../gui/inspect/try_image.py" line="135"/>
         <source>Paste an image from the clipboard (Ctrl+V)</source>
         <translation>从剪贴板粘贴图像(Ctrl+V)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="211"/>
+        <location filename="../../gui/inspect/try_image.py" line="142"/>
         <source>The image exactly as the network receives it</source>
         <translation>网络实际接收到的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="215"/>
+        <location filename="../../gui/inspect/try_image.py" line="146"/>
         <source>Show saliency</source>
         <translation>显示显著性</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="217"/>
+        <location filename="../../gui/inspect/try_image.py" line="148"/>
         <source>Where a change of the input would change the top class most</source>
         <translation>输入在哪些位置变化时，对最高得分类别的影响最大</translation>
     </message>
@@ -3335,98 +3340,98 @@ Not added:
         <translation>网络接受 %1 个输入,但表格每行产生 %2 个特征:请在该表格上重新训练。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="198"/>
+        <location filename="../../gui/inspect/try_image.py" line="129"/>
         <source>Try an image: open, drop or paste one</source>
         <translation>试用图像：打开、拖放或粘贴一张</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="345"/>
+        <location filename="../../gui/inspect/try_image.py" line="276"/>
         <source>Train the network on the table first: the form needs its columns.</source>
         <translation>请先在表格上训练网络:表单需要它的列。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="348"/>
+        <location filename="../../gui/inspect/try_image.py" line="279"/>
         <source>This network takes %1 inputs: neither an image (1 or 3 channels × height × width) nor a table row.</source>
         <translation>该网络的输入为 %1:既不是图像(1 或 3 通道 × 高 × 宽)也不是表格行。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="367"/>
+        <location filename="../../gui/inspect/try_image.py" line="298"/>
         <source>The network is training: try it when the run pauses or ends.</source>
         <translation>网络正在训练:请在训练暂停或结束后试用。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="369"/>
+        <location filename="../../gui/inspect/try_image.py" line="300"/>
         <source>No trained network yet: train it first (F5) or load weights, then try it here.</source>
         <translation>还没有训练好的网络:请先训练(F5)或加载权重,然后在这里试用。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="372"/>
+        <location filename="../../gui/inspect/try_image.py" line="303"/>
         <source>These weights are untrained: the answers mean nothing yet.</source>
         <translation>这些权重尚未训练:结果还没有意义。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="395"/>
+        <location filename="../../gui/inspect/try_image.py" line="326"/>
         <source>Open Image</source>
         <translation>打开图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="396"/>
+        <location filename="../../gui/inspect/try_image.py" line="327"/>
         <source>Images (%1);;All files (*)</source>
         <translation>图像 (%1);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="419"/>
+        <location filename="../../gui/inspect/try_image.py" line="350"/>
         <source>the pasted image</source>
         <translation>粘贴的图像</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="424"/>
+        <location filename="../../gui/inspect/try_image.py" line="355"/>
         <source>The clipboard holds no image.</source>
         <translation>剪贴板中没有图像。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="432"/>
+        <location filename="../../gui/inspect/try_image.py" line="363"/>
         <source>%1 cannot be read as an image.</source>
         <translation>无法将 %1 读取为图像。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="470"/>
+        <location filename="../../gui/inspect/try_image.py" line="401"/>
         <source>Drop an image here, open one or paste one (Ctrl+V).</source>
         <translation>把图像拖到这里、打开一张或粘贴一张(Ctrl+V)。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="494"/>
+        <location filename="../../gui/inspect/try_image.py" line="425"/>
         <source>%1 (%2×%3 pixels) as the network receives it: %4×%5, %6, %7.</source>
         <translation>%1(%2×%3 像素)在网络中的样子:%4×%5,%6,%7。</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="496"/>
+        <location filename="../../gui/inspect/try_image.py" line="427"/>
         <source>in colour</source>
         <translation>彩色</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="496"/>
+        <location filename="../../gui/inspect/try_image.py" line="427"/>
         <source>in grey</source>
         <translation>灰度</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="497"/>
+        <location filename="../../gui/inspect/try_image.py" line="428"/>
         <source>centre cropped</source>
         <translation>中心裁剪</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="497"/>
+        <location filename="../../gui/inspect/try_image.py" line="428"/>
         <source>resized to fit</source>
         <translation>缩放适配</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="510"/>
+        <location filename="../../gui/inspect/try_image.py" line="441"/>
         <location filename="../../gui/inspect/try_table.py" line="144"/>
         <source>The network cannot take this input: %1</source>
         <translation>网络无法接受这个输入:%1</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="551"/>
+        <location filename="../../gui/inspect/try_image.py" line="482"/>
         <source>the dropped image</source>
         <translation>拖入的图像</translation>
     </message>
@@ -3451,12 +3456,12 @@ Not added:
         <translation>填写表格的一行以预测 %1:</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="594"/>
+        <location filename="../../gui/inspect/try_image.py" line="525"/>
         <source>Predicted %1: %2</source>
         <translation>预测的 %1:%2</translation>
     </message>
     <message>
-        <location filename="../../gui/inspect/try_image.py" line="601"/>
+        <location filename="../../gui/inspect/try_image.py" line="532"/>
         <source>… and %1 more classes</source>
         <translation>… 以及另外 %1 个类别</translation>
     </message>
