@@ -397,8 +397,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _branches_text(outputs: list[Shape]) -> str:
+    """'branch 1 gives [N, 8], branch 2 gives [N, 4]': counted from 1, as the window's rows and
+    the diagram label them."""
     return ", ".join(f"branch {index} gives {format_shape(out)}"
-                     for index, out in enumerate(outputs))
+                     for index, out in enumerate(outputs, start=1))
 
 
 def merge_shapes(outputs: list[Shape], merge: str, dim: int

@@ -168,15 +168,15 @@ def test_errors_inside_a_stack_are_not_repeated_at_the_sum():
 
 @pytest.mark.parametrize("branches, merge, dim, expected", [
     ([[conv("a", 3, 32, padding=1)], [conv("b", 3, 16)]], "concat", 1,
-     "mix: branch 0 gives [N, 32, 14, 14], branch 1 gives [N, 16, 12, 12]; concatenation "
+     "mix: branch 1 gives [N, 32, 14, 14], branch 2 gives [N, 16, 12, 12]; concatenation "
      "along dim 1 needs all other sizes equal"),
     ([[conv("a", 3, 4, 1)], [conv("b", 3, 5, 1)]], "sum", 1,
-     "mix: branch 0 gives [N, 4, 14, 14], branch 1 gives [N, 5, 14, 14]; summing needs every "
+     "mix: branch 1 gives [N, 4, 14, 14], branch 2 gives [N, 5, 14, 14]; summing needs every "
      "branch to give the same shape"),
     ([[conv("a", 3, 4, 1)], []], "mean", 1,
-     "mix: branch 0 gives [N, 4, 14, 14], branch 1 gives [N, 3, 14, 14]; averaging needs"),
+     "mix: branch 1 gives [N, 4, 14, 14], branch 2 gives [N, 3, 14, 14]; averaging needs"),
     ([[LayerSpec("Flatten", "f")], []], "concat", 1,
-     "mix: branch 0 gives [N, 588], branch 1 gives [N, 3, 14, 14]: different numbers of "
+     "mix: branch 1 gives [N, 588], branch 2 gives [N, 3, 14, 14]: different numbers of "
      "dimensions"),
     ([[], []], "concat", 4, "mix: dim=4 is out of range for [N, 3, 14, 14] (4 dimensions)"),
 ])
