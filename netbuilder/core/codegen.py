@@ -449,11 +449,13 @@ def _imports(writer: _Writer) -> list[str]:
         lines.append("")
     if writer.uses_torch:
         lines.append("import torch")
-    # Custom-layer modules are third-party to isort, like torch: one group, sorted by module.
-    froms = {"torch": "from torch import nn"}
-    froms.update({module: f"from {module} import {', '.join(sorted(names))}"
-                  for module, names in writer.layer_imports.items()})
-    lines += [froms[module] for module in sorted(froms, key=str.lower)]
+    lines.append("from torch import nn")
+    # Custom-layer files are copied beside the exported code, where isort (ruff) counts them
+    # as first-party: a group of their own after torch's, as the training script has them.
+    if writer.layer_imports:
+        lines.append("")
+        lines += [f"from {module} import {', '.join(sorted(names))}"
+                  for module, names in sorted(writer.layer_imports.items())]
     if writer.imports:
         lines.append("")
         lines.extend(sorted(writer.imports))

@@ -10,6 +10,7 @@ import torch
 
 from netbuilder.core.builder import build
 from netbuilder.core.codegen import generate
+from netbuilder.core.custom_layers import place_beside
 from netbuilder.core.resources import load_template, template_names
 from netbuilder.core.spec import BlockSpec, LayerSpec, NetworkSpec, SpecError
 from tests.core.article_models import ComplexModel, MNISTClassifier, shapes
@@ -87,11 +88,13 @@ def test_generated_code_is_ruff_clean(tmp_path):
     assert shapes(load_module(paths[-4]).Deep()) == shapes(build(deep_spec))
     assert shapes(load_module(paths[-3]).Busy()) == shapes(build(nested))
     for name in template_names():
+        place_beside(load_template(name), tmp_path)  # custom layers, as the export does
         for style in ("class", "sequential"):
             paths.append(write(tmp_path, load_template(name), style, name=f"{name}_{style}"))
     for rules in (["--select", "E,F,W,I"], []):  # ruff's own defaults too
         check = subprocess.run([RUFF, "check", "--no-cache", "--isolated", *rules,
-                                *map(str, paths)], capture_output=True, text=True)
+                                *map(str, paths)], capture_output=True, text=True,
+                               cwd=tmp_path)  # the export folder: its layer files first-party
         assert check.returncode == 0, check.stdout + check.stderr
     fmt = subprocess.run([RUFF, "format", "--isolated", "--check", *map(str, paths)],
                          capture_output=True, text=True)

@@ -33,6 +33,7 @@ from netbuilder.core.layer_files import LayerFileRef, check_refs, digest
 from netbuilder.core.project import Project, ProjectError
 from netbuilder.core.resources import TEMPLATES, load_template
 from netbuilder.core.spec import LayerSpec, NetworkSpec
+from netbuilder.core.train_script import training_script
 from tests.core.article_models import CustomLayer as ArticleCustomLayer
 
 EXAMPLE = APP_FILES / "examples" / "custom_layer.py"
@@ -403,3 +404,21 @@ def test_a_checkpoint_names_its_layer_files_and_asks_before_they_run(tmp_path, l
     loaded = load_file(path, lambda request: True)
     assert torch.equal(loaded.state_dict["custom.weight"], model.custom.weight.detach())
     assert loaded.spec.custom_layer_files()[0].path == str(layers.resolve())
+
+
+def test_exported_code_and_script_with_custom_layers_are_ruff_clean_beside_the_file(tmp_path):
+    """In the export folder the layer file is first-party to isort: the module and the
+    training script both import it in a group of its own after torch's."""
+    import shutil
+    import subprocess
+
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    spec = load_template("tutorial_custom_layer")
+    place_beside(spec, tmp_path)
+    (tmp_path / "model.py").write_text(generate(spec))
+    (tmp_path / "train.py").write_text(training_script(spec))
+    found = subprocess.run([ruff, "check", "--no-cache", "--isolated", "--select", "I",
+                            "model.py", "train.py"], cwd=tmp_path, capture_output=True,
+                           text=True)
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert "\n\nfrom custom_layer import CustomLayer\n" in (tmp_path / "model.py").read_text()
