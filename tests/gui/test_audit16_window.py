@@ -6,6 +6,8 @@ and to the same weights for the same seed; the Try panel beside Draw answers for
 the window trained on a colour folder; File ▸ Export ▸ training script follows a table.
 """
 
+import multiprocessing
+
 import numpy as np
 import pytest
 import torch
@@ -140,9 +142,10 @@ def test_a_streamed_folder_trains_in_the_window_as_in_memory(qtbot, folder, monk
     qtbot.waitUntil(lambda: not window.training.running, timeout=20_000)
     assert window.session.runs[-1].final["stopped"] == "user"
     assert 0 < panel.progress.value() < 1000
-    dataset.close()
+    assert multiprocessing.active_children()  # the streamed reads' worker processes
     window.session.discard_changes()
     window.training.shutdown()
+    assert multiprocessing.active_children() == []  # closing the window ends them
 
 
 def test_the_try_panel_beside_draw_answers_for_a_colour_folders_network(qtbot, folder,

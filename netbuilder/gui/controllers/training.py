@@ -118,7 +118,7 @@ class TrainingController(QObject):
         self.optimizer_state = None
         self.last_health = None
         self.dataset = None
-        self.device_data = None
+        self._set_device_data(None)
         self.say("")
         self.progress_cleared.emit()
         self.evaluation_cleared.emit()
@@ -388,13 +388,24 @@ class TrainingController(QObject):
         self.evaluate_current()
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Stop a run and wait for its thread (before the window closes)."""
+        """Stop a run and wait for its thread, then the worker processes of streamed folders
+        (before the window closes)."""
         if self.worker is not None:
             self.worker.request_stop()
         for thread in (self.thread, self.loads.thread, self.current_evaluation.thread):
             if thread is not None:
                 thread.quit()
                 thread.wait(timeout_ms)
+        for data in (self.device_data, *self.datasets.values()):
+            close = getattr(data, "close", None)  # only streamed data has processes to end
+            if callable(close):
+                close()
+
+    def _set_device_data(self, data) -> None:
+        """The data the last run trained on; a streamed one it replaces ends its processes."""
+        old, self.device_data = self.device_data, data
+        if old is not None and old is not data and callable(getattr(old, "close", None)):
+            old.close()
 
     # -- worker signals (queued into this, the GUI thread) ----------------------------------
 
@@ -497,7 +508,7 @@ class TrainingController(QObject):
     def _worker_finished(self) -> None:
         worker = self.worker
         if worker is not None and worker.trainer is not None:
-            self.device_data = worker.trainer.data
+            self._set_device_data(worker.trainer.data)
             self.dataset = worker.dataset
             if worker.trainer.optimizer is not None:
                 self.optimizer_state = worker.trainer.optimizer.state_dict()
