@@ -6,9 +6,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
 import pytest
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
+from PySide6.QtWidgets import QGraphicsItem
 
 from netbuilder.gui.training.plots import IDLE_FRAMES, LIVE_CURVES, TrainingPlots
 
@@ -129,20 +128,3 @@ def test_the_lr_curve_follows_at_a_lower_rate_and_catches_up_when_points_stop(pl
     x, y = plots.curve_data("lr")
     assert x.tolist() == list(range(1, 61))
     assert y.tolist() == [1e-3] * 60
-
-
-def test_qt_paints_the_curves_and_an_auto_range_still_follows_new_data(plots, qtbot):
-    """The view's paintEvent is Qt's own (its painting runs without the interpreter lock);
-    the scene is still told before each paint, which is when a view box fits its auto range
-    to data that changed."""
-    assert type(plots.graphics).paintEvent is QGraphicsView.paintEvent
-    item = pg.PlotDataItem()
-    plots.accuracy_plot.addItem(item)
-    plots.accuracy_plot.enableAutoRange(y=True)
-    plots.accuracy_plot.setLimits(yMin=None, yMax=None)
-    item.setData([1.0, 2.0, 3.0], [0.0, 50.0, 20.0])
-    plots.graphics.viewport().repaint()
-    assert plots.accuracy_plot.viewRange()[1][1] >= 50.0
-    item.setData([1.0, 2.0, 3.0], [0.0, 500.0, 20.0])
-    plots.graphics.viewport().repaint()
-    assert plots.accuracy_plot.viewRange()[1][1] >= 500.0

@@ -44,7 +44,6 @@ from PySide6.QtWidgets import (  # noqa: E402
 
 from netbuilder.core.atomic import atomic_write_text  # noqa: E402
 from netbuilder.gui.text import fill  # noqa: E402
-from netbuilder.gui.training.live_view import LiveLayoutView  # noqa: E402
 from netbuilder.gui.training.plot_data import (  # noqa: E402, F401  (some re-exported)
     CSV_COLUMNS,
     EMA_ALPHA,
@@ -122,7 +121,7 @@ class TrainingPlots(QWidget):
         self.frames = 0  # redraws that set new data: what benchmarks/gui_training.py counts
         self._reset_buffers()
 
-        self.graphics = LiveLayoutView(self)  # painted without the interpreter lock
+        self.graphics = pg.GraphicsLayoutWidget(self)
         self.graphics.setObjectName("plots_view")
         self.graphics.setAccessibleName(self.tr("Loss and accuracy curves"))
         self.loss_plot: pg.PlotItem = self.graphics.addPlot(
