@@ -12,6 +12,7 @@ run trains it may step aside (``suspend``/``resume``, see ``quiet_run``).
 from __future__ import annotations
 
 import re
+import weakref
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QAccessible, QTextDocumentFragment
@@ -256,15 +257,19 @@ def unnamed(root: QWidget, visible_only: bool = True) -> list[str]:
 
 def name_shown(watched: QObject, _event: QEvent) -> bool:
     """The shared application filter's Show handler: name the control as it is shown (by then
-    its labels and layout are in place)."""
-    if isinstance(watched, QWidget):
+    its labels and layout are in place). A control settled once (named, or needing no name) is
+    not looked at again when it is shown again: a properties page shown anew for another layer
+    shows a few hundred of them."""
+    if isinstance(watched, QWidget) and watched not in _settled:
         try:
-            name_widget(watched)
+            if name_widget(watched):
+                _settled.add(watched)
         except RuntimeError:  # a widget being deleted: nothing to name
             pass
     return False
 
 
+_settled: weakref.WeakSet[QWidget] = weakref.WeakSet()
 WATCHER = "accessibility namer"
 _installed = False
 _suspended = False

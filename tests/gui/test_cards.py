@@ -55,6 +55,48 @@ def test_cards_with_errors_and_a_selection_paint(stack):
     assert ("#5c1f1f" if dark else "#fde2e1") in colours(view)  # the error card's background
 
 
+def card_image(view: StackView, path: str):
+    """The painted pixels of one card's row."""
+    rect = view.visualRect(view.stack_model.index_of(path))
+    return view.viewport().grab(rect).toImage()
+
+
+def test_a_card_painted_again_shows_what_changed_and_equals_its_first_picture(stack):
+    """Cards come from a pixmap cache: each change of what a card shows gives another picture,
+    and the same content gives the same picture again."""
+    document, view = stack("mnist_mlp")
+    first = next(item for item in document.spec.items if item.kind == "Linear")
+    before = card_image(view, first.name)
+    size = first.args["out_features"]
+    pictures = [before]
+
+    def changed(text, change) -> None:
+        assert document.edit(text, change)
+        view.viewport().repaint()
+        picture = card_image(view, first.name)
+        assert all(picture != other for other in pictures), text
+        pictures.append(picture)
+
+    changed("resize", lambda spec: editing.set_args(spec, first.name,
+                                                     {"out_features": size + 1}))
+    changed("freeze", lambda spec: editing.set_frozen(spec, [first.name], True))
+    document.trained_paths = {first.name}
+    view.viewport().repaint()
+    trained = card_image(view, first.name)
+    assert all(trained != other for other in pictures)
+    document.trained_paths = set()
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    view.viewport().repaint()
+    assert card_image(view, first.name) == before
+    document.select([first.name])
+    view.viewport().repaint()
+    assert card_image(view, first.name) != before  # selected
+    document.select([])
+    view.viewport().repaint()
+    assert card_image(view, first.name) == before
+
+
 def test_key_args_fill_their_placeholders():
     assert key_args(LayerSpec("Flatten", "f", {"start_dim": 1, "end_dim": -1})) == "dims 1…-1"
     assert key_args(LayerSpec("GroupNorm", "g", {"num_groups": 4, "num_channels": 32})) == \

@@ -102,6 +102,10 @@ class Document(QObject):
                            in editing.walk_list(self._spec.items)}
         return self._items.get(path)
 
+    def is_trained(self, path: str) -> bool:
+        """Whether the layer at ``path`` holds trained weights (without copying the set)."""
+        return path in self._trained
+
     @property
     def trained_paths(self) -> set[str]:
         """Layers whose weights come from training (shown on their cards)."""

@@ -8,10 +8,20 @@ from PySide6.QtCore import (
     QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     Qt,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPalette,
+    QPen,
+    QPixmap,
+    QPixmapCache,
+)
 from PySide6.QtWidgets import QLineEdit, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from netbuilder.core import layer_text
@@ -32,6 +42,7 @@ STACK_ROLE = Qt.ItemDataRole.UserRole + 2  # on a residual's or parallel's stack
 STACK_HEIGHT = 22
 
 CARD_HEIGHT, BLOCK_HEIGHT, FLOW_HEIGHT = 50, 34, 18
+PIXMAP_CACHE_KB = 40 * 1024
 
 
 def category_colour(kind: str) -> QColor:
@@ -151,9 +162,31 @@ class CardDelegate(QStyledItemDelegate):
     def __init__(self, document, parent=None):
         super().__init__(parent)
         self.document = document
+        self._font_set: tuple | None = None  # (base font, the fonts and metrics made from it)
+        # A card is ~200 KB as a pixmap: room for the cards of a few screens (Qt's default 10 MB
+        # holds about 50).
+        QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
+
+    def _fonts(self, base: QFont) -> tuple[QFont, QFont, QFont, QFontMetrics, QFontMetrics]:
+        """A card's bold, small and monospace fonts and the metrics of the first two, made
+        once per base font rather than for every card painted."""
+        if self._font_set is None or self._font_set[0] != base:
+            bold = QFont(base)
+            bold.setBold(True)
+            small = QFont(base)
+            small.setPointSizeF(max(7.0, base.pointSizeF() * 0.9))
+            mono = QFont("monospace")
+            mono.setStyleHint(QFont.StyleHint.Monospace)
+            mono.setPointSizeF(small.pointSizeF())
+            self._font_set = (QFont(base), (bold, small, mono, QFontMetrics(bold),
+                                            QFontMetrics(small)))
+        return self._font_set[1]
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
+        """A card from the pixmap cache when one with the same text, shapes, state and size
+        was painted before (selecting, scrolling and editing elsewhere repaint cards that did
+        not change; drawing one afresh is dozens of Python calls), else drawn and kept."""
         path = index.data(PATH_ROLE) or ""
         if index.data(STACK_ROLE):
             self._paint_stack(painter, option, path, index.data(STACK_ROLE))
@@ -162,6 +195,41 @@ class CardDelegate(QStyledItemDelegate):
         if item is None:
             return
         info = self.document.analysis.row(path)
+        trained = self.document.is_trained(path)
+        key = self._card_key(path, item, info, trained, option)
+        pixmap = QPixmapCache.find(key)
+        if pixmap is None:
+            ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+            pixmap = QPixmap(option.rect.size() * ratio)
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            local = QStyleOptionViewItem(option)
+            local.rect = QRect(QPoint(0, 0), option.rect.size())
+            card_painter = QPainter(pixmap)
+            try:
+                self._paint_card(card_painter, local, path, item, info, trained)
+            finally:
+                card_painter.end()
+            QPixmapCache.insert(key, pixmap)
+        painter.drawPixmap(option.rect.topLeft(), pixmap)
+
+    def _card_key(self, path: str, item: Item, info: LayerInfo | None, trained: bool,
+                  option: QStyleOptionViewItem) -> str:
+        """Everything a card's picture depends on, as the pixmap cache's key."""
+        if isinstance(item, LayerSpec):
+            what = (item.kind, item.name, repr(item.args), item.frozen)
+        else:
+            what = (type(item).__name__, item.name, container_summary(item))
+        shown = None if info is None else (
+            info.output_shape, info.params, info.error,
+            next((f.message for f in info.findings if f.severity == "warning"), None))
+        state = option.state & (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus)
+        return repr(("card", path, what, shown, trained, self.document.ready, int(state.value),
+                     option.rect.width(), option.rect.height(), option.palette.cacheKey(),
+                     option.font.key(), self.tr("%1 params")))
+
+    def _paint_card(self, painter: QPainter, option: QStyleOptionViewItem, path: str,
+                    item: Item, info: LayerInfo | None, trained: bool) -> None:
         palette = option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
@@ -194,10 +262,7 @@ class CardDelegate(QStyledItemDelegate):
         dim = QColor(text)
         dim.setAlpha(150)
         inner = card.adjusted(14, 4, -10, -4)
-        bold = QFont(option.font)
-        bold.setBold(True)
-        small = QFont(option.font)
-        small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.9))
+        bold, small, mono, bold_metrics, small_metrics = self._fonts(option.font)
         right_text = ""
         if info is not None:
             shape = format_shape(info.output_shape) if not error else self.tr("shape error")
@@ -208,7 +273,7 @@ class CardDelegate(QStyledItemDelegate):
             title = f"{item.name}"
             painter.setFont(bold)
             painter.setPen(text)
-            metrics = QFontMetrics(bold)
+            metrics = bold_metrics
             painter.drawText(inner, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              title)
             painter.setFont(small)
@@ -222,9 +287,9 @@ class CardDelegate(QStyledItemDelegate):
                 painter.setPen(QColor("#e0a000"))
                 summary = "⚠ " + next(f.message for f in info.findings
                                       if f.severity == "warning")
-            space = after.width() - QFontMetrics(small).horizontalAdvance(right_text) - 12
+            space = after.width() - small_metrics.horizontalAdvance(right_text) - 12
             painter.drawText(after, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             QFontMetrics(small).elidedText(summary, Qt.TextElideMode.ElideRight,
+                             small_metrics.elidedText(summary, Qt.TextElideMode.ElideRight,
                                                             max(40, space)))
         else:
             top = QRect(inner.left(), inner.top(), inner.width(), inner.height() // 2)
@@ -232,14 +297,14 @@ class CardDelegate(QStyledItemDelegate):
                            inner.height() - inner.height() // 2)
             painter.setFont(bold)
             painter.setPen(text)
-            metrics = QFontMetrics(bold)
+            metrics = bold_metrics
             painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              item.name)
             painter.setFont(small)
             painter.setPen(dim)
             kind_rect = top.adjusted(metrics.horizontalAdvance(item.name) + 8, 0, 0, 0)
             frozen = self.tr("  · frozen") if item.frozen else ""
-            if path in self.document.trained_paths:
+            if trained:
                 frozen += self.tr("  · trained")
             painter.drawText(kind_rect,
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -251,7 +316,7 @@ class CardDelegate(QStyledItemDelegate):
             elif warned:
                 painter.setPen(QColor("#e0a000"))
                 detail = "⚠ " + next(f.message for f in info.findings if f.severity == "warning")
-            elided = QFontMetrics(small).elidedText(detail, Qt.TextElideMode.ElideRight,
+            elided = small_metrics.elidedText(detail, Qt.TextElideMode.ElideRight,
                                                     bottom.width())
             painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              elided)
@@ -267,9 +332,6 @@ class CardDelegate(QStyledItemDelegate):
         painter.setPen(QPen(dim, 1))
         painter.drawLine(card.left() + 10, card.bottom() + 2, card.left() + 10,
                          option.rect.bottom() - 1)
-        mono = QFont("monospace")
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        mono.setPointSizeF(small.pointSizeF())
         painter.setFont(mono)
         shape_text = ("…" if not self.document.ready else "?") if (
             info is None or info.output_shape is None) else flow_text(info.output_shape)
