@@ -61,3 +61,21 @@ def test_every_panel_fits_at_1280_by_800(qtbot, qapp, monkeypatch, language):
         window.training.shutdown()
     finally:
         i18n.remove_translators(qapp)
+
+
+def test_a_table_projects_long_path_does_not_widen_the_summary(qtbot, monkeypatch):
+    """A CSV table's path is a dataset entry of the summary's box: elided there, never wider
+    than the dock (it widened the panel past its dock, cutting the memory line)."""
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Discard)
+    window = MainWindow(load_template_project("tutorial_mymodel"), template="tutorial_mymodel")
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    summary = window.summary
+    assert len(summary.dataset.currentText()) > 40  # csv:/…/tutorial_regression.csv
+    viewport = summary.parentWidget()
+    qtbot.waitUntil(lambda: summary.width() <= viewport.width())
+    assert summary.minimumSizeHint().width() <= viewport.width()
+    window.training.shutdown()

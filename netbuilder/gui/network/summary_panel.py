@@ -55,6 +55,11 @@ class SummaryPanel(QWidget):
         self.dataset = QComboBox(self)
         self.dataset.setObjectName("dataset_combo")
         self.dataset.setAccessibleName(self.tr("Dataset"))
+        # A chosen folder's or table's path can be long: it is elided in the box (the list shows
+        # it whole), so the panel keeps the width of its dock.
+        self.dataset.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.dataset.setMinimumContentsLength(12)
         for name in DATASETS:
             self.dataset.addItem(name, name)
         self.input_shape = QLineEdit(self)
