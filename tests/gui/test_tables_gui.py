@@ -42,6 +42,9 @@ def test_choosing_a_csv_lists_its_columns_and_names_the_target(qtbot, monkeypatc
     assert panel.target.currentText() == "y"  # the last column, where tables keep the target
     assert window.session.dataset == csv_name(str(CSV), "y")
     assert panel.form.isRowVisible(panel.target)
+    # a table's rows are never jittered: no augmentation or pen effects to set
+    assert not panel.form.isRowVisible(panel.augment)
+    assert not panel.form.isRowVisible(panel.pen)
     panel.task.setCurrentIndex(panel.task.findData("regression"))
     panel.task.activated.emit(panel.task.currentIndex())
     assert window.session.dataset == csv_name(str(CSV), "y", "regression")
@@ -49,6 +52,7 @@ def test_choosing_a_csv_lists_its_columns_and_names_the_target(qtbot, monkeypatc
     panel.dataset.setCurrentIndex(panel.dataset.findData("digits"))
     panel.dataset.activated.emit(panel.dataset.currentIndex())
     assert not panel.form.isRowVisible(panel.target)
+    assert panel.form.isRowVisible(panel.augment)
     window.session.discard_changes()
     window.training.shutdown()
 

@@ -342,6 +342,8 @@ class TrainingPanel(QWidget):
         table = self.dataset.currentData() == TABLE
         for widget in (self.table, self.target, self.task):
             self.form.setRowVisible(widget, table)
+        for widget in (self.augment, self.pen):  # rows of a table are never jittered
+            self.form.setRowVisible(widget, not table)
         folder = self.dataset.currentData() == FOLDER
         for widget in (self.folder, self.image_size, self.fit, self.color):
             self.form.setRowVisible(widget, folder)
