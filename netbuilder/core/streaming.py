@@ -337,7 +337,13 @@ class _Reader:
         iterator = getattr(loader, "_iterator", None) if loader is not None else None
         shutdown = getattr(iterator, "_shutdown_workers", None)
         if callable(shutdown):
-            shutdown()
+            try:
+                shutdown()
+            except RuntimeError:
+                # torch's SIGCHLD check reports a worker that ended with an error while the
+                # others were being joined (seen under load); shutting down still removes the
+                # workers' pids and terminates any left, so nothing is left to stop.
+                pass
 
 
 class FolderImages:
