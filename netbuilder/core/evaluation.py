@@ -13,9 +13,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# Images per forward pass when evaluating: large enough to be fast, small enough that one
-# convolution's output does not add hundreds of megabytes to the app's memory while it trains
-EVAL_BATCH = 256
+# Images per forward pass when evaluating: a training batch's size, so that the activations of
+# an evaluation during a run fit in the memory the batches already use. At 256, digits_cnn's
+# epoch-end evaluation raised the app's peak by 60-110 MB (+263 to +364 MB over the idle app
+# in benchmarks/gui_training.py; +216 to +284 MB at 64), and on one CPU thread 64 is as fast.
+EVAL_BATCH = 64
 
 
 def loss_value(kind: str, outputs: torch.Tensor, labels: torch.Tensor,

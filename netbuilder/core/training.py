@@ -56,6 +56,7 @@ from netbuilder.core.optimization import (  # noqa: F401  (re-exported: callers 
     make_schedule,
     reset_weights,
     resolve_device,
+    resumed_groups,
 )
 from netbuilder.core.pen_augment import pen_augment
 from netbuilder.core.pth_guard import short_repr
@@ -206,8 +207,9 @@ class Trainer:
         for group in probe.param_groups:  # as _prepare leaves them
             group["initial_lr"] = self.config.lr
         schedule, per_batch = make_schedule(self.config, probe, spe * self.config.epochs)
-        fresh_groups = probe.state_dict()["param_groups"]
-        if not alike(resume.optimizer["param_groups"], fresh_groups):
+        saved_groups = resume.optimizer["param_groups"]
+        if not alike(saved_groups, resumed_groups(saved_groups,
+                                                  probe.state_dict()["param_groups"])):
             return False
         if schedule is not None:
             if resume.schedule is None or not alike(resume.schedule, schedule.state_dict()):

@@ -211,11 +211,19 @@ def digits(trained_digits_cnn):
     return model, logits, data.val_y, cal.fit(logits, data.val_y)
 
 
-def test_scaling_lowers_the_validation_ece_of_a_trained_network(digits):
+def test_scaling_fits_a_trained_network_without_making_it_less_calibrated(digits):
+    """Temperature scaling minimises the validation NLL (T = 1 is among its choices, so the NLL
+    can only fall); a network this well trained is nearly calibrated already (ECE under 2 %),
+    so its ECE may move either way, but only by a hair (the synthetic tests above show the
+    large drop on over-confident logits)."""
     _model, logits, labels, fitted = digits
+    nll_before = float(torch.nn.functional.cross_entropy(logits, labels))
+    nll_after = float(torch.nn.functional.cross_entropy(logits / fitted.temperature, labels))
+    assert nll_after < nll_before
     before = cal.expected_calibration_error(logits.softmax(dim=1), labels)
     after = cal.expected_calibration_error(fitted.probabilities(logits), labels)
-    assert after < before
+    assert before < 0.02
+    assert after <= before + 0.002
     assert cal.TEMPERATURE_LIMITS[0] < fitted.temperature < cal.TEMPERATURE_LIMITS[1]
 
 

@@ -261,6 +261,54 @@ def test_changed_settings_start_a_new_run_with_adams_moments(small):
     assert not equal_weights(cold.model, trainer.model)
 
 
+def _plain_optimizer(config, params):
+    """The optimizer as netbuilder made it before it chose torch's fused kernels."""
+    kind = torch.optim.SGD if config.optimizer == "sgd" else torch.optim.Adam
+    extra = {"momentum": config.momentum} if config.optimizer == "sgd" else {}
+    return kind(params, lr=config.lr, weight_decay=config.weight_decay, foreach=False, **extra)
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_a_run_saved_with_the_plain_kernel_resumes_exactly_with_it(small, monkeypatch, name):
+    """New runs take torch's fused kernel (a fresh optimizer's group says so); a run saved
+    before keeps its own kernel when resumed, so it still ends on the weights it would have
+    reached without a stop."""
+    from netbuilder.core import training
+
+    config = CONFIGS[name]
+    assert training.make_optimizer(config, list(net().parameters())).param_groups[0]["fused"]
+    with monkeypatch.context() as patched:
+        patched.setattr(training, "make_optimizer", _plain_optimizer)
+        whole = net()
+        drive(Trainer(whole, small, config))
+        first = net()
+        trainer = Trainer(first, small, config)
+        drive(trainer, lambda e: isinstance(e, EpochEnd) and e.epoch == 2)
+        point = saved(trainer.resume_point())
+    assert point.optimizer["param_groups"][0]["fused"] is None
+    resumed = Trainer(reloaded(first), small, config, resume=point)
+    assert resumed.resumed
+    drive(resumed)
+    assert resumed.optimizer.param_groups[0]["fused"] is None
+    assert equal_weights(resumed.model, whole)
+
+
+@pytest.mark.parametrize("kernel", [{"fused": "yes"}, {"foreach": 1}])
+def test_a_saved_kernel_choice_that_is_not_a_plain_flag_is_not_resumed(small, kernel):
+    config = CONFIGS["adam+cosine"]
+    first = net()
+    trainer = Trainer(first, small, config)
+    drive(trainer, lambda e: isinstance(e, EpochEnd) and e.epoch == 2)
+    payload = through_a_file(trainer.resume_point().to_payload())
+    point = ResumePoint.from_payload(payload)
+    assert Trainer(reloaded(first), small, config, resume=point).resumed
+    point.optimizer["param_groups"][0].update(kernel)
+    again = Trainer(reloaded(first), small, config, resume=point)
+    assert not again.resumed and again.moments_kept  # a new run that keeps the moments
+    drive(again)
+    assert again.optimizer.param_groups[0]["fused"] is True
+
+
 def test_a_changed_device_setting_still_resumes(small):
     config = CONFIGS["adam+cosine"]
     _model, point = stopped_after_two_epochs(small, config)

@@ -18,6 +18,7 @@ from dataclasses import replace
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from netbuilder.core.data import REGRESSION, Dataset, DatasetError, load_dataset
+from netbuilder.core.evaluation import EVAL_BATCH
 from netbuilder.core.registry import REGRESSION_LOSSES
 from netbuilder.core.training import (
     BatchEnd,
@@ -37,9 +38,6 @@ from netbuilder.gui.text import fill
 
 BUNDLE_SECONDS = 0.05
 HEALTH_SECONDS = 0.5  # between measurements of gradient norms and update ratios
-# Images per evaluation pass: at 1,000 a convolution's activations alone took ~100 MB per layer
-# (digits_cnn peaked 190 MB above training); 256 is as fast on a CPU.
-EVAL_BATCH = 256
 
 
 class TrainingWorker(QObject):
