@@ -87,6 +87,27 @@ def test_a_falling_loss_moves_the_y_axis_seldom_and_stays_in_view(plots):
     assert -0.1 < low <= 0.0  # a loss that fell most of the way shows from 0
 
 
+def test_a_y_axis_whose_labels_get_narrower_keeps_its_width(plots, qtbot):
+    """Narrower labels after a fit of the range do not shrink the axis: a shrink would lay the
+    plot out again, re-rendering everything in it, and the next wider labels widen it back."""
+    axis = plots.loss_plot.getAxis("left")
+    plots.set_run_length(100, 1)
+    plots.add_batches([1, 2], [123456.0, 100000.0], [0.01] * 2)
+    plots.redraw()
+    plots.graphics.grab()  # paints: the axis measures its labels
+    qtbot.waitUntil(lambda: axis.width() > 60)
+    wide = axis.width()
+    plots.start_run("run 2")
+    plots.set_run_length(100, 1)
+    plots.add_batches([1, 2], [0.5, 0.25], [0.01] * 2)
+    plots.redraw()
+    plots.graphics.grab()
+    qtbot.wait(50)
+    plots.graphics.grab()
+    assert plots.loss_plot.viewRange()[1][1] < 1.0  # the labels are short now
+    assert axis.width() == wide
+
+
 def test_a_loss_far_from_zero_keeps_a_tight_axis(plots):
     plots.set_run_length(100, 1)
     plots.add_batches([1, 2, 3], [101.0, 100.5, 100.0], [0.01] * 3)

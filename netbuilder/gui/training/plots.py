@@ -140,6 +140,9 @@ class TrainingPlots(QWidget):
             plot.setMenuEnabled(True)
             for name in ("left", "bottom"):  # labels and grid re-render only on a range change
                 plot.getAxis(name).setCacheMode(CACHED)
+            # A y axis keeps the widest its labels have been: else each fit of the range that
+            # shortens them re-lays the plot out, re-rendering all of it (and the next widens it).
+            plot.getAxis("left").setStyle(autoReduceTextSpace=False)
 
         self.loss_plot.setLabel("left", self.tr("loss"))
         self.loss_plot.setLabel("bottom", self.tr("step"))
