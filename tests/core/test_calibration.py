@@ -11,6 +11,7 @@ from torch import nn
 from netbuilder.core import calibration as cal
 from netbuilder.core.calibration import Calibration, CalibrationError, read
 from netbuilder.core.data import DeviceData
+from netbuilder.core.evaluation import EVAL_BATCH
 from netbuilder.core.training import TrainConfig, Trainer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -157,12 +158,17 @@ def tiny_model():
 def test_a_finished_run_is_calibrated_from_its_own_validation_pass():
     data, model = tiny_data(), tiny_model()
     calls = []
-    model.register_forward_hook(lambda _m, inputs, _out: calls.append(len(inputs[0])))
+    model.register_forward_hook(
+        lambda module, inputs, _out: calls.append((len(inputs[0]), module.training)))
     trainer = Trainer(model, data, TrainConfig(epochs=2, batch_size=50, device="cpu"))
     trainer.train()
     assert isinstance(trainer.calibration, Calibration)
-    # no pass beyond the epochs' own: batches, validation, the probes and the output check
-    assert calls.count(len(data.val_y)) == 2
+    # no pass beyond the epochs' own: besides the batches, the output check at the start, then
+    # in each epoch the validation pass (in chunks of EVAL_BATCH) and the finite-outputs probe
+    evaluated = [size for size, training in calls if not training]
+    assert len(data.val_y) > EVAL_BATCH
+    assert evaluated.count(len(data.val_y) - EVAL_BATCH) == 2  # each validation's last chunk
+    assert len(evaluated) == 1 + 2 * 3
     expected = cal.fit(cal.outputs(model, data.val_x), data.val_y)
     assert trainer.calibration.temperature == pytest.approx(expected.temperature, rel=1e-6)
     assert trainer.calibration.threshold == pytest.approx(expected.threshold, rel=1e-6)
